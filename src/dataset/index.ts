@@ -1,0 +1,10 @@
+// The public API of the dataset reader.
+export * from './subjects.js'
+export { LETTERS } from './question.js'
+export type { Letter, Question, Split } from './question.js'
+export { HF_HEADERS, parseSplitFile } from './csv.js'
+export type { Dialect } from './csv.js'
+export { DatasetError } from './errors.js'
+export type { DatasetErrorCode, DatasetErrorInit } from './errors.js'
+export { DEV_COUNT, checkComplete, listAvailableSubjects, loadSplit, loadSubject, splitFilePath } from './load.js'
+export type { LoadOptions, SubjectSplits } from './load.js'
