@@ -1,0 +1,61 @@
+// The lm-evaluation-harness MMLU prompt, byte for byte (tasks/mmlu/default):
+//   description: "The following are multiple choice questions (with answers) about {subject}.\n\n"
+//   doc_to_text: "{{question.strip()}}\nA. {{choices[0]}}\nB. …\nD. {{choices[3]}}\nAnswer:"
+//   target_delimiter " ", fewshot_delimiter "\n\n", examples = first k dev rows.
+// The few-shot prefix and the question suffix are kept apart because engines
+// that reuse the evaluated prefix (llama.cpp sequences, server prompt caches)
+// want to know where the shared part ends.
+import type { Letter, Question } from './dataset/question.js'
+import { LETTERS } from './dataset/question.js'
+import { subjectTitle } from './dataset/subjects.js'
+
+export const MAX_SHOTS = 5
+
+export interface Prompt {
+  /** Subject header plus the k worked examples; identical for every question of a subject. */
+  prefix: string
+  /** The question itself, ending in `Answer:`. */
+  suffix: string
+  /** Number of few-shot examples in `prefix`. */
+  shots: number
+}
+
+// Python's str.strip() removes exactly the characters for which str.isspace()
+// is true; JavaScript's trim() differs (it strips U+FEFF, keeps U+001C–U+001F, U+0085).
+const PY_SPACE = '[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]'
+const PY_STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'g')
+
+export function pyStrip(s: string): string {
+  return s.replace(PY_STRIP, '')
+}
+
+export function header(subject: string): string {
+  return `The following are multiple choice questions (with answers) about ${subjectTitle(subject)}.\n\n`
+}
+
+/** One question in the harness's `doc_to_text` form, ending in `Answer:`. */
+export function formatQuestion(q: Pick<Question, 'question' | 'choices'>): string {
+  const lines = q.choices.map((choice, i) => `${LETTERS[i]}. ${choice}`)
+  return `${pyStrip(q.question)}\n${lines.join('\n')}\nAnswer:`
+}
+
+export function fewShotPrefix(subject: string, dev: readonly Question[], shots: number): string {
+  if (!Number.isInteger(shots) || shots < 0 || shots > MAX_SHOTS) throw new RangeError(`shots must be 0-${MAX_SHOTS}, got ${shots}`)
+  if (dev.length < shots) throw new RangeError(`${shots}-shot needs ${shots} dev questions for ${subject}, found ${dev.length}`)
+  let out = header(subject)
+  for (const example of dev.slice(0, shots)) out += `${formatQuestion(example)} ${example.answer}\n\n`
+  return out
+}
+
+export function buildPrompt(subject: string, dev: readonly Question[], question: Question, shots: number): Prompt {
+  return { prefix: fewShotPrefix(subject, dev, shots), suffix: formatQuestion(question), shots }
+}
+
+export function promptText(p: Prompt): string {
+  return p.prefix + p.suffix
+}
+
+/** The text the model should continue with for each letter, as lm-eval scores it. */
+export function continuation(letter: Letter): string {
+  return ` ${letter}`
+}

@@ -1,0 +1,95 @@
+// Pure statistics, imported by the reporter and the gates. Nothing of ours is
+// imported here, so every function is tested against known values in isolation.
+
+/** Two-sided 95% normal quantile. */
+export const Z95 = 1.959963984540054
+
+export interface Interval {
+  low: number
+  high: number
+}
+
+/**
+ * Wilson score interval for k successes in n trials. Unlike the normal
+ * approximation it stays inside [0, 1] and behaves at 0/n and n/n, which
+ * matters for small subjects (100 questions) and extreme accuracies.
+ */
+export function wilson(k: number, n: number, z = Z95): Interval {
+  if (n === 0) return { low: 0, high: 1 }
+  const p = k / n
+  const z2 = z * z
+  const denom = 1 + z2 / n
+  const centre = (p + z2 / (2 * n)) / denom
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom
+  // At k = 0 and k = n the bound is exactly 0 or 1; float rounding would miss it.
+  return { low: k === 0 ? 0 : Math.max(0, centre - half), high: k === n ? 1 : Math.min(1, centre + half) }
+}
+
+/** Standard error of a mean of 0/1 outcomes as lm-eval reports it: sample std / sqrt(n). */
+export function stderrOfProportion(k: number, n: number): number {
+  if (n < 2) return NaN
+  const p = k / n
+  const sampleVariance = (n * p * (1 - p)) / (n - 1)
+  return Math.sqrt(sampleVariance / n)
+}
+
+export function mean(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN
+  let s = 0
+  for (const x of xs) s += x
+  return s / xs.length
+}
+
+/** Percentile with linear interpolation between closest ranks (numpy's default). `q` in [0, 100]. */
+export function percentile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return NaN
+  const sorted = [...xs].sort((a, b) => a - b)
+  const pos = (q / 100) * (sorted.length - 1)
+  const lo = Math.floor(pos)
+  const hi = Math.ceil(pos)
+  const a = sorted[lo] as number
+  const b = sorted[hi] as number
+  return a + (b - a) * (pos - lo)
+}
+
+export interface Tally {
+  correct: number
+  total: number
+}
+
+/** Micro average: every question weighs the same (lm-eval's size-weighted groups). */
+export function microAccuracy(groups: readonly Tally[]): number {
+  let k = 0
+  let n = 0
+  for (const g of groups) {
+    k += g.correct
+    n += g.total
+  }
+  return n === 0 ? NaN : k / n
+}
+
+/** Macro average: every group weighs the same (Meta's model card figure). */
+export function macroAccuracy(groups: readonly Tally[]): number {
+  const nonEmpty = groups.filter((g) => g.total > 0)
+  return nonEmpty.length === 0 ? NaN : mean(nonEmpty.map((g) => g.correct / g.total))
+}
+
+/**
+ * Exact two-sided McNemar test: under H0 the discordant pairs split as
+ * Binomial(b + c, 1/2). p = min(1, 2·P(X ≤ min(b, c))).
+ */
+export function mcnemarExact(b: number, c: number): number {
+  const n = b + c
+  if (n === 0) return 1
+  const k = Math.min(b, c)
+  // At the centre (k ≥ (n-1)/2) the two-sided tail is ≥ 1 exactly; skip float sums.
+  if (2 * k + 1 >= n) return 1
+  // Binomial pmf by the ratio recurrence, in log space so large n cannot underflow.
+  let logPmf = -n * Math.LN2
+  let tail = 0
+  for (let i = 0; i <= k; i++) {
+    tail += Math.exp(logPmf)
+    logPmf += Math.log(n - i) - Math.log(i + 1)
+  }
+  return Math.min(1, 2 * tail)
+}
