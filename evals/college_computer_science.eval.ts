@@ -1,0 +1,3 @@
+import { defineSubject } from '../src/suite.js'
+
+defineSubject('college_computer_science')

@@ -1,0 +1,3 @@
+import { defineSubject } from '../src/suite.js'
+
+defineSubject('prehistory')

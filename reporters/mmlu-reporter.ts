@@ -1,0 +1,215 @@
+// The MMLU reporter. It only reads what the tests recorded on their meta:
+// it never calls a backend or reads the dataset.
+// - Wrong answers are the measurement, not bugs: no stack traces or diffs.
+// - Real errors (exceptions, timeouts, broken data) are printed in full.
+// - It writes the results JSON and decides the exit code: 1 on errors or an
+//   interrupted run, 0 otherwise, whatever the accuracy.
+// Runs without MMLU subjects (the project's own tests) are handed to Vitest's
+// default reporter untouched.
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+import type { SerializedError } from 'vitest'
+import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
+import { DefaultReporter } from 'vitest/node'
+import type { Reporter, TestRunEndReason } from 'vitest/node'
+import type { EngineInfo } from '../src/backends/backend.js'
+import { readOptions } from '../src/options.js'
+import type { QuestionRecord, ResultsFile, RunConfig, SubjectRun } from '../src/results.js'
+import { RESULTS_SCHEMA_VERSION, writeResults } from '../src/results.js'
+import type { SubjectSummary } from '../src/summary.js'
+import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import { renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
+
+export const MMLU_PROJECT = 'mmlu'
+
+interface SubjectResult {
+  module: TestModule
+  run: SubjectRun | undefined
+  records: QuestionRecord[]
+  /** Errors of the file or its suites (bad data, failed model load): nothing was asked. */
+  setupErrors: ReadonlyArray<SerializedError>
+}
+
+// Our own errors carry a complete message (file, line, fix); their stack is noise.
+const CONCISE_ERRORS = new Set(['DatasetError', 'EngineError', 'OptionsError', 'TimeoutError'])
+
+function isMmluModule(m: TestModule): boolean {
+  return m.project.name === MMLU_PROJECT
+}
+
+function collect(module: TestModule): SubjectResult {
+  let run: SubjectRun | undefined
+  for (const suite of module.children.allSuites()) run ??= suite.meta().mmluSubject
+  const records: QuestionRecord[] = []
+  for (const test of module.children.allTests()) {
+    const record = test.meta().mmlu
+    if (record) records.push(record)
+  }
+  const setupErrors = [...module.errors(), ...[...module.children.allSuites()].flatMap((s) => s.errors())]
+  return { module, run, records, setupErrors }
+}
+
+function subjectName(r: SubjectResult): string {
+  return r.run?.subject ?? r.records[0]?.subject ?? r.module.moduleId.replace(/^.*\/|\.eval\.ts$/g, '')
+}
+
+export default class MmluReporter implements Reporter {
+  private ctx!: Vitest
+  private readonly fallback = new DefaultReporter()
+  private mmlu = false
+  private startedAt = 0
+
+  onInit(ctx: Vitest): void {
+    this.ctx = ctx
+    this.fallback.onInit(ctx)
+  }
+
+  onTestRunStart(specs: ReadonlyArray<TestSpecification>): void {
+    const subjects = specs.filter((s) => s.project.name === MMLU_PROJECT)
+    this.mmlu = subjects.length > 0
+    this.startedAt = performance.now()
+    if (!this.mmlu) return this.fallback.onTestRunStart(specs)
+    // Each worker's llama.cpp gets physical cores ÷ this many threads.
+    this.ctx.provide('mmluWorkers', this.workersUsed(subjects.length))
+  }
+
+  /**
+   * The pool size Vitest will use for the mmlu project, resolved as its pool
+   * does (resolveMaxWorkers): the project's setting, the root's, else
+   * CPUs − 1 (run) or CPUs ÷ 2 (watch). `fileParallelism: false` resolves to 1.
+   */
+  private maxWorkers(): number {
+    const own = this.ctx.projects.find((p) => p.name === MMLU_PROJECT)?.config.maxWorkers
+    if (own) return own
+    if (this.ctx.config.maxWorkers) return this.ctx.config.maxWorkers
+    const cpus = availableParallelism()
+    return this.ctx.config.watch ? Math.max(Math.floor(cpus / 2), 1) : Math.max(cpus - 1, 1)
+  }
+
+  private workersUsed(files: number): number {
+    return Math.max(1, Math.min(this.maxWorkers(), files))
+  }
+
+  onTestModuleQueued(m: TestModule): void {
+    if (!this.mmlu) this.fallback.onTestModuleQueued(m)
+  }
+  onTestModuleCollected(m: TestModule): void {
+    if (!this.mmlu) this.fallback.onTestModuleCollected(m)
+  }
+  onTestCaseReady(t: TestCase): void {
+    if (!this.mmlu) this.fallback.onTestCaseReady(t)
+  }
+  onTestCaseResult(t: TestCase): void {
+    if (!this.mmlu) this.fallback.onTestCaseResult(t)
+  }
+  onUserConsoleLog(log: Parameters<DefaultReporter['onUserConsoleLog']>[0]): void {
+    if (!this.mmlu) this.fallback.onUserConsoleLog(log)
+  }
+  onTestModuleEnd(m: TestModule): void {
+    if (!this.mmlu) return this.fallback.onTestModuleEnd(m)
+    if (!isMmluModule(m)) {
+      this.ctx.logger.log(`${m.ok() ? '✓' : '✗'} ${m.relativeModuleId}`)
+      return
+    }
+    const r = collect(m)
+    const summary = summarizeSubject(subjectName(r), r.records, m.diagnostic().duration)
+    const failure = r.setupErrors[0]
+    this.ctx.logger.log(failure && r.records.length === 0 ? renderSubjectFailure(summary.subject, failure.name ?? 'Error') : renderSubjectLine(summary))
+  }
+
+  async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
+    if (!this.mmlu) return this.fallback.onTestRunEnd(modules, unhandledErrors, reason)
+    const log = this.ctx.logger
+    const wallMs = performance.now() - this.startedAt
+    const results = modules.filter(isMmluModule).map(collect)
+    const subjects: SubjectSummary[] = results.map((r) => summarizeSubject(subjectName(r), r.records, r.module.diagnostic().duration))
+    const records = results.flatMap((r) => r.records)
+    const run = summarizeRun(subjects, records, wallMs)
+    const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
+    const config = this.runConfig(runs, results.length)
+    const engines = uniqueEngines(runs)
+
+    // Real errors, in full: broken files, failed setup, engine failures, other projects' failures.
+    let problems = 0
+    for (const m of modules) {
+      for (const [where, errors] of [[m.relativeModuleId, m.errors()], ...[...m.children.allSuites()].map((s) => [`${m.relativeModuleId} › ${s.fullName}`, s.errors()] as const)] as const) {
+        for (const err of errors) {
+          problems++
+          log.error(`\n✗ ${where}`)
+          this.printError(err, m)
+        }
+      }
+      for (const test of m.children.allTests()) {
+        const record = test.meta().mmlu
+        const isWrongAnswer = record !== undefined && record.outcome !== 'error'
+        if (test.result().state !== 'failed' || isWrongAnswer) continue
+        problems++
+        log.error(`\n✗ ${m.relativeModuleId} › ${test.fullName}`)
+        for (const err of test.result().errors ?? []) this.printError(err, m)
+      }
+    }
+    for (const err of unhandledErrors) {
+      problems++
+      log.printError(err, { type: 'Unhandled Error' })
+    }
+
+    log.log('')
+    log.log(renderHeader(config, engines))
+    log.log('')
+    log.log(renderSubjectTable(subjects))
+    log.log('')
+    log.log(renderTotals(run))
+    const reduced = runs.reduce((n, r) => n + r.reducedShots, 0)
+    if (reduced) log.log(`Note       ${reduced} prompts had fewer than ${config.shots} shots to fit the model's context (see "shots" in the records).`)
+
+    const failed = problems > 0 || run.errors > 0 || reason === 'interrupted'
+    const status = reason === 'interrupted' ? 'interrupted' : failed ? 'failed' : 'passed'
+    const file = resolve(this.ctx.config.root, readOptions().resultsFile)
+    const out: ResultsFile = {
+      schema: RESULTS_SCHEMA_VERSION,
+      createdAt: new Date().toISOString(),
+      status,
+      config,
+      provenance: engines,
+      summary: run,
+      subjects,
+      records,
+    }
+    await writeResults(file, out)
+    log.log(`Results    ${file}`)
+    if (failed) {
+      const why = reason === 'interrupted' ? 'the run was interrupted' : `${run.errors + problems} error${run.errors + problems === 1 ? '' : 's'} (not wrong answers) occurred`
+      log.error(`\nExit code 1: ${why}. Wrong answers alone never fail the run.`)
+    }
+    // Vitest set exitCode = 1 for the failed tests (wrong answers) before this
+    // hook; the reporter has the last word.
+    process.exitCode = failed ? 1 : 0
+  }
+
+  private printError(err: SerializedError, m: TestModule): void {
+    if (err.name && CONCISE_ERRORS.has(err.name)) this.ctx.logger.error(`${err.name}: ${err.message}`)
+    else this.ctx.logger.printError(err, { project: m.project })
+  }
+
+  private runConfig(runs: readonly SubjectRun[], files: number): RunConfig {
+    const options = readOptions()
+    const first = runs[0]
+    const maxWorkers = this.maxWorkers()
+    return {
+      model: first?.engine.model ?? options.model,
+      engine: first?.engine.engine ?? 'unknown',
+      scoring: first?.scoring ?? options.scoring ?? 'logprob',
+      shots: options.shots,
+      concurrency: options.concurrency,
+      vitest: { fileParallelism: maxWorkers > 1, maxWorkers, workersUsed: this.workersUsed(files) },
+      dataDir: options.dataDir,
+      limit: options.limit,
+    }
+  }
+}
+
+function uniqueEngines(runs: readonly SubjectRun[]): EngineInfo[] {
+  const seen = new Map<string, EngineInfo>()
+  for (const r of runs) seen.set(`${r.engine.engine}|${r.engine.source}|${r.engine.digest}`, r.engine)
+  return [...seen.values()]
+}

@@ -1,0 +1,72 @@
+// The interface every engine implements. It is deliberately small: an engine
+// loads a model once per worker, a session is one subject file's view of it,
+// and a session answers one prompt at a time per call. Scoring (letter from
+// probabilities or text), context fitting, timeouts and concurrency limits
+// live above this interface, in shared code, not in each backend.
+import type { ScoringMode } from '../options.js'
+import type { Prompt } from '../prompt.js'
+import type { LetterProbabilities } from '../scoring.js'
+
+/** What ran, recorded in the run header and the results file. */
+export interface EngineInfo {
+  /** `llama.cpp`, `ollama`, `openai`, … */
+  engine: string
+  /** Human name of the model: a file name or a server's model tag. */
+  model: string
+  /** Where the weights came from (a file path or a server URL). */
+  source: string
+  /** Content digest of the weights, e.g. `sha256:…`, when known. */
+  digest?: string
+  /** Why this engine and these weights were chosen. */
+  reason: string
+  /** Engine-specific facts: threads, GPU, server version, … */
+  details: Record<string, string | number | boolean>
+}
+
+export interface SessionRequest {
+  scoring: ScoringMode
+  /** Questions this session may have in flight at once. */
+  concurrency: number
+  /** Tokens the longest prompt of the subject needs, when the engine can count them. */
+  promptTokens?: number
+  /** Tokens generated per question in generate scoring. */
+  maxTokens: number
+}
+
+/** An engine's raw reply to one prompt; the letter is decided above, in scoring. */
+export interface RawAnswer {
+  /** Next-token probabilities of ` A`…` D` (log-prob scoring). */
+  probabilities?: LetterProbabilities
+  /** Generated text, or the most likely letter's text in log-prob scoring. */
+  text: string
+  promptTokens: number
+  /** Tokens actually evaluated for this prompt, after any prefix reuse. */
+  evaluatedTokens: number
+  completionTokens: number
+  /** Epoch ms when the engine started on this prompt, and how long it took. */
+  startedAt: number
+  latencyMs: number
+}
+
+export interface Session {
+  /** Sizes the engine actually chose, e.g. context tokens and sequences. */
+  readonly details: Record<string, string | number | boolean>
+  answer(prompt: Prompt, signal: AbortSignal): Promise<RawAnswer>
+  close(): Promise<void>
+}
+
+export interface Engine {
+  readonly info: EngineInfo
+  /** Scoring modes this engine supports, best first. */
+  readonly scoringModes: readonly ScoringMode[]
+  /** The model's trained context, when known: prompts are fitted to it. */
+  readonly trainedContextTokens?: number
+  /** Exact token count of a prompt, when the engine can tokenize locally. */
+  countTokens?(text: string): number
+  openSession(request: SessionRequest): Promise<Session>
+}
+
+/** A failure of the engine or its input, as opposed to a wrong answer. */
+export class EngineError extends Error {
+  override name = 'EngineError'
+}

@@ -1,0 +1,227 @@
+// The embedded engine: llama.cpp in-process through node-llama-cpp.
+// - The model is loaded once per worker process and shared by its files.
+// - Threads are set explicitly (node-llama-cpp's CPU default oversubscribes
+//   small machines by 10-35x, see REFERENCE.md).
+// - Log-prob scoring is one forward pass: the next-token probabilities of the
+//   four letter tokens after `Answer:`.
+// - Each sequence keeps the tokens it evaluated last; the next prompt only
+//   evaluates what differs, so the k-shot prefix is evaluated once per sequence.
+// - Concurrent questions run on separate sequences of one context, which
+//   llama.cpp batches into one decode.
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { basename } from 'node:path'
+import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import type { Letter } from '../dataset/question.js'
+import { LETTERS } from '../dataset/question.js'
+import type { GpuMode, ScoringMode } from '../options.js'
+import type { Prompt } from '../prompt.js'
+import { continuation, promptText } from '../prompt.js'
+import type { LetterProbabilities } from '../scoring.js'
+import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
+import { EngineError } from './backend.js'
+import { checkGguf } from './gguf-check.js'
+import { physicalCores } from './cpu.js'
+
+export interface LlamaCppOptions {
+  modelPath: string
+  /** Why this file was chosen (shown in the run header). */
+  reason: string
+  gpu: GpuMode
+  /** Explicit threads, or undefined for physical cores ÷ workers. */
+  threads: number | undefined
+  /** Vitest workers running files at the same time on this machine. */
+  workers: number
+  /** Known digest (e.g. from an Ollama manifest); otherwise the file is hashed. */
+  digest?: string
+}
+
+interface Loaded {
+  llama: Llama
+  model: LlamaModel
+  digest: string
+  threads: number
+}
+
+// One load per worker process: with `isolate: false` the files of a worker
+// share this module, and the cache also survives module re-evaluation.
+const registry: Map<string, Promise<Loaded>> = ((globalThis as Record<string, unknown>).__mmluLlamaModels ??= new Map()) as Map<
+  string,
+  Promise<Loaded>
+>
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer)
+  return `sha256:${hash.digest('hex')}`
+}
+
+async function load(opts: LlamaCppOptions): Promise<Loaded> {
+  await checkGguf(opts.modelPath)
+  const threads = opts.threads ?? Math.max(1, Math.floor(physicalCores() / Math.max(1, opts.workers)))
+  const llama = await getLlama({
+    gpu: opts.gpu === 'off' ? false : 'auto',
+    maxThreads: threads,
+    build: 'never',
+    logLevel: LlamaLogLevel.error,
+    progressLogs: false,
+  })
+  const [model, digest] = await Promise.all([
+    llama.loadModel({ modelPath: opts.modelPath }).catch((e: Error) => {
+      throw new EngineError(`${opts.modelPath}: llama.cpp could not load the model (${e.message}). Fix: check that the file is a complete GGUF model supported by llama.cpp.`)
+    }),
+    opts.digest ? Promise.resolve(opts.digest) : sha256File(opts.modelPath),
+  ])
+  return { llama, model, digest, threads }
+}
+
+function letterTokens(model: LlamaModel): Record<Letter, Token> {
+  // Tokenize "Answer:" and "Answer: X" and take the extra token: that is how the
+  // letter appears after the prompt, for SentencePiece ("▁A") and BPE ("ĠA") alike.
+  const base = model.tokenize('Answer:')
+  const out = {} as Record<Letter, Token>
+  for (const letter of LETTERS) {
+    const withLetter = model.tokenize(`Answer:${continuation(letter)}`)
+    const extra = withLetter.slice(base.length)
+    const sameStart = base.every((t, i) => withLetter[i] === t)
+    if (!sameStart || extra.length !== 1) {
+      throw new EngineError(`This model's vocabulary has no single token for "${continuation(letter)}" after "Answer:"; use MMLU_SCORING=generate.`)
+    }
+    out[letter] = extra[0] as Token
+  }
+  return out
+}
+
+export async function openLlamaCppEngine(opts: LlamaCppOptions): Promise<Engine> {
+  const key = `${opts.modelPath}|${opts.gpu}|${opts.threads ?? `w${opts.workers}`}`
+  let pending = registry.get(key)
+  if (!pending) {
+    pending = load(opts)
+    registry.set(key, pending)
+    pending.catch(() => registry.delete(key))
+  }
+  const { llama, model, digest, threads } = await pending
+  const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null
+  const tokenize = (text: string): Token[] => (bos === null ? model.tokenize(text) : [bos, ...model.tokenize(text)])
+
+  const info: EngineInfo = {
+    engine: 'llama.cpp',
+    model: basename(opts.modelPath),
+    source: opts.modelPath,
+    digest,
+    reason: opts.reason,
+    details: { threads, gpu: llama.gpu === false ? 'off' : llama.gpu, trainedContext: model.trainContextSize },
+  }
+
+  return {
+    info,
+    scoringModes: ['logprob', 'generate'],
+    trainedContextTokens: model.trainContextSize,
+    countTokens: (text) => tokenize(text).length,
+    async openSession(request) {
+      return openSession(model, tokenize, threads, request)
+    },
+  }
+}
+
+async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], threads: number, request: SessionRequest): Promise<Session> {
+  const letters = request.scoring === 'logprob' ? letterTokens(model) : undefined
+  const needed = (request.promptTokens ?? 2048) + (request.scoring === 'generate' ? request.maxTokens : 1)
+  const contextSize = Math.min(model.trainContextSize, Math.max(256, needed))
+  let context: LlamaContext
+  try {
+    context = await model.createContext({ contextSize, sequences: request.concurrency, threads, batchSize: Math.min(contextSize, 2048) })
+  } catch (e) {
+    throw new EngineError(`llama.cpp could not create a context of ${contextSize} tokens × ${request.concurrency} sequences (${(e as Error).message}). Fix: lower MMLU_CONCURRENCY or MMLU_SHOTS.`)
+  }
+  const free: LlamaContextSequence[] = []
+  for (let i = 0; i < request.concurrency; i++) free.push(context.getSequence())
+  const waiting: ((s: LlamaContextSequence) => void)[] = []
+
+  const acquire = (): Promise<LlamaContextSequence> => {
+    const s = free.pop()
+    return s ? Promise.resolve(s) : new Promise((resolve) => waiting.push(resolve))
+  }
+  const release = (s: LlamaContextSequence) => {
+    const next = waiting.shift()
+    if (next) next(s)
+    else free.push(s)
+  }
+
+  async function run(seq: LlamaContextSequence, prompt: Prompt): Promise<RawAnswer> {
+    const tokens = tokenize(promptText(prompt))
+    if (tokens.length + (request.scoring === 'generate' ? request.maxTokens : 1) > context.contextSize) {
+      throw new EngineError(`prompt has ${tokens.length} tokens, more than the context of ${context.contextSize}`)
+    }
+    const startedAt = Date.now()
+    const t0 = performance.now()
+    // Keep the longest common prefix with what this sequence evaluated last.
+    await seq.adaptStateToTokens(tokens, false)
+    let reuse = seq.nextTokenIndex
+    if (reuse >= tokens.length) {
+      // Everything matched: re-evaluate the last token to get its next-token distribution.
+      await seq.eraseContextTokenRanges([{ start: tokens.length - 1, end: seq.nextTokenIndex }])
+      reuse = tokens.length - 1
+    }
+    const rest = tokens.slice(reuse)
+    const last = rest.length - 1
+    const input = rest.map((t, i) =>
+      i === last ? ([t, { generateNext: { probabilities: letters !== undefined, token: true, options: { temperature: 0 } } }] as const) : t,
+    )
+    const out = await seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0])
+    const next = out[last]?.next
+    if (!next) throw new EngineError('llama.cpp returned no next-token result')
+
+    let probabilities: LetterProbabilities | undefined
+    let text: string
+    let completionTokens = 0
+    let extraEvaluated = 0
+    if (letters) {
+      const dist = next.probabilities
+      if (!dist) throw new EngineError('llama.cpp returned no probabilities')
+      probabilities = { A: dist.get(letters.A) ?? 0, B: dist.get(letters.B) ?? 0, C: dist.get(letters.C) ?? 0, D: dist.get(letters.D) ?? 0 }
+      text = next.token == null ? '' : model.detokenize([next.token])
+    } else {
+      const generated: Token[] = []
+      let steps = 0
+      let token = next.token ?? null
+      while (token !== null && !model.isEogToken(token) && generated.length < request.maxTokens) {
+        generated.push(token)
+        if (model.detokenize([token]).includes('\n') && generated.length > 1) break
+        if (generated.length === request.maxTokens) break
+        const step = await seq.controlledEvaluate([[token, { generateNext: { token: true, options: { temperature: 0 } } }]])
+        steps++
+        token = step[0]?.next.token ?? null
+      }
+      completionTokens = generated.length
+      extraEvaluated = steps
+      text = model.detokenize(generated)
+    }
+    return {
+      probabilities,
+      text,
+      promptTokens: tokens.length,
+      evaluatedTokens: rest.length + extraEvaluated,
+      completionTokens,
+      startedAt,
+      latencyMs: performance.now() - t0,
+    }
+  }
+
+  return {
+    details: { contextSize: context.contextSize, sequences: request.concurrency, batchSize: context.batchSize },
+    async answer(prompt, signal) {
+      const seq = await acquire()
+      try {
+        signal.throwIfAborted()
+        return await run(seq, prompt)
+      } finally {
+        release(seq)
+      }
+    },
+    async close() {
+      await context.dispose()
+    },
+  }
+}

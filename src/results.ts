@@ -1,0 +1,84 @@
+// The one record type that flows end to end: test meta → reporter → results
+// JSON (and later the answer cache and baseline comparisons).
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { EngineInfo } from './backends/backend.js'
+import type { Letter } from './dataset/question.js'
+import type { Category } from './dataset/subjects.js'
+import type { ScoringMode } from './options.js'
+import type { LetterProbabilities } from './scoring.js'
+import type { RunSummary, SubjectSummary } from './summary.js'
+
+export const RESULTS_SCHEMA_VERSION = 1
+
+export type Outcome = 'correct' | 'wrong' | 'invalid' | 'error'
+
+/** One question's outcome: what was asked, what came back, how long it took. */
+export interface QuestionRecord {
+  subject: string
+  index: number
+  expected: Letter
+  /** The model's letter; null when it gave none (invalid) or the question errored. */
+  given: Letter | null
+  outcome: Outcome
+  /** Next-token probabilities of the four letters (log-prob scoring). */
+  probabilities?: LetterProbabilities
+  /** Raw model output (generated text, or the top token in log-prob scoring). */
+  text: string
+  /** Few-shot examples actually used (fewer than asked when the context is too small). */
+  shots: number
+  promptTokens: number
+  evaluatedTokens: number
+  completionTokens: number
+  /** Epoch ms when the engine started on the question. */
+  startedAt: number
+  latencyMs: number
+  error?: string
+}
+
+/** What one subject file ran with; set on the subject's suite meta. */
+export interface SubjectRun {
+  subject: string
+  category: Category
+  engine: EngineInfo
+  session: Record<string, string | number | boolean>
+  scoring: ScoringMode
+  shots: number
+  concurrency: number
+  questions: number
+  /** Model load + context creation, kept out of every question's latency. */
+  setupMs: number
+  /** Questions whose prompt was cut to fewer shots to fit the model's context. */
+  reducedShots: number
+}
+
+export interface RunConfig {
+  model: string
+  engine: string
+  scoring: ScoringMode
+  shots: number
+  concurrency: number
+  vitest: { fileParallelism: boolean; maxWorkers: number; workersUsed: number }
+  dataDir: string | undefined
+  limit: number | undefined
+}
+
+export interface ResultsFile {
+  schema: typeof RESULTS_SCHEMA_VERSION
+  createdAt: string
+  /** `passed`, `failed` (errors) or `interrupted`. */
+  status: string
+  config: RunConfig
+  provenance: EngineInfo[]
+  summary: RunSummary
+  subjects: SubjectSummary[]
+  records: QuestionRecord[]
+}
+
+/** Writes through a temp file and a rename, so a reader never sees half a file. */
+export async function writeResults(path: string, results: ResultsFile): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, JSON.stringify(results, null, 1))
+  await rename(tmp, path)
+}

@@ -1,0 +1,207 @@
+// `defineSubject(subject)`: the Vitest glue, and the only module that imports
+// Vitest's test API. It wires the flow for one subject file:
+//   dataset → prompts (fitted to the context) → one engine session → one test
+//   per question → a QuestionRecord on each test's meta.
+// Wrong answers are failed assertions (expected vs given); engine failures and
+// timeouts are errors, recorded apart so the reporter never confuses the two.
+import { availableParallelism } from 'node:os'
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
+import type { Engine, Session } from './backends/index.js'
+import { EngineError, openEngine } from './backends/index.js'
+import { withTimeout } from './backends/guard.js'
+import type { Question } from './dataset/question.js'
+import { loadSubject } from './dataset/load.js'
+import { DatasetError } from './dataset/errors.js'
+import { isSubject, SUBJECTS, subjectTitle, suggestSubjects } from './dataset/subjects.js'
+import type { Options, ScoringMode } from './options.js'
+import { readOptions } from './options.js'
+import type { Prompt } from './prompt.js'
+import { fewShotPrefix, formatQuestion } from './prompt.js'
+import type { Outcome, QuestionRecord, SubjectRun } from './results.js'
+import { letterFromProbabilities, letterFromText } from './scoring.js'
+
+declare module 'vitest' {
+  interface TaskMeta {
+    /** Set on each question's test. */
+    mmlu?: QuestionRecord
+    /** Set on each subject's suite. */
+    mmluSubject?: SubjectRun
+  }
+  interface ProvidedContext {
+    /** Vitest workers that run subject files at the same time (set by the reporter). */
+    mmluWorkers: number
+  }
+}
+
+/** Vitest's own timeout sits above ours, so our timeout fires first and is recorded. */
+const VITEST_TIMEOUT_GRACE_MS = 5_000
+const SETUP_TIMEOUT_MS = 30 * 60_000
+
+export function testName(q: Question): string {
+  const words = q.question.replace(/\s+/g, ' ').trim()
+  const short = words.length <= 60 ? words : `${words.slice(0, 60).replace(/\s+\S*$/, '')}…`
+  return `#${q.index} ${short}`
+}
+
+interface PlannedQuestion {
+  question: Question
+  prompt: Prompt | undefined
+  promptTokens: number | undefined
+  /** Why the question cannot be asked at all (its prompt does not fit even at 0-shot). */
+  unfit?: string
+}
+
+/**
+ * Fits each prompt to the model's trained context: drops few-shot examples
+ * until it fits; if the question alone does not fit, the question is an error.
+ */
+function planPrompts(subject: string, dev: readonly Question[], questions: readonly Question[], shots: number, engine: Engine, reserve: number): PlannedQuestion[] {
+  const prefixes = Array.from({ length: shots + 1 }, (_, k) => fewShotPrefix(subject, dev, k))
+  const limit = engine.trainedContextTokens
+  const count = engine.countTokens
+  return questions.map((question) => {
+    const suffix = formatQuestion(question)
+    if (!count || !limit) return { question, prompt: { prefix: prefixes[shots] as string, suffix, shots }, promptTokens: undefined }
+    for (let k = shots; k >= 0; k--) {
+      const prefix = prefixes[k] as string
+      const n = count(prefix + suffix)
+      if (n + reserve <= limit) return { question, prompt: { prefix, suffix, shots: k }, promptTokens: n }
+    }
+    const n = count((prefixes[0] as string) + suffix)
+    return { question, prompt: undefined, promptTokens: n, unfit: `the question alone is ${n} tokens, more than the model's context of ${limit} (less ${reserve} for the answer)` }
+  })
+}
+
+function workersSharingTheMachine(): number {
+  // The reporter provides the real figure; without it, assume Vitest's default pool size.
+  return inject('mmluWorkers') ?? Math.max(1, availableParallelism() - 1)
+}
+
+function errorRecord(planned: PlannedQuestion, message: string): QuestionRecord {
+  return {
+    subject: planned.question.subject,
+    index: planned.question.index,
+    expected: planned.question.answer,
+    given: null,
+    outcome: 'error',
+    text: '',
+    shots: planned.prompt?.shots ?? 0,
+    promptTokens: planned.promptTokens ?? 0,
+    evaluatedTokens: 0,
+    completionTokens: 0,
+    startedAt: Date.now(),
+    latencyMs: 0,
+    error: message,
+  }
+}
+
+function describeAnswer(r: QuestionRecord): string {
+  const probs = r.probabilities
+    ? ` · p(A,B,C,D) = ${(['A', 'B', 'C', 'D'] as const).map((l) => r.probabilities![l].toFixed(3)).join(', ')}`
+    : ''
+  return `given ${r.given ?? 'no letter'}, expected ${r.expected}${probs} · raw ${JSON.stringify(r.text)}`
+}
+
+export function defineSubject(subject: string): void {
+  if (!isSubject(subject)) {
+    const near = suggestSubjects(subject)
+    throw new DatasetError({
+      code: 'unknown-subject',
+      file: `defineSubject(${JSON.stringify(subject)})`,
+      problem: `unknown MMLU subject${near.length ? `; did you mean ${near.join(', ')}?` : ''}`,
+      fix: 'use one of the 57 names in src/dataset/subjects.ts',
+    })
+  }
+  const options: Options = readOptions()
+  if (!options.dataDir) {
+    throw new DatasetError({
+      code: 'missing-file',
+      file: 'MMLU_DATA_DIR',
+      problem: 'no MMLU data folder is set',
+      fix: 'set MMLU_DATA_DIR to a folder in the Hendrycks layout ({dev,test}/<subject>_<split>.csv), e.g. MMLU_DATA_DIR=../shared/mmlu',
+    })
+  }
+  const dataDir = options.dataDir
+
+  describe(subjectTitle(subject), { concurrent: options.concurrency > 1 }, async () => {
+    const { dev, test: all } = await loadSubject(dataDir, subject, { allowPartial: options.allowPartialData || options.limit !== undefined })
+    const questions = options.limit === undefined ? all : all.slice(0, options.limit)
+
+    let engine: Engine
+    let session: Session
+    let scoring: ScoringMode
+    let planned: PlannedQuestion[] = []
+
+    beforeAll(async ({}, suite) => {
+      const t0 = performance.now()
+      engine = await openEngine(options, workersSharingTheMachine())
+      scoring = options.scoring ?? (engine.scoringModes[0] as ScoringMode)
+      if (!engine.scoringModes.includes(scoring)) {
+        throw new EngineError(`${engine.info.engine} cannot score by ${scoring}; use MMLU_SCORING=${engine.scoringModes.join(' or ')}`)
+      }
+      const reserve = scoring === 'generate' ? options.maxTokens : 1
+      planned = planPrompts(subject, dev, questions, options.shots, engine, reserve)
+      const longest = Math.max(0, ...planned.map((p) => (p.prompt ? (p.promptTokens ?? 0) : 0)))
+      session = await engine.openSession({
+        scoring,
+        concurrency: options.concurrency,
+        promptTokens: engine.countTokens ? longest : undefined,
+        maxTokens: options.maxTokens,
+      })
+      const run: SubjectRun = {
+        subject,
+        category: SUBJECTS[subject].category,
+        engine: engine.info,
+        session: session.details,
+        scoring,
+        shots: options.shots,
+        concurrency: options.concurrency,
+        questions: questions.length,
+        setupMs: performance.now() - t0,
+        reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < options.shots).length,
+      }
+      suite.meta.mmluSubject = run
+    }, SETUP_TIMEOUT_MS)
+
+    afterAll(async () => {
+      await session?.close()
+    })
+
+    questions.forEach((question, i) => {
+      test(testName(question), { timeout: options.timeoutMs + VITEST_TIMEOUT_GRACE_MS }, async ({ task, annotate }) => {
+        const plan = planned[i] as PlannedQuestion
+        let record: QuestionRecord
+        if (!plan.prompt) {
+          record = errorRecord(plan, plan.unfit ?? 'no prompt')
+        } else {
+          try {
+            const raw = await withTimeout((signal) => session.answer(plan.prompt as Prompt, signal), options.timeoutMs, `question #${question.index}`)
+            const given = raw.probabilities ? letterFromProbabilities(raw.probabilities) : letterFromText(raw.text)
+            const outcome: Outcome = given === null ? 'invalid' : given === question.answer ? 'correct' : 'wrong'
+            record = {
+              subject,
+              index: question.index,
+              expected: question.answer,
+              given,
+              outcome,
+              probabilities: raw.probabilities,
+              text: raw.text,
+              shots: plan.prompt.shots,
+              promptTokens: raw.promptTokens,
+              evaluatedTokens: raw.evaluatedTokens,
+              completionTokens: raw.completionTokens,
+              startedAt: raw.startedAt,
+              latencyMs: raw.latencyMs,
+            }
+          } catch (e) {
+            record = errorRecord(plan, (e as Error).message)
+          }
+        }
+        task.meta.mmlu = record
+        if (record.outcome === 'error') throw new EngineError(`${subject} #${question.index}: ${record.error}`)
+        await annotate(describeAnswer(record), 'answer')
+        expect(record.given, `${subject} #${question.index}: the model's answer`).toBe(record.expected)
+      })
+    })
+  })
+}
