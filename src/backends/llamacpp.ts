@@ -181,7 +181,8 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
       const dist = next.probabilities
       if (!dist) throw new EngineError('llama.cpp returned no probabilities')
       probabilities = { A: dist.get(letters.A) ?? 0, B: dist.get(letters.B) ?? 0, C: dist.get(letters.C) ?? 0, D: dist.get(letters.D) ?? 0 }
-      text = next.token == null ? '' : model.detokenize([next.token])
+      // Detokenize against the prompt so a leading space (" C") survives.
+      text = next.token == null ? '' : model.detokenize([next.token], false, tokens)
     } else {
       const generated: Token[] = []
       let steps = 0
@@ -196,7 +197,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
       }
       completionTokens = generated.length
       extraEvaluated = steps
-      text = model.detokenize(generated)
+      text = model.detokenize(generated, false, tokens)
     }
     return {
       probabilities,

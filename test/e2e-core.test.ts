@@ -1,0 +1,172 @@
+// Issue acceptance, end to end: spawned `vitest run` on the mmlu project with
+// the embedded llama.cpp engine and GGUF models the project writes itself.
+import { copyFile, cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { fixtureModelPath } from '../fixtures/models.js'
+import { loadSubject } from '../src/dataset/load.js'
+import { SUBJECT_NAMES } from '../src/dataset/subjects.js'
+import type { QuestionRecord } from '../src/results.js'
+import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
+import { writeOriginalDialect } from './helpers/dialect.js'
+import { runVitest } from './helpers/run-vitest.js'
+
+/** A record without what legitimately varies between runs. */
+const stable = ({ startedAt, latencyMs, ...rest }: QuestionRecord) => rest
+
+describe.skipIf(!HAS_REAL_DATA)('real MMLU data, fixed-answer model', () => {
+  let alwaysC: string
+  beforeAll(async () => {
+    alwaysC = await fixtureModelPath('fixed-C')
+  })
+
+  test('always-C on astronomy scores exactly 46/152; terminal and results agree; exit 0 despite 106 failed tests', async () => {
+    const { test: questions } = await loadSubject(REAL_DATA_DIR, 'astronomy')
+    const expectedCorrect = questions.filter((q) => q.answer === 'C').length
+    expect(expectedCorrect).toBe(46)
+
+    const run = await runVitest(['evals/astronomy'], { env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: alwaysC } })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toMatch(/Tests\s+106 failed \| 46 passed \(152\)|✓ astronomy {2}46\/152 correct/)
+    expect(run.output).toContain('astronomy  46/152 correct  30.3% [23.5, 38.0]')
+    expect(run.output).toMatch(/Accuracy {3}30\.3% \[23\.5, 38\.0\] micro \(46\/152/)
+    expect(run.output).toContain('46 correct · 106 wrong · 0 invalid (no letter) · 0 errors')
+    // Wrong answers are not printed as failures with stack traces or diffs.
+    expect(run.output).not.toMatch(/AssertionError|Expected|FAIL/)
+    expect(run.output).toMatch(/engine llama\.cpp \(threads \d+/)
+    expect(run.output).toMatch(/model fixed-C\.gguf sha256:[0-9a-f]{12}/)
+
+    const results = run.results!
+    expect(results.summary).toMatchObject({ questions: 152, correct: 46, wrong: 106, invalid: 0, errors: 0 })
+    expect(results.subjects).toHaveLength(1)
+    expect(results.subjects[0]).toMatchObject({ subject: 'astronomy', correct: 46, total: 152 })
+    expect(results.records).toHaveLength(152)
+    expect(results.records.every((r) => r.given === 'C' && r.shots === 5 && r.probabilities!.C > 0.99)).toBe(true)
+    expect(results.records.filter((r) => r.outcome === 'correct').map((r) => r.index)).toEqual(questions.filter((q) => q.answer === 'C').map((q) => q.index))
+    expect(results.config).toMatchObject({ scoring: 'logprob', shots: 5, concurrency: 1, engine: 'llama.cpp' })
+    expect(results.provenance[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(results.status).toBe('passed')
+  })
+
+  test('the original CSV dialect gives identical per-question records', async () => {
+    const original = await mkdtemp(path.join(os.tmpdir(), 'mmlu-original-'))
+    await writeOriginalDialect(REAL_DATA_DIR, original, ['astronomy'])
+    const [hf, orig] = await Promise.all([
+      runVitest(['evals/astronomy'], { env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: alwaysC } }),
+      runVitest(['evals/astronomy'], { env: { MMLU_DATA_DIR: original, MMLU_MODEL: alwaysC } }),
+    ])
+    expect(hf.code, hf.output).toBe(0)
+    expect(orig.code, orig.output).toBe(0)
+    expect(orig.results!.records.map(stable)).toEqual(hf.results!.records.map(stable))
+    expect(hf.results!.summary.correct).toBe(46)
+  })
+
+  test('all 57 subjects (14,042 questions): totals equal the answer-letter counts of the test split', async () => {
+    const letters = { A: 0, B: 0, C: 0, D: 0 }
+    for (const subject of SUBJECT_NAMES) {
+      for (const q of (await loadSubject(REAL_DATA_DIR, subject)).test) letters[q.answer]++
+    }
+    const alwaysD = await fixtureModelPath('fixed-D')
+    // 0-shot and 8 batched sequences keep this inside a CI budget; 5-shot prefix reuse is covered above.
+    const run = await runVitest(['evals'], {
+      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: alwaysD, MMLU_SHOTS: '0', MMLU_CONCURRENCY: '8' },
+      timeoutMs: 900_000,
+    })
+    expect(run.code, run.output.slice(-3000)).toBe(0)
+    expect(run.results!.summary).toMatchObject({ subjects: 57, questions: 14_042, correct: letters.D, errors: 0 })
+    expect(run.output).toContain(`micro (${letters.D}/14042`)
+    expect(run.output).toMatch(/Time {7}wall [\d.]+ s · [\d.]+ q\/s/)
+  }, 900_000)
+})
+
+describe('fixture data', () => {
+  test('log-prob scoring records the chosen letter probabilities and picks the argmax', async () => {
+    const model = await fixtureModelPath('logits-1-3-2-0')
+    const run = await runVitest(['evals/business_ethics'], { env: { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_MODEL: model, MMLU_ALLOW_PARTIAL: '1' } })
+    expect(run.code, run.output).toBe(0)
+    const z = Math.exp(1) + Math.exp(3) + Math.exp(2) + Math.exp(0)
+    const expected = { A: Math.exp(1) / z, B: Math.exp(3) / z, C: Math.exp(2) / z, D: Math.exp(0) / z }
+    const records = run.results!.records
+    expect(records).toHaveLength(8)
+    for (const r of records) {
+      expect(r.given).toBe('B')
+      for (const l of ['A', 'B', 'C', 'D'] as const) expect(Math.abs(r.probabilities![l] - expected[l])).toBeLessThan(1e-3)
+    }
+    // business_ethics fixture answers: A B C D A B C D → B is right twice.
+    expect(run.results!.summary.correct).toBe(2)
+  })
+
+  test('generate scoring: greedy text, the letter extracted from it, the raw text kept', async () => {
+    const model = await fixtureModelPath('fixed-B')
+    const run = await runVitest(['evals/astronomy'], {
+      env: { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_MODEL: model, MMLU_ALLOW_PARTIAL: '1', MMLU_SCORING: 'generate', MMLU_MAX_TOKENS: '3' },
+    })
+    expect(run.code, run.output).toBe(0)
+    const records = run.results!.records
+    // astronomy fixture answers: C A B D C A B D → B is right twice.
+    expect(run.results!.summary).toMatchObject({ questions: 8, correct: 2, invalid: 0 })
+    for (const r of records) {
+      expect(r).toMatchObject({ given: 'B', text: ' B B B', completionTokens: 3 })
+      expect(r.probabilities).toBeUndefined()
+    }
+    expect(run.results!.config.scoring).toBe('generate')
+  })
+
+  test('a third-party GGUF runs through one subject with no errors', async () => {
+    const run = await runVitest(['evals/astronomy'], {
+      env: { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_MODEL: path.resolve('../shared/models/llama-2-tiny-random.gguf'), MMLU_ALLOW_PARTIAL: '1' },
+    })
+    expect(run.code, run.output).toBe(0)
+    expect(run.results!.summary).toMatchObject({ questions: 8, errors: 0 })
+    expect(run.results!.provenance[0]!.model).toBe('llama-2-tiny-random.gguf')
+  })
+
+  test('a malformed CSV is a clear error naming file and line; Vitest survives and exits 1', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-bad-'))
+    await cp(FIXTURE_DATA_DIR, dir, { recursive: true })
+    await copyFile('fixtures/mmlu/bad/answer_e.csv', path.join(dir, 'test', 'astronomy_test.csv'))
+    const model = await fixtureModelPath('fixed-A')
+    const run = await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: { MMLU_DATA_DIR: dir, MMLU_MODEL: model, MMLU_ALLOW_PARTIAL: '1' } })
+    expect(run.code).toBe(1)
+    expect(run.output).toContain(`${path.join(dir, 'test', 'astronomy_test.csv')}:2:`)
+    expect(run.output).toMatch(/answer.*"E"/)
+    // The healthy subject still ran and was recorded: nothing answered is lost.
+    expect(run.results!.records.filter((r) => r.subject === 'business_ethics')).toHaveLength(8)
+    expect(run.results!.status).toBe('failed')
+  })
+
+  test.each([
+    ['missing llama.feed_forward_length', 'lacks llama.feed_forward_length'],
+    ['truncated file', 'truncated'],
+    ['not a GGUF', 'not a readable GGUF file'],
+  ])('a corrupt GGUF (%s) is a clear error; the process survives and exits 1', async (kind, message) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-gguf-'))
+    const bad = path.join(dir, 'bad.gguf')
+    const { corruptGguf } = await import('./helpers/corrupt-gguf.js')
+    await corruptGguf(kind, bad)
+    const run = await runVitest(['evals/astronomy'], { env: { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_MODEL: bad, MMLU_ALLOW_PARTIAL: '1' } })
+    expect(run.signal).toBeNull()
+    expect(run.code).toBe(1)
+    expect(run.output).toContain(bad)
+    expect(run.output).toContain(message)
+    expect(run.output).toMatch(/Fix: /)
+  })
+})
+
+describe.skipIf(!HAS_REAL_DATA)('prompts that do not fit the model context', () => {
+  test('few-shot examples are dropped to fit; a question that alone is too long is an error, with a clear message', async () => {
+    const small = await fixtureModelPath('fixed-C-ctx512')
+    const run = await runVitest(['evals/professional_law'], { env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: small, MMLU_LIMIT: '40' } })
+    const records = run.results!.records
+    expect(records).toHaveLength(40)
+    const reduced = records.filter((r) => r.outcome !== 'error' && r.shots < 5)
+    const errors = records.filter((r) => r.outcome === 'error')
+    expect(reduced.length).toBeGreaterThan(0)
+    expect(reduced.every((r) => r.promptTokens + 1 <= 512)).toBe(true)
+    expect(errors.length).toBeGreaterThan(0)
+    expect(errors[0]!.error).toMatch(/the question alone is \d+ tokens, more than the model's context of 512/)
+    expect(run.output).toMatch(/prompts had fewer than 5 shots to fit the model's context/)
+    expect(run.code).toBe(1)
+  })
+})
