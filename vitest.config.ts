@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 import { readOptions } from './src/options.js'
 
 // Options are read here too (not only in the workers) because in-file
-// concurrency must lift Vitest's own cap on concurrent tests per file.
+// concurrency sets Vitest's own cap on concurrent tests per file.
 const options = readOptions()
 
 export default defineConfig({
@@ -25,7 +25,11 @@ export default defineConfig({
           include: ['evals/**/*.eval.ts'],
           // One model load per worker, shared by the subject files it runs.
           isolate: false,
-          maxConcurrency: Math.max(5, options.concurrency),
+          // Exactly MMLU_CONCURRENCY questions in flight per file (describe.concurrent
+          // is switched on by the suite when it is above 1).
+          maxConcurrency: options.concurrency,
+          // A retried test would send its question again; retries belong to the backends.
+          retry: 0,
         },
       },
     ],
