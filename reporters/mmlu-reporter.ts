@@ -15,7 +15,7 @@ import type { Reporter, TestRunEndReason } from 'vitest/node'
 import type { EngineInfo } from '../src/backends/backend.js'
 import { readOptions } from '../src/options.js'
 import type { QuestionRecord, ResultsFile, RunConfig, SubjectRun } from '../src/results.js'
-import { RESULTS_SCHEMA_VERSION, writeResults } from '../src/results.js'
+import { RESULTS_SCHEMA_VERSION, writeResults, writeResultsSync } from '../src/results.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
 import { renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
@@ -58,16 +58,24 @@ export default class MmluReporter implements Reporter {
   private readonly fallback = new DefaultReporter()
   private mmlu = false
   private startedAt = 0
+  /** Records in arrival order, kept so an interrupted run can still save them. */
+  private answered: QuestionRecord[] = []
+  private running = false
 
   onInit(ctx: Vitest): void {
     this.ctx = ctx
     this.fallback.onInit(ctx)
+    // On SIGINT/SIGTERM Vitest exits without onTestRunEnd; its terminal cleanup
+    // runs synchronously first, so that is where answered questions are saved.
+    ctx.logger.onTerminalCleanup(() => this.saveInterrupted())
   }
 
   onTestRunStart(specs: ReadonlyArray<TestSpecification>): void {
     const subjects = specs.filter((s) => s.project.name === MMLU_PROJECT)
     this.mmlu = subjects.length > 0
     this.startedAt = performance.now()
+    this.answered = []
+    this.running = this.mmlu
     if (!this.mmlu) return this.fallback.onTestRunStart(specs)
     // Each worker's llama.cpp gets physical cores ÷ this many threads.
     this.ctx.provide('mmluWorkers', this.workersUsed(subjects.length))
@@ -100,7 +108,9 @@ export default class MmluReporter implements Reporter {
     if (!this.mmlu) this.fallback.onTestCaseReady(t)
   }
   onTestCaseResult(t: TestCase): void {
-    if (!this.mmlu) this.fallback.onTestCaseResult(t)
+    if (!this.mmlu) return this.fallback.onTestCaseResult(t)
+    const record = t.meta().mmlu
+    if (record) this.answered.push(record)
   }
   onUserConsoleLog(log: Parameters<DefaultReporter['onUserConsoleLog']>[0]): void {
     if (!this.mmlu) this.fallback.onUserConsoleLog(log)
@@ -119,6 +129,7 @@ export default class MmluReporter implements Reporter {
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
     if (!this.mmlu) return this.fallback.onTestRunEnd(modules, unhandledErrors, reason)
+    this.running = false
     const log = this.ctx.logger
     const wallMs = performance.now() - this.startedAt
     const results = modules.filter(isMmluModule).map(collect)
@@ -184,6 +195,32 @@ export default class MmluReporter implements Reporter {
     // Vitest set exitCode = 1 for the failed tests (wrong answers) before this
     // hook; the reporter has the last word.
     process.exitCode = failed ? 1 : 0
+  }
+
+  /** Synchronous on purpose: the process exits right after the cleanup listeners. */
+  private saveInterrupted(): void {
+    if (!this.running) return
+    this.running = false
+    const bySubject = new Map<string, QuestionRecord[]>()
+    for (const r of this.answered) {
+      const list = bySubject.get(r.subject)
+      if (list) list.push(r)
+      else bySubject.set(r.subject, [r])
+    }
+    const subjects = [...bySubject].map(([subject, records]) => summarizeSubject(subject, records, 0))
+    const file = resolve(this.ctx.config.root, readOptions().resultsFile)
+    const out: ResultsFile = {
+      schema: RESULTS_SCHEMA_VERSION,
+      createdAt: new Date().toISOString(),
+      status: 'interrupted',
+      config: this.runConfig([], bySubject.size),
+      provenance: [],
+      summary: summarizeRun(subjects, this.answered, performance.now() - this.startedAt),
+      subjects,
+      records: this.answered,
+    }
+    writeResultsSync(file, out)
+    process.stderr.write(`\nInterrupted: ${this.answered.length} answered questions saved to ${file}\n`)
   }
 
   private printError(err: SerializedError, m: TestModule): void {

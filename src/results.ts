@@ -1,5 +1,6 @@
 // The one record type that flows end to end: test meta → reporter → results
 // JSON (and later the answer cache and baseline comparisons).
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { EngineInfo } from './backends/backend.js'
@@ -81,4 +82,12 @@ export async function writeResults(path: string, results: ResultsFile): Promise<
   const tmp = `${path}.${process.pid}.tmp`
   await writeFile(tmp, JSON.stringify(results, null, 1))
   await rename(tmp, path)
+}
+
+/** The same, synchronously: for an exit path where the event loop will not run again. */
+export function writeResultsSync(path: string, results: ResultsFile): void {
+  mkdirSync(dirname(path), { recursive: true })
+  const tmp = `${path}.${process.pid}.tmp`
+  writeFileSync(tmp, JSON.stringify(results, null, 1))
+  renameSync(tmp, path)
 }

@@ -170,3 +170,21 @@ describe.skipIf(!HAS_REAL_DATA)('prompts that do not fit the model context', () 
     expect(run.code).toBe(1)
   })
 })
+
+describe.skipIf(!HAS_REAL_DATA)('interruption', () => {
+  test('SIGINT mid-run exits non-zero and keeps every answered question in the results file', async () => {
+    const model = await fixtureModelPath('fixed-C')
+    const run = await runVitest(['evals/astronomy'], {
+      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: model },
+      // Interrupt once the first subject line could not have been printed yet but questions are flowing.
+      interruptAfterMs: 6_000,
+    })
+    expect(run.code).not.toBe(0)
+    expect(run.output).toMatch(/Interrupted: \d+ answered questions saved to /)
+    const results = run.results!
+    expect(results.status).toBe('interrupted')
+    expect(results.records.length).toBe(Number(/Interrupted: (\d+)/.exec(run.output)![1]))
+    // Every saved record is complete and scored the way the model answers.
+    for (const r of results.records) expect(r).toMatchObject({ subject: 'astronomy', given: 'C', outcome: r.expected === 'C' ? 'correct' : 'wrong' })
+  })
+})

@@ -20,6 +20,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>
   args?: string[]
   timeoutMs?: number
+  /** Send SIGINT to the run this long after it starts, as Ctrl-C would. */
+  interruptAfterMs?: number
 }
 
 /** The child must not inherit this Vitest's worker state, nor a developer's MMLU_* settings. */
@@ -48,8 +50,10 @@ export async function runVitest(files: string[], opts: RunOptions = {}): Promise
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000)
+  const interrupt = opts.interruptAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs)
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])))
   clearTimeout(timer)
+  clearTimeout(interrupt)
   const results = await readFile(resultsPath, 'utf8').then(
     (t) => JSON.parse(t) as ResultsFile,
     () => undefined,
