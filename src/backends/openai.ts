@@ -1,0 +1,165 @@
+// An OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp's server, …) as
+// the engine, through the `openai` npm package.
+// - raw (default): the lm-eval prompt on /v1/completions; chat: one user
+//   message on /v1/chat/completions.
+// - Log-prob scoring where the server returns log-probs: one probe request at
+//   open tells; otherwise generate scoring, with a one-line warning.
+// - The package's own retries are off (maxRetries 0): retries are shared code
+//   (guard.ts), so nothing is sent twice behind our back.
+// - The API key goes only into the Authorization header: it is scrubbed from
+//   every message and never put in EngineInfo.
+import OpenAI, { APIError } from 'openai'
+import type { PromptFormat, Secret } from '../options.js'
+import type { Prompt } from '../prompt.js'
+import { promptText } from '../prompt.js'
+import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
+import { EngineError } from './backend.js'
+import { connectionFailure } from './guard.js'
+import type { TopLogprob } from './server.js'
+import { lettersFromTopLogprobs, redactUrl, requestFailure, scrub } from './server.js'
+
+/** vLLM's default cap on alternatives per token (OpenAI's chat API allows 20 too). */
+export const TOP_LOGPROBS = 20
+/** How long opening waits for the server to answer /models. */
+export const OPEN_TIMEOUT_MS = 4_000
+
+export interface OpenAIEngineOptions {
+  baseUrl: string
+  model: string
+  reason: string
+  apiKey: Secret | undefined
+  promptFormat: PromptFormat
+  seed: number
+  /** MMLU_TIMEOUT_MS: bounds the log-prob probe; the package's own timeout is a backstop behind it. */
+  timeoutMs: number
+  /** False when the run asked for generate scoring: no probe, no warning. */
+  wantLogprobs: boolean
+  warn?: (line: string) => void
+}
+
+interface Completion {
+  text: string
+  top: TopLogprob[] | undefined
+  promptTokens: number
+  completionTokens: number
+}
+
+export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> {
+  const key = o.apiKey?.reveal()
+  const url = redactUrl(o.baseUrl)
+  const chat = o.promptFormat === 'chat'
+  const endpoint = chat ? 'chat.completions' : 'completions'
+  // Local servers need no key, but the package insists on one.
+  const client = new OpenAI({ baseURL: o.baseUrl, apiKey: key ?? 'none', maxRetries: 0, timeout: o.timeoutMs + 60_000, logLevel: 'off' })
+
+  const fail = (e: unknown, signal: AbortSignal, where: string): EngineError => {
+    const status = e instanceof APIError ? e.status : undefined
+    // The package starts its messages with the status, which requestFailure states already.
+    return requestFailure(e, signal, where, status, scrub((e as Error).message.replace(/^\d{3} /, ''), key))
+  }
+
+  async function complete(text: string, maxTokens: number, logprobs: boolean, signal: AbortSignal): Promise<Completion> {
+    const base = { model: o.model, temperature: 0, seed: o.seed, max_tokens: maxTokens }
+    if (chat) {
+      const r = await client.chat.completions.create(
+        { ...base, messages: [{ role: 'user', content: text }], ...(logprobs ? { logprobs: true, top_logprobs: TOP_LOGPROBS } : {}) },
+        { signal },
+      )
+      const choice = r.choices?.[0]
+      return {
+        text: choice?.message?.content ?? '',
+        top: choice?.logprobs?.content?.[0]?.top_logprobs ?? undefined,
+        promptTokens: r.usage?.prompt_tokens ?? 0,
+        completionTokens: r.usage?.completion_tokens ?? 0,
+      }
+    }
+    const r = await client.completions.create({ ...base, prompt: text, ...(logprobs ? { logprobs: TOP_LOGPROBS } : {}) }, { signal })
+    const choice = r.choices?.[0]
+    const first = choice?.logprobs?.top_logprobs?.[0]
+    return {
+      text: choice?.text ?? '',
+      top: first ? Object.entries(first).map(([token, logprob]) => ({ token, logprob })) : undefined,
+      promptTokens: r.usage?.prompt_tokens ?? 0,
+      completionTokens: r.usage?.completion_tokens ?? 0,
+    }
+  }
+
+  // Reachable, key accepted, model served: one clear error at start instead of one per question.
+  const opening = AbortSignal.timeout(OPEN_TIMEOUT_MS)
+  let served: string[] | undefined
+  try {
+    served = (await client.models.list({ signal: opening })).data.map((m) => m.id)
+  } catch (e) {
+    const status = e instanceof APIError ? e.status : undefined
+    if (status === 401 || status === 403) {
+      throw new EngineError(`The OpenAI-compatible server at ${url} refused the API key (HTTP ${status}). Fix: set MMLU_API_KEY or OPENAI_API_KEY to a key it accepts.`)
+    }
+    // Some servers have no /models; the first completion will tell.
+    if (status !== 404) {
+      const why = opening.aborted ? `no answer within ${OPEN_TIMEOUT_MS / 1000} s` : status !== undefined ? `HTTP ${status}: ${scrub((e as Error).message, key)}` : (connectionFailure(e) ?? scrub((e as Error).message, key))
+      throw new EngineError(`The OpenAI-compatible server at ${url} is not reachable (${why}). Fix: start it, or set MMLU_OPENAI_BASE_URL to where it runs (e.g. http://127.0.0.1:8000/v1).`)
+    }
+  }
+  if (served && served.length > 0 && !served.includes(o.model)) {
+    throw new EngineError(`The OpenAI-compatible server at ${url} does not serve MMLU_MODEL=${o.model}; it serves ${served.join(', ')}. Fix: set MMLU_MODEL to one of them.`)
+  }
+
+  let logprobs = false
+  if (o.wantLogprobs) {
+    // A question's deadline: the first request may load the model (Ollama's /v1 does).
+    const probe = AbortSignal.timeout(o.timeoutMs)
+    try {
+      logprobs = Array.isArray((await complete('Answer:', 1, true, probe)).top)
+    } catch (e) {
+      const err = fail(e, probe, `${url} ${endpoint}`)
+      // A 4xx says "no log-probs here" (some servers reject the parameter); anything else is a broken server.
+      if (!(e instanceof APIError && e.status !== undefined && e.status >= 400 && e.status < 500)) {
+        throw new EngineError(`The OpenAI-compatible server at ${url} failed a one-token test request (${probe.aborted ? `no answer within ${o.timeoutMs} ms, MMLU_TIMEOUT_MS` : err.message}).`)
+      }
+    }
+    if (!logprobs) {
+      ;(o.warn ?? ((line) => process.stderr.write(`${line}\n`)))(`MMLU warning: the server at ${url} returns no log-probs on ${endpoint}: scoring by generate.`)
+    }
+  }
+
+  const info: EngineInfo = {
+    engine: 'openai',
+    model: o.model,
+    source: url,
+    reason: o.reason,
+    details: { endpoint, logprobs: logprobs ? 'yes' : 'no', prompt: o.promptFormat, seed: o.seed },
+  }
+  return {
+    info,
+    scoringModes: logprobs ? ['logprob', 'generate'] : ['generate'],
+    async openSession(request: SessionRequest): Promise<Session> {
+      const logprob = request.scoring === 'logprob'
+      const where = `${url} ${endpoint}`
+      return {
+        details: { endpoint },
+        async answer(prompt: Prompt, signal: AbortSignal): Promise<RawAnswer> {
+          const startedAt = Date.now()
+          const t0 = performance.now()
+          let c: Completion
+          try {
+            c = await complete(promptText(prompt), logprob ? 1 : request.maxTokens, logprob, signal)
+          } catch (e) {
+            throw fail(e, signal, where)
+          }
+          const latencyMs = performance.now() - t0
+          if (logprob && !c.top) throw new EngineError(`${where}: the reply has no top log-probs although they were asked for. Fix: MMLU_SCORING=generate.`)
+          return {
+            probabilities: logprob ? lettersFromTopLogprobs(c.top ?? []) : undefined,
+            text: c.text,
+            promptTokens: c.promptTokens,
+            evaluatedTokens: c.promptTokens,
+            completionTokens: c.completionTokens,
+            startedAt,
+            latencyMs,
+          }
+        },
+        async close() {},
+      }
+    },
+  }
+}

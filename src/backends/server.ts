@@ -1,0 +1,73 @@
+// What the server backends (Ollama, OpenAI-compatible) share: turning their
+// transport failures into ServerErrors the retry loop understands, reading the
+// four letters from a token's top log-probs, and keeping credentials out of
+// anything printed.
+import type { Letter } from '../dataset/question.js'
+import { LETTERS } from '../dataset/question.js'
+import type { LetterProbabilities } from '../scoring.js'
+import { EngineError } from './backend.js'
+import { connectionFailure, retryableStatus, ServerError } from './guard.js'
+
+/** A URL without user name or password, for messages and provenance. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (!u.username && !u.password) return url
+    u.username = ''
+    u.password = ''
+    return u.toString().replace(/\/$/, '')
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//')
+  }
+}
+
+/** Removes every occurrence of a secret from a text, e.g. a server's error body that echoes the key. */
+export function scrub(text: string, secret: string | undefined): string {
+  return secret ? text.split(secret).join('[redacted]') : text
+}
+
+/**
+ * Any failure of one request → an EngineError for the question:
+ * - our own deadline: the abort reason (a TimeoutError), unchanged;
+ * - an HTTP status: retryable for 429 and 5xx, final otherwise;
+ * - a connection failure (refused, reset, closed mid-body): retryable;
+ * - anything else (a malformed reply): final.
+ */
+export function requestFailure(error: unknown, signal: AbortSignal, where: string, status: number | undefined, message: string): EngineError {
+  if (signal.aborted && signal.reason instanceof EngineError) return signal.reason
+  if (status !== undefined) return new ServerError(`${where}: HTTP ${status}: ${message}`, retryableStatus(status), status)
+  const connection = connectionFailure(error)
+  if (connection) return new ServerError(`${where}: ${connection}`, true)
+  return new EngineError(`${where}: ${message}`)
+}
+
+export interface TopLogprob {
+  token: string
+  logprob: number
+}
+
+/**
+ * The four letters' probabilities from the top log-probs of the first
+ * generated token. After a raw `Answer:` the letter usually comes as " A";
+ * a chat reply starts fresh with "A". Both spellings mean the same answer, so
+ * their probabilities are added. A letter absent from the top-k list gets 0:
+ * it was less likely than every listed token, so it cannot be the argmax.
+ */
+export function lettersFromTopLogprobs(top: readonly TopLogprob[]): LetterProbabilities {
+  const p: LetterProbabilities = { A: 0, B: 0, C: 0, D: 0 }
+  for (const { token, logprob } of top) {
+    // " A", "A", and the raw-piece spellings "▁A" (SentencePiece) and "ĠA" (byte-level BPE).
+    const letter = token.length <= 2 ? token.replace(/^[ ▁Ġ]/, '') : ''
+    if ((LETTERS as readonly string[]).includes(letter) && Number.isFinite(logprob)) p[letter as Letter] += Math.exp(logprob)
+  }
+  return p
+}
+
+/**
+ * A conservative token count for servers that cannot tokenize for us: half the
+ * UTF-8 bytes (English BPE and SentencePiece vocabularies average 4-5 bytes a
+ * token on MMLU prompts). Used to size the server's context, never to record.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(Buffer.byteLength(text, 'utf8') / 2) + 1
+}

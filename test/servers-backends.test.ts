@@ -1,0 +1,261 @@
+// The Ollama and OpenAI-compatible engines in-process, against the loopback
+// test server: the requests they send, how they read the letters, and how
+// each kind of failure comes back (retryable or not, with a clear message).
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import type { ModelServer } from '../fixtures/servers/model-server.js'
+import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
+import type { Engine, RawAnswer, SessionRequest } from '../src/backends/backend.js'
+import { ServerError, TimeoutError, withRetries, withTimeout } from '../src/backends/guard.js'
+import type { OllamaEngineOptions } from '../src/backends/ollama.js'
+import { compareVersions, MIN_NUM_CTX, numCtx, openOllamaEngine, renderPullProgress, supportsLogprobs } from '../src/backends/ollama.js'
+import type { OpenAIEngineOptions } from '../src/backends/openai.js'
+import { openOpenAIEngine } from '../src/backends/openai.js'
+import { estimateTokens, lettersFromTopLogprobs, redactUrl, scrub } from '../src/backends/server.js'
+import { Secret } from '../src/options.js'
+import type { Prompt } from '../src/prompt.js'
+
+let server: ModelServer
+beforeAll(async () => {
+  server = await startModelServer()
+})
+afterAll(() => server.close())
+beforeEach(() => {
+  server.reset()
+  Object.assign(server.config, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined, version: '0.12.11', openaiLogprobs: true, apiKey: undefined, letterForm: 'natural', letters: 'all', answerProbability: 0.6 })
+})
+
+const prompt: Prompt = { prefix: 'The following are multiple choice questions (with answers) about astronomy.\n\n', suffix: 'Q?\nA. a\nB. b\nC. c\nD. d\nAnswer:', shots: 0 }
+const logprobSession: SessionRequest = { scoring: 'logprob', concurrency: 1, promptTokens: 100, maxTokens: 5 }
+const generateSession: SessionRequest = { ...logprobSession, scoring: 'generate' }
+const signal = () => new AbortController().signal
+
+function ollama(overrides: Partial<OllamaEngineOptions> = {}): Engine {
+  return openOllamaEngine({
+    host: server.url,
+    model: 'llama3.2:1b',
+    reason: 'test',
+    version: server.config.version,
+    facts: { contextLength: 131072 },
+    promptFormat: 'raw',
+    keepAlive: '30m',
+    seed: 7,
+    wantLogprobs: true,
+    ...overrides,
+  })
+}
+
+async function ask(engine: Engine, request: SessionRequest = logprobSession): Promise<RawAnswer> {
+  const session = await engine.openSession(request)
+  return session.answer(prompt, signal())
+}
+
+describe('reading the letters from top log-probs', () => {
+  test('" A" and "A" both count for A (added); SentencePiece and BPE piece spellings too; others ignored', () => {
+    const p = lettersFromTopLogprobs([
+      { token: ' A', logprob: Math.log(0.3) },
+      { token: 'A', logprob: Math.log(0.2) },
+      { token: '▁B', logprob: Math.log(0.1) },
+      { token: 'ĠC', logprob: Math.log(0.05) },
+      { token: ' Answer', logprob: Math.log(0.2) },
+      { token: ' a', logprob: Math.log(0.1) },
+    ])
+    expect(p.A).toBeCloseTo(0.5, 12)
+    expect(p.B).toBeCloseTo(0.1, 12)
+    expect(p.C).toBeCloseTo(0.05, 12)
+    expect(p.D).toBe(0)
+  })
+})
+
+describe('Ollama engine', () => {
+  test('log-prob scoring: raw /api/generate, num_predict 1, 20 top log-probs, temperature 0, the seed, num_ctx and keep_alive', async () => {
+    const a = await ask(ollama())
+    expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
+    expect(a.probabilities!.A).toBeCloseTo(0.1, 12)
+    expect(a.text).toBe(' B')
+    expect(a.promptTokens).toBe(Math.ceil(Buffer.byteLength(prompt.prefix + prompt.suffix) / 4))
+    const [req] = server.inference()
+    expect(req!.path).toBe('/api/generate')
+    expect(req!.body).toEqual({
+      model: 'llama3.2:1b',
+      prompt: prompt.prefix + prompt.suffix,
+      raw: true,
+      stream: false,
+      keep_alive: '30m',
+      logprobs: true,
+      top_logprobs: 20,
+      options: { temperature: 0, seed: 7, num_predict: 1, num_ctx: MIN_NUM_CTX },
+    })
+  })
+
+  test('generate scoring: num_predict = MMLU_MAX_TOKENS, no log-probs asked', async () => {
+    server.config.reply = () => ' C. because'
+    try {
+      const a = await ask(ollama(), generateSession)
+      expect(a).toMatchObject({ text: ' C. because', probabilities: undefined, completionTokens: 2 })
+      expect(server.inference()[0]!.body).not.toHaveProperty('logprobs')
+      expect(server.inference()[0]!.body!.options).toMatchObject({ num_predict: 5 })
+    } finally {
+      server.config.reply = undefined
+    }
+  })
+
+  test('chat: one user message on /api/chat; bare "B" tokens are read', async () => {
+    const a = await ask(ollama({ promptFormat: 'chat' }))
+    expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
+    expect(a.text).toBe('B')
+    expect(server.inference()[0]!.body).toMatchObject({ messages: [{ role: 'user', content: prompt.prefix + prompt.suffix }], logprobs: true })
+  })
+
+  test('letters split between " B" and "B" are added; letters missing from the top 20 get 0', async () => {
+    server.config.letterForm = 'split'
+    expect((await ask(ollama())).probabilities!.B).toBeCloseTo(0.6, 12)
+    server.config.letterForm = 'natural'
+    server.config.letters = 'answer-only'
+    expect((await ask(ollama())).probabilities).toEqual({ A: 0, B: expect.closeTo(0.6, 12), C: 0, D: 0 })
+  })
+
+  test('an older server: generate scoring only, one warning line; none when generate was asked for anyway', () => {
+    const lines: string[] = []
+    const engine = ollama({ version: '0.12.10', warn: (l) => lines.push(l) })
+    expect(engine.scoringModes).toEqual(['generate'])
+    expect(engine.info.details.logprobs).toBe('no (needs 0.12.11)')
+    expect(lines).toEqual([`MMLU warning: Ollama 0.12.10 at ${server.url} returns no log-probs (they need 0.12.11 or later): scoring by generate.`])
+    ollama({ version: '0.12.10', wantLogprobs: false, warn: (l) => lines.push(l) })
+    expect(lines).toHaveLength(1)
+    expect(ollama().scoringModes).toEqual(['logprob', 'generate'])
+  })
+
+  test('versions and context sizing', () => {
+    expect(['0.12.11', '0.13.0', '1.0.0', 'v0.12.11'].every(supportsLogprobs)).toBe(true)
+    expect(['0.12.10', '0.9.9', '0.0.0', 'garbage'].some(supportsLogprobs)).toBe(false)
+    expect(compareVersions('0.12.11-rc1', '0.12.11')).toBe(0)
+    // At least 8192 (one num_ctx for every file, so Ollama never reloads), a power of two, at most the model's context.
+    expect(numCtx({ promptTokens: 3_000, scoring: 'logprob', maxTokens: 5 }, 131072)).toBe(8192)
+    expect(numCtx({ promptTokens: 8_192, scoring: 'logprob', maxTokens: 5 }, 131072)).toBe(16384)
+    expect(numCtx({ promptTokens: 3_000, scoring: 'logprob', maxTokens: 5 }, 4096)).toBe(4096)
+    expect(numCtx({ promptTokens: undefined, scoring: 'generate', maxTokens: 5 }, undefined)).toBe(8192)
+    // The estimate never undercounts English: a 4-byte word is at least one token, we count two.
+    expect(estimateTokens('word word')).toBe(6)
+  })
+
+  test('pull progress renders a bar with percent and sizes', () => {
+    expect(renderPullProgress({ status: 'pulling manifest' })).toBe('pulling manifest')
+    expect(renderPullProgress({ status: 'pulling 74701a8c35f6', total: 1_300_000_000, completed: 325_000_000 })).toBe('pulling 74701a8c35f6 [######..................]  25% 325 MB/1.3 GB')
+  })
+
+  test.each([
+    [{ status: 503 } as const, true, 503, /Ollama at http:\/\/127\.0\.0\.1:\d+ \/api\/generate: HTTP 503: server busy/],
+    [{ status: 500, error: 'llama runner process has terminated' } as const, true, 500, /HTTP 500: llama runner process has terminated/],
+    [{ status: 404, error: 'model "x" not found, try pulling it first' } as const, false, 404, /HTTP 404: model "x" not found/],
+    ['drop' as const, true, undefined, /\/api\/generate: connection closed by the server \(UND_ERR_SOCKET\)|connection reset \(ECONNRESET\)/],
+  ])('fault %j → retryable %s', async (fault, retryable, status, message) => {
+    server.config.fault = () => fault
+    const err = await ask(ollama()).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ServerError)
+    expect(err).toMatchObject({ retryable, status })
+    expect((err as Error).message).toMatch(message)
+  })
+
+  test('with the shared retries: a dropped connection then an answer, two requests in all', async () => {
+    server.config.fault = () => (server.inference().length === 1 ? 'drop' : undefined)
+    const session = await ollama().openSession(logprobSession)
+    const a = await withRetries((s) => session.answer(prompt, s), signal(), 2, () => 10)
+    expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
+    expect(server.inference()).toHaveLength(2)
+  })
+
+  test('a hung request ends at the deadline with the TimeoutError, sent once', async () => {
+    server.config.fault = () => 'hang'
+    const session = await ollama().openSession(logprobSession)
+    const err = await withTimeout((s) => session.answer(prompt, s), 300, 'question #3').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect((err as Error).message).toBe('question #3 timed out after 300 ms (MMLU_TIMEOUT_MS)')
+    expect(server.inference()).toHaveLength(1)
+  })
+
+  test('MMLU_CONCURRENCY answers in flight at once go out as separate requests, each once', async () => {
+    server.config.latencyMs = 50
+    const session = await ollama().openSession({ ...logprobSession, concurrency: 4 })
+    const prompts = [0, 1, 2, 3].map((i) => ({ ...prompt, suffix: `${i}${prompt.suffix}` }))
+    await Promise.all(prompts.map((p) => session.answer(p, signal())))
+    expect(server.maxInFlight).toBe(4)
+    expect([...server.promptCounts().values()]).toEqual([1, 1, 1, 1])
+  })
+})
+
+describe('OpenAI-compatible engine', () => {
+  const open = (overrides: Partial<OpenAIEngineOptions> = {}) =>
+    openOpenAIEngine({ baseUrl: `${server.url}/v1`, model: DEFAULT_MODEL.name, reason: 'test', apiKey: undefined, promptFormat: 'raw', seed: 7, timeoutMs: 10_000, wantLogprobs: true, ...overrides })
+
+  test('completions with log-probs: probed once at open, then one request per answer with logprobs 20', async () => {
+    const engine = await open()
+    expect(engine.scoringModes).toEqual(['logprob', 'generate'])
+    expect(engine.info).toEqual({ engine: 'openai', model: 'llama3.2:1b', source: `${server.url}/v1`, reason: 'test', details: { endpoint: 'completions', logprobs: 'yes', prompt: 'raw', seed: 7 } })
+    const a = await ask(engine)
+    expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
+    expect(a.text).toBe(' B')
+    expect(server.requests.map((r) => r.path)).toEqual(['/v1/models', '/v1/completions', '/v1/completions'])
+    expect(server.inference()[1]!.body).toEqual({ model: 'llama3.2:1b', prompt: prompt.prefix + prompt.suffix, temperature: 0, seed: 7, max_tokens: 1, logprobs: 20 })
+  })
+
+  test('chat completions with top_logprobs 20', async () => {
+    const a = await ask(await open({ promptFormat: 'chat' }))
+    expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
+    expect(server.inference()[1]!.body).toMatchObject({ messages: [{ role: 'user', content: prompt.prefix + prompt.suffix }], logprobs: true, top_logprobs: 20, max_tokens: 1 })
+  })
+
+  test('a server that returns no log-probs: generate scoring, one warning', async () => {
+    server.config.openaiLogprobs = false
+    const lines: string[] = []
+    const engine = await open({ warn: (l) => lines.push(l) })
+    expect(engine.scoringModes).toEqual(['generate'])
+    expect(lines).toEqual([`MMLU warning: the server at ${server.url}/v1 returns no log-probs on completions: scoring by generate.`])
+  })
+
+  test('generate scoring asked for: no probe request', async () => {
+    const engine = await open({ wantLogprobs: false })
+    expect((await ask(engine, generateSession)).text).toBe(' B')
+    expect(server.requests.map((r) => r.path)).toEqual(['/v1/models', '/v1/completions'])
+    expect(server.inference()[0]!.body).toMatchObject({ max_tokens: 5 })
+    expect(server.inference()[0]!.body).not.toHaveProperty('logprobs')
+  })
+
+  test('a model the server does not serve: a clear error listing what it serves', async () => {
+    await expect(open({ model: 'gpt-9' })).rejects.toThrow(`The OpenAI-compatible server at ${server.url}/v1 does not serve MMLU_MODEL=gpt-9; it serves llama3.2:1b. Fix: set MMLU_MODEL to one of them.`)
+  })
+
+  test('the key goes in the Authorization header only; an echoed key is scrubbed from errors', async () => {
+    const key = 'sk-live-abcdef0123456789'
+    server.config.apiKey = key
+    const engine = await open({ apiKey: new Secret(key) })
+    expect(JSON.stringify(engine.info)).not.toContain(key)
+    expect(server.requests.every((r) => r.authorization === `Bearer ${key}`)).toBe(true)
+    // The server now wants another key: its 401 echoes ours back.
+    server.config.apiKey = 'sk-other'
+    const err = (await ask(engine).catch((e: unknown) => e)) as ServerError
+    expect(err).toMatchObject({ retryable: false, status: 401 })
+    expect(err.message).toBe(`${server.url}/v1 completions: HTTP 401: Incorrect API key provided: [redacted]`)
+    expect(server.requests.at(-1)!.authorization).toBe(`Bearer ${key}`)
+  })
+
+  test.each([
+    [{ status: 503 } as const, true, 503],
+    [{ status: 429, error: 'slow down' } as const, true, 429],
+    [{ status: 400, error: 'bad' } as const, false, 400],
+    ['drop' as const, true, undefined],
+  ])('fault %j → retryable %s; the package never retries on its own', async (fault, retryable, status) => {
+    const engine = await open({ wantLogprobs: false })
+    server.config.fault = () => fault
+    const err = await ask(engine, generateSession).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ServerError)
+    expect(err).toMatchObject({ retryable, status })
+    expect(server.inference()).toHaveLength(1)
+  })
+})
+
+test('credentials never reach messages: URLs lose user and password, secrets are scrubbed', () => {
+  expect(redactUrl('http://user:pw@10.0.0.1:11434/base')).toBe('http://10.0.0.1:11434/base')
+  expect(redactUrl('http://127.0.0.1:11434')).toBe('http://127.0.0.1:11434')
+  expect(scrub('key sk-1 and sk-1 again', 'sk-1')).toBe('key [redacted] and [redacted] again')
+  expect(scrub('nothing', undefined)).toBe('nothing')
+})
