@@ -1,0 +1,81 @@
+// Terminal rendering of the gate's verdict: pure functions from the verdict to text.
+import type { BaselineComparison, BaselineRefusal, FlippedQuestion, GateVerdict, PairedComparison, ThresholdCheck, ThresholdReport } from '../../src/gate/index.js'
+import { checkLabel, formatP } from '../../src/gate/index.js'
+import { ci, pct } from './terminal.js'
+
+const INDENT = '           '
+
+/** `astronomy #12 A→C`: the question, then the baseline's letter and this run's (– for none). */
+export function formatFlip(f: FlippedQuestion): string {
+  return `${f.subject} #${f.index} ${f.before ?? '–'}→${f.after ?? '–'}`
+}
+
+/** One breach or pass, with subject (or scope), accuracy, CI and threshold. */
+export function formatCheck(c: ThresholdCheck): string {
+  const what = checkLabel(c)
+  const count = c.total !== undefined ? ` (${c.correct}/${c.total})` : ''
+  const interval = c.ci95 ? ` ${ci(c.ci95)}` : ''
+  return c.breached
+    ? `✗ ${what}  ${pct(c.accuracy)}${interval}${count} is below its threshold ${pct(c.min)}`
+    : `✓ ${what}  ${pct(c.accuracy)}${interval}${count} meets its threshold ${pct(c.min)}`
+}
+
+function renderThresholds(r: ThresholdReport): string[] {
+  const met = r.checks.length - r.breaches.length
+  const lines = [`Thresholds ${r.file}${r.model ? ` · model ${r.model}` : ''} · ${r.checks.length} checked: ${met} met, ${r.breaches.length} breached`]
+  for (const b of r.breaches) lines.push(`${INDENT}${formatCheck(b)}`)
+  if (r.notRun.length) lines.push(`${INDENT}not checked (not in this run): ${r.notRun.join(', ')}`)
+  return lines
+}
+
+export function verdictLabel(p: PairedComparison): string {
+  if (p.verdict === 'regression') return `✗ regression: ${p.reasons.join('; ')}`
+  return p.verdict === 'improvement' ? '✓ improvement' : '✓ no significant change'
+}
+
+function comparisonRows(c: BaselineComparison): string[][] {
+  const shown = c.subjects.filter((s) => s.rightToWrong + s.wrongToRight > 0 || s.verdict !== 'no significant change')
+  const row = (p: PairedComparison) => [p.name, String(p.n), pct(p.baselineCorrect / p.n), pct(p.currentCorrect / p.n), String(p.rightToWrong), String(p.wrongToRight), formatP(p.pValue), verdictLabel(p)]
+  return [['subject', 'paired', 'baseline', 'now', 'right→wrong', 'wrong→right', 'p', 'verdict'], ...shown.map(row), row(c.overall)]
+}
+
+function alignRows(rows: string[][], right: ReadonlySet<number>): string[] {
+  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  return rows.map((r) => r.map((cell, i) => (right.has(i) ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number))).join('  ').trimEnd())
+}
+
+/** `astronomy #1 A→C, #5 A→C, business_ethics #2 C→A, … 7 more`: the subject named once per run of flips. */
+export function flipList(flips: readonly FlippedQuestion[], shown: number): string {
+  const more = flips.length - shown
+  const listed = flips.slice(0, shown).map((f, i) => (i > 0 && flips[i - 1]?.subject === f.subject ? formatFlip(f).slice(f.subject.length + 1) : formatFlip(f)))
+  return listed.join(', ') + (more > 0 ? `, … ${more} more` : '')
+}
+
+function renderBaseline(c: BaselineComparison | BaselineRefusal, flipsShown: number): string[] {
+  if (c.kind === 'refused') {
+    return [
+      `Baseline   ${c.file}: not compared, the runs are not comparable question by question`,
+      ...c.reasons.map((r) => `${INDENT}✗ ${r}`),
+      `${INDENT}Fix: compare runs made with the same shots, prompts and data, or accept this run as the new baseline (MMLU_BASELINE=<file> npm run baseline:accept).`,
+    ]
+  }
+  const m = c.subjects.length
+  const lines = [
+    `Baseline   ${c.file} (${c.baseline.model}, ${c.baseline.createdAt}) · ${c.overall.n} questions paired · exact McNemar, α ${c.alpha}${m > 1 ? `, Holm across ${m} subjects` : ''} · tolerance ${c.tolerance === undefined ? 'none' : `${(c.tolerance * 100).toFixed(1)} points`}`,
+  ]
+  if (c.onlyCurrent || c.onlyBaseline) lines.push(`${INDENT}not paired: ${c.onlyCurrent} questions only in this run, ${c.onlyBaseline} only in the baseline`)
+  lines.push(...alignRows(comparisonRows(c), new Set([1, 2, 3, 4, 5, 6])).map((l) => `${INDENT}${l}`))
+  const unchanged = c.subjects.filter((s) => s.rightToWrong + s.wrongToRight === 0).length
+  if (unchanged) lines.push(`${INDENT}${unchanged} subject${unchanged === 1 ? '' : 's'} without flips not listed`)
+  if (flipsShown > 0 && c.rightToWrong.length) lines.push(`${INDENT}right→wrong (${c.rightToWrong.length}): ${flipList(c.rightToWrong, flipsShown)}`)
+  if (flipsShown > 0 && c.wrongToRight.length) lines.push(`${INDENT}wrong→right (${c.wrongToRight.length}): ${flipList(c.wrongToRight, flipsShown)}`)
+  return lines
+}
+
+export function renderGate(v: GateVerdict, flipsShown: number): string {
+  const lines: string[] = []
+  if (v.thresholds) lines.push(...renderThresholds(v.thresholds))
+  if (v.baseline) lines.push(...renderBaseline(v.baseline, flipsShown))
+  lines.push(`Gate       ${v.failed ? `✗ failed: ${v.reasons.join('; ')}` : '✓ passed'}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,133 @@
+// The GitHub Actions job summary ($GITHUB_STEP_SUMMARY): GitHub-flavoured
+// Markdown from the results and the gate's verdict. Pure.
+//   - the run's header (model, engine, scoring, shots);
+//   - the per-subject table, with each subject's threshold and baseline verdict;
+//   - the gate verdicts (breaches, the paired comparison) and the flipped questions.
+import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
+import type { BaselineComparison, GateVerdict, PairedComparison, ThresholdCheck } from '../../src/gate/index.js'
+import { formatP } from '../../src/gate/index.js'
+import type { ResultsFile } from '../../src/results.js'
+import { formatCheck, formatFlip, verdictLabel } from './gate.js'
+import { ci, pct } from './terminal.js'
+
+/** Table cells must not break the row: pipes escaped, line breaks flattened. */
+export function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+const RUN_STATUS: Record<string, string> = { passed: 'every question answered', failed: 'errors occurred', interrupted: 'interrupted' }
+
+const code = (text: string) => `\`${text.replace(/`/g, "'")}\``
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.map(cell).join(' | ')} |`
+}
+
+function thresholdCell(c: ThresholdCheck | undefined): string {
+  if (!c) return ''
+  return `${c.breached ? '❌' : '✅'} ${pct(c.min)}`
+}
+
+function baselineCell(p: PairedComparison | undefined): string {
+  if (!p) return ''
+  const mark = p.verdict === 'regression' ? '❌' : p.verdict === 'improvement' ? '⬆️' : '✅'
+  return `${mark} −${p.rightToWrong} / +${p.wrongToRight}, p ${formatP(p.pValue)}`
+}
+
+function comparisonTable(c: BaselineComparison): string[] {
+  const lines = [
+    row(['subject', 'paired', 'baseline', 'now', 'right→wrong', 'wrong→right', 'p (exact McNemar)', 'Holm-adjusted p', 'verdict']),
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ]
+  for (const p of [...c.subjects, c.overall]) {
+    const name = p === c.overall ? '**overall**' : p.name
+    lines.push(row([name, String(p.n), pct(p.baselineCorrect / p.n), pct(p.currentCorrect / p.n), String(p.rightToWrong), String(p.wrongToRight), formatP(p.pValue), p === c.overall ? '' : formatP(p.adjustedP), verdictLabel(p)]))
+  }
+  return lines
+}
+
+function flipsSection(title: string, flips: BaselineComparison['rightToWrong'], shown: number): string[] {
+  if (flips.length === 0 || shown === 0) return []
+  const listed = flips.slice(0, shown).map((f) => `- ${formatFlip(f)}`)
+  const more = flips.length > shown ? [`- … ${flips.length - shown} more (MMLU_FLIPS_SHOWN=${shown})`] : []
+  return ['<details>', `<summary>${title} (${flips.length})</summary>`, '', ...listed, ...more, '', '</details>', '']
+}
+
+export interface MarkdownOptions {
+  flipsShown: number
+  /** A line under the title, e.g. why the gate did not run (a shard). */
+  note?: string
+}
+
+export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict | undefined, opts: MarkdownOptions): string {
+  const { config, summary: run } = results
+  const checks = verdict?.thresholds?.checks ?? []
+  const check = (scope: ThresholdCheck['scope'], name: string) => checks.find((c) => c.scope === scope && c.name === name)
+  const comparison = verdict?.baseline?.kind === 'compared' ? verdict.baseline : undefined
+  const paired = (name: string) => comparison?.subjects.find((p) => p.name === name)
+  const status = verdict === undefined ? '' : verdict.failed ? ' · **gate ❌ failed**' : ' · **gate ✅ passed**'
+
+  const out: string[] = [
+    `## MMLU · ${cell(config.model)}${status}`,
+    '',
+    `${cell(config.engine)} · ${config.scoring} · ${config.shots}-shot · ${run.questions} questions in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
+    '',
+  ]
+  if (opts.note) out.push(`> ${opts.note}`, '')
+  out.push(
+    `**Accuracy ${pct(run.microAccuracy)} ${ci(run.microCi95)}** micro (${run.correct}/${run.questions}) · ${pct(run.macroAccuracy)} macro · ` +
+      `${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors`,
+    '',
+  )
+  const withThresholds = checks.length > 0
+  const header = ['subject', 'category', 'correct', 'accuracy', '95% CI', 'errors', ...(withThresholds ? ['threshold'] : []), ...(comparison ? ['vs baseline'] : [])]
+  out.push(row(header), `|---|---|---:|---:|---|---:|${withThresholds ? '---|' : ''}${comparison ? '---|' : ''}`)
+  for (const s of results.subjects) {
+    const category = s.category === 'unknown' ? '' : CATEGORY_LABELS[s.category]
+    const cells = s.total === 0 ? [s.subject, category, 'not run', '', '', ''] : [s.subject, category, `${s.correct}/${s.total}`, pct(s.accuracy), ci(s.ci95), String(s.errors)]
+    if (withThresholds) cells.push(thresholdCell(check('subject', s.subject)))
+    if (comparison) cells.push(baselineCell(paired(s.subject)))
+    out.push(row(cells))
+  }
+  for (const c of run.categories) {
+    const cells = [`*${CATEGORY_LABELS[c.category]}*`, '', `${c.correct}/${c.total}`, pct(c.accuracy), ci(c.ci95), '']
+    if (withThresholds) cells.push(thresholdCell(check('category', c.category)))
+    if (comparison) cells.push('')
+    out.push(row(cells))
+  }
+  const total = ['**all**', '', `${run.correct}/${run.questions}`, pct(run.microAccuracy), ci(run.microCi95), String(run.errors)]
+  if (withThresholds) total.push(thresholdCell(check('overall', 'overall')))
+  if (comparison) total.push(baselineCell(comparison.overall))
+  out.push(row(total), '')
+
+  if (!verdict) return `${out.join('\n')}\n`
+  out.push('### Gate', '')
+  if (verdict.thresholds) {
+    const t = verdict.thresholds
+    out.push(`Thresholds ${code(t.file)}${t.model ? ` (model ${code(t.model)})` : ''}: ${t.checks.length} checked, ${t.breaches.length} breached.`, '')
+    for (const b of t.breaches) out.push(`- ❌ ${formatCheck(b).replace(/^✗ /, '')}`)
+    const macro = check('macro', 'macro')
+    if (macro && !macro.breached) out.push(`- ✅ ${formatCheck(macro).replace(/^✓ /, '')}`)
+    if (t.notRun.length) out.push(`- not checked (not in this run): ${t.notRun.join(', ')}`)
+    if (t.breaches.length || macro || t.notRun.length) out.push('')
+  }
+  const b = verdict.baseline
+  if (b?.kind === 'refused') {
+    out.push(`Baseline ${code(b.file)}: **not compared**, the runs are not comparable question by question.`, '')
+    for (const r of b.reasons) out.push(`- ❌ ${cell(r)}`)
+    out.push('', 'Compare runs made with the same shots, prompts and data, or accept this run as the new baseline (`MMLU_BASELINE=<file> npm run baseline:accept`).', '')
+  } else if (b) {
+    const m = b.subjects.length
+    out.push(
+      `Baseline ${code(b.file)} (${cell(b.baseline.model)}, ${b.baseline.createdAt}): ${b.overall.n} questions paired by subject and index; ` +
+        `exact McNemar test, α ${b.alpha}${m > 1 ? `, Holm-adjusted across ${m} subjects` : ''}; tolerance ${b.tolerance === undefined ? 'none' : `${(b.tolerance * 100).toFixed(1)} points`}.`,
+      '',
+      ...comparisonTable(b),
+      '',
+    )
+    if (b.onlyCurrent || b.onlyBaseline) out.push(`Not paired: ${b.onlyCurrent} questions only in this run, ${b.onlyBaseline} only in the baseline.`, '')
+    out.push(...flipsSection('Flipped right→wrong', b.rightToWrong, opts.flipsShown), ...flipsSection('Flipped wrong→right', b.wrongToRight, opts.flipsShown))
+  }
+  out.push(verdict.failed ? `**Gate failed:** ${cell(verdict.reasons.join('; '))}.` : '**Gate passed.**', '')
+  return `${out.join('\n')}\n`
+}

@@ -1,0 +1,36 @@
+// Reads a results JSON back (a baseline, or a run to accept as one), checking
+// the parts the gate relies on so a wrong or damaged file is a clear error
+// instead of a misleading comparison.
+import { LETTERS } from '../dataset/question.js'
+import type { ResultsFile } from '../results.js'
+import { RESULTS_SCHEMA_VERSION } from '../results.js'
+import { GateConfigError, parseJsonFile } from './errors.js'
+
+const OUTCOMES = ['correct', 'wrong', 'invalid', 'error']
+const FIX = 'point it at a results JSON written by the MMLU reporter (MMLU_RESULTS, default reports/mmlu-results.json)'
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isLetter = (v: unknown) => (LETTERS as readonly unknown[]).includes(v)
+
+export function parseResultsFile(text: string, file: string): ResultsFile {
+  const data = parseJsonFile(text, file, FIX)
+  const fail = (problem: string, fix = FIX): never => {
+    throw new GateConfigError({ file, problem, fix })
+  }
+  if (!isObject(data) || !Array.isArray(data.records) || !isObject(data.config)) fail('not an MMLU results file (no "records" list or "config")')
+  const results = data as unknown as ResultsFile
+  if (results.schema !== RESULTS_SCHEMA_VERSION) fail(`results schema ${JSON.stringify(results.schema)} is not supported (this version reads schema ${RESULTS_SCHEMA_VERSION})`, 're-run the baseline with this version and accept it again')
+  results.records.forEach((r, i) => {
+    const ok =
+      isObject(r) &&
+      typeof r.subject === 'string' &&
+      Number.isInteger(r.index) &&
+      OUTCOMES.includes(r.outcome) &&
+      isLetter(r.expected) &&
+      (r.given === null || isLetter(r.given)) &&
+      Number.isInteger(r.shots)
+    if (!ok) fail(`record ${i} is not a question record (needs subject, index, expected, given, outcome, shots): ${JSON.stringify(r).slice(0, 200)}`)
+  })
+  if (!Array.isArray(results.provenance)) results.provenance = []
+  return results
+}

@@ -1,0 +1,42 @@
+// The Markdown job summary as a pure function of results and verdict.
+import { describe, expect, test } from 'vitest'
+import { evaluateGate } from '../src/gate/index.js'
+import { parseThresholds } from '../src/gate/thresholds.js'
+import { cell, renderMarkdownSummary } from '../reporters/render/markdown.js'
+import { fakeRun } from './helpers/gate-runs.js'
+
+describe('Markdown summary', () => {
+  const run = fakeRun({ astronomy: { correct: 5, total: 20 }, business_ethics: { outcomes: ['correct', 'error', 'wrong', 'invalid'] } }, { model: 'my|model.gguf', status: 'failed' })
+
+  test('without a gate: the table and totals, no gate section; table cells cannot break the row', () => {
+    const md = renderMarkdownSummary(run, undefined, { flipsShown: 10 })
+    expect(md).toContain('## MMLU · my\\|model.gguf\n')
+    expect(md).toContain('llama.cpp · logprob · 5-shot · 24 questions in 2 subjects · errors occurred')
+    expect(md).toContain('| subject | category | correct | accuracy | 95% CI | errors |\n|---|---|---:|---:|---|---:|\n| astronomy | STEM | 5/20 | 25.0% | [11.2, 46.9] | 0 |')
+    expect(md).toContain('| business_ethics | Other | 1/4 | 25.0% | [4.6, 69.9] | 1 |')
+    expect(md).toContain('| **all** |  | 6/24 | 25.0% | [12.0, 44.9] | 1 |')
+    expect(md).not.toContain('### Gate')
+    expect(cell('a|b\nc\\d')).toBe('a\\|b c\\\\d')
+  })
+
+  test('a shard note, and a refused baseline with its reasons and the fix', () => {
+    const other = fakeRun({ astronomy: { correct: 5, total: 20 } }, { shots: 0 })
+    const verdict = evaluateGate({ alpha: 0.05, baseline: { file: 'base.json', results: other } }, run)
+    const md = renderMarkdownSummary(run, verdict, { flipsShown: 10, note: 'Shard 1/2: the gate runs on the merged report.' })
+    expect(md).toContain('> Shard 1/2: the gate runs on the merged report.')
+    expect(md).toContain('Baseline `base.json`: **not compared**, the runs are not comparable question by question.\n\n- ❌ astronomy: different shots (baseline 0-shot, this run 5-shot)')
+    expect(md).toContain('`MMLU_BASELINE=<file> npm run baseline:accept`')
+    expect(md).toContain('**Gate failed:** the baseline comparison was refused (the runs asked different prompts or data).')
+  })
+
+  test('flips beyond MMLU_FLIPS_SHOWN are counted, not listed; thresholds not in the run are named', () => {
+    const before = fakeRun({ astronomy: { correct: 20, total: 20 } })
+    const thresholds = parseThresholds('{ "subjects": { "anatomy": 0.5 }, "macro": 0.2 }', 't.json')
+    const verdict = evaluateGate({ alpha: 0.05, thresholds, baseline: { file: 'b.json', results: before } }, fakeRun({ astronomy: { correct: 5, total: 20 } }))
+    const md = renderMarkdownSummary(fakeRun({ astronomy: { correct: 5, total: 20 } }), verdict, { flipsShown: 3 })
+    expect(md).toContain('<summary>Flipped right→wrong (15)</summary>\n\n- astronomy #5 B→C\n- astronomy #6 C→D\n- astronomy #7 D→A\n- … 12 more (MMLU_FLIPS_SHOWN=3)\n')
+    expect(md).toContain('- ✅ macro average  25.0% meets its threshold 20.0%')
+    expect(md).toContain('- not checked (not in this run): anatomy')
+    expect(md).toContain('**Gate failed:** regression against the baseline (astronomy, overall).')
+  })
+})
