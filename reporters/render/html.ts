@@ -1,0 +1,464 @@
+// The summary page, `index.html` beside the results JSON: the run, the
+// per-subject and per-category tables, four charts and links into Vitest's
+// HTML report for each subject and question.
+// Charts are drawn by echarts on the server (SVG strings), so the page is one
+// static, self-contained file: no script, no network, opens anywhere.
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
+import type { CustomSeriesRenderItem, EChartsOption } from 'echarts'
+import type { TestModule, Vitest } from 'vitest/node'
+import type { Category } from '../../src/dataset/subjects.js'
+import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
+import type { QuestionRecord, ResultsFile } from '../../src/results.js'
+import type { SubjectSummary } from '../../src/summary.js'
+import { ci, ms, pct, rate } from './terminal.js'
+
+/** Where the Vitest HTML report is, and the ids its URLs use (`#/?file=<module id>&test=<test id>`). */
+export interface ReportLinks {
+  /** The report's index.html, relative to the summary page. */
+  href: string
+  /** subject → module id */
+  files: Map<string, string>
+  /** `subject#index` → test id */
+  tests: Map<string, string>
+}
+
+const CATEGORY_COLORS: Record<Category | 'unknown', string> = {
+  stem: '#4e79a7',
+  humanities: '#f28e2b',
+  social_sciences: '#59a14f',
+  other: '#b07aa1',
+  unknown: '#9d9d9d',
+}
+const OUTCOME_COLORS = { correct: '#2e7d32', wrong: '#c62828', invalid: '#ef6c00', error: '#6a1b9a' } as const
+// The page's content is 1044 px wide; a figure adds 22 px of padding and border.
+export const CHART_WIDE = 1000
+export const CHART_HALF = 488
+
+/** The summary page sits next to the results JSON: `reports/mmlu-results.json` → `reports/index.html`. */
+export function summaryPagePath(resultsFile: string): string {
+  return join(dirname(resultsFile), 'index.html')
+}
+
+/**
+ * The file the `html` reporter of this run writes, resolved as @vitest/ui's
+ * reporter does: its own outputFile, else the config's `outputFile.html` (or
+ * a plain string), else `html/index.html` under the root.
+ */
+export function vitestHtmlReportFile(ctx: Vitest): string | undefined {
+  for (const entry of ctx.config.reporters) {
+    const [name, options] = Array.isArray(entry) ? entry : [entry, {}]
+    if (name !== 'html') continue
+    const own = (options as { outputFile?: unknown }).outputFile
+    const config = ctx.config.outputFile
+    const file = typeof own === 'string' ? own : typeof config === 'string' ? config : (config?.html ?? 'html/index.html')
+    return resolve(ctx.config.root, file)
+  }
+  return undefined
+}
+
+/** Ids of every subject file and question test, for links from the page beside `resultsFile` into the Vitest HTML report. */
+export function reportLinks(modules: readonly TestModule[], reportFile: string, resultsFile: string): ReportLinks {
+  const files = new Map<string, string>()
+  const tests = new Map<string, string>()
+  for (const m of modules) {
+    for (const t of m.children.allTests()) {
+      const r = t.meta().mmlu
+      if (!r) continue
+      files.set(r.subject, m.id)
+      tests.set(`${r.subject}#${r.index}`, t.id)
+    }
+  }
+  return { href: relative(dirname(resultsFile), reportFile).split(sep).join('/'), files, tests }
+}
+
+/**
+ * Writes the page beside the results JSON, through a temp file so a reader
+ * never sees half a page. Returns the terminal line that says where it is, or
+ * why it is missing: the results JSON is already saved, so a failure here
+ * costs the page, not the run.
+ */
+export async function writeSummaryPage(resultsFile: string, results: ResultsFile, links: ReportLinks | undefined): Promise<string> {
+  const file = summaryPagePath(resultsFile)
+  try {
+    const html = await renderSummaryPage(results, links, basename(resultsFile))
+    await mkdir(dirname(file), { recursive: true })
+    const tmp = `${file}.${process.pid}.tmp`
+    await writeFile(tmp, html)
+    await rename(tmp, file)
+  } catch (e) {
+    return `Summary    not written to ${file}: ${(e as Error).message}`
+  }
+  return `Summary    ${file}${links ? ` · with the Vitest HTML report: npm run report serves both` : ''}`
+}
+
+/** `resultsName`: the results JSON's file name, linked from the page (it sits in the same folder). */
+/** An echarts option drawn on the server as an SVG string (pages here are static, no script). */
+export async function chartRenderer(): Promise<Svg> {
+  // echarts takes ~0.5 s to load: only when a page is written.
+  const echarts = await import('echarts')
+  return (option: EChartsOption, width: number, height: number): string => {
+    const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height })
+    try {
+      chart.setOption({ animation: false, textStyle: { fontFamily: 'system-ui, sans-serif' }, ...option })
+      return chart.renderToSVGString()
+    } finally {
+      chart.dispose()
+    }
+  }
+}
+
+export async function renderSummaryPage(results: ResultsFile, links?: ReportLinks, resultsName?: string): Promise<string> {
+  const svg = await chartRenderer()
+  const subjects = [...results.subjects].sort((a, b) => a.subject.localeCompare(b.subject))
+  const run = results.summary
+  const charts = [
+    figure(
+      'chart-subjects',
+      `Accuracy per subject, with 95% Wilson intervals, colored by category · dotted: chance (25%) · dashed: micro average (${pct(run.microAccuracy)})`,
+      accuracyBySubject(subjects, svg, run.microAccuracy),
+      true,
+    ),
+    figure('chart-categories', 'Accuracy per category, with 95% Wilson intervals · dotted: chance', accuracyByCategory(results, svg), false),
+    figure('chart-latency', `Latency per question · p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`, latencyHistogram(results.records, svg), false),
+    figure('chart-throughput', 'Questions per second over the run (answers completed per time bucket)', throughputTimeline(results.records, svg, run.questionsPerSecond), true),
+  ]
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>MMLU <span class="model">${esc(results.config.model)}</span></h1>
+${overview(results, links)}
+</header>
+<main>
+<section id="accuracy">
+<h2>Subjects</h2>
+${subjectTable(subjects, links)}
+<h2>Categories</h2>
+${categoryTable(results)}
+</section>
+<section id="charts">
+${charts.join('\n')}
+</section>
+<section id="questions">
+<h2>Questions</h2>
+${questionIndex(subjects, results.records, links)}
+</section>
+</main>
+<footer>Written ${esc(results.createdAt)} by the vitest-mmlu reporter · run status ${esc(results.status)}${resultsName ? ` · every record in <a href="${esc(encodeURIComponent(resultsName))}">${esc(resultsName)}</a>` : ''}</footer>
+</body>
+</html>
+`
+}
+
+function overview(results: ResultsFile, links: ReportLinks | undefined): string {
+  const run = results.summary
+  const c = results.config
+  const engines = results.provenance
+    .map((e) => `${esc(e.engine)} · ${esc(e.model)}${e.digest ? ` <code>${esc(e.digest.slice(0, 19))}</code>` : ''}`)
+    .join('<br>')
+  const facts: [string, string][] = [
+    ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}`],
+    ['accuracy (macro)', `${pct(run.macroAccuracy)} over ${run.subjects} subject${run.subjects === 1 ? '' : 's'}`],
+    ['answers', `${run.correct} correct · ${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors`],
+    ['time', `wall ${ms(run.wallMs)} · ${rate(run.questionsPerSecond)} q/s · latency p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`],
+    ['setup', `${esc(c.scoring)} scoring · ${c.shots}-shot · concurrency ${c.concurrency} · ${c.vitest.workersUsed} worker${c.vitest.workersUsed === 1 ? '' : 's'}${c.limit ? ` · first ${c.limit} per subject` : ''}`],
+    ['engine', engines || esc(c.engine)],
+    [
+      'details',
+      links
+        ? `<a href="${esc(links.href)}">Vitest HTML report</a>: every question with its text, answer and probabilities`
+        : 'run with <code>--reporter=./reporters/mmlu-reporter.ts --reporter=html</code> for the per-question Vitest report',
+    ],
+  ]
+  return `<dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`
+}
+
+function subjectTable(subjects: readonly SubjectSummary[], links: ReportLinks | undefined): string {
+  const head = ['subject', 'category', 'correct', 'accuracy', '95% CI', 'wrong', 'invalid', 'errors', 'wall', 'mean', 'p50', 'p95', 'q/s']
+  const rows = subjects.map((s) => {
+    const file = links?.files.get(s.subject)
+    const name = file ? `<a href="${esc(links!.href)}#/?file=${encodeURIComponent(file)}">${esc(s.subject)}</a>` : esc(s.subject)
+    const cells = [
+      `<td class="subject">${name}</td>`,
+      `<td><span class="dot" style="background:${CATEGORY_COLORS[s.category]}"></span>${esc(categoryLabel(s.category))}</td>`,
+      `<td class="correct">${s.correct}/${s.total}</td>`,
+      `<td class="accuracy">${pct(s.accuracy)}</td>`,
+      `<td class="ci">${s.total ? ci(s.ci95) : '–'}</td>`,
+      `<td>${s.wrong}</td>`,
+      `<td>${s.invalid}</td>`,
+      `<td>${s.errors}</td>`,
+      `<td>${ms(s.wallMs)}</td>`,
+      `<td>${ms(s.latencyMs.mean)}</td>`,
+      `<td>${ms(s.latencyMs.p50)}</td>`,
+      `<td>${ms(s.latencyMs.p95)}</td>`,
+      `<td>${rate(s.questionsPerSecond)}</td>`,
+    ]
+    return `<tr data-subject="${esc(s.subject)}">${cells.join('')}</tr>`
+  })
+  return `<table id="subjects"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`
+}
+
+function categoryTable(results: ResultsFile): string {
+  const rows = results.summary.categories.map(
+    (c) =>
+      `<tr data-category="${c.category}"><td><span class="dot" style="background:${CATEGORY_COLORS[c.category]}"></span>${esc(CATEGORY_LABELS[c.category])}</td><td class="correct">${c.correct}/${c.total}</td><td class="accuracy">${pct(c.accuracy)}</td><td class="ci">${c.total ? ci(c.ci95) : '–'}</td></tr>`,
+  )
+  return `<table id="categories"><thead><tr><th>category</th><th>correct</th><th>accuracy</th><th>95% CI</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`
+}
+
+function questionIndex(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], links: ReportLinks | undefined): string {
+  const bySubject = new Map<string, QuestionRecord[]>()
+  for (const r of records) {
+    const list = bySubject.get(r.subject)
+    if (list) list.push(r)
+    else bySubject.set(r.subject, [r])
+  }
+  const legend = Object.entries(OUTCOME_COLORS)
+    .map(([k, color]) => `<span class="q" style="background:${color}">${k}</span>`)
+    .join(' ')
+  const blocks = subjects.map((s) => {
+    const rs = [...(bySubject.get(s.subject) ?? [])].sort((a, b) => a.index - b.index)
+    const chips = rs.map((r) => {
+      const title = `#${r.index} expected ${r.expected}, given ${r.given ?? 'none'}${r.outcome === 'error' ? ' (error)' : ''}`
+      const test = links?.tests.get(`${r.subject}#${r.index}`)
+      const file = links?.files.get(r.subject)
+      return test && file
+        ? `<a class="q ${r.outcome}" href="${esc(links!.href)}#/?file=${encodeURIComponent(file)}&amp;test=${encodeURIComponent(test)}" title="${title}">${r.index}</a>`
+        : `<span class="q ${r.outcome}" title="${title}">${r.index}</span>`
+    })
+    const open = s.wrong + s.invalid + s.errors
+    return `<details data-subject="${esc(s.subject)}"><summary>${esc(s.subject)} · ${s.correct} correct, ${open} not (${s.wrong} wrong, ${s.invalid} invalid, ${s.errors} errors)</summary><div class="chips">${chips.join('')}</div></details>`
+  })
+  const how = links ? 'Each number opens the question in the Vitest HTML report.' : 'Question numbers link into the Vitest HTML report when the run used <code>--reporter=html</code>.'
+  return `<p>${how} ${legend}</p>\n${blocks.join('\n')}`
+}
+
+export function figure(id: string, caption: string, svg: string | undefined, wide: boolean): string {
+  return `<figure id="${id}" class="chart${wide ? ' wide' : ''}"><figcaption>${esc(caption)}</figcaption>${svg ?? '<p class="empty">No answered questions to chart.</p>'}</figure>`
+}
+
+export type Svg = (option: EChartsOption, width: number, height: number) => string
+
+/** A horizontal error bar from `low` to `high` (percent) at each category row: data `[row, low, high]`. */
+const errorBars: CustomSeriesRenderItem = (_params, api) => {
+  const row = api.value(0) as number
+  const from = api.coord([api.value(1), row])
+  const to = api.coord([api.value(2), row])
+  const cap = ((api.size?.([0, 1]) as number[] | undefined)?.[1] ?? 10) * 0.25
+  const line = (x1: number, y1: number, x2: number, y2: number) => ({ type: 'line' as const, shape: { x1, y1, x2, y2 }, style: { stroke: '#222', lineWidth: 1.2 } })
+  return {
+    type: 'group',
+    children: [line(from[0]!, from[1]!, to[0]!, to[1]!), line(from[0]!, from[1]! - cap, from[0]!, from[1]! + cap), line(to[0]!, to[1]! - cap, to[0]!, to[1]! + cap)],
+  }
+}
+
+interface AccuracyBar {
+  name: string
+  accuracy: number
+  low: number
+  high: number
+  color: string
+}
+
+interface ReferenceLine {
+  value: number
+  /** The caption names each line by its style; labels on the chart collide when values are close. */
+  style: 'dotted' | 'dashed'
+}
+
+function accuracyBars(bars: readonly AccuracyBar[], svg: Svg, width: number, rowHeight: number, reference: ReferenceLine[]): string {
+  const height = 70 + bars.length * rowHeight
+  const percent = (x: number) => Math.round(x * 1000) / 10
+  return svg(
+    {
+      // Server-side text widths are estimates: the left margin keeps long subject names whole.
+      grid: { left: 30, right: 30, top: 12, bottom: 30, containLabel: true },
+      xAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' }, splitLine: { lineStyle: { color: '#eee' } } },
+      yAxis: { type: 'category', data: bars.map((b) => b.name), axisTick: { show: false }, axisLabel: { fontSize: 12 } },
+      series: [
+        {
+          type: 'bar',
+          barWidth: '62%',
+          barMaxWidth: 26,
+          data: bars.map((b) => ({ value: percent(b.accuracy), itemStyle: { color: b.color } })),
+          label: { show: true, position: 'insideLeft', formatter: ({ value }) => `${(value as number).toFixed(1)}%`, color: '#fff', fontSize: 11 },
+          markLine: {
+            symbol: 'none',
+            silent: true,
+            label: { show: false },
+            data: reference.map((r) => ({ xAxis: percent(r.value), lineStyle: { type: r.style, color: r.style === 'dotted' ? '#888' : '#222', width: 1.5 } })),
+          },
+        },
+        { type: 'custom', renderItem: errorBars, encode: { x: [1, 2], y: 0 }, data: bars.map((b, i) => [i, percent(b.low), percent(b.high)]), z: 10 },
+      ],
+    },
+    width,
+    height,
+  )
+}
+
+function accuracyBySubject(subjects: readonly SubjectSummary[], svg: Svg, micro: number): string | undefined {
+  const asked = subjects.filter((s) => s.total > 0)
+  if (asked.length === 0) return undefined
+  // Category axes draw bottom-up: ascending order puts the best subject on top.
+  const sorted = [...asked].sort((a, b) => a.accuracy - b.accuracy || b.subject.localeCompare(a.subject))
+  const bars = sorted.map((s) => ({ name: s.subject, accuracy: s.accuracy, low: s.ci95.low, high: s.ci95.high, color: CATEGORY_COLORS[s.category] }))
+  return accuracyBars(bars, svg, CHART_WIDE, 22, [
+    { value: 0.25, style: 'dotted' },
+    { value: micro, style: 'dashed' },
+  ])
+}
+
+function accuracyByCategory(results: ResultsFile, svg: Svg): string | undefined {
+  const cats = results.summary.categories.filter((c) => c.total > 0)
+  if (cats.length === 0) return undefined
+  const bars = [...cats].reverse().map((c) => ({ name: CATEGORY_LABELS[c.category], accuracy: c.accuracy, low: c.ci95.low, high: c.ci95.high, color: CATEGORY_COLORS[c.category] }))
+  // Few rows: taller ones, so the figure matches the latency histogram beside it.
+  return accuracyBars(bars, svg, CHART_HALF, 230 / bars.length, [{ value: 0.25, style: 'dotted' }])
+}
+
+/** 1, 2 or 5 × 10^k, the smallest such step ≥ x. */
+function niceStep(x: number): number {
+  if (!(x > 0)) return 1
+  const p = 10 ** Math.floor(Math.log10(x))
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= x * (1 - 1e-9)) ?? 10 * p
+}
+
+export interface Bin {
+  from: number
+  to: number
+  count: number
+}
+
+/** Equal-width bins with a round width, about `target` of them, covering every value. */
+export function histogram(values: readonly number[], target = 24): Bin[] {
+  if (values.length === 0) return []
+  let lo = Infinity
+  let hi = -Infinity
+  for (const v of values) {
+    lo = Math.min(lo, v)
+    hi = Math.max(hi, v)
+  }
+  const width = niceStep((hi - lo) / target || Math.max(hi, 1) / target)
+  const start = Math.floor(lo / width) * width
+  const n = Math.max(1, Math.floor((hi - start) / width) + 1)
+  const bins = Array.from({ length: n }, (_, i) => ({ from: start + i * width, to: start + (i + 1) * width, count: 0 }))
+  for (const v of values) bins[Math.min(n - 1, Math.floor((v - start) / width))]!.count++
+  return bins
+}
+
+function latencyHistogram(records: readonly QuestionRecord[], svg: Svg): string | undefined {
+  const xs = records.filter((r) => r.outcome !== 'error').map((r) => r.latencyMs)
+  const bins = histogram(xs)
+  if (bins.length === 0) return undefined
+  const label = (x: number) => (x >= 1000 ? `${+(x / 1000).toFixed(2)} s` : `${+x.toFixed(1)}`)
+  return svg(
+    {
+      grid: { left: 8, right: 36, top: 30, bottom: 24, containLabel: true },
+      xAxis: { type: 'category', name: 'ms', data: bins.map((b) => label(b.from)), axisLabel: { fontSize: 11 } },
+      yAxis: { type: 'value', name: 'questions', nameTextStyle: { align: 'left' }, minInterval: 1, splitLine: { lineStyle: { color: '#eee' } } },
+      series: [{ type: 'bar', barCategoryGap: '8%', data: bins.map((b) => b.count), itemStyle: { color: '#4e79a7' } }],
+    },
+    CHART_HALF,
+    300,
+  )
+}
+
+export interface RatePoint {
+  /** Seconds since the first question started (end of the bucket). */
+  t: number
+  /** Answers completed in the bucket ÷ its width. */
+  qps: number
+}
+
+/**
+ * Completions per second over time, in equal buckets from the first start:
+ * about 60, fewer for small runs so a bucket holds ~10 answers on average.
+ */
+export function throughput(records: readonly QuestionRecord[], target = Math.min(60, Math.ceil(records.length / 10))): RatePoint[] {
+  const done = records.filter((r) => r.outcome !== 'error')
+  if (done.length === 0) return []
+  const t0 = Math.min(...done.map((r) => r.startedAt))
+  const ends = done.map((r) => (r.startedAt + r.latencyMs - t0) / 1000)
+  const span = Math.max(...ends)
+  const width = niceStep(span / target || 0.001)
+  const n = Math.max(1, Math.ceil(span / width - 1e-9))
+  const counts = new Array<number>(n).fill(0)
+  for (const e of ends) counts[Math.min(n - 1, Math.floor(e / width))]!++
+  return counts.map((c, i) => ({ t: +((i + 1) * width).toFixed(6), qps: c / width }))
+}
+
+function throughputTimeline(records: readonly QuestionRecord[], svg: Svg, average: number): string | undefined {
+  const points = throughput(records)
+  if (points.length === 0) return undefined
+  const step = points.length > 1 ? points[1]!.t - points[0]!.t : points[0]!.t
+  return svg(
+    {
+      grid: { left: 8, right: 24, top: 30, bottom: 24, containLabel: true },
+      xAxis: { type: 'value', name: 's', min: 0, max: points.at(-1)!.t, splitLine: { show: false } },
+      yAxis: { type: 'value', name: 'q/s', min: 0, splitLine: { lineStyle: { color: '#eee' } } },
+      series: [
+        {
+          type: 'line',
+          step: 'end',
+          symbol: 'none',
+          areaStyle: { opacity: 0.15 },
+          lineStyle: { width: 1.5 },
+          itemStyle: { color: '#59a14f' },
+          data: [[0, points[0]!.qps], ...points.map((p) => [p.t - step, p.qps]), [points.at(-1)!.t, points.at(-1)!.qps]],
+          markLine: Number.isFinite(average)
+            ? { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#555' }, label: { formatter: `run ${rate(average)} q/s`, position: 'insideEndTop' }, data: [{ yAxis: average }] }
+            : undefined,
+        },
+      ],
+    },
+    CHART_WIDE,
+    300,
+  )
+}
+
+function categoryLabel(c: Category | 'unknown'): string {
+  return c === 'unknown' ? 'unknown' : CATEGORY_LABELS[c]
+}
+
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+}
+
+export const STYLE = `
+:root { color-scheme: light; --fg: #1d1d1f; --muted: #666; --line: #e3e3e3; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1100px; padding: 24px 28px 40px; font: 14px/1.45 system-ui, sans-serif; color: var(--fg); background: #fff; }
+h1 { font-size: 22px; margin: 0 0 12px; } h1 .model { font-weight: 400; color: var(--muted); }
+h2 { font-size: 17px; margin: 28px 0 8px; }
+a { color: #1a5fb4; }
+code { font-size: 12px; background: #f3f3f3; padding: 1px 4px; border-radius: 3px; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
+.facts dt { color: var(--muted); } .facts dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th:first-child, td:first-child, #subjects td:nth-child(2), #subjects th:nth-child(2) { text-align: left; }
+th { font-weight: 600; color: var(--muted); font-size: 12px; }
+#categories { width: auto; }
+.dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%; margin-right: 6px; }
+#charts { display: flex; flex-wrap: wrap; gap: 16px; margin-top: 28px; }
+figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 10px; }
+figure.chart.wide { flex-basis: 100%; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figcaption { font-weight: 600; margin-bottom: 6px; }
+.empty { color: var(--muted); }
+details { border-bottom: 1px solid var(--line); padding: 6px 0; }
+summary { cursor: pointer; }
+.chips { display: flex; flex-wrap: wrap; gap: 3px; padding: 8px 0 4px; }
+.q { display: inline-block; min-width: 2.4em; padding: 1px 4px; border-radius: 3px; color: #fff; font-size: 11px; text-align: center; text-decoration: none; }
+.q.correct { background: ${OUTCOME_COLORS.correct}; } .q.wrong { background: ${OUTCOME_COLORS.wrong}; }
+.q.invalid { background: ${OUTCOME_COLORS.invalid}; } .q.error { background: ${OUTCOME_COLORS.error}; }
+footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+`
