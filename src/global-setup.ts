@@ -1,0 +1,48 @@
+// Global setup of the mmlu project: runs once in the main process before any
+// worker, so a fresh machine needs nothing but `npm ci && npm run eval`:
+// - no MMLU_DATA_DIR and nothing cached: download and verify the MMLU data;
+// - a model that no server or store has: at a terminal, offer to download it
+//   (size first); without one, the run stops later with what to run instead.
+import { createInterface } from 'node:readline/promises'
+import { EngineError } from './backends/backend.js'
+import { formatBytes, isDownloadable, preparePull } from './backends/model-pull.js'
+import { resolveModel } from './backends/resolve.js'
+import { locateDataDir, progressPrinter, pullDataset } from './dataset/download.js'
+import type { Options } from './options.js'
+import { readOptions } from './options.js'
+
+async function ensureData(options: Options): Promise<void> {
+  if (locateDataDir(options.dataDir)) return
+  process.stderr.write(`MMLU data not found (MMLU_DATA_DIR unset, cache empty): downloading it once from ${options.dataUrl}\n`)
+  await pullDataset({ url: options.dataUrl, onProgress: progressPrinter() })
+}
+
+async function offerModel(options: Options): Promise<void> {
+  const interactive = process.stdin.isTTY && process.stderr.isTTY
+  if (!interactive || !isDownloadable(options.model) || (options.backend !== 'auto' && options.backend !== 'llamacpp')) return
+  try {
+    await resolveModel(options)
+    return
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e
+  }
+  let pending
+  try {
+    pending = await preparePull(options.model, { registry: options.ollamaRegistry, progress: true })
+  } catch {
+    return // offline or unknown name: the run itself reports the ways to get a model
+  }
+  const ask = createInterface({ input: process.stdin, output: process.stderr })
+  const answer = await ask.question(
+    `${options.model} is not available locally (no Ollama server has it, no local copy).\n` +
+      `Download it for the embedded engine now: ${formatBytes(pending.bytes)} from ${pending.url} into ${pending.target}? [y/N] `,
+  )
+  ask.close()
+  if (/^y(es)?$/i.test(answer.trim())) await pending.download()
+}
+
+export default async function setup(): Promise<void> {
+  const options = readOptions()
+  await ensureData(options)
+  await offerModel(options)
+}
