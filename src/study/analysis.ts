@@ -1,0 +1,159 @@
+// What a study's runs add up to: the seed's tables, speedup and latency
+// inflation of files in parallel, throughput against in-file concurrency.
+// Pure: runs in, figures out. The explanation (explain.ts) reads these figures.
+import type { EngineInfo } from '../backends/backend.js'
+import type { Interval as Ci } from '../stats.js'
+import { wilson } from '../stats.js'
+import type { QuestionRecord, ResultsFile } from '../results.js'
+import type { LatencySummary } from '../summary.js'
+import type { RunMeasure } from './measure.js'
+import { isTimed, latencySummary, median } from './measure.js'
+
+export type RunKind = 'sequential' | 'files' | 'concurrent'
+
+export interface StudyRun {
+  kind: RunKind
+  /** 1-based, within its kind and concurrency. */
+  repeat: number
+  concurrency: number
+  /** Vitest's maxWorkers for the run (1 for one file at a time). */
+  maxWorkers: number
+  /** Where the run's results JSON is. */
+  resultsFile: string
+  results: ResultsFile
+  measure: RunMeasure
+}
+
+/** A profile's runs together: medians of the run figures, latency over every timed question of every run. */
+export interface ProfileFigures {
+  runs: StudyRun[]
+  busyMs: number
+  throughput: number
+  latencyMs: LatencySummary
+  workersUsed: number
+}
+
+export interface SweepPoint extends ProfileFigures {
+  concurrency: number
+  /** Throughput ÷ throughput at concurrency 1. */
+  gain: number
+  /** Mean latency ÷ mean latency at concurrency 1. */
+  latencyInflation: number
+}
+
+export interface SubjectAccuracy {
+  subject: string
+  correct: number
+  total: number
+  accuracy: number
+  ci95: Ci
+  /** Correct answers in each run of the study, in run order: greedy answers repeat, so these should agree. */
+  correctByRun: number[]
+}
+
+export interface StudyAnalysis {
+  engine: EngineInfo | undefined
+  accuracy: SubjectAccuracy[]
+  sequential: ProfileFigures | undefined
+  files: ProfileFigures | undefined
+  /** Sequential work time ÷ parallel work time (as a throughput ratio); undefined without both profiles. */
+  speedup: number | undefined
+  /** Mean latency in parallel ÷ sequential. */
+  latencyInflation: number | undefined
+  /** In-file concurrency levels, ascending; concurrency 1 is the sequential profile's runs when there are any. */
+  sweep: SweepPoint[]
+}
+
+function figures(runs: StudyRun[]): ProfileFigures {
+  const records = runs.flatMap((r) => r.results.records.filter(isTimed))
+  return {
+    runs,
+    busyMs: median(runs.map((r) => r.measure.busyMs)),
+    throughput: median(runs.map((r) => r.measure.throughput)),
+    latencyMs: latencySummary(records),
+    workersUsed: Math.max(...runs.map((r) => r.measure.workersUsed)),
+  }
+}
+
+function accuracy(runs: readonly StudyRun[]): SubjectAccuracy[] {
+  const first = runs[0]
+  if (!first) return []
+  return first.results.subjects.map((s) => ({
+    subject: s.subject,
+    correct: s.correct,
+    total: s.total,
+    accuracy: s.accuracy,
+    ci95: wilson(s.correct, s.total),
+    correctByRun: runs.map((r) => r.results.subjects.find((x) => x.subject === s.subject)?.correct ?? NaN),
+  }))
+}
+
+export function analyzeStudy(runs: readonly StudyRun[]): StudyAnalysis {
+  const of = (kind: RunKind) => runs.filter((r) => r.kind === kind)
+  const sequentialRuns = of('sequential')
+  const fileRuns = of('files')
+  const sequential = sequentialRuns.length ? figures(sequentialRuns) : undefined
+  const files = fileRuns.length ? figures(fileRuns) : undefined
+
+  const levels = new Map<number, StudyRun[]>()
+  if (sequentialRuns.length) levels.set(1, sequentialRuns)
+  for (const r of of('concurrent')) levels.set(r.concurrency, [...(levels.get(r.concurrency) ?? []), r])
+  const points = [...levels].sort(([a], [b]) => a - b).map(([concurrency, rs]) => ({ concurrency, ...figures(rs) }))
+  const one = points.find((p) => p.concurrency === 1)
+  const sweep: SweepPoint[] = points.map((p) => ({
+    ...p,
+    gain: one ? p.throughput / one.throughput : NaN,
+    latencyInflation: one ? p.latencyMs.mean / one.latencyMs.mean : NaN,
+  }))
+
+  const ordered = [...sequentialRuns, ...fileRuns, ...of('concurrent')]
+  return {
+    engine: ordered[0]?.results.provenance[0],
+    accuracy: accuracy(ordered),
+    sequential,
+    files,
+    speedup: sequential && files ? files.throughput / sequential.throughput : undefined,
+    latencyInflation: sequential && files ? files.latencyMs.mean / sequential.latencyMs.mean : undefined,
+    sweep,
+  }
+}
+
+/** Per subject of one run: its own wall time and latency, as the seed's tables show them. */
+export function subjectTimes(run: StudyRun): { subject: string; wallMs: number; latencyMs: LatencySummary }[] {
+  return run.measure.subjects.map((s) => ({ subject: s.subject, wallMs: s.wallMs, latencyMs: s.latencyMs }))
+}
+
+/** One bar of the timeline: a question from its start to its end, in seconds from the run's first start. */
+export interface TimelineBar {
+  subject: string
+  index: number
+  start: number
+  end: number
+  /** Row within the subject, so questions in flight together do not cover each other. */
+  lane: number
+}
+
+/**
+ * Every timed question of a run as a bar, each subject's questions spread
+ * over as few lanes as overlap needs (first free lane, in start order).
+ */
+export function timeline(records: readonly QuestionRecord[]): { bars: TimelineBar[]; lanes: Map<string, number> } {
+  const timed = records.filter(isTimed)
+  const t0 = Math.min(...timed.map((r) => r.startedAt))
+  const bars: TimelineBar[] = []
+  const lanes = new Map<string, number>()
+  const laneEnds = new Map<string, number[]>()
+  for (const r of [...timed].sort((a, b) => a.startedAt - b.startedAt || a.index - b.index)) {
+    const start = (r.startedAt - t0) / 1000
+    const end = (r.startedAt + r.latencyMs - t0) / 1000
+    const ends = laneEnds.get(r.subject) ?? []
+    // startedAt has whole milliseconds, latency fractions of one: 2 ms of slack keeps back-to-back questions in one lane.
+    let lane = ends.findIndex((e) => e <= start + 0.002)
+    if (lane < 0) lane = ends.push(end) - 1
+    else ends[lane] = end
+    laneEnds.set(r.subject, ends)
+    lanes.set(r.subject, ends.length)
+    bars.push({ subject: r.subject, index: r.index, start, end, lane })
+  }
+  return { bars, lanes }
+}
