@@ -8,6 +8,8 @@ const options = readOptions()
 export default defineConfig({
   test: {
     reporters: ['./reporters/mmlu-reporter.ts'],
+    // `--reporter=html` (@vitest/ui) writes here, beside the summary page reports/index.html.
+    outputFile: { html: 'reports/html/index.html' },
     projects: [
       {
         extends: true,
@@ -23,6 +25,8 @@ export default defineConfig({
         test: {
           name: 'mmlu',
           include: ['evals/**/*.eval.ts'],
+          // Fetches the MMLU data on a first run without MMLU_DATA_DIR.
+          globalSetup: ['src/global-setup.ts'],
           // One model load per worker, shared by the subject files it runs.
           isolate: false,
           // Exactly MMLU_CONCURRENCY questions in flight per file (describe.concurrent

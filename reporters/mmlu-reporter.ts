@@ -2,10 +2,12 @@
 // it never calls a backend or reads the dataset.
 // - Wrong answers are the measurement, not bugs: no stack traces or diffs.
 // - Real errors (exceptions, timeouts, broken data) are printed in full.
-// - It writes the results JSON and decides the exit code: 1 on errors or an
-//   interrupted run, 0 otherwise, whatever the accuracy.
+// - It writes the results JSON and decides the exit code: 1 on errors, an
+//   interrupted run or a failed gate (src/gate: thresholds, baseline), 0
+//   otherwise, whatever the accuracy.
 // Runs without MMLU subjects (the project's own tests) are handed to Vitest's
 // default reporter untouched.
+import { appendFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import type { SerializedError } from 'vitest'
@@ -13,11 +15,21 @@ import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/nod
 import { DefaultReporter } from 'vitest/node'
 import type { Reporter, TestRunEndReason } from 'vitest/node'
 import type { EngineInfo } from '../src/backends/backend.js'
+import type { GateSettings } from '../src/gate/index.js'
+import { evaluateGate, loadGate } from '../src/gate/index.js'
 import { readOptions } from '../src/options.js'
 import type { QuestionRecord, ResultsFile, RunConfig, SubjectRun } from '../src/results.js'
 import { RESULTS_SCHEMA_VERSION, writeResults, writeResultsSync } from '../src/results.js'
+import type { SpeedupBaseline } from '../src/study/speedup-baseline.js'
+import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
+import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import { RunProgress } from './progress.js'
+import { reportLinks, vitestHtmlReportFile, writeSummaryPage } from './render/html.js'
+import { renderGate } from './render/gate.js'
+import { renderMarkdownSummary } from './render/markdown.js'
+import { renderParallel, renderSpeedup } from './render/parallel.js'
 import { renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
 
 export const MMLU_PROJECT = 'mmlu'
@@ -61,24 +73,47 @@ export default class MmluReporter implements Reporter {
   /** Records in arrival order, kept so an interrupted run can still save them. */
   private answered: QuestionRecord[] = []
   private running = false
+  private progress!: RunProgress
+  private gate: GateSettings | undefined
+  /** MMLU_SPEEDUP_BASELINE, read before the run like the gate's files. */
+  private speedupBaseline: SpeedupBaseline | undefined
 
   onInit(ctx: Vitest): void {
     this.ctx = ctx
     this.fallback.onInit(ctx)
+    const options = readOptions()
+    this.progress = new RunProgress(ctx, options.progressMs, options.limit)
     // On SIGINT/SIGTERM Vitest exits without onTestRunEnd; its terminal cleanup
     // runs synchronously first, so that is where answered questions are saved.
     ctx.logger.onTerminalCleanup(() => this.saveInterrupted())
   }
 
-  onTestRunStart(specs: ReadonlyArray<TestSpecification>): void {
+  async onTestRunStart(specs: ReadonlyArray<TestSpecification>): Promise<void> {
     const subjects = specs.filter((s) => s.project.name === MMLU_PROJECT)
     this.mmlu = subjects.length > 0
+    // A bad thresholds or baseline file stops the run here, before any question.
+    // A shard has only some subjects: its gate runs after --merge-reports.
+    if (this.mmlu) this.gate = this.ctx.config.shard ? undefined : await loadGate(readOptions(), this.ctx.config.root)
+    const speedupFile = this.mmlu ? readOptions().speedupBaselineFile : undefined
+    this.speedupBaseline = speedupFile ? await loadSpeedupBaseline(speedupFile, this.ctx.config.root) : undefined
     this.startedAt = performance.now()
     this.answered = []
     this.running = this.mmlu
     if (!this.mmlu) return this.fallback.onTestRunStart(specs)
     // Each worker's llama.cpp gets physical cores ÷ this many threads.
     this.ctx.provide('mmluWorkers', this.workersUsed(subjects.length))
+    this.ctx.provide('mmluAnnotations', this.annotationsShown())
+    this.progress.start(subjects)
+  }
+
+  /**
+   * Whether anything besides this reporter shows test annotations: the UI or
+   * another reporter (html, junit, …). Each annotation costs a round trip to
+   * this process, and this reporter reads the records on the meta instead.
+   */
+  private annotationsShown(): boolean {
+    const ours = (entry: unknown): boolean => entry instanceof MmluReporter || (typeof entry === 'string' && /mmlu-reporter(\.ts)?$/.test(entry))
+    return this.ctx.config.ui || this.ctx.config.reporters.some((entry) => !ours(Array.isArray(entry) ? entry[0] : entry))
   }
 
   /**
@@ -103,12 +138,14 @@ export default class MmluReporter implements Reporter {
   }
   onTestModuleCollected(m: TestModule): void {
     if (!this.mmlu) this.fallback.onTestModuleCollected(m)
+    else if (isMmluModule(m)) this.progress.collected(m)
   }
   onTestCaseReady(t: TestCase): void {
     if (!this.mmlu) this.fallback.onTestCaseReady(t)
   }
   onTestCaseResult(t: TestCase): void {
     if (!this.mmlu) return this.fallback.onTestCaseResult(t)
+    this.progress.answered(t)
     const record = t.meta().mmlu
     if (record) this.answered.push(record)
   }
@@ -121,6 +158,7 @@ export default class MmluReporter implements Reporter {
       this.ctx.logger.log(`${m.ok() ? '✓' : '✗'} ${m.relativeModuleId}`)
       return
     }
+    this.progress.finished(m)
     const r = collect(m)
     const summary = summarizeSubject(subjectName(r), r.records, m.diagnostic().duration)
     const failure = r.setupErrors[0]
@@ -130,11 +168,13 @@ export default class MmluReporter implements Reporter {
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
     if (!this.mmlu) return this.fallback.onTestRunEnd(modules, unhandledErrors, reason)
     this.running = false
+    this.progress.stop()
     const log = this.ctx.logger
-    const wallMs = performance.now() - this.startedAt
     const results = modules.filter(isMmluModule).map(collect)
     const subjects: SubjectSummary[] = results.map((r) => summarizeSubject(subjectName(r), r.records, r.module.diagnostic().duration))
     const records = results.flatMap((r) => r.records)
+    // A merge replays finished shards in milliseconds: their questions' own span is the run's wall time.
+    const wallMs = this.ctx.config.mergeReports ? questionSpanMs(records) : performance.now() - this.startedAt
     const run = summarizeRun(subjects, records, wallMs)
     const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
     const config = this.runConfig(runs, results.length)
@@ -172,6 +212,10 @@ export default class MmluReporter implements Reporter {
     log.log(renderTotals(run))
     const reduced = runs.reduce((n, r) => n + r.reducedShots, 0)
     if (reduced) log.log(`Note       ${reduced} prompts had fewer than ${config.shots} shots to fit the model's context (see "shots" in the records).`)
+    // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
+    const measure = measureRun({ records, config, summary: run })
+    if (config.vitest.workersUsed > 1 || config.concurrency > 1) log.log(renderParallel(measure, run.wallMs))
+    if (this.speedupBaseline) log.log(renderSpeedup(compareSpeed(this.speedupBaseline.measure, measure), this.speedupBaseline.file))
 
     const failed = problems > 0 || run.errors > 0 || reason === 'interrupted'
     const status = reason === 'interrupted' ? 'interrupted' : failed ? 'failed' : 'passed'
@@ -188,13 +232,34 @@ export default class MmluReporter implements Reporter {
     }
     await writeResults(file, out)
     log.log(`Results    ${file}`)
+    const vitestReport = vitestHtmlReportFile(this.ctx)
+    log.log(await writeSummaryPage(file, out, vitestReport ? reportLinks(modules, vitestReport, file) : undefined))
     if (failed) {
       const why = reason === 'interrupted' ? 'the run was interrupted' : `${run.errors + problems} error${run.errors + problems === 1 ? '' : 's'} (not wrong answers) occurred`
       log.error(`\nExit code 1: ${why}. Wrong answers alone never fail the run.`)
     }
+    const gate = await this.applyGate(out)
     // Vitest set exitCode = 1 for the failed tests (wrong answers) before this
     // hook; the reporter has the last word.
-    process.exitCode = failed ? 1 : 0
+    process.exitCode = failed || gate.failed ? 1 : 0
+  }
+
+  /** Thresholds and baseline verdicts, printed and added to the GitHub job summary. */
+  private async applyGate(out: ResultsFile): Promise<{ failed: boolean }> {
+    const log = this.ctx.logger
+    const options = readOptions()
+    const verdict = this.gate && evaluateGate(this.gate, out)
+    if (verdict) log.log(`\n${renderGate(verdict, options.flipsShown)}`)
+    else if (this.ctx.config.shard && (options.thresholdsFile || options.baselineFile)) log.log('Gate       not checked in a shard: it runs on --merge-reports, over every subject.')
+    if (options.stepSummaryFile) {
+      const note = this.ctx.config.shard ? `Shard ${this.ctx.config.shard.index}/${this.ctx.config.shard.count}: the gate runs on the merged report.` : undefined
+      await appendFile(options.stepSummaryFile, renderMarkdownSummary(out, verdict, { flipsShown: options.flipsShown, ...(note ? { note } : {}) })).then(
+        () => log.log(`Job summary appended to ${options.stepSummaryFile} (GITHUB_STEP_SUMMARY)`),
+        (e: Error) => log.error(`GITHUB_STEP_SUMMARY=${options.stepSummaryFile}: the Markdown summary could not be written (${e.message}).`),
+      )
+    }
+    if (verdict?.failed) log.error(`\nExit code 1: the gate failed: ${verdict.reasons.join('; ')}.`)
+    return { failed: verdict?.failed ?? false }
   }
 
   /** Synchronous on purpose: the process exits right after the cleanup listeners. */
@@ -236,13 +301,25 @@ export default class MmluReporter implements Reporter {
       model: first?.engine.model ?? options.model,
       engine: first?.engine.engine ?? 'unknown',
       scoring: first?.scoring ?? options.scoring ?? 'logprob',
-      shots: options.shots,
+      shots: first?.shots ?? options.shots,
       concurrency: options.concurrency,
       vitest: { fileParallelism: maxWorkers > 1, maxWorkers, workersUsed: this.workersUsed(files) },
       dataDir: options.dataDir,
       limit: options.limit,
+      inputs: Object.fromEntries(runs.map((r) => [r.subject, { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint }])),
     }
   }
+}
+
+/** First question's start to last question's end. */
+function questionSpanMs(records: readonly QuestionRecord[]): number {
+  let start = Infinity
+  let end = -Infinity
+  for (const r of records) {
+    start = Math.min(start, r.startedAt)
+    end = Math.max(end, r.startedAt + r.latencyMs)
+  }
+  return records.length ? end - start : 0
 }
 
 function uniqueEngines(runs: readonly SubjectRun[]): EngineInfo[] {

@@ -6,13 +6,16 @@
 export const SCORING_MODES = ['logprob', 'generate'] as const
 export type ScoringMode = (typeof SCORING_MODES)[number]
 
+export const CACHE_MODES = ['on', 'off', 'refresh'] as const
+export type CacheMode = (typeof CACHE_MODES)[number]
+
 export const GPU_MODES = ['auto', 'off'] as const
 export type GpuMode = (typeof GPU_MODES)[number]
 
 export interface Options {
   /** Folder in the Hendrycks layout: `<dir>/{dev,test}/<subject>_<split>.csv`. */
   dataDir: string | undefined
-  /** Model reference: a path to a `.gguf` file (wider references come with model resolution). */
+  /** Model reference: a path to a `.gguf` file, an Ollama name (`llama3.2:1b`) or a server's model id. */
   model: string
   shots: number
   /** `undefined` lets the backend choose its best mode (log-prob where it can). */
@@ -25,9 +28,52 @@ export interface Options {
   threads: number | undefined
   gpu: GpuMode
   maxTokens: number
+  /** Which engine serves the model; `auto` resolves the model reference (src/backends/resolve.ts). */
+  backend: BackendChoice
+  /** Ollama server base URL, normalized from OLLAMA_HOST by the Ollama CLI's rules. */
+  ollamaHost: string
+  /** Ollama's model store folder (OLLAMA_MODELS); undefined means Ollama's default places. */
+  ollamaModels: string | undefined
+  /** Base URL of an OpenAI-compatible server (`…/v1`). */
+  openaiBaseUrl: string | undefined
+  /** API key for the OpenAI-compatible server; never printed (see `Secret`). */
+  apiKey: Secret | undefined
+  /** Pull a model the Ollama server lacks instead of stopping with the `ollama pull` hint. */
+  pull: boolean
+  /** Retries of a server request that failed with a connection reset, 429 or 5xx. */
+  retries: number
+  /** Server backends: the lm-eval prompt as raw text, or as one chat user message. */
+  promptFormat: PromptFormat
+  /** Ollama `keep_alive`: how long the model stays loaded after each request. */
+  keepAlive: string | number
+  /** Sampling seed sent to servers (answers are greedy, temperature 0, either way). */
+  seed: number
   resultsFile: string
   /** Accept data folders whose test splits are smaller than the canonical counts (fixtures). */
   allowPartialData: boolean
+  /** Where `npm run data:pull` (and a first eval without MMLU_DATA_DIR) downloads MMLU from. */
+  dataUrl: string
+  cache: CacheMode
+  /** Ollama's registry, where `npm run model:pull` fetches Ollama model names. */
+  ollamaRegistry: string
+  /** Without a TTY, a progress line every this many ms; 0 turns live progress off. */
+  progressMs: number
+  /** A module (path relative to the cwd) whose default export opens the engine instead of the built-in backends (benchmarks). */
+  engineModule: string | undefined
+  /** Minimum accuracies (JSON) checked after the run; undefined: no threshold gate. */
+  thresholdsFile: string | undefined
+  /** A results JSON to compare this run with, question by question; undefined: no baseline gate. */
+  baselineFile: string | undefined
+  /** Significance level of the baseline comparison's exact McNemar tests. */
+  alpha: number
+  /** Largest accuracy drop (a fraction: 0.02 = 2 points) accepted against the baseline even when not significant. */
+  tolerance: number | undefined
+  /** Flipped questions listed per direction in the terminal and the Markdown summary. */
+  flipsShown: number
+  /** GitHub Actions' job summary file: the reporter appends its Markdown summary there. */
+  stepSummaryFile: string | undefined
+  /** Results JSON of a sequential run on the same machine: the reporter shows this run's speedup and latency inflation against it. */
+  speedupBaselineFile: string | undefined
 }
 
 export class OptionsError extends Error {
@@ -74,6 +120,18 @@ function text(fallback: string | undefined) {
   return (raw: string | undefined): string | undefined => (raw === undefined || raw.trim() === '' ? fallback : raw.trim())
 }
 
+/** A decimal number in [min, max]; `open` excludes both ends. */
+function decimal(env: string, min: number, max: number, fallback: number | undefined, hint: string, open = false) {
+  return (raw: string | undefined): number | undefined => {
+    if (raw === undefined || raw.trim() === '') return fallback
+    const n = Number(raw.trim())
+    if (!Number.isFinite(n) || (open ? n <= min || n >= max : n < min || n > max)) {
+      throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected a number ${open ? 'between' : 'from'} ${min} ${open ? 'and' : 'to'} ${max} (${hint}).`)
+    }
+    return n
+  }
+}
+
 function flag(env: string) {
   return (raw: string | undefined): boolean => {
     if (raw === undefined || raw === '') return false
@@ -83,12 +141,123 @@ function flag(env: string) {
   }
 }
 
+export const BACKENDS = ['auto', 'ollama', 'openai', 'llamacpp'] as const
+export type BackendChoice = (typeof BACKENDS)[number]
+
+export const PROMPT_FORMATS = ['raw', 'chat'] as const
+export type PromptFormat = (typeof PROMPT_FORMATS)[number]
+
+/** A value that must never be printed: logs, JSON and `util.inspect` all see `[redacted]`. */
+export class Secret {
+  readonly #value: string
+  constructor(value: string) {
+    this.#value = value
+  }
+  reveal(): string {
+    return this.#value
+  }
+  toString(): string {
+    return '[redacted]'
+  }
+  toJSON(): string {
+    return '[redacted]'
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Secret([redacted])'
+  }
+}
+
+export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434'
+
+/**
+ * OLLAMA_HOST by the Ollama CLI's rules (envconfig.Host): quotes and spaces
+ * trimmed; no scheme means http and port 11434; `http://` / `https://` without
+ * a port mean 80 / 443; a bare `ollama.com` means https://ollama.com:443; a
+ * path is kept. Where the CLI warns and falls back (a bad port) we stop instead,
+ * and an empty host (`:1234`) is spelled 127.0.0.1.
+ */
+export function parseOllamaHost(raw: string | undefined): string {
+  const s = (raw ?? '').trim().replace(/^["']+|["']+$/g, '')
+  if (s === '') return DEFAULT_OLLAMA_HOST
+  const bad = (why: string) => new OptionsError(`OLLAMA_HOST=${JSON.stringify(raw)} is not valid: ${why}. Expected host, host:port or http(s)://host:port, e.g. 127.0.0.1:11434.`)
+  let scheme = 'http'
+  let rest = s
+  let defaultPort = '11434'
+  const sep = s.indexOf('://')
+  if (sep >= 0) {
+    scheme = s.slice(0, sep).toLowerCase()
+    rest = s.slice(sep + 3)
+    if (scheme !== 'http' && scheme !== 'https') throw bad(`scheme ${scheme} is neither http nor https`)
+    defaultPort = scheme === 'https' ? '443' : '80'
+  } else if (s === 'ollama.com') {
+    scheme = 'https'
+    rest = 'ollama.com:443'
+  }
+  const slash = rest.indexOf('/')
+  const hostport = slash >= 0 ? rest.slice(0, slash) : rest
+  const path = slash >= 0 ? rest.slice(slash).replace(/\/+$/, '') : ''
+  let host: string
+  let port: string
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(hostport)
+  if (bracketed) {
+    host = bracketed[1] as string
+    port = bracketed[2] ?? defaultPort
+  } else if ((hostport.match(/:/g) ?? []).length === 1) {
+    ;[host, port] = hostport.split(':') as [string, string]
+  } else {
+    // No port, or a bare IPv6 address.
+    host = hostport
+    port = defaultPort
+  }
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw bad(`port ${JSON.stringify(port)} is not a number from 0 to 65535`)
+  if (host === '') host = '127.0.0.1'
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`
+  try {
+    new URL(url)
+  } catch {
+    throw bad(`${url} is not a URL`)
+  }
+  return url
+}
+
+/** Ollama's keep_alive: a Go duration ("30m", "1h30m", "-1s") or a number of seconds (negative: forever). */
+function keepAlive(raw: string | undefined): string | number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_KEEP_ALIVE
+  const v = raw.trim()
+  if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v)
+  if (/^-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) return v
+  throw new OptionsError(`MMLU_KEEP_ALIVE=${JSON.stringify(raw)} is not valid: expected a duration such as 30m or 1h, or a number of seconds (-1 keeps the model loaded).`)
+}
+
+function httpUrl(env: string, fallbackEnv: string) {
+  return (raw: string | undefined, all: Env): string | undefined => {
+    const [name, value] = raw !== undefined && raw.trim() !== '' ? [env, raw.trim()] : [fallbackEnv, all[fallbackEnv]?.trim()]
+    if (!value) return undefined
+    try {
+      const u = new URL(value)
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http')
+    } catch {
+      throw new OptionsError(`${name}=${JSON.stringify(value)} is not valid: expected an http(s) URL such as http://127.0.0.1:8000/v1.`)
+    }
+    return value.replace(/\/+$/, '')
+  }
+}
+
+function secret(fallbackEnv: string) {
+  return (raw: string | undefined, all: Env): Secret | undefined => {
+    const value = raw !== undefined && raw.trim() !== '' ? raw.trim() : all[fallbackEnv]?.trim()
+    return value ? new Secret(value) : undefined
+  }
+}
+
 export const DEFAULT_MODEL = 'llama3.2:1b'
+export const DEFAULT_KEEP_ALIVE = '30m'
+export const DEFAULT_SEED = 42
 export const DEFAULT_RESULTS_FILE = 'reports/mmlu-results.json'
 
 export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
   dataDir: { env: 'MMLU_DATA_DIR', help: 'MMLU data folder (Hendrycks layout, either CSV dialect).', parse: text(undefined) },
-  model: { env: 'MMLU_MODEL', help: `Model: a path to a .gguf file. Default ${DEFAULT_MODEL}.`, parse: (raw) => text(DEFAULT_MODEL)(raw) as string },
+  model: { env: 'MMLU_MODEL', help: `Model: a path to a .gguf file, an Ollama name such as ${DEFAULT_MODEL}, or the OpenAI-compatible server's model id. Default ${DEFAULT_MODEL}.`, parse: (raw) => text(DEFAULT_MODEL)(raw) as string },
   shots: { env: 'MMLU_SHOTS', help: 'Few-shot examples from the dev split, 0-5. Default 5.', parse: integer('MMLU_SHOTS', 0, 5, 5) },
   scoring: {
     env: 'MMLU_SCORING',
@@ -101,8 +270,66 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
   threads: { env: 'MMLU_THREADS', help: 'llama.cpp threads per worker. Default: physical cores ÷ Vitest workers.', parse: optionalInteger('MMLU_THREADS', 1, 1024) },
   gpu: { env: 'MMLU_GPU', help: 'Embedded engine: auto (use a GPU when there is one) or off.', parse: (raw) => oneOf('MMLU_GPU', GPU_MODES, 'auto')(raw) as GpuMode },
   maxTokens: { env: 'MMLU_MAX_TOKENS', help: 'Tokens generated per question in generate scoring. Default 5.', parse: integer('MMLU_MAX_TOKENS', 1, 4096, 5) },
+  backend: {
+    env: 'MMLU_BACKEND',
+    help: 'auto (an Ollama server that has the model, else Ollama\'s local store or a .gguf path on the embedded engine), ollama, openai or llamacpp. Default auto.',
+    parse: (raw) => oneOf('MMLU_BACKEND', BACKENDS, 'auto')(raw) as BackendChoice,
+  },
+  ollamaHost: { env: 'OLLAMA_HOST', help: `Ollama server, by the Ollama CLI's rules (host, host:port, scheme optional). Default ${DEFAULT_OLLAMA_HOST}.`, parse: parseOllamaHost },
+  ollamaModels: { env: 'OLLAMA_MODELS', help: "Ollama's model store. Default ~/.ollama/models, then /usr/share/ollama/.ollama/models.", parse: text(undefined) },
+  openaiBaseUrl: {
+    env: 'MMLU_OPENAI_BASE_URL',
+    help: 'OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp server), e.g. http://127.0.0.1:8000/v1. Falls back to OPENAI_BASE_URL.',
+    parse: httpUrl('MMLU_OPENAI_BASE_URL', 'OPENAI_BASE_URL'),
+  },
+  apiKey: { env: 'MMLU_API_KEY', help: 'API key for the OpenAI-compatible server. Falls back to OPENAI_API_KEY. Never printed or written.', parse: secret('OPENAI_API_KEY') },
+  pull: { env: 'MMLU_PULL', help: 'Pull a model the Ollama server lacks (with progress) instead of stopping with an `ollama pull` hint.', parse: flag('MMLU_PULL') },
+  retries: { env: 'MMLU_RETRIES', help: 'Retries, with backoff, of a server request that failed with a connection reset, 429 or 5xx. Default 2.', parse: integer('MMLU_RETRIES', 0, 10, 2) },
+  promptFormat: {
+    env: 'MMLU_PROMPT_FORMAT',
+    help: 'Server backends: raw (the lm-eval prompt as is: /api/generate raw, /v1/completions) or chat (one user message: /api/chat, /v1/chat/completions). Default raw.',
+    parse: (raw) => oneOf('MMLU_PROMPT_FORMAT', PROMPT_FORMATS, 'raw')(raw) as PromptFormat,
+  },
+  keepAlive: { env: 'MMLU_KEEP_ALIVE', help: `Ollama keep_alive: how long the model stays loaded after each request. Default ${DEFAULT_KEEP_ALIVE}.`, parse: keepAlive },
+  seed: { env: 'MMLU_SEED', help: `Seed sent to servers with every request. Default ${DEFAULT_SEED}.`, parse: integer('MMLU_SEED', 0, 2_147_483_647, DEFAULT_SEED) },
   resultsFile: { env: 'MMLU_RESULTS', help: `Results JSON written by the reporter. Default ${DEFAULT_RESULTS_FILE}.`, parse: (raw) => text(DEFAULT_RESULTS_FILE)(raw) as string },
+  ollamaRegistry: {
+    env: 'MMLU_OLLAMA_REGISTRY',
+    help: "Registry npm run model:pull fetches Ollama model names from (the same blobs `ollama pull` gets). Default https://registry.ollama.ai.",
+    parse: (raw) => text('https://registry.ollama.ai')(raw) as string,
+  },
+  cache: {
+    env: 'MMLU_CACHE',
+    help: 'Answer cache: on (answered questions are kept on disk and skipped by a rerun of the same configuration), off, or refresh (ask everything again). Default on.',
+    parse: (raw) => oneOf('MMLU_CACHE', CACHE_MODES, 'on')(raw) as CacheMode,
+  },
+  dataUrl: {
+    env: 'MMLU_DATA_URL',
+    help: "Download source of the MMLU release (data.tar). Default: Hendrycks et al.'s original.",
+    parse: (raw) => text('https://people.eecs.berkeley.edu/~hendrycks/data.tar')(raw) as string,
+  },
   allowPartialData: { env: 'MMLU_ALLOW_PARTIAL', help: 'Accept test splits smaller than the canonical MMLU counts (for fixtures).', parse: flag('MMLU_ALLOW_PARTIAL') },
+  progressMs: {
+    env: 'MMLU_PROGRESS_MS',
+    help: 'Live progress: on a TTY it is redrawn in place; without one (CI) a line is printed every this many ms. 0 turns it off. Default 10000.',
+    parse: integer('MMLU_PROGRESS_MS', 0, 3_600_000, 10_000),
+  },
+  engineModule: {
+    env: 'MMLU_ENGINE_MODULE',
+    help: 'Path (from the cwd) of a module whose default export (options, workers) => Promise<Engine> replaces the built-in engines, e.g. bench/instant-engine.ts.',
+    parse: text(undefined),
+  },
+  thresholdsFile: { env: 'MMLU_THRESHOLDS', help: 'Thresholds file (JSON): minimum accuracy per subject, category and overall, optionally per model. A breach makes the exit code 1.', parse: text(undefined) },
+  baselineFile: { env: 'MMLU_BASELINE', help: 'Results JSON of a baseline run: this run is compared with it question by question (exact McNemar); a regression makes the exit code 1.', parse: text(undefined) },
+  alpha: { env: 'MMLU_ALPHA', help: 'Significance level of the baseline comparison. Default 0.05.', parse: (raw) => decimal('MMLU_ALPHA', 0, 1, 0.05, 'e.g. 0.05', true)(raw) as number },
+  tolerance: { env: 'MMLU_TOLERANCE', help: 'Largest accuracy drop against the baseline accepted even when not significant, as a fraction (0.02 = 2 points). Default: none.', parse: decimal('MMLU_TOLERANCE', 0, 1, undefined, 'a fraction: 0.02 means 2 percentage points') },
+  flipsShown: { env: 'MMLU_FLIPS_SHOWN', help: 'Flipped questions (right→wrong, wrong→right) listed against the baseline, per direction. Default 10.', parse: integer('MMLU_FLIPS_SHOWN', 0, 100_000, 10) },
+  stepSummaryFile: { env: 'GITHUB_STEP_SUMMARY', help: 'Set by GitHub Actions: the reporter appends a Markdown summary (table, gate verdicts, flips) to this file.', parse: text(undefined) },
+  speedupBaselineFile: {
+    env: 'MMLU_SPEEDUP_BASELINE',
+    help: 'Results JSON of a sequential run (npm run eval:sequential) on the same machine: the reporter shows this run\'s real speedup and latency inflation against it.',
+    parse: text(undefined),
+  },
 }
 
 /** Parses every option from the environment; the first bad value throws an `OptionsError`. */

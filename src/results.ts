@@ -35,6 +35,8 @@ export interface QuestionRecord {
   startedAt: number
   latencyMs: number
   error?: string
+  /** Answered in an earlier run and taken from the answer cache: no engine call, no timing. */
+  cached?: boolean
 }
 
 /** What one subject file ran with; set on the subject's suite meta. */
@@ -51,6 +53,18 @@ export interface SubjectRun {
   setupMs: number
   /** Questions whose prompt was cut to fewer shots to fit the model's context. */
   reducedShots: number
+  /** See SubjectInputs. */
+  promptHash: string
+  dataFingerprint: string
+}
+
+/** What a subject's answers depend on besides the model; a baseline is only compared when these match. */
+export interface SubjectInputs {
+  shots: number
+  /** sha256 of the few-shot prefix and question template (src/gate/inputs.ts). */
+  promptHash: string
+  /** sha256 of the subject's whole test split, either CSV dialect (src/dataset/fingerprint.ts). */
+  dataFingerprint: string
 }
 
 export interface RunConfig {
@@ -62,6 +76,8 @@ export interface RunConfig {
   vitest: { fileParallelism: boolean; maxWorkers: number; workersUsed: number }
   dataDir: string | undefined
   limit: number | undefined
+  /** Per subject: shots, prompt hash and data fingerprint (absent in files written before they were recorded). */
+  inputs?: Record<string, SubjectInputs>
 }
 
 export interface ResultsFile {

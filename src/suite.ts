@@ -8,10 +8,15 @@ import { availableParallelism } from 'node:os'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Engine, Session } from './backends/index.js'
 import { EngineError, openEngine } from './backends/index.js'
-import { withTimeout } from './backends/guard.js'
+import { withRetries, withTimeout } from './backends/guard.js'
 import type { Question } from './dataset/question.js'
 import { loadSubject } from './dataset/load.js'
+import path from 'node:path'
+import { AnswerCache } from './answer-cache.js'
+import type { AnswerKey } from './answer-cache.js'
+import { cacheRoot, locateDataDir } from './dataset/download.js'
 import { DatasetError } from './dataset/errors.js'
+import { subjectInputs } from './gate/inputs.js'
 import { isSubject, SUBJECTS, subjectTitle, suggestSubjects } from './dataset/subjects.js'
 import type { Options, ScoringMode } from './options.js'
 import { readOptions } from './options.js'
@@ -30,6 +35,8 @@ declare module 'vitest' {
   interface ProvidedContext {
     /** Vitest workers that run subject files at the same time (set by the reporter). */
     mmluWorkers: number
+    /** Whether anything shows test annotations (the UI, another reporter); set by the reporter. */
+    mmluAnnotations: boolean
   }
 }
 
@@ -99,7 +106,28 @@ function describeAnswer(r: QuestionRecord): string {
   const probs = r.probabilities
     ? ` · p(A,B,C,D) = ${(['A', 'B', 'C', 'D'] as const).map((l) => r.probabilities![l].toFixed(3)).join(', ')}`
     : ''
-  return `given ${r.given ?? 'no letter'}, expected ${r.expected}${probs} · raw ${JSON.stringify(r.text)}`
+  const cost = ` · ${Math.round(r.latencyMs)} ms · ${r.promptTokens} prompt tokens, ${r.shots}-shot`
+  return `given ${r.given ?? 'no letter'}, expected ${r.expected}${probs} · raw ${JSON.stringify(r.text)}${cost}`
+}
+
+/** The question and its options, without the few-shot header; reads well with its line breaks collapsed (the UI does). */
+function describeQuestion(q: Question): string {
+  return [q.question.trim(), ...q.choices.map((c, i) => `(${'ABCD'[i]}) ${c}`)].join('\n')
+}
+
+/**
+ * A wrong answer is a failed assertion, expected vs given, without a stack
+ * trace: it is the measurement, not a bug, and capturing and source-mapping a
+ * stack for each one cost Vitest about 0.2 ms per question (bench B1).
+ */
+function expectAnswer(record: QuestionRecord, message: string): void {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    expect(record.given, message).toBe(record.expected)
+  } finally {
+    Error.stackTraceLimit = limit
+  }
 }
 
 export function defineSubject(subject: string): void {
@@ -113,24 +141,30 @@ export function defineSubject(subject: string): void {
     })
   }
   const options: Options = readOptions()
-  if (!options.dataDir) {
+  // The data folder: MMLU_DATA_DIR, else the verified download in the cache
+  // (the mmlu project's global setup fetches it on a first run).
+  const dataDir = locateDataDir(options.dataDir)
+  if (!dataDir) {
     throw new DatasetError({
       code: 'missing-file',
       file: 'MMLU_DATA_DIR',
-      problem: 'no MMLU data folder is set',
-      fix: 'set MMLU_DATA_DIR to a folder in the Hendrycks layout ({dev,test}/<subject>_<split>.csv), e.g. MMLU_DATA_DIR=../shared/mmlu',
+      problem: 'no MMLU data: MMLU_DATA_DIR is unset and the cache has no download',
+      fix: 'run npm run data:pull, or set MMLU_DATA_DIR to a folder in the Hendrycks layout ({dev,test}/<subject>_<split>.csv)',
     })
   }
-  const dataDir = options.dataDir
 
   describe(subjectTitle(subject), { concurrent: options.concurrency > 1 }, async () => {
     const { dev, test: all } = await loadSubject(dataDir, subject, { allowPartial: options.allowPartialData || options.limit !== undefined })
     const questions = options.limit === undefined ? all : all.slice(0, options.limit)
+    // Each annotation is a round trip to the main process (about 0.4 ms per
+    // question, bench B1): sent only when something shows them.
+    const annotating = inject('mmluAnnotations') ?? true
 
     let engine: Engine
     let session: Session
     let scoring: ScoringMode
     let planned: PlannedQuestion[] = []
+    let cache: AnswerCache | undefined
 
     beforeAll(async ({}, suite) => {
       const t0 = performance.now()
@@ -148,6 +182,22 @@ export function defineSubject(subject: string): void {
         promptTokens: engine.countTokens ? longest : undefined,
         maxTokens: options.maxTokens,
       })
+      const inputs = subjectInputs(subject, dev, all, options.shots)
+      if (options.cache !== 'off') {
+        const key: AnswerKey = {
+          subject,
+          engine: engine.info.engine,
+          model: engine.info.model,
+          digest: engine.info.digest,
+          dataFingerprint: inputs.dataFingerprint,
+          promptHash: inputs.promptHash,
+          scoring,
+          shots: options.shots,
+          maxTokens: options.maxTokens,
+          extra: { promptFormat: options.promptFormat, seed: options.seed },
+        }
+        cache = AnswerCache.open(path.join(cacheRoot(), 'answers'), key, options.cache)
+      }
       const run: SubjectRun = {
         subject,
         category: SUBJECTS[subject].category,
@@ -159,6 +209,9 @@ export function defineSubject(subject: string): void {
         questions: questions.length,
         setupMs: performance.now() - t0,
         reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < options.shots).length,
+        // What the baseline gate checks before pairing this subject's questions with another run's.
+        promptHash: inputs.promptHash,
+        dataFingerprint: inputs.dataFingerprint,
       }
       suite.meta.mmluSubject = run
     }, SETUP_TIMEOUT_MS)
@@ -171,11 +224,16 @@ export function defineSubject(subject: string): void {
       test(testName(question), { timeout: options.timeoutMs + VITEST_TIMEOUT_GRACE_MS }, async ({ task, annotate }) => {
         const plan = planned[i] as PlannedQuestion
         let record: QuestionRecord
-        if (!plan.prompt) {
+        const earlier = cache?.get(question.index)
+        if (earlier) {
+          record = { ...earlier, cached: true }
+        } else if (!plan.prompt) {
           record = errorRecord(plan, plan.unfit ?? 'no prompt')
         } else {
           try {
-            const raw = await withTimeout((signal) => session.answer(plan.prompt as Prompt, signal), options.timeoutMs, `question #${question.index}`)
+            // One deadline for the question, retries of retryable server failures inside it.
+            const ask = (signal: AbortSignal) => withRetries((s) => session.answer(plan.prompt as Prompt, s), signal, options.retries)
+            const raw = await withTimeout(ask, options.timeoutMs, `question #${question.index}`)
             const given = raw.probabilities ? letterFromProbabilities(raw.probabilities) : letterFromText(raw.text)
             const outcome: Outcome = given === null ? 'invalid' : given === question.answer ? 'correct' : 'wrong'
             record = {
@@ -196,11 +254,16 @@ export function defineSubject(subject: string): void {
           } catch (e) {
             record = errorRecord(plan, (e as Error).message)
           }
+          cache?.put(record)
         }
         task.meta.mmlu = record
+        // The question, then the answer (none on an error): one round trip each, sent together.
+        if (annotating) {
+          const asked = annotate(describeQuestion(question), 'question')
+          await (record.outcome === 'error' ? asked : Promise.all([asked, annotate(describeAnswer(record), 'answer')]))
+        }
         if (record.outcome === 'error') throw new EngineError(`${subject} #${question.index}: ${record.error}`)
-        await annotate(describeAnswer(record), 'answer')
-        expect(record.given, `${subject} #${question.index}: the model's answer`).toBe(record.expected)
+        expectAnswer(record, `${subject} #${question.index}: the model's answer`)
       })
     })
   })

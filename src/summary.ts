@@ -20,6 +20,8 @@ export interface SubjectSummary {
   wrong: number
   invalid: number
   errors: number
+  /** Answers taken from the answer cache (excluded from every timing). */
+  cached: number
   accuracy: number
   ci95: Interval
   stderr: number
@@ -48,6 +50,7 @@ export interface RunSummary {
   wrong: number
   invalid: number
   errors: number
+  cached: number
   /** Every question weighs the same (lm-eval's group average). */
   microAccuracy: number
   microCi95: Interval
@@ -63,8 +66,11 @@ export interface RunSummary {
   questionsPerSecond: number
 }
 
+/** Timings are only those of fresh answers: cached ones cost nothing this run. */
+const timed = (r: QuestionRecord) => r.outcome !== 'error' && !r.cached
+
 function latency(records: readonly QuestionRecord[]): LatencySummary {
-  const xs = records.filter((r) => r.outcome !== 'error').map((r) => r.latencyMs)
+  const xs = records.filter(timed).map((r) => r.latencyMs)
   return { mean: mean(xs), p50: percentile(xs, 50), p95: percentile(xs, 95) }
 }
 
@@ -72,10 +78,11 @@ function span(records: readonly QuestionRecord[]): number {
   let start = Infinity
   let end = -Infinity
   for (const r of records) {
+    if (r.cached) continue
     start = Math.min(start, r.startedAt)
     end = Math.max(end, r.startedAt + r.latencyMs)
   }
-  return records.length === 0 ? 0 : end - start
+  return end > start ? end - start : 0
 }
 
 export function summarizeSubject(subject: string, records: readonly QuestionRecord[], fileMs: number): SubjectSummary {
@@ -83,15 +90,20 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
   let wrong = 0
   let invalid = 0
   let errors = 0
+  let cached = 0
   let promptTokens = 0
   let evaluatedTokens = 0
   for (const r of records) {
+    if (r.cached) {
+      cached++
+    } else {
+      promptTokens += r.promptTokens
+      evaluatedTokens += r.evaluatedTokens
+    }
     if (r.outcome === 'correct') correct++
     else if (r.outcome === 'wrong') wrong++
     else if (r.outcome === 'invalid') invalid++
     else errors++
-    promptTokens += r.promptTokens
-    evaluatedTokens += r.evaluatedTokens
   }
   const total = records.length
   const wallMs = span(records)
@@ -103,13 +115,14 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
     wrong,
     invalid,
     errors,
+    cached,
     accuracy: total ? correct / total : NaN,
     ci95: wilson(correct, total),
     stderr: stderrOfProportion(correct, total),
     wallMs,
     fileMs,
     latencyMs: latency(records),
-    questionsPerSecond: wallMs > 0 ? (total - errors) / (wallMs / 1000) : NaN,
+    questionsPerSecond: wallMs > 0 ? (total - errors - cached) / (wallMs / 1000) : NaN,
     promptTokens,
     evaluatedTokens,
   }
@@ -129,6 +142,7 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
   const questions = sum((s) => s.total)
   const sumFileMs = sum((s) => s.fileMs)
   const errors = sum((s) => s.errors)
+  const cached = sum((s) => s.cached)
   return {
     subjects: subjects.filter((s) => s.total > 0).length,
     questions,
@@ -136,6 +150,7 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
     wrong: sum((s) => s.wrong),
     invalid: sum((s) => s.invalid),
     errors,
+    cached,
     microAccuracy: microAccuracy(subjects),
     microCi95: wilson(correct, questions),
     macroAccuracy: macroAccuracy(subjects),
@@ -144,6 +159,6 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
     sumFileMs,
     overlap: wallMs > 0 ? sumFileMs / wallMs : NaN,
     latencyMs: latency(records),
-    questionsPerSecond: wallMs > 0 ? (questions - errors) / (wallMs / 1000) : NaN,
+    questionsPerSecond: wallMs > 0 ? (questions - errors - cached) / (wallMs / 1000) : NaN,
   }
 }

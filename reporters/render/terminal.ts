@@ -73,7 +73,10 @@ export function renderTotals(run: RunSummary): string {
   if (run.categories.length > 1 || run.subjects > 1) {
     lines.push(`Categories ${run.categories.filter((c) => c.total > 0).map((c) => `${CATEGORY_LABELS[c.category]} ${pct(c.accuracy)} (${c.correct}/${c.total})`).join(' · ')}`)
   }
-  lines.push(`Answers    ${run.correct} correct · ${run.wrong} wrong · ${run.invalid} invalid (no letter) · ${run.errors} errors`)
+  lines.push(
+    `Answers    ${run.correct} correct · ${run.wrong} wrong · ${run.invalid} invalid (no letter) · ${run.errors} errors` +
+      (run.cached ? ` · ${run.cached} from the answer cache (not timed; MMLU_CACHE=refresh asks again)` : ''),
+  )
   lines.push(
     `Time       wall ${ms(run.wallMs)} · ${rate(run.questionsPerSecond)} q/s · latency mean ${ms(run.latencyMs.mean)}, p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`,
   )

@@ -31,6 +31,8 @@ export interface SessionRequest {
   promptTokens?: number
   /** Tokens generated per question in generate scoring. */
   maxTokens: number
+  /** Reuse what a sequence evaluated last (the few-shot prefix); default true. `false` is the naive baseline of bench B2. */
+  reusePrefix?: boolean
 }
 
 /** An engine's raw reply to one prompt; the letter is decided above, in scoring. */

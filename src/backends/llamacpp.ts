@@ -157,7 +157,8 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
     const startedAt = Date.now()
     const t0 = performance.now()
     // Keep the longest common prefix with what this sequence evaluated last.
-    await seq.adaptStateToTokens(tokens, false)
+    if (request.reusePrefix === false) await seq.clearHistory()
+    else await seq.adaptStateToTokens(tokens, false)
     let reuse = seq.nextTokenIndex
     if (reuse >= tokens.length) {
       // Everything matched: re-evaluate the last token to get its next-token distribution.

@@ -20,7 +20,7 @@ export interface RunOptions {
   env?: Record<string, string | undefined>
   args?: string[]
   timeoutMs?: number
-  /** Send SIGINT to the run this long after it starts, as Ctrl-C would. */
+  /** Send SIGINT to the run's process group (Vitest and its workers) this long after it starts, as Ctrl-C does. */
   interruptAfterMs?: number
 }
 
@@ -28,7 +28,8 @@ export interface RunOptions {
 function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('VITEST') || k.startsWith('MMLU_') || k === 'TEST' || k === 'NODE_ENV') continue
+    // GITHUB_*: a spawned run on a CI host must not append to the job's real summary.
+    if (k.startsWith('VITEST') || k.startsWith('MMLU_') || k.startsWith('GITHUB_') || k === 'TEST' || k === 'NODE_ENV') continue
     env[k] = v
   }
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v
@@ -39,18 +40,22 @@ function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv 
 
 export async function runVitest(files: string[], opts: RunOptions = {}): Promise<VitestRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-run-'))
-  const resultsPath = path.join(dir, 'results.json')
-  const env = cleanEnv({ MMLU_RESULTS: resultsPath, ...opts.env })
+  // A caller may place the results (and the summary page beside them) itself through MMLU_RESULTS.
+  const resultsPath = opts.env?.MMLU_RESULTS ?? path.join(dir, 'results.json')
+  // Each run gets its own cache (answers, downloads) unless the test shares one on purpose.
+  const env = cleanEnv({ XDG_CACHE_HOME: path.join(dir, 'cache'), ...opts.env, MMLU_RESULTS: resultsPath })
   const child = spawn(process.execPath, [VITEST_CLI, 'run', '--project', 'mmlu', ...(opts.args ?? []), ...files], {
     cwd: path.resolve('.'),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so an interrupt reaches the workers too, as a terminal's Ctrl-C does.
+    detached: opts.interruptAfterMs !== undefined,
   })
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000)
-  const interrupt = opts.interruptAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs)
+  const interrupt = opts.interruptAfterMs === undefined ? undefined : setTimeout(() => process.kill(-child.pid!, 'SIGINT'), opts.interruptAfterMs)
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])))
   clearTimeout(timer)
   clearTimeout(interrupt)
@@ -59,4 +64,84 @@ export async function runVitest(files: string[], opts: RunOptions = {}): Promise
     () => undefined,
   )
   return { code, signal, output, results, resultsPath }
+}
+
+export interface VitestUi {
+  /** `http://127.0.0.1:<port>/__vitest__/` */
+  url: string
+  output(): string
+  /** Stops the whole process group (Vitest and its workers) and waits for it to exit. */
+  stop(): Promise<void>
+}
+
+export interface UiOptions {
+  env?: Record<string, string | undefined>
+  /** The API port that serves the UI: pick a free one so parallel runs do not collide. */
+  port: number
+  /** Hard limit on the process's life, enforced by coreutils `timeout`, so it ends even if this process dies first. */
+  maxLifeS?: number
+  startTimeoutMs?: number
+}
+
+/**
+ * Starts `vitest --ui --open=false --watch` on the mmlu project, as `npm run ui`
+ * does, and resolves once the UI is served. Without a TTY, `--watch` keeps it
+ * running; it is in its own process group so stop() ends it and its workers.
+ */
+export async function startVitestUi(files: string[], opts: UiOptions): Promise<VitestUi> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-ui-'))
+  const env = cleanEnv({ XDG_CACHE_HOME: path.join(dir, 'cache'), MMLU_RESULTS: path.join(dir, 'results.json'), ...opts.env })
+  const args = [`--kill-after=5`, String(opts.maxLifeS ?? 300), process.execPath, VITEST_CLI, '--project', 'mmlu', '--ui', '--open=false', '--watch', `--api.port=${opts.port}`, '--api.strictPort', ...files]
+  const child = spawn('timeout', args, { cwd: path.resolve('.'), env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let output = ''
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
+  let alive = true
+  void exited.then(() => (alive = false))
+  const stop = async () => {
+    if (!alive) return
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal)
+      } catch {
+        // already gone
+      }
+    }
+    group('SIGTERM')
+    const killer = setTimeout(() => group('SIGKILL'), 5_000)
+    await exited
+    clearTimeout(killer)
+  }
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop()
+      reject(new Error(`vitest --ui did not start within ${opts.startTimeoutMs ?? 60_000} ms:\n${output}`))
+    }, opts.startTimeoutMs ?? 60_000)
+    const onData = (d: Buffer) => {
+      output += d.toString()
+      if (/UI started at/.test(output)) {
+        clearTimeout(timer)
+        resolve()
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    void exited.then(() => {
+      clearTimeout(timer)
+      reject(new Error(`vitest --ui exited before serving the UI:\n${output}`))
+    })
+  })
+  return { url: `http://127.0.0.1:${opts.port}/__vitest__/`, output: () => output, stop }
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
 }
