@@ -1,0 +1,79 @@
+// A benchmark-only engine that answers at once and deterministically, so a run
+// through it measures the harness alone (dataset, prompts, Vitest glue,
+// reporter, results file) and nothing of a model.
+// Loaded by the suite through MMLU_ENGINE_MODULE=bench/instant-engine.ts, and
+// called directly by the bare loop in bench/harness.ts.
+import type { Engine, RawAnswer, Session } from '../src/backends/backend.js'
+import { LETTERS } from '../src/dataset/question.js'
+import type { Options } from '../src/options.js'
+import type { Prompt } from '../src/prompt.js'
+import { promptText } from '../src/prompt.js'
+import type { LetterProbabilities } from '../src/scoring.js'
+
+/** FNV-1a over the question text: the same prompt always gets the same answer. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
+/** Four probabilities from four bytes of the hash, normalized. */
+export function instantProbabilities(prompt: Prompt): LetterProbabilities {
+  const h = fnv1a(prompt.suffix)
+  const w = LETTERS.map((_, i) => 1 + ((h >>> (8 * i)) & 0xff))
+  const sum = w[0]! + w[1]! + w[2]! + w[3]!
+  return { A: w[0]! / sum, B: w[1]! / sum, C: w[2]! / sum, D: w[3]! / sum }
+}
+
+/** Roughly a real tokenizer's rate on English (≈4 chars/token), only so records carry plausible counts. */
+const approxTokens = (text: string): number => Math.ceil(text.length / 4)
+
+export function instantAnswer(prompt: Prompt): RawAnswer {
+  const startedAt = Date.now()
+  const t0 = performance.now()
+  const probabilities = instantProbabilities(prompt)
+  let best: (typeof LETTERS)[number] = 'A'
+  for (const l of LETTERS) if (probabilities[l] > probabilities[best]) best = l
+  const promptTokens = approxTokens(promptText(prompt))
+  return {
+    probabilities,
+    text: ` ${best}`,
+    promptTokens,
+    evaluatedTokens: promptTokens,
+    completionTokens: 0,
+    startedAt,
+    latencyMs: performance.now() - t0,
+  }
+}
+
+export function openInstantEngine(): Engine {
+  return {
+    info: {
+      engine: 'instant',
+      model: 'instant (benchmark)',
+      source: 'bench/instant-engine.ts',
+      reason: 'MMLU_ENGINE_MODULE names the benchmark engine',
+      details: {},
+    },
+    scoringModes: ['logprob', 'generate'],
+    async openSession(request) {
+      const session: Session = {
+        details: { sequences: request.concurrency },
+        async answer(prompt, signal) {
+          signal.throwIfAborted()
+          return instantAnswer(prompt)
+        },
+        async close() {},
+      }
+      return session
+    },
+  }
+}
+
+/** The MMLU_ENGINE_MODULE entry point: (options, workers) => Promise<Engine>. */
+export default async function open(_options: Options, _workers: number): Promise<Engine> {
+  return openInstantEngine()
+}

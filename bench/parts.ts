@@ -1,0 +1,51 @@
+// One benchmark part in a process of its own, so peak memory, thread settings
+// and a crash stay with that part. Called by bench/run.ts:
+//   tsx bench/parts.ts <part> '<json args>' <out.json>
+import { writeFile } from 'node:fs/promises'
+import { fixtureModelPath, fixtureModelSpec } from '../fixtures/models.js'
+import { ensureTwin, TWIN_PATH } from '../fixtures/gguf/twin.js'
+import type { EngineSetup } from './engine.js'
+import { B2_SETUPS, ENGINE_QUESTIONS, ENGINE_SUBJECT, kvBytesPerToken, measureMemory, MEMORY_QUESTIONS, openBenchEngine, runSetup, subjectPrompts } from './engine.js'
+import { measureGrowth } from './growth.js'
+import { measureHarness } from './harness.js'
+import { measureTwin, TWIN_QUESTIONS } from './twin-speed.js'
+
+export interface PartArgs {
+  dataDir: string
+  threads?: number
+  setups?: string[]
+  sequences?: number
+  shots?: number
+}
+
+const PARTS: Record<string, (a: PartArgs) => Promise<unknown>> = {
+  harness: (a) => measureHarness(a.dataDir),
+  async engine(a) {
+    const setups: EngineSetup[] = B2_SETUPS.filter((s) => !a.setups || a.setups.includes(s.name))
+    const engine = await openBenchEngine(await fixtureModelPath('random-small'), a.threads!)
+    const prompts = await subjectPrompts(a.dataDir, ENGINE_SUBJECT, ENGINE_QUESTIONS)
+    const out = []
+    for (const setup of setups) {
+      const { latenciesMs, ...figures } = await runSetup(engine, prompts, setup)
+      out.push(figures)
+    }
+    return out
+  },
+  async memory(a) {
+    const prompts = await subjectPrompts(a.dataDir, ENGINE_SUBJECT, MEMORY_QUESTIONS)
+    return measureMemory(await fixtureModelPath('random-small'), prompts, a.sequences!, a.threads!, kvBytesPerToken(fixtureModelSpec('random-small')))
+  },
+  twinFile: () => ensureTwin(),
+  async twin(a) {
+    return measureTwin(TWIN_PATH, a.dataDir, a.shots!, TWIN_QUESTIONS, a.threads!)
+  },
+  growth: async (a) => measureGrowth(a.dataDir, await fixtureModelPath('random-small'), a.threads!),
+}
+
+const [part, args, out] = process.argv.slice(2)
+const run = part ? PARTS[part] : undefined
+if (!run || !args || !out) {
+  console.error(`usage: tsx bench/parts.ts <${Object.keys(PARTS).join('|')}> '<json args>' <out.json>`)
+  process.exit(2)
+}
+await writeFile(out, JSON.stringify(await run(JSON.parse(args) as PartArgs), null, 1))

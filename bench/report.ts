@@ -1,0 +1,197 @@
+// The benchmark report: what machine ran it, and the figures as text tables.
+// Pure rendering, apart from reading the machine description.
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
+import { physicalCores } from '../src/backends/cpu.js'
+import type { SetupFigures, MemoryFigures } from './engine.js'
+import type { GrowthFigures } from './growth.js'
+import type { HarnessFigures } from './harness.js'
+import type { TwinSpeedFigures } from './twin-speed.js'
+
+export interface Machine {
+  cpuModel: string
+  logicalCpus: number
+  physicalCores: number
+  memoryBytes: number
+  node: string
+  os: string
+  nodeLlamaCpp: string
+  vitest: string
+}
+
+const packageVersion = (name: string): string =>
+  (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
+
+export function describeMachine(): Machine {
+  return {
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    logicalCpus: os.availableParallelism(),
+    physicalCores: physicalCores(),
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    nodeLlamaCpp: packageVersion('node-llama-cpp'),
+    vitest: packageVersion('vitest'),
+  }
+}
+
+/** 1-minute load average before and after a part: how busy the machine was besides us. */
+export interface PartTiming {
+  part: string
+  ms: number
+  loadBefore: number
+  loadAfter: number
+}
+
+export interface EngineReport {
+  subject: string
+  questions: number
+  model: string
+  setups: (Omit<SetupFigures, 'latenciesMs'> & { speedup: number })[]
+  threads: (Omit<SetupFigures, 'latenciesMs'> & { speedup: number })[]
+  bestSpeedup: number
+  /** Reuse over naive with both on one thread. */
+  oneThreadSpeedup: number | undefined
+  goalSpeedup: number
+}
+
+export interface TwinReport {
+  file: { path: string; fileSize: number; generatedMs: number }
+  vocabulary: string
+  runs: TwinSpeedFigures[]
+  seedSecondsPerQuestion: number
+  seedNote: string
+}
+
+export interface GrowthReport extends GrowthFigures {
+  memory: MemoryFigures[]
+}
+
+export interface HarnessReport extends HarnessFigures {
+  goalOverheadMsPerQuestion: number
+  goalVitestMs: number
+}
+
+export interface BenchReport {
+  createdAt: string
+  command: string
+  machine: Machine
+  parts: PartTiming[]
+  totalMs: number
+  B1?: HarnessReport
+  B2?: EngineReport
+  B3?: TwinReport
+  B4?: GrowthReport
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n')
+}
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`
+const x = (r: number): string => `${r.toFixed(2)}×`
+const mark = (ok: boolean): string => (ok ? 'met' : 'MISSED')
+
+export function renderMachine(m: Machine, parts: readonly PartTiming[]): string {
+  const loads = parts.flatMap((p) => [p.loadBefore, p.loadAfter])
+  const load = loads.length ? ` · load average (1 min) during the run ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${m.logicalCpus} CPUs` : ''
+  return `Machine  ${m.cpuModel} · ${m.logicalCpus} CPUs (${m.physicalCores} physical cores) · ${mb(m.memoryBytes)} · Node ${m.node} · ${m.os} · node-llama-cpp ${m.nodeLlamaCpp} · Vitest ${m.vitest}${load}`
+}
+
+export function renderHarness(b: HarnessReport): string {
+  const overheadOk = b.overheadMsPerQuestion <= b.goalOverheadMsPerQuestion
+  return [
+    `B1  Harness overhead · all 57 subjects, ${b.questions.toLocaleString('en-US')} questions, 5-shot, instant engine`,
+    table([
+      ['', 'all questions', 'MMLU_LIMIT=1 (fixed part)'],
+      ['bare loop (no Vitest)', s(b.bareMs), s(b.bareFixedMs)],
+      ['vitest run (spawned)', s(b.vitestMs), s(b.vitestFixedMs)],
+    ]),
+    `    overhead ${b.overheadMsPerQuestion.toFixed(3)} ms/question ((vitest − bare) ÷ ${b.questions}) · goal ≤ ${b.goalOverheadMsPerQuestion} ms: ${mark(overheadOk)}`,
+    `    per question only ${b.marginalOverheadMsPerQuestion.toFixed(3)} ms/question (fixed parts taken out of both sides)`,
+    `    full Vitest run ${s(b.vitestMs)} (reporter wall ${s(b.vitestReporterWallMs)}) · goal ≤ ${s(b.goalVitestMs)}: ${mark(b.vitestMs <= b.goalVitestMs)}`,
+  ].join('\n')
+}
+
+export function renderEngine(b: EngineReport): string {
+  const row = (f: EngineReport['setups'][number]): string[] => [
+    f.name,
+    String(f.sequences),
+    String(f.threads),
+    f.questionsPerSecond.toFixed(2),
+    s(f.wallMs),
+    f.evaluatedTokens.toLocaleString('en-US'),
+    f.evaluatedTokensPerSecond.toFixed(0),
+    x(f.speedup),
+  ]
+  const header = ['setup', 'seq', 'threads', 'q/s', 'wall', 'tokens evaluated', 'tok/s', '× naive']
+  return [
+    `B2  Embedded engine, 5-shot · ${b.questions} ${b.subject} questions · ${b.model}`,
+    table([header, ...b.setups.map(row)]),
+    `    best ${x(b.bestSpeedup)} over naive · goal ≥ ${b.goalSpeedup}×: ${mark(b.bestSpeedup >= b.goalSpeedup)} · prompt tokens ${b.setups[0]?.promptTokens.toLocaleString('en-US')} in all`,
+    ...(b.oneThreadSpeedup === undefined ? [] : [`    on 1 thread: reuse ${x(b.oneThreadSpeedup)} over naive · goal ≥ ${b.goalSpeedup}×: ${mark(b.oneThreadSpeedup >= b.goalSpeedup)}`]),
+    `    threads (1 sequence; × = q/s relative to the same setup on 1 thread):`,
+    table([header.map((h) => (h === '× naive' ? '×' : h)), ...b.threads.map(row)]),
+  ].join('\n')
+}
+
+export function renderTwin(b: TwinReport): string {
+  const rows = [['shots', 'threads', 's/question', 'first', 'later', 'prompt tokens', 'tok/s', 'load', 'peak RSS']]
+  for (const r of b.runs) {
+    rows.push([
+      `${r.shots}-shot`,
+      String(r.threads),
+      r.secondsPerQuestion.toFixed(2),
+      `${r.firstQuestionSeconds.toFixed(2)} s`,
+      `${r.laterSecondsPerQuestion.toFixed(2)} s`,
+      r.meanPromptTokens.toFixed(0),
+      r.evaluatedTokensPerSecond.toFixed(1),
+      s(r.loadMs),
+      mb(r.peakRssBytes),
+    ])
+  }
+  return [
+    `B3  Llama 3.2 1B twin · ${b.file.path} · ${(b.file.fileSize / 1e9).toFixed(2)} GB Q8_0 · ${b.vocabulary}${b.file.generatedMs ? ` · generated in ${s(b.file.generatedMs)}` : ' · cached'} · ${b.runs[0]?.questions} astronomy questions, prefix reuse`,
+    table(rows),
+    `    seed experiment: ${b.seedSecondsPerQuestion.toFixed(2)} s/question — ${b.seedNote}`,
+  ].join('\n')
+}
+
+export function renderGrowth(b: GrowthReport): string {
+  const rows = [['questions', 'subject wall', 'ms/question', 'marginal ms/q', 'process', 'tokens evaluated']]
+  for (const p of b.points) {
+    rows.push([
+      String(p.questions),
+      s(p.subjectWallMs),
+      p.msPerQuestion.toFixed(1),
+      p.marginalMsPerQuestion === undefined ? '–' : p.marginalMsPerQuestion.toFixed(1),
+      s(p.processMs),
+      p.evaluatedTokens.toLocaleString('en-US'),
+    ])
+  }
+  const quarters = [['questions', 'engine ms/q', 'harness gap ms/q'], ...b.quarters.map((q) => [q.questions, q.engineMs.toFixed(1), q.harnessGapMs.toFixed(2)])]
+  const mem = [['sequences', 'context/seq', 'KV cache', 'RSS after load', 'peak RSS', 'peak − load']]
+  for (const m of b.memory) {
+    mem.push([String(m.sequences), String(m.contextSize), mb(m.kvCacheBytes), mb(m.rssAfterLoadBytes), mb(m.peakRssBytes), mb(m.peakRssBytes - m.rssAfterLoadBytes)])
+  }
+  return [
+    `B4  Growth · ${b.subject}, 5-shot, 1 sequence, ${b.threads} thread${b.threads === 1 ? '' : 's'}, random-small, through Vitest`,
+    table(rows),
+    `    the ${b.points.at(-1)?.questions}-question run by quarter (a harness cost growing per question would show in the gap):`,
+    table(quarters),
+    `    memory (random-small, ${b.memory[0]?.questions} questions, reuse):`,
+    table(mem),
+  ].join('\n')
+}
+
+export function renderReport(r: BenchReport): string {
+  const blocks = [renderMachine(r.machine, r.parts)]
+  if (r.B1) blocks.push(renderHarness(r.B1))
+  if (r.B2) blocks.push(renderEngine(r.B2))
+  if (r.B3) blocks.push(renderTwin(r.B3))
+  if (r.B4) blocks.push(renderGrowth(r.B4))
+  blocks.push(`Parts    ${r.parts.map((p) => `${p.part} ${s(p.ms)}`).join(' · ')} · total ${s(r.totalMs)}`)
+  return blocks.join('\n\n')
+}

@@ -1,0 +1,133 @@
+// `npm run bench`: B1–B4 (see issue 7 and README "Performance"), each part in
+// a process of its own (bench/parts.ts). Prints the tables and writes
+// reports/bench.json, rewritten after every part so a stopped run keeps what
+// it measured. `npm run bench -- --only=B1,B3` runs some parts.
+import { spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { physicalCores } from '../src/backends/cpu.js'
+import { readOptions } from '../src/options.js'
+import type { MemoryFigures, SetupFigures } from './engine.js'
+import { B2_SETUPS, ENGINE_QUESTIONS, ENGINE_SUBJECT } from './engine.js'
+import type { GrowthFigures } from './growth.js'
+import type { HarnessFigures } from './harness.js'
+import type { PartArgs } from './parts.js'
+import type { BenchReport, PartTiming } from './report.js'
+import { describeMachine, renderEngine, renderGrowth, renderHarness, renderMachine, renderReport, renderTwin } from './report.js'
+import type { TwinSpeedFigures } from './twin-speed.js'
+
+const REPORT_FILE = path.resolve('reports/bench.json')
+const PART_TIMEOUT_MS = 15 * 60_000
+const ALL = ['B1', 'B2', 'B3', 'B4'] as const
+
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))
+const only = onlyArg ? onlyArg.slice('--only='.length).toUpperCase().split(',') : [...ALL]
+const unknown = only.filter((p) => !(ALL as readonly string[]).includes(p))
+if (unknown.length) {
+  console.error(`--only: unknown part ${unknown.join(', ')}; the parts are ${ALL.join(', ')}`)
+  process.exit(2)
+}
+
+const options = readOptions()
+const dataDir = path.resolve(options.dataDir ?? '../shared/mmlu')
+const threads = physicalCores()
+const scratch = await mkdtemp(path.join(os.tmpdir(), 'mmlu-bench-'))
+const started = performance.now()
+const report: BenchReport = { createdAt: new Date().toISOString(), command: `npm run bench${onlyArg ? ` -- ${onlyArg}` : ''}`, machine: describeMachine(), parts: [], totalMs: 0 }
+
+console.log(renderMachine(report.machine, []))
+console.log(`Data     ${dataDir}\n`)
+
+async function save(): Promise<void> {
+  report.totalMs = performance.now() - started
+  await mkdir(path.dirname(REPORT_FILE), { recursive: true })
+  await writeFile(REPORT_FILE, JSON.stringify(report, null, 1))
+}
+
+/** Runs one part in a child process (same Node, same tsx loader) and returns what it wrote. */
+async function part<T>(name: string, label: string, args: Omit<PartArgs, 'dataDir'> = {}): Promise<T> {
+  const out = path.join(scratch, `${label}.json`)
+  const loadBefore = os.loadavg()[0]!
+  const t0 = performance.now()
+  process.stderr.write(`… ${label}\n`)
+  const child = spawn(process.execPath, [...process.execArgv, 'bench/parts.ts', name, JSON.stringify({ dataDir, ...args }), out], { stdio: ['ignore', 'inherit', 'inherit'] })
+  const timer = setTimeout(() => child.kill('SIGKILL'), PART_TIMEOUT_MS)
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+  clearTimeout(timer)
+  if (code !== 0) throw new Error(`bench part ${label} failed (exit ${code})`)
+  const timing: PartTiming = { part: label, ms: performance.now() - t0, loadBefore, loadAfter: os.loadavg()[0]! }
+  report.parts.push(timing)
+  return JSON.parse(await readFile(out, 'utf8')) as T
+}
+
+try {
+  if (only.includes('B1')) {
+    const b1 = await part<HarnessFigures>('harness', 'B1 harness')
+    report.B1 = { ...b1, goalOverheadMsPerQuestion: 0.3, goalVitestMs: 15_000 }
+    console.log(`${renderHarness(report.B1)}\n`)
+    await save()
+  }
+
+  if (only.includes('B2')) {
+    type Setup = Omit<SetupFigures, 'latenciesMs'>
+    const setups = await part<Setup[]>('engine', `B2 engine ${threads} threads`, { threads })
+    // Threads: big batches (naive) and small ones (reuse) on one thread too.
+    const oneThread = threads > 1 ? await part<Setup[]>('engine', 'B2 engine 1 thread', { threads: 1, setups: ['naive', 'reuse'] }) : []
+    const speedups = (rows: Setup[]) => {
+      const naive = rows.find((f) => f.name === B2_SETUPS[0]!.name)!
+      return rows.map((f) => ({ ...f, speedup: f.questionsPerSecond / naive.questionsPerSecond }))
+    }
+    const withSpeedup = speedups(setups)
+    const threadRows = oneThread.flatMap((one) => {
+      const same = setups.find((f) => f.name === one.name)!
+      return [one, same].map((f) => ({ ...f, speedup: f.questionsPerSecond / one.questionsPerSecond }))
+    })
+    report.B2 = {
+      subject: ENGINE_SUBJECT,
+      questions: ENGINE_QUESTIONS,
+      model: 'random-small (4 blocks × 256 wide, F16, English-ish vocabulary)',
+      setups: withSpeedup,
+      threads: threadRows,
+      bestSpeedup: Math.max(...withSpeedup.map((f) => f.speedup)),
+      oneThreadSpeedup: oneThread.length ? Math.max(...speedups(oneThread).map((f) => f.speedup)) : undefined,
+      goalSpeedup: 3,
+    }
+    console.log(`${renderEngine(report.B2)}\n`)
+    await save()
+  }
+
+  if (only.includes('B3')) {
+    const file = await part<{ path: string; fileSize: number; generatedMs: number }>('twinFile', 'B3 twin file')
+    const runs: TwinSpeedFigures[] = []
+    for (const shots of [0, 5]) runs.push(await part<TwinSpeedFigures>('twin', `B3 twin ${shots}-shot`, { shots, threads }))
+    // The threads setting where compute dominates: the same 5-shot run on one thread.
+    if (threads > 1) runs.push(await part<TwinSpeedFigures>('twin', 'B3 twin 5-shot 1 thread', { shots: 5, threads: 1 }))
+    report.B3 = {
+      file: { ...file, path: path.relative(process.cwd(), file.path) },
+      vocabulary: 'real Llama 3 BPE vocabulary and merges (llama3-tokenizer-js)',
+      runs,
+      seedSecondsPerQuestion: 0.4,
+      seedNote: 'llama3.2:1b on Ollama, sequential, on the seed experiment\'s machine (unknown, likely a GPU or Apple silicon), not this CPU',
+    }
+    console.log(`${renderTwin(report.B3)}\n`)
+    await save()
+  }
+
+  if (only.includes('B4')) {
+    // One thread: steady timings on a shared machine (see bench/growth.ts).
+    const growth = await part<GrowthFigures>('growth', 'B4 growth', { threads: 1 })
+    const memory: MemoryFigures[] = []
+    for (const sequences of [1, 4, 8]) memory.push(await part<MemoryFigures>('memory', `B4 memory ${sequences} seq`, { sequences, threads: 1 }))
+    report.B4 = { ...growth, memory }
+    console.log(`${renderGrowth(report.B4)}\n`)
+    await save()
+  }
+} finally {
+  await save()
+  await rm(scratch, { recursive: true, force: true })
+}
+
+console.log('─'.repeat(80))
+console.log(renderReport(report))
+console.log(`\nWritten  ${path.relative(process.cwd(), REPORT_FILE)}`)
