@@ -8,10 +8,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { loadSubject } from '../src/dataset/load.js'
 import { SUBJECT_NAMES } from '../src/dataset/subjects.js'
-import type { Outcome, QuestionRecord, ResultsFile } from '../src/results.js'
+import type { QuestionRecord, ResultsFile } from '../src/results.js'
 import { RESULTS_SCHEMA_VERSION, writeResults } from '../src/results.js'
 import { fewShotPrefix, formatQuestion } from '../src/prompt.js'
-import { letterFromProbabilities } from '../src/scoring.js'
+import { scoreAnswer } from '../src/scoring.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { openInstantEngine } from './instant-engine.js'
@@ -34,23 +34,7 @@ export async function bareLoop(dataDir: string, shots: number, resultsFile: stri
     for (const question of test) {
       const prompt = { prefix, suffix: formatQuestion(question), shots }
       const raw = await session.answer(prompt, signal)
-      const given = letterFromProbabilities(raw.probabilities!)
-      const outcome: Outcome = given === question.answer ? 'correct' : 'wrong'
-      own.push({
-        subject,
-        index: question.index,
-        expected: question.answer,
-        given,
-        outcome,
-        probabilities: raw.probabilities,
-        text: raw.text,
-        shots,
-        promptTokens: raw.promptTokens,
-        evaluatedTokens: raw.evaluatedTokens,
-        completionTokens: raw.completionTokens,
-        startedAt: raw.startedAt,
-        latencyMs: raw.latencyMs,
-      })
+      own.push(scoreAnswer(question, raw, shots))
     }
     await session.close()
     subjects.push(summarizeSubject(subject, own, performance.now() - f0))

@@ -1,6 +1,8 @@
 // Turning an engine's output into an answer letter. Pure, engine-agnostic.
-import type { Letter } from './dataset/question.js'
+import type { RawAnswer } from './backends/backend.js'
+import type { Letter, Question } from './dataset/question.js'
 import { LETTERS } from './dataset/question.js'
+import type { Outcome, QuestionRecord } from './results.js'
 
 export type LetterProbabilities = Record<Letter, number>
 
@@ -29,4 +31,25 @@ export const ANSWER_PHRASE = /(?:[Aa]nswer|ANSWER)(?:[ \t]*:|[ \t]+is)[ \t]*[([]
 export function letterFromText(text: string): Letter | null {
   const m = LEADING_LETTER.exec(text) ?? ANSWER_PHRASE.exec(text)
   return m ? (m[1] as Letter) : null
+}
+
+/** An engine's raw reply to a question → its record: the letter, the outcome, what it cost. */
+export function scoreAnswer(question: Question, raw: RawAnswer, shots: number): QuestionRecord {
+  const given = raw.probabilities ? letterFromProbabilities(raw.probabilities) : letterFromText(raw.text)
+  const outcome: Outcome = given === null ? 'invalid' : given === question.answer ? 'correct' : 'wrong'
+  return {
+    subject: question.subject,
+    index: question.index,
+    expected: question.answer,
+    given,
+    outcome,
+    probabilities: raw.probabilities,
+    text: raw.text,
+    shots,
+    promptTokens: raw.promptTokens,
+    evaluatedTokens: raw.evaluatedTokens,
+    completionTokens: raw.completionTokens,
+    startedAt: raw.startedAt,
+    latencyMs: raw.latencyMs,
+  }
 }

@@ -22,8 +22,8 @@ import type { Options, ScoringMode } from './options.js'
 import { readOptions } from './options.js'
 import type { Prompt } from './prompt.js'
 import { fewShotPrefix, formatQuestion } from './prompt.js'
-import type { Outcome, QuestionRecord, SubjectRun } from './results.js'
-import { letterFromProbabilities, letterFromText } from './scoring.js'
+import type { QuestionRecord, SubjectRun } from './results.js'
+import { scoreAnswer } from './scoring.js'
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -234,23 +234,7 @@ export function defineSubject(subject: string): void {
             // One deadline for the question, retries of retryable server failures inside it.
             const ask = (signal: AbortSignal) => withRetries((s) => session.answer(plan.prompt as Prompt, s), signal, options.retries)
             const raw = await withTimeout(ask, options.timeoutMs, `question #${question.index}`)
-            const given = raw.probabilities ? letterFromProbabilities(raw.probabilities) : letterFromText(raw.text)
-            const outcome: Outcome = given === null ? 'invalid' : given === question.answer ? 'correct' : 'wrong'
-            record = {
-              subject,
-              index: question.index,
-              expected: question.answer,
-              given,
-              outcome,
-              probabilities: raw.probabilities,
-              text: raw.text,
-              shots: plan.prompt.shots,
-              promptTokens: raw.promptTokens,
-              evaluatedTokens: raw.evaluatedTokens,
-              completionTokens: raw.completionTokens,
-              startedAt: raw.startedAt,
-              latencyMs: raw.latencyMs,
-            }
+            record = scoreAnswer(question, raw, plan.prompt.shots)
           } catch (e) {
             record = errorRecord(plan, (e as Error).message)
           }
