@@ -147,6 +147,7 @@ describe('auto', () => {
       `No model found for MMLU_MODEL=llama3.2:1b: no Ollama server at http://${noServer} (connection refused (ECONNREFUSED)); not in Ollama's model store (looked in ${emptyStore}); not a path to a file.\n` +
         'Ways to get a model:\n' +
         '  - Ollama: start it (`ollama serve`, or set OLLAMA_HOST to where it runs), then `ollama pull llama3.2:1b` (or set MMLU_PULL=1);\n' +
+        '  - without Ollama: `MMLU_MODEL=llama3.2:1b npm run model:pull` downloads the same weights into the cache for the embedded engine;\n' +
         '  - a GGUF file: MMLU_MODEL=./models/Llama-3.2-1B-Instruct-Q8_0.gguf (any file llama.cpp loads);\n' +
         '  - an OpenAI-compatible server (vLLM, SGLang, TGI): MMLU_BACKEND=openai MMLU_OPENAI_BASE_URL=http://127.0.0.1:8000/v1 MMLU_MODEL=<its model id>.',
     )
