@@ -175,12 +175,14 @@ describe.skipIf(!HAS_REAL_DATA)('interruption', () => {
   test('SIGINT mid-run exits non-zero and keeps every answered question in the results file', async () => {
     const model = await fixtureModelPath('fixed-C')
     const run = await runVitest(['evals/astronomy'], {
-      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: model },
-      // Interrupt once the first subject line could not have been printed yet but questions are flowing.
-      interruptAfterMs: 6_000,
+      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: model, MMLU_PROGRESS_MS: '50' },
+      // Ctrl-C once 20-99 of the 152 questions are answered, as the progress lines say.
+      interruptWhen: /progress\s+([2-9]\d)\/152 questions/,
     })
     expect(run.code).not.toBe(0)
     expect(run.output).toMatch(/Interrupted: \d+ answered questions saved to /)
+    expect(run.results!.records.length).toBeGreaterThanOrEqual(20)
+    expect(run.results!.records.length).toBeLessThan(152)
     const results = run.results!
     expect(results.status).toBe('interrupted')
     expect(results.records.length).toBe(Number(/Interrupted: (\d+)/.exec(run.output)![1]))

@@ -22,6 +22,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** Send SIGINT to the run's process group (Vitest and its workers) this long after it starts, as Ctrl-C does. */
   interruptAfterMs?: number
+  /** The same, as soon as the output matches (e.g. a progress line): deterministic where a delay is not. */
+  interruptWhen?: RegExp
 }
 
 /** The child must not inherit this Vitest's worker state, nor a developer's MMLU_* settings. */
@@ -49,11 +51,19 @@ export async function runVitest(files: string[], opts: RunOptions = {}): Promise
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so an interrupt reaches the workers too, as a terminal's Ctrl-C does.
-    detached: opts.interruptAfterMs !== undefined,
+    detached: opts.interruptAfterMs !== undefined || opts.interruptWhen !== undefined,
   })
   let output = ''
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+  let interrupted = false
+  const onData = (d: Buffer) => {
+    output += d.toString()
+    if (opts.interruptWhen && !interrupted && opts.interruptWhen.test(output)) {
+      interrupted = true
+      process.kill(-child.pid!, 'SIGINT')
+    }
+  }
+  child.stdout.on('data', onData)
+  child.stderr.on('data', onData)
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000)
   const interrupt = opts.interruptAfterMs === undefined ? undefined : setTimeout(() => process.kill(-child.pid!, 'SIGINT'), opts.interruptAfterMs)
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])))
