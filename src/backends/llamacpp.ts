@@ -7,7 +7,8 @@
 // - Each sequence keeps the tokens it evaluated last; the next prompt only
 //   evaluates what differs, so the k-shot prefix is evaluated once per sequence.
 // - Concurrent questions run on separate sequences of one context, which
-//   llama.cpp batches into one decode.
+//   llama.cpp batches into one decode; a step gate (step-gate.ts) lines
+//   their decodes up so a batch carries every question in flight.
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { basename } from 'node:path'
@@ -23,6 +24,14 @@ import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './b
 import { EngineError } from './backend.js'
 import { checkGguf } from './gguf-check.js'
 import { physicalCores } from './cpu.js'
+import { StepGate } from './step-gate.js'
+
+/**
+ * How long a question's decode waits for the others in flight to join its
+ * batch. Short next to a decode (a one-token decode is ~1 ms on one thread,
+ * 5-10 ms on two here): it only matters when a question is busy elsewhere.
+ */
+const STEP_GATE_MAX_WAIT_MS = 2
 
 export interface LlamaCppOptions {
   modelPath: string
@@ -135,6 +144,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
   } catch (e) {
     throw new EngineError(`llama.cpp could not create a context of ${contextSize} tokens × ${request.concurrency} sequences (${(e as Error).message}). Fix: lower MMLU_CONCURRENCY or MMLU_SHOTS.`)
   }
+  const gate = new StepGate(STEP_GATE_MAX_WAIT_MS)
   const free: LlamaContextSequence[] = []
   for (let i = 0; i < request.concurrency; i++) free.push(context.getSequence())
   const waiting: ((s: LlamaContextSequence) => void)[] = []
@@ -170,6 +180,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
     const input = rest.map((t, i) =>
       i === last ? ([t, { generateNext: { probabilities: letters !== undefined, token: true, options: { temperature: 0 } } }] as const) : t,
     )
+    await gate.arrive()
     const out = await seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0])
     const next = out[last]?.next
     if (!next) throw new EngineError('llama.cpp returned no next-token result')
@@ -192,6 +203,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
         generated.push(token)
         if (model.detokenize([token]).includes('\n') && generated.length > 1) break
         if (generated.length === request.maxTokens) break
+        await gate.arrive()
         const step = await seq.controlledEvaluate([[token, { generateNext: { token: true, options: { temperature: 0 } } }]])
         steps++
         token = step[0]?.next.token ?? null
@@ -215,10 +227,12 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
     details: { contextSize: context.contextSize, sequences: request.concurrency, batchSize: context.batchSize },
     async answer(prompt, signal) {
       const seq = await acquire()
+      gate.enter()
       try {
         signal.throwIfAborted()
         return await run(seq, prompt)
       } finally {
+        gate.leave()
         release(seq)
       }
     },

@@ -1,0 +1,87 @@
+// In-file concurrency on the embedded engine: questions in flight share one
+// llama.cpp context, their decodes lined up by the step gate into batches.
+// Batching must change nothing but the speed: every question gets the answer
+// it gets alone, and one that fails does not hold up the rest.
+import { describe, expect, test } from 'vitest'
+import { fixtureModelPath } from '../fixtures/models.js'
+import type { RawAnswer, Session, SessionRequest } from '../src/backends/backend.js'
+import { openLlamaCppEngine } from '../src/backends/llamacpp.js'
+import { loadSubject } from '../src/dataset/load.js'
+import { LETTERS } from '../src/dataset/question.js'
+import type { Prompt } from '../src/prompt.js'
+import { fewShotPrefix, formatQuestion, promptText } from '../src/prompt.js'
+import { FIXTURE_DATA_DIR } from './helpers/data.js'
+
+async function fixturePrompts(): Promise<Prompt[]> {
+  const prompts: Prompt[] = []
+  for (const subject of ['astronomy', 'business_ethics']) {
+    const { dev, test: questions } = await loadSubject(FIXTURE_DATA_DIR, subject, { allowPartial: true })
+    const prefix = fewShotPrefix(subject, dev, 2)
+    for (const q of questions) prompts.push({ prefix, suffix: formatQuestion(q), shots: 2 })
+  }
+  return prompts
+}
+
+/** Every prompt through one session with `request.concurrency` in flight; a failure is kept as its message. */
+async function askAll(session: Session, prompts: readonly Prompt[], concurrency: number): Promise<(RawAnswer | string)[]> {
+  const out: (RawAnswer | string)[] = new Array(prompts.length)
+  let next = 0
+  const signal = new AbortController().signal
+  const lane = async (): Promise<void> => {
+    while (next < prompts.length) {
+      const i = next++
+      out[i] = await session.answer(prompts[i]!, signal).catch((e: Error) => e.message)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane))
+  await session.close()
+  return out
+}
+
+/** The context is sized for the longest of `sizedFor` (all the prompts unless given). */
+async function run(prompts: readonly Prompt[], request: Omit<SessionRequest, 'promptTokens'>, sizedFor = prompts): Promise<(RawAnswer | string)[]> {
+  const engine = await openLlamaCppEngine({ modelPath: await fixtureModelPath('random-small'), reason: 'test', gpu: 'off', threads: 1, workers: 1 })
+  const promptTokens = Math.max(...sizedFor.map((p) => engine.countTokens!(promptText(p))))
+  return askAll(await engine.openSession({ ...request, promptTokens }), prompts, request.concurrency)
+}
+
+const texts = (answers: readonly (RawAnswer | string)[]): string[] => answers.map((a) => (typeof a === 'string' ? `error: ${a}` : a.text))
+
+describe('embedded engine, questions in flight together', () => {
+  test('generate scoring: 4 in flight give each question the text it gets alone', async () => {
+    const prompts = await fixturePrompts()
+    const alone = await run(prompts, { scoring: 'generate', concurrency: 1, maxTokens: 6 })
+    const batched = await run(prompts, { scoring: 'generate', concurrency: 4, maxTokens: 6 })
+    expect(texts(alone).every((t) => !t.startsWith('error'))).toBe(true)
+    // Greedy text from a random model varies little between prompts (the log-prob test below tells questions apart); it must vary some.
+    expect(new Set(texts(alone)).size).toBeGreaterThan(1)
+    expect(texts(batched)).toEqual(texts(alone))
+    for (const a of batched) expect((a as RawAnswer).completionTokens).toBeGreaterThan(0)
+  }, 120_000)
+
+  test('log-prob scoring: 4 in flight give the same letter probabilities as one at a time', async () => {
+    const prompts = await fixturePrompts()
+    const alone = (await run(prompts, { scoring: 'logprob', concurrency: 1, maxTokens: 1 })) as RawAnswer[]
+    const batched = (await run(prompts, { scoring: 'logprob', concurrency: 4, maxTokens: 1 })) as RawAnswer[]
+    // A random model spreads ~1/vocabulary on every token, so compare relative to the value.
+    const relative = (a: RawAnswer, b: RawAnswer): number => Math.max(...LETTERS.map((l) => Math.abs(a.probabilities![l] - b.probabilities![l]) / a.probabilities![l]))
+    for (const [i, b] of batched.entries()) {
+      // Batches round differently (f16 sums in another order): close, not equal.
+      expect(relative(alone[i]!, b)).toBeLessThan(5e-3)
+      // Closest to its own question's answer alone, not another's: nothing was handed to the wrong question.
+      const distances = alone.map((a) => relative(a, b))
+      expect(distances.indexOf(Math.min(...distances))).toBe(i)
+    }
+  }, 120_000)
+
+  test('a question that fails leaves the others in flight to finish, with their own answers', async () => {
+    const prompts = await fixturePrompts()
+    // Too long for the context the session sizes from the other prompts: it fails before any decode.
+    const tooLong: Prompt = { ...prompts[0]!, suffix: prompts[0]!.suffix.repeat(40) }
+    const mixed = [...prompts.slice(0, 5), tooLong, ...prompts.slice(5)]
+    const alone = await run(prompts, { scoring: 'generate', concurrency: 1, maxTokens: 4 })
+    const batched = await run(mixed, { scoring: 'generate', concurrency: 4, maxTokens: 4 }, prompts)
+    expect(batched[5]).toMatch(/prompt has \d+ tokens, more than the context of \d+/)
+    expect(texts([...batched.slice(0, 5), ...batched.slice(6)])).toEqual(texts(alone))
+  }, 120_000)
+})
