@@ -2,6 +2,7 @@
 // inflation of files in parallel, throughput against in-file concurrency.
 // Pure: runs in, figures out. The explanation (explain.ts) reads these figures.
 import type { EngineInfo } from '../backends/backend.js'
+import type { ScoringMode } from '../options.js'
 import type { Interval as Ci } from '../stats.js'
 import { wilson } from '../stats.js'
 import type { QuestionRecord, ResultsFile } from '../results.js'
@@ -51,8 +52,19 @@ export interface SubjectAccuracy {
   correctByRun: number[]
 }
 
+/** What one question asked of the engine. Decode sizes decide what batching can share. */
+export interface QuestionWork {
+  scoring: ScoringMode
+  /** Mean new prompt tokens per question (after prefix reuse), evaluated in one decode. */
+  promptTokens: number
+  /** Mean tokens generated per question; each after the first takes a decode of its own. */
+  generatedTokens: number
+}
+
 export interface StudyAnalysis {
   engine: EngineInfo | undefined
+  /** From the one-at-a-time runs (concurrency 1) when there are any. */
+  work: QuestionWork | undefined
   accuracy: SubjectAccuracy[]
   sequential: ProfileFigures | undefined
   files: ProfileFigures | undefined
@@ -72,6 +84,18 @@ function figures(runs: StudyRun[]): ProfileFigures {
     throughput: median(runs.map((r) => r.measure.throughput)),
     latencyMs: latencySummary(records),
     workersUsed: Math.max(...runs.map((r) => r.measure.workersUsed)),
+  }
+}
+
+function questionWork(runs: readonly StudyRun[]): QuestionWork | undefined {
+  const records = runs.flatMap((r) => r.results.records.filter(isTimed))
+  const first = runs[0]
+  if (!first || records.length === 0) return undefined
+  const mean = (f: (r: QuestionRecord) => number): number => records.reduce((sum, r) => sum + f(r), 0) / records.length
+  return {
+    scoring: first.results.config.scoring,
+    promptTokens: mean((r) => r.evaluatedTokens - Math.max(0, r.completionTokens - 1)),
+    generatedTokens: mean((r) => r.completionTokens),
   }
 }
 
@@ -109,6 +133,7 @@ export function analyzeStudy(runs: readonly StudyRun[]): StudyAnalysis {
   const ordered = [...sequentialRuns, ...fileRuns, ...of('concurrent')]
   return {
     engine: ordered[0]?.results.provenance[0],
+    work: questionWork(one?.runs ?? ordered),
     accuracy: accuracy(ordered),
     sequential,
     files,

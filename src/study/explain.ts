@@ -2,7 +2,7 @@
 // the work when files ran in parallel, whether in-file concurrency paid, why,
 // and what to do about it. Pure: the figures and the machine in, paragraphs
 // out (plain text; `backticks` mark commands and settings).
-import type { ProfileFigures, StudyAnalysis, SweepPoint } from './analysis.js'
+import type { ProfileFigures, QuestionWork, StudyAnalysis, SweepPoint } from './analysis.js'
 
 export interface MachineFacts {
   /** Logical CPUs (availableParallelism). */
@@ -20,7 +20,8 @@ export type Verdict = 'slower' | 'none' | 'partial' | 'full'
 export function verdictOf(gain: number, ideal: number): Verdict {
   if (gain < 0.9) return 'slower'
   const share = ideal > 1 ? (gain - 1) / (ideal - 1) : 0
-  if (share < 0.2) return 'none'
+  // Under a fifth more work done, or under a tenth of the ideal gain, is within the noise of a shared machine.
+  if (gain < 1.2 || share < 0.1) return 'none'
   if (share >= 0.7) return 'full'
   return 'partial'
 }
@@ -104,19 +105,37 @@ function filesParagraph(a: StudyAnalysis, kind: EngineKind, machine: MachineFact
   return { text: lines.join(' '), verdict, queueing }
 }
 
+/**
+ * Why batching can or cannot pay on the embedded engine, from the size of a
+ * question's decodes: a decode costs a fixed part, paid once per batch, and a
+ * part per token, paid in full whatever the batch.
+ */
+function decodeMechanism(work: QuestionWork | undefined): string | undefined {
+  if (!work) return undefined
+  const fixed = 'A decode costs a fixed part (starting llama.cpp\'s threads, reading the weights), paid once however many questions share it, and a part per token, paid in full for each'
+  const prompt = Math.round(work.promptTokens)
+  if (work.scoring === 'generate' && work.generatedTokens >= 2) {
+    const steps = Math.round(work.generatedTokens - 1)
+    return `Each question was one decode of about ${prompt} new prompt tokens, then about ${steps} decodes of one token each. ${fixed}: a one-token decode is nearly all fixed part, and that is what a batch shares.`
+  }
+  return `Each question was one decode of about ${prompt} new tokens. ${fixed}: at ${prompt} tokens a decode is nearly all per-token compute, which batching cannot share.`
+}
+
 function sweepParagraph(a: StudyAnalysis, kind: EngineKind): { text: string; best: SweepPoint; verdict: Verdict; queueing: boolean } | undefined {
   const points = a.sweep.filter((p) => Number.isFinite(p.gain))
   const top = points.at(-1)
   if (!top || top.concurrency === 1) return undefined
+  // Judge by the best level: past it, more in flight may only add waiting.
   const best = points.reduce((b, p) => (p.throughput > b.throughput ? p : b))
-  const verdict = verdictOf(top.gain, top.concurrency)
-  const queueing = isQueueing(top.gain, top.latencyInflation, top.concurrency)
-  const first = `${top.concurrency} questions in flight inside each file gave ${x(top.gain)} the throughput of one at a time (latency ${x(top.latencyInflation)})`
+  const judged = best.concurrency === 1 ? top : best
+  const verdict = verdictOf(judged.gain, judged.concurrency)
+  const queueing = isQueueing(top.gain, top.latencyInflation, top.concurrency) && (verdict === 'none' || verdict === 'slower')
+  const first = `${judged.concurrency} questions in flight inside each file gave ${x(judged.gain)} the throughput of one at a time (latency ${x(judged.latencyInflation)})`
   let text: string
   if (queueing || verdict === 'none' || verdict === 'slower') {
     const why =
       kind === 'embedded'
-        ? `llama.cpp batches the in-flight questions into one decode, but on this CPU a batch cost ${top.gain < 0.9 ? 'more than' : 'as much as'} its questions one by one`
+        ? `llama.cpp batches the in-flight questions into one decode, but on this CPU a batch cost ${judged.gain < 0.9 ? 'more than' : 'as much as'} its questions one by one`
         : queueing
           ? 'the requests waited in the server\'s queue (queueing), so more in flight only made each wait longer'
           : 'the backend did not serve them any faster together'
@@ -127,8 +146,10 @@ function sweepParagraph(a: StudyAnalysis, kind: EngineKind): { text: string; bes
         ? 'llama.cpp batches the in-flight questions of a file into one decode on separate sequences, which costs less than running them one by one'
         : 'the backend serves requests in parallel (parallel slots or a batching server)'
     text = `In-file concurrency pays${verdict === 'partial' ? ' in part' : ''}: ${first}: ${how}.`
-    if (best.concurrency !== top.concurrency) text += ` The best was concurrency ${best.concurrency} (${x(best.gain)}).`
+    if (top.concurrency !== judged.concurrency) text += ` Beyond that it fell back: ${top.concurrency} in flight gave ${x(top.gain)}.`
   }
+  const mechanism = kind === 'embedded' ? decodeMechanism(a.work) : undefined
+  if (mechanism) text += ` ${mechanism}`
   return { text, best, verdict, queueing }
 }
 
