@@ -20,8 +20,8 @@ export type Verdict = 'slower' | 'none' | 'partial' | 'full'
 export function verdictOf(gain: number, ideal: number): Verdict {
   if (gain < 0.9) return 'slower'
   const share = ideal > 1 ? (gain - 1) / (ideal - 1) : 0
-  // Under a fifth more work done, or under a tenth of the ideal gain, is within the noise of a shared machine.
-  if (gain < 1.2 || share < 0.1) return 'none'
+  // Under a fifth more work done is within the noise of a shared machine; more is a gain, whatever share of the ideal.
+  if (gain < 1.2) return 'none'
   if (share >= 0.7) return 'full'
   return 'partial'
 }
@@ -80,13 +80,18 @@ function filesParagraph(a: StudyAnalysis, kind: EngineKind, machine: MachineFact
     const load = Math.max(machine.loadBefore, machine.loadAfter)
     lines.push(
       `The CPU is the limit here, not a queue: ${workers} llama.cpp workers shared ${machine.physicalCores} physical core${machine.physicalCores === 1 ? '' : 's'}` +
-        (load > machine.physicalCores * 0.5 ? ` with other work (load average up to ${load.toFixed(1)})` : '') +
+        (sharedMachine(machine) ? ` with other work (load average up to ${load.toFixed(1)})` : '') +
         `, so together they got no more compute than one worker alone, and each question took about ${x(latencyInflation)} as long.`,
     )
   } else if (fewerThreads && speedup > workers * 1.1) {
     lines.push(
       `That is more than ${workers} workers can give by running at once: the rest comes from the threads. Each worker's llama.cpp ran on ${tFiles} thread${tFiles === 1 ? '' : 's'} instead of ${tSeq}, ` +
-        `and where other work keeps the cores busy, the threads of one process wait for each other at every step, so fewer threads per process ran faster (try \`MMLU_THREADS=${tFiles}\` on one worker).`,
+        `and the threads of one process wait for each other at every step of a decode (llama.cpp also starts its helper threads anew for each decode), so fewer threads per process ran faster (try \`MMLU_THREADS=${tFiles}\` on one worker).`,
+    )
+  } else if (fewerThreads && (verdict === 'partial' || verdict === 'full')) {
+    lines.push(
+      `The workers split the cores, not a queue: each worker's llama.cpp ran on ${tFiles} thread${tFiles === 1 ? '' : 's'} instead of ${tSeq} in one process. ` +
+        `Together they kept the cores busier than one process whose threads meet at every step of every decode (and llama.cpp starts its helper threads anew for each decode).`,
     )
   } else if (queueing) {
     lines.push(
@@ -179,9 +184,16 @@ function advice(kind: EngineKind, files: ReturnType<typeof filesParagraph>, swee
   }
 }
 
+/**
+ * Other work on the machine: the load before the study started, or at its end
+ * beyond what the study's own threads account for (about one per core).
+ */
+function sharedMachine(machine: MachineFacts): boolean {
+  return Math.max(machine.loadBefore, machine.loadAfter - machine.physicalCores) > machine.physicalCores * 0.5
+}
+
 function noise(machine: MachineFacts, runs: number, repeats: number): string {
-  const load = Math.max(machine.loadBefore, machine.loadAfter)
-  const shared = load > machine.physicalCores * 0.5
+  const shared = sharedMachine(machine)
   return (
     `Measured on ${machine.cpus} CPUs (${machine.physicalCores} physical cores), load average ${machine.loadBefore.toFixed(1)} at the start and ${machine.loadAfter.toFixed(1)} at the end` +
     (shared ? ': the machine was shared with other work, so timings vary from run to run' : '') +
