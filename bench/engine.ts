@@ -1,10 +1,11 @@
-// The engine side of B2, B3 and B4: drive the embedded llama.cpp
-// Engine/Session API directly, without Vitest, so setups differ only in what
-// the engine does: prefix reuse on or off, 1, 4 or 8 batched sequences, 1 or
-// 2 threads.
+// The engine side of B2–B5: drive the embedded llama.cpp Engine/Session API
+// directly, without Vitest, so setups differ only in what the engine does:
+// prefix reuse on or off, 1, 4 or 8 batched sequences, 1 or 2 threads,
+// log-prob or generate scoring.
 import type { GgufModelSpec } from '../fixtures/gguf/llama.js'
 import { loadSubject } from '../src/dataset/load.js'
 import type { Engine } from '../src/backends/backend.js'
+import type { ScoringMode } from '../src/options.js'
 import { openLlamaCppEngine } from '../src/backends/llamacpp.js'
 import type { Prompt } from '../src/prompt.js'
 import { fewShotPrefix, formatQuestion, promptText } from '../src/prompt.js'
@@ -14,6 +15,9 @@ export interface EngineSetup {
   name: string
   sequences: number
   reusePrefix: boolean
+  /** Log-prob unless set; generate scoring decodes up to maxTokens more tokens per question, one per step. */
+  scoring?: ScoringMode
+  maxTokens?: number
 }
 
 export interface SetupFigures extends EngineSetup {
@@ -27,10 +31,13 @@ export interface SetupFigures extends EngineSetup {
   /** Σ RawAnswer.evaluatedTokens: what llama.cpp actually evaluated. */
   evaluatedTokens: number
   evaluatedTokensPerSecond: number
+  /** Σ tokens generated (generate scoring). */
+  completionTokens: number
   /** Context tokens per sequence the session chose. */
   contextSize: number
   /** Each question's engine latency, in the order asked. */
   latenciesMs: number[]
+  meanLatencyMs: number
 }
 
 /** The first `count` test questions of `subject`, as 5-shot (or `shots`) prompts. */
@@ -49,16 +56,17 @@ export async function openBenchEngine(modelPath: string, threads: number): Promi
 export async function runSetup(engine: Engine, prompts: readonly Prompt[], setup: EngineSetup): Promise<SetupFigures> {
   const longest = Math.max(...prompts.map((p) => engine.countTokens!(promptText(p))))
   const session = await engine.openSession({
-    scoring: 'logprob',
+    scoring: setup.scoring ?? 'logprob',
     concurrency: setup.sequences,
     promptTokens: longest,
-    maxTokens: 1,
+    maxTokens: setup.maxTokens ?? 1,
     reusePrefix: setup.reusePrefix,
   })
   const signal = new AbortController().signal
   let next = 0
   let promptTokens = 0
   let evaluatedTokens = 0
+  let completionTokens = 0
   const latenciesMs: number[] = new Array(prompts.length)
   const t0 = performance.now()
   let wallMs = 0
@@ -70,6 +78,7 @@ export async function runSetup(engine: Engine, prompts: readonly Prompt[], setup
         latenciesMs[i] = raw.latencyMs
         promptTokens += raw.promptTokens
         evaluatedTokens += raw.evaluatedTokens
+        completionTokens += raw.completionTokens
       }
     }
     await Promise.all(Array.from({ length: setup.sequences }, lane))
@@ -86,14 +95,35 @@ export async function runSetup(engine: Engine, prompts: readonly Prompt[], setup
     promptTokens,
     evaluatedTokens,
     evaluatedTokensPerSecond: evaluatedTokens / (wallMs / 1000),
+    completionTokens,
     contextSize: Number(session.details.contextSize),
     latenciesMs,
+    meanLatencyMs: latenciesMs.reduce((sum, ms) => sum + ms, 0) / latenciesMs.length,
   }
 }
 
 /** B2's questions: 200 of a subject whose prompts are near MMLU's mean length (2.6 K chars of 5-shot prefix, 500 per question). */
 export const ENGINE_SUBJECT = 'high_school_statistics'
 export const ENGINE_QUESTIONS = 200
+/**
+ * B5: in-file concurrency 1 against 4 (issue 4), in both scoring modes. A
+ * log-prob question is one decode of its whole suffix; a generated answer
+ * adds a decode per token, and only those small decodes leave batching
+ * something to share. 16 tokens leave room for "The answer is (C)."
+ */
+export const CONCURRENCY_QUESTIONS = 96
+export const CONCURRENCY_LEVELS = [1, 4] as const
+export const CONCURRENCY_MAX_TOKENS = 16
+export const CONCURRENCY_SETUPS: readonly EngineSetup[] = (['logprob', 'generate'] as const).flatMap((scoring) =>
+  CONCURRENCY_LEVELS.map((sequences) => ({
+    name: `${scoring} ${sequences} seq`,
+    sequences,
+    reusePrefix: true,
+    scoring,
+    maxTokens: scoring === 'generate' ? CONCURRENCY_MAX_TOKENS : 1,
+  })),
+)
+
 /** B4's memory runs: enough questions that every sequence is busy. */
 export const MEMORY_QUESTIONS = 48
 

@@ -4,8 +4,8 @@
 import { writeFile } from 'node:fs/promises'
 import { fixtureModelPath, fixtureModelSpec } from '../fixtures/models.js'
 import { ensureTwin, TWIN_PATH } from '../fixtures/gguf/twin.js'
-import type { EngineSetup } from './engine.js'
-import { B2_SETUPS, ENGINE_QUESTIONS, ENGINE_SUBJECT, kvBytesPerToken, measureMemory, MEMORY_QUESTIONS, openBenchEngine, runSetup, subjectPrompts } from './engine.js'
+import type { EngineSetup, SetupFigures } from './engine.js'
+import { B2_SETUPS, CONCURRENCY_QUESTIONS, CONCURRENCY_SETUPS, ENGINE_QUESTIONS, ENGINE_SUBJECT, kvBytesPerToken, measureMemory, MEMORY_QUESTIONS, openBenchEngine, runSetup, subjectPrompts } from './engine.js'
 import { measureGrowth } from './growth.js'
 import { measureHarness } from './harness.js'
 import { measureTwin, TWIN_QUESTIONS } from './twin-speed.js'
@@ -18,19 +18,22 @@ export interface PartArgs {
   shots?: number
 }
 
+/** Each setup in turn on one engine (one model load), the same prompts for all. */
+async function runSetups(a: PartArgs, setups: readonly EngineSetup[], questions: number): Promise<Omit<SetupFigures, 'latenciesMs'>[]> {
+  const engine = await openBenchEngine(await fixtureModelPath('random-small'), a.threads!)
+  const prompts = await subjectPrompts(a.dataDir, ENGINE_SUBJECT, questions)
+  const out = []
+  for (const setup of setups) {
+    const { latenciesMs, ...figures } = await runSetup(engine, prompts, setup)
+    out.push(figures)
+  }
+  return out
+}
+
 const PARTS: Record<string, (a: PartArgs) => Promise<unknown>> = {
   harness: (a) => measureHarness(a.dataDir),
-  async engine(a) {
-    const setups: EngineSetup[] = B2_SETUPS.filter((s) => !a.setups || a.setups.includes(s.name))
-    const engine = await openBenchEngine(await fixtureModelPath('random-small'), a.threads!)
-    const prompts = await subjectPrompts(a.dataDir, ENGINE_SUBJECT, ENGINE_QUESTIONS)
-    const out = []
-    for (const setup of setups) {
-      const { latenciesMs, ...figures } = await runSetup(engine, prompts, setup)
-      out.push(figures)
-    }
-    return out
-  },
+  engine: (a) => runSetups(a, B2_SETUPS.filter((s) => !a.setups || a.setups.includes(s.name)), ENGINE_QUESTIONS),
+  concurrency: (a) => runSetups(a, CONCURRENCY_SETUPS, CONCURRENCY_QUESTIONS),
   async memory(a) {
     const prompts = await subjectPrompts(a.dataDir, ENGINE_SUBJECT, MEMORY_QUESTIONS)
     return measureMemory(await fixtureModelPath('random-small'), prompts, a.sequences!, a.threads!, kvBytesPerToken(fixtureModelSpec('random-small')))

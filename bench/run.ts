@@ -1,4 +1,4 @@
-// `npm run bench`: B1–B4 (see issue 7 and README "Performance"), each part in
+// `npm run bench`: B1–B4 (see issue 7; B5 issue 4 and README "Performance"), each part in
 // a process of its own (bench/parts.ts). Prints the tables and writes
 // reports/bench.json, rewritten after every part so a stopped run keeps what
 // it measured. `npm run bench -- --only=B1,B3` runs some parts.
@@ -9,17 +9,17 @@ import path from 'node:path'
 import { physicalCores } from '../src/backends/cpu.js'
 import { readOptions } from '../src/options.js'
 import type { MemoryFigures, SetupFigures } from './engine.js'
-import { B2_SETUPS, ENGINE_QUESTIONS, ENGINE_SUBJECT } from './engine.js'
+import { B2_SETUPS, CONCURRENCY_MAX_TOKENS, CONCURRENCY_QUESTIONS, ENGINE_QUESTIONS, ENGINE_SUBJECT } from './engine.js'
 import type { GrowthFigures } from './growth.js'
 import type { HarnessFigures } from './harness.js'
 import type { PartArgs } from './parts.js'
-import type { BenchReport, PartTiming } from './report.js'
-import { describeMachine, renderEngine, renderGrowth, renderHarness, renderMachine, renderReport, renderTwin } from './report.js'
+import type { BenchReport, ConcurrencyRow, PartTiming } from './report.js'
+import { describeMachine, renderConcurrency, renderEngine, renderGrowth, renderHarness, renderMachine, renderReport, renderTwin } from './report.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
 
 const REPORT_FILE = path.resolve('reports/bench.json')
 const PART_TIMEOUT_MS = 15 * 60_000
-const ALL = ['B1', 'B2', 'B3', 'B4'] as const
+const ALL = ['B1', 'B2', 'B3', 'B4', 'B5'] as const
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))
 const only = onlyArg ? onlyArg.slice('--only='.length).toUpperCase().split(',') : [...ALL]
@@ -121,6 +121,28 @@ try {
     for (const sequences of [1, 4, 8]) memory.push(await part<MemoryFigures>('memory', `B4 memory ${sequences} seq`, { sequences, threads: 1 }))
     report.B4 = { ...growth, memory }
     console.log(`${renderGrowth(report.B4)}\n`)
+    await save()
+  }
+  if (only.includes('B5')) {
+    type Setup = Omit<SetupFigures, 'latenciesMs'>
+    const rows: ConcurrencyRow[] = []
+    for (const t of threads > 1 ? [threads, 1] : [threads]) {
+      const setups = await part<Setup[]>('concurrency', `B5 concurrency ${t} thread${t === 1 ? '' : 's'}`, { threads: t })
+      for (const scoring of ['logprob', 'generate'] as const) {
+        const one = setups.find((f) => f.scoring === scoring && f.sequences === 1)!
+        const four = setups.find((f) => f.scoring === scoring && f.sequences === 4)!
+        rows.push({ scoring, threads: t, one, four, gain: four.questionsPerSecond / one.questionsPerSecond, latencyInflation: four.meanLatencyMs / one.meanLatencyMs })
+      }
+    }
+    report.B5 = {
+      subject: ENGINE_SUBJECT,
+      questions: CONCURRENCY_QUESTIONS,
+      model: 'random-small',
+      maxTokens: CONCURRENCY_MAX_TOKENS,
+      rows,
+      goalGain: 1.5,
+    }
+    console.log(`${renderConcurrency(report.B5)}\n`)
     await save()
   }
 } finally {

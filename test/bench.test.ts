@@ -2,6 +2,8 @@
 // engine instead of the built-in ones, and the instant engine answers
 // deterministically (B1 compares a Vitest run with a bare loop by its answers).
 import { describe, expect, test } from 'vitest'
+import type { ConcurrencyReport, ConcurrencyRow } from '../bench/report.js'
+import { renderConcurrency } from '../bench/report.js'
 import { instantAnswer } from '../bench/instant-engine.js'
 import { openEngine } from '../src/backends/index.js'
 import { readOptions } from '../src/options.js'
@@ -32,5 +34,44 @@ describe('instant engine', () => {
     expect(p.A + p.B + p.C + p.D).toBeCloseTo(1, 12)
     const best = (['A', 'B', 'C', 'D'] as const).reduce((m, l) => (p[l] > p[m] ? l : m))
     expect(a.text).toBe(` ${best}`)
+  })
+})
+
+describe('B5 report', () => {
+  const figures = (scoring: 'logprob' | 'generate', sequences: number, threads: number, qps: number, latency: number) => ({
+    name: `${scoring} ${sequences} seq`,
+    sequences,
+    reusePrefix: true,
+    scoring,
+    maxTokens: scoring === 'generate' ? 16 : 1,
+    threads,
+    questions: 96,
+    wallMs: (96 / qps) * 1000,
+    questionsPerSecond: qps,
+    promptTokens: 96 * 900,
+    evaluatedTokens: 96 * (scoring === 'generate' ? 186 : 171),
+    evaluatedTokensPerSecond: 0,
+    completionTokens: scoring === 'generate' ? 96 * 16 : 0,
+    contextSize: 1400,
+    meanLatencyMs: latency,
+  })
+  const row = (scoring: 'logprob' | 'generate', threads: number, one: number, four: number): ConcurrencyRow => ({
+    scoring,
+    threads,
+    one: figures(scoring, 1, threads, one, 1000 / one),
+    four: figures(scoring, 4, threads, four, 2000 / one),
+    gain: four / one,
+    latencyInflation: 2,
+  })
+
+  test('judges the goal on generate at the default threads, and says why log-prob is not judged', () => {
+    const report: ConcurrencyReport = { subject: 'high_school_statistics', questions: 96, model: 'random-small', maxTokens: 16, goalGain: 1.5, rows: [row('logprob', 2, 19.2, 17.94), row('generate', 2, 4.5, 7.06), row('generate', 1, 12.35, 10.87)] }
+    const text = renderConcurrency(report)
+    expect(text).toContain('generate        2              186               16      4.50      7.06   1.57×')
+    expect(text).toContain('(generate, 2 threads): 1.57× met')
+    expect(text).toContain('log-prob: 0.93×: a log-prob question is one decode of its ~171 new tokens')
+    const missed = renderConcurrency({ ...report, rows: [row('generate', 2, 4.5, 5.6)] })
+    expect(missed).toContain('(generate, 2 threads): 1.24× MISSED')
+    expect(missed).not.toContain('log-prob:')
   })
 })
