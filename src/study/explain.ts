@@ -121,9 +121,9 @@ function decodeMechanism(work: QuestionWork | undefined): string | undefined {
   const prompt = Math.round(work.promptTokens)
   if (work.scoring === 'generate' && work.generatedTokens >= 2) {
     const steps = Math.round(work.generatedTokens - 1)
-    return `Each question was one decode of about ${prompt} new prompt tokens, then about ${steps} decodes of one token each. ${fixed}: a one-token decode is nearly all fixed part, and that is what a batch shares.`
+    return `Each question was one decode of about ${prompt} new prompt tokens, then about ${steps} decodes of one token each. ${fixed}: a one-token decode is mostly fixed part, and that is what a batch shares.`
   }
-  return `Each question was one decode of about ${prompt} new tokens. ${fixed}: at ${prompt} tokens a decode is nearly all per-token compute, which batching cannot share.`
+  return `Each question was one decode of about ${prompt} new tokens. ${fixed}: at ${prompt} tokens a decode is mostly per-token compute, so batching has little to share.`
 }
 
 function sweepParagraph(a: StudyAnalysis, kind: EngineKind): { text: string; best: SweepPoint; verdict: Verdict; queueing: boolean } | undefined {
@@ -158,16 +158,19 @@ function sweepParagraph(a: StudyAnalysis, kind: EngineKind): { text: string; bes
   return { text, best, verdict, queueing }
 }
 
-function advice(kind: EngineKind, files: ReturnType<typeof filesParagraph>, sweep: ReturnType<typeof sweepParagraph>): string | undefined {
+function advice(kind: EngineKind, a: StudyAnalysis, files: ReturnType<typeof filesParagraph>, sweep: ReturnType<typeof sweepParagraph>): string | undefined {
   const concurrencyPays = sweep && (sweep.verdict === 'full' || sweep.verdict === 'partial')
   const filesPay = files && (files.verdict === 'full' || files.verdict === 'partial')
   const serialized = (files && (files.queueing || files.verdict === 'none' || files.verdict === 'slower')) || (sweep && !concurrencyPays)
-  if (concurrencyPays) {
+  // Both can pay: recommend whichever paid more.
+  const filesBetter = filesPay && a.speedup !== undefined && (!concurrencyPays || a.speedup > sweep.best.gain)
+  if (concurrencyPays && !filesBetter) {
     const tip = `Run with \`MMLU_CONCURRENCY=${sweep.best.concurrency}\` (\`npm run eval:concurrent\`) to get the ${x(sweep.best.gain)}.`
     return kind === 'embedded' && files && files.verdict !== 'full' ? `${tip} On the embedded engine prefer in-file concurrency to more workers: one model in memory, all cores on one batched decode; more workers only split the cores.` : tip
   }
   if (filesPay) {
-    return `Here files in parallel paid${sweep ? ' and in-file concurrency did not' : ''}: run subjects side by side (\`npm run eval:files\`, \`VITEST_MAX_WORKERS=N\`)${kind === 'embedded' ? '; each worker loads its own copy of the model' : ''}.`
+    const compared = concurrencyPays ? ` most (${x(a.speedup!)}; in-file concurrency ${x(sweep.best.gain)})` : sweep ? ' and in-file concurrency did not' : ''
+    return `Here files in parallel paid${compared}: run subjects side by side (\`npm run eval:files\`, \`VITEST_MAX_WORKERS=N\`)${kind === 'embedded' ? '; each worker loads its own copy of the model' : ''}.`
   }
   if (!serialized) return undefined
   switch (kind) {
@@ -206,5 +209,5 @@ export function explainStudy(a: StudyAnalysis, machine: MachineFacts, repeats: n
   const files = filesParagraph(a, kind, machine)
   const sweep = sweepParagraph(a, kind)
   const runs = new Set([...(a.sequential?.runs ?? []), ...(a.files?.runs ?? []), ...a.sweep.flatMap((p) => p.runs)]).size
-  return [files?.text, sweep?.text, advice(kind, files, sweep), noise(machine, runs, repeats)].filter((p): p is string => p !== undefined)
+  return [files?.text, sweep?.text, advice(kind, a, files, sweep), noise(machine, runs, repeats)].filter((p): p is string => p !== undefined)
 }
