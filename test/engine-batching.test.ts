@@ -62,10 +62,14 @@ describe('embedded engine, questions in flight together', () => {
   test('log-prob scoring: 4 in flight give the same letter probabilities as one at a time', async () => {
     const prompts = await fixturePrompts()
     const alone = (await run(prompts, { scoring: 'logprob', concurrency: 1, maxTokens: 1 })) as RawAnswer[]
-    const batched = (await run(prompts, { scoring: 'logprob', concurrency: 4, maxTokens: 1 })) as RawAnswer[]
+    // When prompts of different lengths shared a batch, 3 runs in 12 handed answers to the wrong question
+    // (src/backends/decode-gate.ts); a race, so try several times.
+    const batched: RawAnswer[] = []
+    for (let i = 0; i < 4; i++) batched.push(...((await run(prompts, { scoring: 'logprob', concurrency: 4, maxTokens: 1 })) as RawAnswer[]))
     // A random model spreads ~1/vocabulary on every token, so compare relative to the value.
     const relative = (a: RawAnswer, b: RawAnswer): number => Math.max(...LETTERS.map((l) => Math.abs(a.probabilities![l] - b.probabilities![l]) / a.probabilities![l]))
-    for (const [i, b] of batched.entries()) {
+    for (const [k, b] of batched.entries()) {
+      const i = k % prompts.length
       // Batches round differently (f16 sums in another order): close, not equal.
       expect(relative(alone[i]!, b)).toBeLessThan(5e-3)
       // Closest to its own question's answer alone, not another's: nothing was handed to the wrong question.

@@ -7,8 +7,9 @@
 // - Each sequence keeps the tokens it evaluated last; the next prompt only
 //   evaluates what differs, so the k-shot prefix is evaluated once per sequence.
 // - Concurrent questions run on separate sequences of one context, which
-//   llama.cpp batches into one decode; a step gate (step-gate.ts) lines
-//   their decodes up so a batch carries every question in flight.
+//   llama.cpp batches into one decode; decode-gate.ts decides what goes in a
+//   batch (all one-token steps, at most one prompt), for speed and because
+//   other batches can hand answers to the wrong question.
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { basename } from 'node:path'
@@ -24,14 +25,14 @@ import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './b
 import { EngineError } from './backend.js'
 import { checkGguf } from './gguf-check.js'
 import { physicalCores } from './cpu.js'
-import { StepGate } from './step-gate.js'
+import { DecodeGate } from './decode-gate.js'
 
 /**
  * How long a question's decode waits for the others in flight to join its
  * batch. Short next to a decode (a one-token decode is ~1 ms on one thread,
  * 5-10 ms on two here): it only matters when a question is busy elsewhere.
  */
-const STEP_GATE_MAX_WAIT_MS = 2
+const DECODE_GATE_MAX_WAIT_MS = 2
 
 export interface LlamaCppOptions {
   modelPath: string
@@ -144,9 +145,14 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
   } catch (e) {
     throw new EngineError(`llama.cpp could not create a context of ${contextSize} tokens × ${request.concurrency} sequences (${(e as Error).message}). Fix: lower MMLU_CONCURRENCY or MMLU_SHOTS.`)
   }
-  const gate = new StepGate(STEP_GATE_MAX_WAIT_MS)
+  const gate = new DecodeGate(DECODE_GATE_MAX_WAIT_MS)
   const free: LlamaContextSequence[] = []
-  for (let i = 0; i < request.concurrency; i++) free.push(context.getSequence())
+  const order = new Map<LlamaContextSequence, number>()
+  for (let i = 0; i < request.concurrency; i++) {
+    const seq = context.getSequence()
+    free.push(seq)
+    order.set(seq, i)
+  }
   const waiting: ((s: LlamaContextSequence) => void)[] = []
 
   const acquire = (): Promise<LlamaContextSequence> => {
@@ -180,8 +186,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
     const input = rest.map((t, i) =>
       i === last ? ([t, { generateNext: { probabilities: letters !== undefined, token: true, options: { temperature: 0 } } }] as const) : t,
     )
-    await gate.arrive()
-    const out = await seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0])
+    const out = await gate.decode(order.get(seq)!, input.length, () => seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]))
     const next = out[last]?.next
     if (!next) throw new EngineError('llama.cpp returned no next-token result')
 
@@ -203,8 +208,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
         generated.push(token)
         if (model.detokenize([token]).includes('\n') && generated.length > 1) break
         if (generated.length === request.maxTokens) break
-        await gate.arrive()
-        const step = await seq.controlledEvaluate([[token, { generateNext: { token: true, options: { temperature: 0 } } }]])
+        const step = await gate.decode(order.get(seq)!, 1, () => seq.controlledEvaluate([[token!, { generateNext: { token: true, options: { temperature: 0 } } }]]))
         steps++
         token = step[0]?.next.token ?? null
       }
