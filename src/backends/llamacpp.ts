@@ -147,6 +147,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
   }
   const gate = new DecodeGate(DECODE_GATE_MAX_WAIT_MS)
   const free: LlamaContextSequence[] = []
+  // A fresh context hands out sequence ids 0, 1, … in the order asked; the gate orders decodes by them.
   const order = new Map<LlamaContextSequence, number>()
   for (let i = 0; i < request.concurrency; i++) {
     const seq = context.getSequence()
