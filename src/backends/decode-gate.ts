@@ -6,10 +6,11 @@
 // alone, in-flight questions drift out of step and a batch carried 1.35
 // questions on average. And llama.cpp keeps one KV stream per sequence and
 // puts only consecutive, increasing sequence ids in one pass (split_equal
-// with sequential = true): a batch of sequences 2, 0, 3, 1 took three
+// with sequential = true): a batch of sequences 2, 0, 3, 1 goes in three
 // passes, each with a decode's fixed cost (on this 2-vCPU VM with 2 threads,
-// a helper thread started per pass, 5-10 ms). Lined up and in order, one
-// pass serves every question: 3× the throughput of one at a time (bench B5).
+// a helper thread started per pass: about 10 ms, bench/decode-cost.ts).
+// Lined up and in order, one pass serves every question: 2.7-2.9× the
+// throughput of one at a time in generate scoring (bench B5).
 //
 // Correctness. When a batch's outputs come out of llama.cpp in another order
 // than they went in (two prompts of different lengths split into passes),

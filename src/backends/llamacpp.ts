@@ -30,7 +30,7 @@ import { DecodeGate } from './decode-gate.js'
 /**
  * How long a question's decode waits for the others in flight to join its
  * batch. Short next to a decode (a one-token decode is ~1 ms on one thread,
- * 5-10 ms on two here): it only matters when a question is busy elsewhere.
+ * ~10 ms on two here): it only matters when a question is busy elsewhere.
  */
 const DECODE_GATE_MAX_WAIT_MS = 2
 
@@ -187,7 +187,8 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
     const input = rest.map((t, i) =>
       i === last ? ([t, { generateNext: { probabilities: letters !== undefined, token: true, options: { temperature: 0 } } }] as const) : t,
     )
-    const out = await gate.decode(order.get(seq)!, input.length, () => seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]))
+    const place = order.get(seq)!
+    const out = await gate.decode(place, input.length, () => seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]))
     const next = out[last]?.next
     if (!next) throw new EngineError('llama.cpp returned no next-token result')
 
@@ -209,7 +210,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
         generated.push(token)
         if (model.detokenize([token]).includes('\n') && generated.length > 1) break
         if (generated.length === request.maxTokens) break
-        const step = await gate.decode(order.get(seq)!, 1, () => seq.controlledEvaluate([[token!, { generateNext: { token: true, options: { temperature: 0 } } }]]))
+        const step = await gate.decode(place, 1, () => seq.controlledEvaluate([[token!, { generateNext: { token: true, options: { temperature: 0 } } }]]))
         steps++
         token = step[0]?.next.token ?? null
       }

@@ -53,6 +53,9 @@ function threadsOf(p: ProfileFigures | undefined): number | undefined {
   return typeof t === 'number' ? t : undefined
 }
 
+/** Why more threads in one process cost more than they look (bench/decode-cost.ts). */
+const THREAD_START = 'llama.cpp also starts its helper threads anew for each decode'
+
 const SERVER = { ollama: 'The Ollama server', openai: 'The server', embedded: 'The engine', other: 'The engine' } as const
 
 function filesParagraph(a: StudyAnalysis, kind: EngineKind, machine: MachineFacts): { text: string; verdict: Verdict; queueing: boolean } | undefined {
@@ -86,12 +89,12 @@ function filesParagraph(a: StudyAnalysis, kind: EngineKind, machine: MachineFact
   } else if (fewerThreads && speedup > workers * 1.1) {
     lines.push(
       `That is more than ${workers} workers can give by running at once: the rest comes from the threads. Each worker's llama.cpp ran on ${tFiles} thread${tFiles === 1 ? '' : 's'} instead of ${tSeq}, ` +
-        `and the threads of one process wait for each other at every step of a decode (llama.cpp also starts its helper threads anew for each decode), so fewer threads per process ran faster (try \`MMLU_THREADS=${tFiles}\` on one worker).`,
+        `and the threads of one process wait for each other at every step of a decode (${THREAD_START}), so fewer threads per process ran faster (try \`MMLU_THREADS=${tFiles}\` on one worker).`,
     )
   } else if (fewerThreads && (verdict === 'partial' || verdict === 'full')) {
     lines.push(
       `The workers split the cores, not a queue: each worker's llama.cpp ran on ${tFiles} thread${tFiles === 1 ? '' : 's'} instead of ${tSeq} in one process. ` +
-        `Together they kept the cores busier than one process whose threads meet at every step of every decode (and llama.cpp starts its helper threads anew for each decode).`,
+        `Together they kept the cores busier than one process whose threads meet at every step of every decode (${THREAD_START}).`,
     )
   } else if (queueing) {
     lines.push(
