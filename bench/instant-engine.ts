@@ -8,7 +8,7 @@ import { LETTERS } from '../src/dataset/question.js'
 import type { Options } from '../src/options.js'
 import type { Prompt } from '../src/prompt.js'
 import { promptText } from '../src/prompt.js'
-import type { LetterProbabilities } from '../src/scoring.js'
+import type { LetterProbabilities } from '../src/record.js'
 
 /** FNV-1a over the question text: the same prompt always gets the same answer. */
 function fnv1a(s: string): number {

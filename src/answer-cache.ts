@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { CacheMode } from './options.js'
-import type { QuestionRecord } from './results.js'
+import type { QuestionRecord } from './record.js'
 
 export interface AnswerKey {
   subject: string

@@ -1,43 +1,17 @@
-// The one record type that flows end to end: test meta → reporter → results
-// JSON (and later the answer cache and baseline comparisons).
+// What a run writes: the results JSON (schema, config, provenance, summaries
+// and every question's record), and the per-subject run facts it is built from.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { EngineInfo } from './backends/backend.js'
-import type { Letter } from './dataset/question.js'
 import type { Category } from './dataset/subjects.js'
 import type { ScoringMode } from './options.js'
-import type { LetterProbabilities } from './scoring.js'
+import type { QuestionRecord } from './record.js'
 import type { RunSummary, SubjectSummary } from './summary.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
 
-export type Outcome = 'correct' | 'wrong' | 'invalid' | 'error'
-
-/** One question's outcome: what was asked, what came back, how long it took. */
-export interface QuestionRecord {
-  subject: string
-  index: number
-  expected: Letter
-  /** The model's letter; null when it gave none (invalid) or the question errored. */
-  given: Letter | null
-  outcome: Outcome
-  /** Next-token probabilities of the four letters (log-prob scoring). */
-  probabilities?: LetterProbabilities
-  /** Raw model output (generated text, or the top token in log-prob scoring). */
-  text: string
-  /** Few-shot examples actually used (fewer than asked when the context is too small). */
-  shots: number
-  promptTokens: number
-  evaluatedTokens: number
-  completionTokens: number
-  /** Epoch ms when the engine started on the question. */
-  startedAt: number
-  latencyMs: number
-  error?: string
-  /** Answered in an earlier run and taken from the answer cache: no engine call, no timing. */
-  cached?: boolean
-}
+export type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
 
 /** What one subject file ran with; set on the subject's suite meta. */
 export interface SubjectRun {

@@ -2,9 +2,9 @@
 import type { RawAnswer } from './backends/backend.js'
 import type { Letter, Question } from './dataset/question.js'
 import { LETTERS } from './dataset/question.js'
-import type { Outcome, QuestionRecord } from './results.js'
+import type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
 
-export type LetterProbabilities = Record<Letter, number>
+export type { LetterProbabilities } from './record.js'
 
 /** Argmax over the four letters, as lm-eval compares their log-likelihoods. Ties go to the earlier letter. */
 export function letterFromProbabilities(p: LetterProbabilities): Letter {

@@ -2,7 +2,7 @@
 // it what the tests recorded, and renders what comes out.
 import type { Category } from './dataset/subjects.js'
 import { CATEGORIES, isSubject, SUBJECTS } from './dataset/subjects.js'
-import type { QuestionRecord } from './results.js'
+import type { QuestionRecord } from './record.js'
 import type { Interval } from './stats.js'
 import { macroAccuracy, mean, microAccuracy, percentile, stderrOfProportion, wilson } from './stats.js'
 

@@ -5,7 +5,7 @@
 // live above this interface, in shared code, not in each backend.
 import type { ScoringMode } from '../options.js'
 import type { Prompt } from '../prompt.js'
-import type { LetterProbabilities } from '../scoring.js'
+import type { LetterProbabilities } from '../record.js'
 
 /** What ran, recorded in the run header and the results file. */
 export interface EngineInfo {

@@ -4,7 +4,7 @@
 // anything printed.
 import type { Letter } from '../dataset/question.js'
 import { LETTERS } from '../dataset/question.js'
-import type { LetterProbabilities } from '../scoring.js'
+import type { LetterProbabilities } from '../record.js'
 import { EngineError } from './backend.js'
 import { connectionFailure, retryableStatus, ServerError } from './guard.js'
 

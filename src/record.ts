@@ -1,0 +1,36 @@
+// The per-question record: the one type that flows end to end (test meta →
+// reporter → results JSON, answer cache, baseline and comparisons). It sits
+// below the backends, scoring, summaries and results, and imports nothing of
+// theirs, so the flow dataset → prompt → backend → scoring → record → summary
+// → results reads one way.
+import type { Letter } from './dataset/question.js'
+
+/** Next-token probabilities of the answer letters (log-prob scoring). */
+export type LetterProbabilities = Record<Letter, number>
+
+export type Outcome = 'correct' | 'wrong' | 'invalid' | 'error'
+
+/** One question's outcome: what was asked, what came back, how long it took. */
+export interface QuestionRecord {
+  subject: string
+  index: number
+  expected: Letter
+  /** The model's letter; null when it gave none (invalid) or the question errored. */
+  given: Letter | null
+  outcome: Outcome
+  /** Next-token probabilities of the four letters (log-prob scoring). */
+  probabilities?: LetterProbabilities
+  /** Raw model output (generated text, or the top token in log-prob scoring). */
+  text: string
+  /** Few-shot examples actually used (fewer than asked when the context is too small). */
+  shots: number
+  promptTokens: number
+  evaluatedTokens: number
+  completionTokens: number
+  /** Epoch ms when the engine started on the question. */
+  startedAt: number
+  latencyMs: number
+  error?: string
+  /** Answered in an earlier run and taken from the answer cache: no engine call, no timing. */
+  cached?: boolean
+}
