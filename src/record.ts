@@ -8,7 +8,13 @@ import type { Letter } from './dataset/question.js'
 /** Next-token probabilities of the answer letters (log-prob scoring). */
 export type LetterProbabilities = Record<Letter, number>
 
-export type Outcome = 'correct' | 'wrong' | 'invalid' | 'error'
+/**
+ * - invalid: an answer came back, but no letter could be read from it;
+ * - error: the question was asked and failed (the engine, the server, a prompt too long);
+ * - not-asked: the run could not put it to the model at all (NotAskedError,
+ *   e.g. the server is gone); it is outside every accuracy and the run exits 1.
+ */
+export type Outcome = 'correct' | 'wrong' | 'invalid' | 'error' | 'not-asked'
 
 /** One question's outcome: what was asked, what came back, how long it took. */
 export interface QuestionRecord {
@@ -33,4 +39,6 @@ export interface QuestionRecord {
   error?: string
   /** Answered in an earlier run and taken from the answer cache: no engine call, no timing. */
   cached?: boolean
+  /** Which server answered (redacted base URL), when the run spread questions over several. */
+  server?: string
 }

@@ -48,6 +48,8 @@ export interface RawAnswer {
   /** Epoch ms when the engine started on this prompt, and how long it took. */
   startedAt: number
   latencyMs: number
+  /** Which server answered (redacted base URL), when the engine spreads questions over several. */
+  server?: string
 }
 
 export interface Session {
@@ -71,4 +73,13 @@ export interface Engine {
 /** A failure of the engine or its input, as opposed to a wrong answer. */
 export class EngineError extends Error {
   override name = 'EngineError'
+}
+
+/**
+ * The question was never put to the model, e.g. every server it could go to
+ * is unreachable. It is recorded as `not-asked` (outside every accuracy, and
+ * the run exits 1), not as an error of that one question; a rerun asks it.
+ */
+export class NotAskedError extends EngineError {
+  override name = 'NotAskedError'
 }
