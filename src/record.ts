@@ -37,6 +37,8 @@ export interface QuestionRecord {
   startedAt: number
   latencyMs: number
   error?: string
+  /** Why no letter could be read from the answer (outcome invalid). */
+  invalidReason?: string
   /** Answered in an earlier run and taken from the answer cache: no engine call, no timing. */
   cached?: boolean
   /** Which server answered (redacted base URL), when the run spread questions over several. */

@@ -6,11 +6,22 @@ import type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
 
 export type { LetterProbabilities } from './record.js'
 
-/** Argmax over the four letters, as lm-eval compares their log-likelihoods. Ties go to the earlier letter. */
-export function letterFromProbabilities(p: LetterProbabilities): Letter {
-  let best: Letter = 'A'
-  for (const l of LETTERS) if (p[l] > p[best]) best = l
-  return best
+/** A letter read from an engine's answer, or why none could be. */
+export type LetterReading = { letter: Letter; reason?: undefined } | { letter: null; reason: string }
+
+/**
+ * Argmax over the four letters, as lm-eval compares their log-likelihoods;
+ * ties go to the earlier letter. No letter at all is not a letter: when none
+ * has a positive probability (a server's top log-probs list none of them) or
+ * a value is not a probability (NaN, infinite, negative: a broken model), the
+ * answer is invalid with the reason, never "A".
+ */
+export function letterFromProbabilities(p: LetterProbabilities): LetterReading {
+  const broken = LETTERS.filter((l) => !(Number.isFinite(p[l]) && p[l] >= 0))
+  if (broken.length) return { letter: null, reason: `not a probability: ${broken.map((l) => `${l} ${p[l]}`).join(', ')}` }
+  let best: Letter | null = null
+  for (const l of LETTERS) if (p[l] > 0 && (best === null || p[l] > p[best])) best = l
+  return best === null ? { letter: null, reason: 'no probability for any of the letters A-D (none among the tokens the engine returned)' } : { letter: best }
 }
 
 /**
@@ -33,9 +44,16 @@ export function letterFromText(text: string): Letter | null {
   return m ? (m[1] as Letter) : null
 }
 
+function readLetter(raw: RawAnswer): LetterReading {
+  if (raw.probabilities) return letterFromProbabilities(raw.probabilities)
+  const letter = letterFromText(raw.text)
+  return letter ? { letter } : { letter: null, reason: `no letter A-D at the start of the reply or after "Answer:" in ${JSON.stringify(raw.text.slice(0, 80))}` }
+}
+
 /** An engine's raw reply to a question → its record: the letter, the outcome, what it cost. */
 export function scoreAnswer(question: Question, raw: RawAnswer, shots: number): QuestionRecord {
-  const given = raw.probabilities ? letterFromProbabilities(raw.probabilities) : letterFromText(raw.text)
+  const read = readLetter(raw)
+  const given = read.letter
   const outcome: Outcome = given === null ? 'invalid' : given === question.answer ? 'correct' : 'wrong'
   return {
     subject: question.subject,
@@ -51,5 +69,7 @@ export function scoreAnswer(question: Question, raw: RawAnswer, shots: number): 
     completionTokens: raw.completionTokens,
     startedAt: raw.startedAt,
     latencyMs: raw.latencyMs,
+    ...(read.reason !== undefined ? { invalidReason: read.reason } : {}),
+    ...(raw.server !== undefined ? { server: raw.server } : {}),
   }
 }
