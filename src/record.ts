@@ -4,9 +4,26 @@
 // theirs, so the flow dataset → prompt → backend → scoring → record → summary
 // → results reads one way.
 import type { Letter } from './dataset/question.js'
+import { LETTERS } from './dataset/question.js'
 
 /** Next-token probabilities of the answer letters (log-prob scoring). */
 export type LetterProbabilities = Record<Letter, number>
+
+/**
+ * The four probabilities as text, A to D: three decimals (`0.644`), tiny
+ * values in exponent form (`3.12e-5`, not `0.000`), and one more digit at a
+ * time until values that differ are shown differently.
+ */
+export function formatProbabilities(p: LetterProbabilities): string[] {
+  const values = LETTERS.map((l) => p[l])
+  const distinct = new Set(values).size
+  const show = (v: number, extra: number): string =>
+    !Number.isFinite(v) ? String(v) : v === 0 || Math.abs(v) >= 1e-3 ? v.toFixed(3 + extra) : v.toExponential(2 + extra)
+  for (let extra = 0; ; extra++) {
+    const shown = values.map((v) => show(v, extra))
+    if (extra >= 14 || new Set(shown).size === distinct) return shown
+  }
+}
 
 /**
  * - invalid: an answer came back, but no letter could be read from it;

@@ -23,6 +23,7 @@ import { readOptions } from './options.js'
 import type { Prompt } from './prompt.js'
 import { fewShotPrefix, formatQuestion } from './prompt.js'
 import type { QuestionRecord, SubjectRun } from './results.js'
+import { formatProbabilities } from './record.js'
 import { scoreAnswer } from './scoring.js'
 
 declare module 'vitest' {
@@ -104,7 +105,7 @@ function errorRecord(planned: PlannedQuestion, message: string): QuestionRecord 
 
 function describeAnswer(r: QuestionRecord): string {
   const probs = r.probabilities
-    ? ` · p(A,B,C,D) = ${(['A', 'B', 'C', 'D'] as const).map((l) => r.probabilities![l].toFixed(3)).join(', ')}`
+    ? ` · p(A,B,C,D) = ${formatProbabilities(r.probabilities).join(', ')}`
     : ''
   const cost = ` · ${Math.round(r.latencyMs)} ms · ${r.promptTokens} prompt tokens, ${r.shots}-shot`
   return `given ${r.given ?? 'no letter'}, expected ${r.expected}${probs} · raw ${JSON.stringify(r.text)}${cost}`
