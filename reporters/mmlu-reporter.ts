@@ -15,6 +15,7 @@ import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/nod
 import { DefaultReporter } from 'vitest/node'
 import type { Reporter, TestRunEndReason } from 'vitest/node'
 import type { EngineInfo } from '../src/backends/backend.js'
+import { subjectFilterHints } from '../src/dataset/subjects.js'
 import type { GateSettings } from '../src/gate/index.js'
 import { evaluateGate, loadGate } from '../src/gate/index.js'
 import { readOptions } from '../src/options.js'
@@ -166,7 +167,10 @@ export default class MmluReporter implements Reporter {
   }
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
-    if (!this.mmlu) return this.fallback.onTestRunEnd(modules, unhandledErrors, reason)
+    if (!this.mmlu) {
+      this.fallback.onTestRunEnd(modules, unhandledErrors, reason)
+      return this.printFilterHints(modules)
+    }
     this.running = false
     this.progress.stop()
     const log = this.ctx.logger
@@ -238,6 +242,7 @@ export default class MmluReporter implements Reporter {
       const why = reason === 'interrupted' ? 'the run was interrupted' : `${run.errors + problems} error${run.errors + problems === 1 ? '' : 's'} (not wrong answers) occurred`
       log.error(`\nExit code 1: ${why}. Wrong answers alone never fail the run.`)
     }
+    this.printFilterHints(modules)
     const gate = await this.applyGate(out)
     // Vitest set exitCode = 1 for the failed tests (wrong answers) before this
     // hook; the reporter has the last word.
@@ -260,6 +265,13 @@ export default class MmluReporter implements Reporter {
     }
     if (verdict?.failed) log.error(`\nExit code 1: the gate failed: ${verdict.reasons.join('; ')}.`)
     return { failed: verdict?.failed ?? false }
+  }
+
+  /** `evals/astronmy matches no subject file: did you mean evals/astronomy?`, after Vitest's own "No test files found". */
+  private printFilterHints(modules: ReadonlyArray<TestModule>): void {
+    // The CLI's file filters: Vitest keeps them on `filenamePattern` (set by start(filters)), not in its public types.
+    const filters = (this.ctx as unknown as { filenamePattern?: string[] }).filenamePattern ?? []
+    for (const hint of subjectFilterHints(filters, modules.map((m) => m.relativeModuleId))) this.ctx.logger.error(hint)
   }
 
   /** Synchronous on purpose: the process exits right after the cleanup listeners. */

@@ -138,3 +138,28 @@ export function suggestSubjects(name: string): string[] {
     .slice(0, 3)
     .map((c) => c.subject)
 }
+
+/**
+ * Hints for command-line file filters that matched no subject file, as in
+ * `npx vitest run evals/astronmy`, where Vitest itself says only "No test files
+ * found" (or, beside a filter that matched, nothing). `ran` holds the files the
+ * run found (paths relative to the root). A filter under `evals/` always gets a
+ * line; a bare word only when a subject is close to it, so filters meant for
+ * other test files stay quiet.
+ */
+export function subjectFilterHints(filters: readonly string[], ran: readonly string[]): string[] {
+  const files = ran.map((f) => f.toLowerCase())
+  const hints: string[] = []
+  for (const raw of filters) {
+    const filter = raw.replace(/^\.\//, '').replace(/:\d+$/, '')
+    if (files.some((f) => f.includes(filter.toLowerCase()))) continue
+    const underEvals = /^evals\//.test(filter)
+    if (!underEvals && /[/.]/.test(filter)) continue
+    const name = filter.replace(/^evals\//, '').replace(/(\.eval)?(\.ts)?$/, '')
+    if (name === '') continue
+    const near = suggestSubjects(name)
+    if (near.length) hints.push(`${raw} matches no subject file: did you mean ${near.map((s) => `evals/${s}`).join(', ')}?`)
+    else if (underEvals) hints.push(`${raw} matches no subject file: the ${SUBJECT_NAMES.length} subjects are the files in evals/ (src/dataset/subjects.ts lists them).`)
+  }
+  return hints
+}
