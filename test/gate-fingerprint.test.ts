@@ -6,9 +6,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { describe, expect, test } from 'vitest'
+import { knownExpectations } from '../src/dataset/download.js'
 import { fingerprintQuestions, fingerprintText } from '../src/dataset/fingerprint.js'
 import { loadSplit, loadSubject } from '../src/dataset/load.js'
 import type { Question } from '../src/dataset/question.js'
+import { SUBJECT_NAMES } from '../src/dataset/subjects.js'
 import { promptHash, subjectInputs } from '../src/gate/inputs.js'
 import { FIXTURE_DATA_DIR, FIXTURE_ORIGINAL_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { writeOriginalDialect } from './helpers/dialect.js'
@@ -69,6 +71,21 @@ describe('data fingerprint', () => {
     expect(fingerprintQuestions(original)).toBe(fingerprintQuestions(hf))
     expect(fingerprintQuestions(hf)).toBe(await independentFingerprint(path.join(REAL_DATA_DIR, 'test', 'astronomy_test.csv')))
   })
+})
+
+// The table a download is verified against (src/dataset/known-fingerprints.ts, with the canonical counts of
+// src/dataset/subjects.ts), checked against the real data, recomputed from the raw CSVs with csv-parse.
+test.skipIf(!HAS_REAL_DATA)('real data: every subject\'s question counts and fingerprints equal the shipped table', async () => {
+  const expected = knownExpectations()
+  expect([...expected.keys()]).toEqual(SUBJECT_NAMES)
+  for (const subject of SUBJECT_NAMES) {
+    const actual = { test: { count: 0, fingerprint: '' }, dev: { count: 0, fingerprint: '' } }
+    for (const split of ['test', 'dev'] as const) {
+      const file = path.join(REAL_DATA_DIR, split, `${subject}_${split}.csv`)
+      actual[split] = { count: (parse(await readFile(file), { bom: true }) as unknown[]).length - 1, fingerprint: await independentFingerprint(file) }
+    }
+    expect(actual, subject).toEqual(expected.get(subject))
+  }
 })
 
 describe('prompt hash', () => {
