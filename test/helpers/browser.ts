@@ -14,6 +14,7 @@ export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH)
 if (!HAS_CHROMIUM && process.env.CI) {
   throw new Error(`CI needs Chromium at ${CHROMIUM_PATH} for the browser checks: .ci/run installs it with apt-get install -y chromium.`)
 }
+if (!HAS_CHROMIUM) console.warn(`Skipping this file's browser checks: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH; with CI set this fails instead).`)
 
 export interface TestBrowser {
   /** A context on a fresh profile: `context.newPage()`. */
