@@ -2,7 +2,8 @@
 // llama.cpp context, their decodes lined up by the step gate into batches.
 // Batching must change nothing but the speed: every question gets the answer
 // it gets alone, and one that fails does not hold up the rest.
-import { describe, expect, test } from 'vitest'
+import { LlamaContextSequence } from 'node-llama-cpp'
+import { describe, expect, test, vi } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import type { RawAnswer, Session, SessionRequest } from '../src/backends/backend.js'
 import { openLlamaCppEngine } from '../src/backends/llamacpp.js'
@@ -45,13 +46,46 @@ async function run(prompts: readonly Prompt[], request: Omit<SessionRequest, 'pr
   return askAll(await engine.openSession({ ...request, promptTokens }), prompts, request.concurrency)
 }
 
+/**
+ * Watches every evaluation the sequences send to node-llama-cpp: how many were
+ * in flight at once, and how many of those were prompts (more than one token).
+ */
+async function watchEvaluations<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number; maxInFlight: number; maxPromptsInFlight: number }> {
+  const w = { calls: 0, inFlight: 0, promptsInFlight: 0, maxInFlight: 0, maxPromptsInFlight: 0 }
+  const original = LlamaContextSequence.prototype.controlledEvaluate
+  const spy = vi.spyOn(LlamaContextSequence.prototype, 'controlledEvaluate').mockImplementation(async function (this: LlamaContextSequence, ...args) {
+    const prompt = args[0].length > 1
+    w.calls++
+    w.inFlight++
+    if (prompt) w.promptsInFlight++
+    w.maxInFlight = Math.max(w.maxInFlight, w.inFlight)
+    w.maxPromptsInFlight = Math.max(w.maxPromptsInFlight, w.promptsInFlight)
+    try {
+      return await original.apply(this, args)
+    } finally {
+      w.inFlight--
+      if (prompt) w.promptsInFlight--
+    }
+  })
+  try {
+    const result = await fn()
+    return { result, calls: w.calls, maxInFlight: w.maxInFlight, maxPromptsInFlight: w.maxPromptsInFlight }
+  } finally {
+    spy.mockRestore()
+  }
+}
+
 const texts = (answers: readonly (RawAnswer | string)[]): string[] => answers.map((a) => (typeof a === 'string' ? `error: ${a}` : a.text))
 
 describe('embedded engine, questions in flight together', () => {
   test('generate scoring: 4 in flight give each question the text it gets alone', async () => {
     const prompts = await fixturePrompts()
     const alone = await run(prompts, { scoring: 'generate', concurrency: 1, maxTokens: 6 })
-    const batched = await run(prompts, { scoring: 'generate', concurrency: 4, maxTokens: 6 })
+    const watched = await watchEvaluations(() => run(prompts, { scoring: 'generate', concurrency: 4, maxTokens: 6 }))
+    const batched = watched.result
+    // One-token steps of several questions went to llama.cpp together, never two prompts at once.
+    expect(watched.maxInFlight).toBeGreaterThan(1)
+    expect(watched.maxPromptsInFlight).toBe(1)
     expect(texts(alone).every((t) => !t.startsWith('error'))).toBe(true)
     // Greedy text from a random model varies little between prompts (the log-prob test below tells questions apart); it must vary some.
     expect(new Set(texts(alone)).size).toBeGreaterThan(1)
@@ -59,17 +93,21 @@ describe('embedded engine, questions in flight together', () => {
     for (const a of batched) expect((a as RawAnswer).completionTokens).toBeGreaterThan(0)
   }, 120_000)
 
-  test('log-prob scoring: 4 in flight give the same letter probabilities as one at a time', async () => {
+  test('log-prob scoring: 4 in flight give the same letter probabilities as one at a time, and never two prompts decode at once', async () => {
     const prompts = await fixturePrompts()
     const alone = (await run(prompts, { scoring: 'logprob', concurrency: 1, maxTokens: 1 })) as RawAnswer[]
-    // When prompts of different lengths shared a batch, 3 runs in 12 handed answers to the wrong question
-    // (src/backends/decode-gate.ts); a race, so try several times.
-    const batched: RawAnswer[] = []
-    for (let i = 0; i < 4; i++) batched.push(...((await run(prompts, { scoring: 'logprob', concurrency: 4, maxTokens: 1 })) as RawAnswer[]))
+    // When two prompts of different lengths shared a batch, llama.cpp could hand one question's
+    // probabilities to another: a race, seen in 3 runs of 12 before the decode gate
+    // (src/backends/decode-gate.ts). Repeating a run only catches it by chance (4 runs: about
+    // 1 − (9/12)⁴ ≈ 68%), so the check is on its cause, which is deterministic: with 4 questions
+    // asking at once, no two prompts (evaluations of more than one token) may be in flight together.
+    const watched = await watchEvaluations(() => run(prompts, { scoring: 'logprob', concurrency: 4, maxTokens: 1 }))
+    const batched = watched.result as RawAnswer[]
+    expect(watched.calls).toBe(prompts.length)
+    expect(watched.maxPromptsInFlight).toBe(1)
     // A random model spreads ~1/vocabulary on every token, so compare relative to the value.
     const relative = (a: RawAnswer, b: RawAnswer): number => Math.max(...LETTERS.map((l) => Math.abs(a.probabilities![l] - b.probabilities![l]) / a.probabilities![l]))
-    for (const [k, b] of batched.entries()) {
-      const i = k % prompts.length
+    for (const [i, b] of batched.entries()) {
       // Batches round differently (f16 sums in another order): close, not equal.
       expect(relative(alone[i]!, b)).toBeLessThan(5e-3)
       // Closest to its own question's answer alone, not another's: nothing was handed to the wrong question.
