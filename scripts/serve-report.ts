@@ -28,6 +28,8 @@ const CONTENT_TYPES: Record<string, string> = {
 export interface ReportServer {
   /** `http://127.0.0.1:<port>/` */
   url: string
+  /** The socket's bound address, as the OS reports it (getsockname). */
+  address: AddressInfo
   close(): Promise<void>
 }
 
@@ -74,9 +76,10 @@ export async function serveReport(dir: string, port = DEFAULT_REPORT_PORT): Prom
     )
     server.listen(port, '127.0.0.1', () => ok())
   })
-  const { port: bound } = server.address() as AddressInfo
+  const address = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${bound}/`,
+    url: `http://127.0.0.1:${address.port}/`,
+    address,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections()

@@ -2,6 +2,7 @@
 // server behind `npm run report`. The page in a real browser is checked in
 // test/browser-report.test.ts.
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -197,8 +198,21 @@ describe('npm run report: the server', () => {
     await server?.close()
   })
 
-  test('listens on 127.0.0.1 only', () => {
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+  test('listens on 127.0.0.1 only: the socket is bound there, and another address of this machine is refused', async () => {
+    expect(server.address).toMatchObject({ address: '127.0.0.1', family: 'IPv4' })
+    expect(server.url).toBe(`http://127.0.0.1:${server.address.port}/`)
+    const outside = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i && !i.internal && i.family === 'IPv4')
+    if (!outside) return // a machine with loopback only: the bound address above is the whole check
+    let socket: ReturnType<typeof connect> | undefined
+    const reached = await new Promise<string>((resolve) => {
+      socket = connect({ host: outside.address, port: server.address.port })
+      socket.once('connect', () => resolve('connected'))
+      socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'))
+    })
+    socket?.destroy()
+    expect(reached, `${outside.address}:${server.address.port}`).toBe('ECONNREFUSED')
   })
 
   test('serves the summary page, the Vitest report, its assets and its gzipped data as raw bytes', async () => {
