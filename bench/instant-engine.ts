@@ -4,6 +4,7 @@
 // Loaded by the suite through MMLU_ENGINE_MODULE=bench/instant-engine.ts, and
 // called directly by the bare loop in bench/harness.ts.
 import type { Engine, RawAnswer, Session } from '../src/backends/backend.js'
+import type { Letter } from '../src/dataset/question.js'
 import { LETTERS } from '../src/dataset/question.js'
 import type { Options } from '../src/options.js'
 import type { Prompt } from '../src/prompt.js'
@@ -31,10 +32,16 @@ export function instantProbabilities(prompt: Prompt): LetterProbabilities {
 /** Roughly a real tokenizer's rate on English (≈4 chars/token), only so records carry plausible counts. */
 const approxTokens = (text: string): number => Math.ceil(text.length / 4)
 
-export function instantAnswer(prompt: Prompt): RawAnswer {
+/** A letter's probabilities when the engine always answers it: .97, and .01 for each other letter. */
+function fixedProbabilities(letter: Letter): LetterProbabilities {
+  return { A: 0.01, B: 0.01, C: 0.01, D: 0.01, [letter]: 0.97 }
+}
+
+/** The answer to `prompt`: the hash's letter, or `letter` whatever the prompt when one is given. */
+export function instantAnswer(prompt: Prompt, letter?: Letter): RawAnswer {
   const startedAt = Date.now()
   const t0 = performance.now()
-  const probabilities = instantProbabilities(prompt)
+  const probabilities = letter ? fixedProbabilities(letter) : instantProbabilities(prompt)
   let best: (typeof LETTERS)[number] = 'A'
   for (const l of LETTERS) if (probabilities[l] > probabilities[best]) best = l
   const promptTokens = approxTokens(promptText(prompt))
@@ -49,11 +56,12 @@ export function instantAnswer(prompt: Prompt): RawAnswer {
   }
 }
 
-export function openInstantEngine(): Engine {
+/** `letter`: answer it to every question (fixtures/engines/always-d.ts), for exact expected counts. */
+export function openInstantEngine(letter?: Letter): Engine {
   return {
     info: {
       engine: 'instant',
-      model: 'instant (benchmark)',
+      model: letter ? `instant, always ${letter} (test)` : 'instant (benchmark)',
       source: 'bench/instant-engine.ts',
       reason: 'MMLU_ENGINE_MODULE names the benchmark engine',
       details: {},
@@ -64,7 +72,7 @@ export function openInstantEngine(): Engine {
         details: { sequences: request.concurrency },
         async answer(prompt, signal) {
           signal.throwIfAborted()
-          return instantAnswer(prompt)
+          return instantAnswer(prompt, letter)
         },
         async close() {},
       }
