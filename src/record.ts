@@ -20,6 +20,8 @@ export type Outcome = 'correct' | 'wrong' | 'invalid' | 'error' | 'not-asked'
 export interface QuestionRecord {
   subject: string
   index: number
+  /** A short hash of the question, its options and its key (answer-cache.ts questionHash). */
+  questionHash?: string
   expected: Letter
   /** The model's letter; null when it gave none (invalid) or the question errored. */
   given: Letter | null
