@@ -46,3 +46,8 @@ export interface QuestionRecord {
   /** Which server answered (redacted base URL), when the run spread questions over several. */
   server?: string
 }
+
+/** A fresh answer, with a timing of this run: not an error, not unasked, not from the answer cache. */
+export function isTimed(r: Pick<QuestionRecord, 'outcome' | 'cached'>): boolean {
+  return r.outcome !== 'error' && r.outcome !== 'not-asked' && !r.cached
+}

@@ -13,6 +13,7 @@
 import type { Category } from './dataset/subjects.js'
 import { CATEGORIES, isSubject, SUBJECTS } from './dataset/subjects.js'
 import type { QuestionRecord } from './record.js'
+import { isTimed } from './record.js'
 import type { Interval } from './stats.js'
 import { macroAccuracy, macroInterval, mean, microAccuracy, percentile, stderrOfProportion, wilson } from './stats.js'
 
@@ -116,8 +117,6 @@ export interface RunSummary {
 
 const ASKED = new Set(['correct', 'wrong', 'invalid', 'error'])
 const isAsked = (r: QuestionRecord) => ASKED.has(r.outcome)
-/** Timings are only those of fresh answers: cached ones cost nothing this run. */
-const isTimed = (r: QuestionRecord) => r.outcome !== 'error' && r.outcome !== 'not-asked' && !r.cached
 
 function latency(records: readonly QuestionRecord[]): LatencySummary {
   const xs = records.filter(isTimed).map((r) => r.latencyMs)
@@ -160,7 +159,7 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
       promptTokens += r.promptTokens
       evaluatedTokens += r.evaluatedTokens
     }
-    if (facts.shots !== undefined && r.shots < facts.shots) reducedShots++
+    if (facts.shots !== undefined && r.outcome !== 'error' && r.shots < facts.shots) reducedShots++
     if (r.outcome === 'correct') correct++
     else if (r.outcome === 'wrong') wrong++
     else if (r.outcome === 'invalid') invalid++

@@ -9,6 +9,7 @@ import type { CustomSeriesRenderItem, EChartsOption } from 'echarts'
 import type { TestModule, Vitest } from 'vitest/node'
 import type { Category } from '../../src/dataset/subjects.js'
 import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
+import { isTimed } from '../../src/record.js'
 import type { QuestionRecord, ResultsFile } from '../../src/results.js'
 import type { SubjectSummary } from '../../src/summary.js'
 import { ci, countsLabel, ms, pct, rate, renderTime, shotsLabel, subjectNote } from './terminal.js'
@@ -112,6 +113,8 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
   const svg = await chartRenderer()
   const subjects = [...results.subjects].sort((a, b) => a.subject.localeCompare(b.subject))
   const run = results.summary
+  // The timing charts agree with the terminal: a run that timed nothing says so.
+  const untimed = run.timed === 0 && run.cached > 0 ? 'All answers came from the answer cache: nothing timed (MMLU_CACHE=off to time).' : undefined
   const charts = [
     figure(
       'chart-subjects',
@@ -120,8 +123,8 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
       true,
     ),
     figure('chart-categories', 'Accuracy per category, with 95% Wilson intervals · dotted: chance', accuracyByCategory(results, svg), false),
-    figure('chart-latency', `Latency per question · p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`, latencyHistogram(results.records, svg), false),
-    figure('chart-throughput', 'Questions per second over the run (answers completed per time bucket)', throughputTimeline(results.records, svg, run.questionsPerSecond), true),
+    figure('chart-latency', untimed ? 'Latency per question' : `Latency per question · p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`, latencyHistogram(results.records, svg), false, untimed),
+    figure('chart-throughput', 'Questions per second over the run (answers completed per time bucket)', throughputTimeline(results.records, svg, run.questionsPerSecond), true, untimed),
   ]
   return `<!doctype html>
 <html lang="en">
@@ -207,11 +210,8 @@ function subjectTable(subjects: readonly SubjectSummary[], links: ReportLinks | 
       `<td>${s.wrong}</td>`,
       `<td>${s.invalid}</td>`,
       `<td>${s.errors}</td>`,
-      `<td>${ms(s.wallMs)}</td>`,
-      `<td>${ms(s.latencyMs.mean)}</td>`,
-      `<td>${ms(s.latencyMs.p50)}</td>`,
-      `<td>${ms(s.latencyMs.p95)}</td>`,
-      `<td>${rate(s.questionsPerSecond)}</td>`,
+      // Nothing timed (every answer cached): blank, not zeros.
+      ...(s.timed === 0 ? ['', '', '', '', ''] : [ms(s.wallMs), ms(s.latencyMs.mean), ms(s.latencyMs.p50), ms(s.latencyMs.p95), rate(s.questionsPerSecond)]).map((x) => `<td>${x}</td>`),
       `<td class="note"${s.status ? ` data-status="${s.status}"` : ''}>${esc(s.status ? subjectNote(s) : '')}</td>`,
     ]
     return `<tr data-subject="${esc(s.subject)}">${cells.join('')}</tr>`
@@ -255,8 +255,8 @@ function questionIndex(subjects: readonly SubjectSummary[], records: readonly Qu
   return `<p>${how} ${legend}</p>\n${blocks.join('\n')}`
 }
 
-export function figure(id: string, caption: string, svg: string | undefined, wide: boolean): string {
-  return `<figure id="${id}" class="chart${wide ? ' wide' : ''}"><figcaption>${esc(caption)}</figcaption>${svg ?? '<p class="empty">No answered questions to chart.</p>'}</figure>`
+export function figure(id: string, caption: string, svg: string | undefined, wide: boolean, empty = 'No answered questions to chart.'): string {
+  return `<figure id="${id}" class="chart${wide ? ' wide' : ''}"><figcaption>${esc(caption)}</figcaption>${svg ?? `<p class="empty">${esc(empty)}</p>`}</figure>`
 }
 
 export type Svg = (option: EChartsOption, width: number, height: number) => string
@@ -370,7 +370,7 @@ export function histogram(values: readonly number[], target = 24): Bin[] {
 }
 
 function latencyHistogram(records: readonly QuestionRecord[], svg: Svg): string | undefined {
-  const xs = records.filter((r) => r.outcome !== 'error').map((r) => r.latencyMs)
+  const xs = records.filter(isTimed).map((r) => r.latencyMs)
   const bins = histogram(xs)
   if (bins.length === 0) return undefined
   const label = (x: number) => (x >= 1000 ? `${+(x / 1000).toFixed(2)} s` : `${+x.toFixed(1)}`)
@@ -397,8 +397,8 @@ export interface RatePoint {
  * Completions per second over time, in equal buckets from the first start:
  * about 60, fewer for small runs so a bucket holds ~10 answers on average.
  */
-export function throughput(records: readonly QuestionRecord[], target = Math.min(60, Math.ceil(records.length / 10))): RatePoint[] {
-  const done = records.filter((r) => r.outcome !== 'error')
+export function throughput(records: readonly QuestionRecord[], target = Math.min(60, Math.ceil(records.filter(isTimed).length / 10))): RatePoint[] {
+  const done = records.filter(isTimed)
   if (done.length === 0) return []
   const t0 = Math.min(...done.map((r) => r.startedAt))
   const ends = done.map((r) => (r.startedAt + r.latencyMs - t0) / 1000)

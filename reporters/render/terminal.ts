@@ -78,11 +78,8 @@ export function renderSubjectTable(subjects: readonly SubjectSummary[]): string 
       `${s.correct}/${s.total}`,
       pct(s.accuracy),
       ci(s.ci95),
-      ms(s.wallMs),
-      ms(s.latencyMs.mean),
-      ms(s.latencyMs.p50),
-      ms(s.latencyMs.p95),
-      rate(s.questionsPerSecond),
+      // Nothing timed (every answer cached): blank, not zeros.
+      ...(s.timed > 0 ? [ms(s.wallMs), ms(s.latencyMs.mean), ms(s.latencyMs.p50), ms(s.latencyMs.p95), rate(s.questionsPerSecond)] : ['', '', '', '', '']),
       subjectNote(s),
     ])
   }
