@@ -257,7 +257,7 @@ export default class MmluReporter implements Reporter {
       const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
       if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
       // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
-      const measure = measureRun({ records, config, summary: run })
+      const measure = measureRun({ records, config, summary: run, provenance: engines })
       if (run.timed > 0 && (config.vitest.workersUsed > 1 || config.concurrency > 1)) log.log(renderParallel(measure, run.wallMs))
       if (this.speedupBaseline && run.timed > 0) log.log(renderSpeedup(compareSpeed(this.speedupBaseline.measure, measure), this.speedupBaseline.file))
     }

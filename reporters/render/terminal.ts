@@ -113,7 +113,6 @@ export function renderTotals(run: RunSummary): string {
     lines.push(`Subjects   ${parts.join(' · ')}`)
   }
   lines.push(renderTime(run))
-  if (run.timed > 0) lines.push(`Overlap    Σ file time ${ms(run.sumFileMs)} ÷ wall ${ms(run.wallMs)} = ${rate(run.overlap)}×`)
   for (const note of run.notes) lines.push(`Note       ${note}`)
   return lines.join('\n')
 }
