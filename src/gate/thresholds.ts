@@ -45,7 +45,7 @@ export interface ThresholdCheck {
   accuracy: number
   correct?: number
   total?: number
-  /** Wilson 95% interval (none for the macro average). */
+  /** 95% interval: Wilson for a proportion, stats.ts macroInterval for the macro average. */
   ci95?: Interval
   breached: boolean
 }
@@ -199,7 +199,8 @@ export function checkThresholds(t: Thresholds, results: Pick<ResultsFile, 'confi
   const run = results.summary
   if (run.questions > 0) {
     if (set.overall !== undefined) add({ scope: 'overall', name: 'overall', min: set.overall, accuracy: run.microAccuracy, correct: run.correct, total: run.questions, ci95: run.microCi95 })
-    if (set.macro !== undefined) add({ scope: 'macro', name: 'macro', min: set.macro, accuracy: run.macroAccuracy })
+    // Results written before the macro interval existed have none.
+    if (set.macro !== undefined) add({ scope: 'macro', name: 'macro', min: set.macro, accuracy: run.macroAccuracy, ...(run.macroCi95 ? { ci95: run.macroCi95 } : {}) })
   }
   return { file: t.file, ...(model ? { model } : {}), checks, breaches: checks.filter((c) => c.breached), notRun }
 }
