@@ -25,6 +25,8 @@ describe('a file filter that matches no subject', () => {
     expect(subjectFilterHints(['evals/zzzz'], [])).toEqual(['evals/zzzz matches no subject file: the 57 subjects are the files in evals/ (src/dataset/subjects.ts lists them).'])
     expect(subjectFilterHints(['astronmy'], [])).toEqual(['astronmy matches no subject file: did you mean evals/astronomy?'])
     expect(subjectFilterHints(['evals/astro', 'evals/', 'EVALS/ASTRONOMY'], ran)).toEqual([])
+    // A subject file that did not run (its global setup failed) was still no typo.
+    expect(subjectFilterHints(['evals/astronomy', 'business_ethics'], [])).toEqual([])
     expect(subjectFilterHints(['test/nothing.test.ts', 'zzzz'], [])).toEqual([])
   })
 

@@ -143,12 +143,14 @@ export function suggestSubjects(name: string): string[] {
  * Hints for command-line file filters that matched no subject file, as in
  * `npx vitest run evals/astronmy`, where Vitest itself says only "No test files
  * found" (or, beside a filter that matched, nothing). `ran` holds the files the
- * run found (paths relative to the root). A filter under `evals/` always gets a
+ * run found besides (paths relative to the root). A filter under `evals/` always gets a
  * line; a bare word only when a subject is close to it, so filters meant for
  * other test files stay quiet.
  */
 export function subjectFilterHints(filters: readonly string[], ran: readonly string[]): string[] {
-  const files = ran.map((f) => f.toLowerCase())
+  // Vitest matches a filter as a substring of a file's path. Whether a subject file ran does not
+  // matter (a failed global setup runs none): a filter that names one is no typo.
+  const files = [...SUBJECT_NAMES.map((s) => `evals/${s}.eval.ts`), ...ran.map((f) => f.toLowerCase())]
   const hints: string[] = []
   for (const raw of filters) {
     const filter = raw.replace(/^\.\//, '').replace(/:\d+$/, '')
