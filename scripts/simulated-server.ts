@@ -9,10 +9,13 @@ import { parseArgs } from 'node:util'
 import { startModelServer } from '../fixtures/servers/model-server.js'
 
 export const SIMULATED_USAGE = `npm run server:simulated -- [--port 11435] [--latency 200] [--slots 1]
+npm run server:simulated -- --wait [--port 11435]
 
 A SIMULATED Ollama server on 127.0.0.1 (a test double, no model): --latency ms per
 request, --slots requests at a time (the rest queue), the answer B to every question.
-Point a run at it with OLLAMA_HOST=127.0.0.1:<port>. Ctrl-C stops it.`
+Point a run at it with OLLAMA_HOST=127.0.0.1:<port>. Ctrl-C stops it.
+--wait starts nothing: it returns once a server answers on the port (30 s at most),
+so a script can start one in the background and go on when it is up.`
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback
@@ -21,10 +24,29 @@ function whole(name: string, raw: string | undefined, fallback: number, min: num
   return n
 }
 
+/** Polls the port's /api/version until something answers, for 30 s at most. */
+async function waitForServer(port: number): Promise<number> {
+  const url = `http://127.0.0.1:${port}/api/version`
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    const up = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (up) {
+      console.log(`a server answers on 127.0.0.1:${port}`)
+      return 0
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  console.error(`npm run server:simulated -- --wait: nothing answered on 127.0.0.1:${port} within 30 s`)
+  return 1
+}
+
 async function main(): Promise<number> {
   let values
   try {
-    ;({ values } = parseArgs({ options: { port: { type: 'string' }, latency: { type: 'string' }, slots: { type: 'string' }, help: { type: 'boolean' } } }))
+    ;({ values } = parseArgs({ options: { port: { type: 'string' }, latency: { type: 'string' }, slots: { type: 'string' }, wait: { type: 'boolean' }, help: { type: 'boolean' } } }))
   } catch (e) {
     console.error(`npm run server:simulated: ${(e as Error).message}\n\n${SIMULATED_USAGE}`)
     return 1
@@ -42,6 +64,7 @@ async function main(): Promise<number> {
     console.error(`npm run server:simulated: ${(e as Error).message}\n\n${SIMULATED_USAGE}`)
     return 1
   }
+  if (values.wait) return waitForServer(port)
   const server = await startModelServer({ latencyMs, slots, lifetimeMs: 24 * 3600_000 }, { port }).catch((e: NodeJS.ErrnoException) => {
     throw e.code === 'EADDRINUSE' ? new Error(`npm run server:simulated: port ${port} on 127.0.0.1 is in use; pick another with --port N`) : e
   })
@@ -50,14 +73,13 @@ async function main(): Promise<number> {
       `${slots} at a time${slots === 1 ? ' (the rest queue, as with Ollama\'s default OLLAMA_NUM_PARALLEL=1)' : ''}, answers B.\n` +
       `Point runs at it: OLLAMA_HOST=127.0.0.1:${server.port}. Ctrl-C stops it.`,
   )
-  const stop = async () => {
+  // Exits at once on the first signal (a job's whole process group may get it several times over).
+  const stop = () => {
     const inference = server.inference().length
-    await server.close()
     console.log(`\nSIMULATED server stopped after ${inference} inference request${inference === 1 ? '' : 's'}.`)
     process.exit(0)
   }
-  process.once('SIGINT', () => void stop())
-  process.once('SIGTERM', () => void stop())
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop)
   return new Promise<number>(() => undefined)
 }
 
