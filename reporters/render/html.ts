@@ -8,8 +8,10 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { TestModule, Vitest } from 'vitest/node'
 import type { Category } from '../../src/dataset/subjects.js'
 import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
+import { analysisOf } from '../../src/analysis/run.js'
 import type { QuestionRecord, ResultsFile } from '../../src/results.js'
 import type { SubjectSummary } from '../../src/summary.js'
+import { ANALYSIS_STYLE, analysisSection } from './analysis.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_COLORS, STYLE } from './page.js'
 import { ci, ms, pct, rate } from './terminal.js'
@@ -25,6 +27,26 @@ export interface ReportLinks {
   files: Map<string, string>
   /** `subject#index` → test id */
   tests: Map<string, string>
+}
+
+/** What a page shows besides the results file. */
+export interface PageExtras {
+  /** `subject#index` → the start of the question's text (its test name), for the per-question table. */
+  titles?: ReadonlyMap<string, string>
+  /** Links to the run history: its index, and this run's own folder (both relative to the page). */
+  history?: { index: string; run?: string }
+}
+
+/** `#12 How many planets…` (a question's test name) → the question's start, by `subject#index`. */
+export function questionTitles(modules: readonly TestModule[]): Map<string, string> {
+  const titles = new Map<string, string>()
+  for (const m of modules) {
+    for (const t of m.children.allTests()) {
+      const r = t.meta().mmlu
+      if (r) titles.set(`${r.subject}#${r.index}`, t.name.replace(/^#\d+\s*/, ''))
+    }
+  }
+  return titles
 }
 
 const CATEGORY_COLORS: Record<Category | 'unknown', string> = {
@@ -78,10 +100,10 @@ export function reportLinks(modules: readonly TestModule[], reportFile: string, 
  * why it is missing: the results JSON is already saved, so a failure here
  * costs the page, not the run.
  */
-export async function writeSummaryPage(resultsFile: string, results: ResultsFile, links: ReportLinks | undefined): Promise<string> {
+export async function writeSummaryPage(resultsFile: string, results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras = {}): Promise<string> {
   const file = summaryPagePath(resultsFile)
   try {
-    const html = await renderSummaryPage(results, links, basename(resultsFile))
+    const html = await renderSummaryPage(results, links, basename(resultsFile), extras)
     await mkdir(dirname(file), { recursive: true })
     const tmp = `${file}.${process.pid}.tmp`
     await writeFile(tmp, html)
@@ -93,7 +115,7 @@ export async function writeSummaryPage(resultsFile: string, results: ResultsFile
 }
 
 /** `resultsName`: the results JSON's file name, linked from the page (it sits in the same folder). */
-export async function renderSummaryPage(results: ResultsFile, links?: ReportLinks, resultsName?: string): Promise<string> {
+export async function renderSummaryPage(results: ResultsFile, links?: ReportLinks, resultsName?: string, extras: PageExtras = {}): Promise<string> {
   const svg = await chartRenderer()
   const subjects = [...results.subjects].sort((a, b) => a.subject.localeCompare(b.subject))
   const run = results.summary
@@ -114,12 +136,12 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${ANALYSIS_STYLE}</style>
 </head>
 <body>
 <header>
 <h1>MMLU <span class="model">${esc(results.config.model)}</span></h1>
-${overview(results, links)}
+${overview(results, links, extras)}
 </header>
 <main>
 <section id="accuracy">
@@ -131,9 +153,10 @@ ${categoryTable(results)}
 <section id="charts">
 ${charts.join('\n')}
 </section>
+${analysisSection(analysisOf(results), svg)}
 <section id="questions">
 <h2>Questions</h2>
-${questionIndex(subjects, results.records, links)}
+${questionIndex(subjects, results.records, links, extras.titles)}
 </section>
 </main>
 <footer>Written ${esc(results.createdAt)} by the vitest-mmlu reporter · run status ${esc(results.status)}${resultsName ? ` · every record in <a href="${esc(encodeURIComponent(resultsName))}">${esc(resultsName)}</a>` : ''}</footer>
@@ -142,7 +165,7 @@ ${questionIndex(subjects, results.records, links)}
 `
 }
 
-function overview(results: ResultsFile, links: ReportLinks | undefined): string {
+function overview(results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras): string {
   const run = results.summary
   const c = results.config
   const engines = results.provenance
@@ -157,11 +180,14 @@ function overview(results: ResultsFile, links: ReportLinks | undefined): string 
     ['engine', engines || esc(c.engine)],
     [
       'details',
-      links
-        ? `<a href="${esc(links.href)}">Vitest HTML report</a>: every question with its text, answer and probabilities`
-        : 'run with <code>--reporter=./reporters/mmlu-reporter.ts --reporter=html</code> for the per-question Vitest report',
+      `<a href="#questions">every question</a> below, with its answer and probabilities · ` +
+        (links
+          ? `<a href="${esc(links.href)}">Vitest HTML report</a> (served by <code>npm run report</code>)`
+          : 'the Vitest HTML report, optional: <code>--reporter=./reporters/mmlu-reporter.ts --reporter=html</code>'),
     ],
   ]
+  const h = extras.history
+  if (h) facts.push(['history', `<a href="${esc(h.index)}">all runs</a>${h.run ? ` · <a href="${esc(h.run)}">this run's copy</a>` : ''}`])
   return `<dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`
 }
 
@@ -198,7 +224,7 @@ function categoryTable(results: ResultsFile): string {
   return `<table id="categories"><thead><tr><th>category</th><th>correct</th><th>accuracy</th><th>95% CI</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`
 }
 
-function questionIndex(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], links: ReportLinks | undefined): string {
+function questionIndex(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], links: ReportLinks | undefined, titles: ReadonlyMap<string, string> | undefined): string {
   const bySubject = new Map<string, QuestionRecord[]>()
   for (const r of records) {
     const list = bySubject.get(r.subject)
@@ -216,13 +242,36 @@ function questionIndex(subjects: readonly SubjectSummary[], records: readonly Qu
       const file = links?.files.get(r.subject)
       return test && file
         ? `<a class="q ${r.outcome}" href="${esc(links!.href)}#/?file=${encodeURIComponent(file)}&amp;test=${encodeURIComponent(test)}" title="${title}">${r.index}</a>`
-        : `<span class="q ${r.outcome}" title="${title}">${r.index}</span>`
+        : `<a class="q ${r.outcome}" href="#q-${esc(s.subject)}-${r.index}" title="${title}">${r.index}</a>`
     })
     const open = s.wrong + s.invalid + s.errors
-    return `<details data-subject="${esc(s.subject)}"><summary>${esc(s.subject)} · ${s.correct} correct, ${open} not (${s.wrong} wrong, ${s.invalid} invalid, ${s.errors} errors)</summary><div class="chips">${chips.join('')}</div></details>`
+    return `<details data-subject="${esc(s.subject)}"><summary>${esc(s.subject)} · ${s.correct} correct, ${open} not (${s.wrong} wrong, ${s.invalid} invalid, ${s.errors} errors)</summary><div class="chips">${chips.join('')}</div>${questionTable(s.subject, rs, titles)}</details>`
   })
-  const how = links ? 'Each number opens the question in the Vitest HTML report.' : 'Question numbers link into the Vitest HTML report when the run used <code>--reporter=html</code>.'
+  const how = links ? 'Each number opens the question in the Vitest HTML report; the table under it has every answer.' : 'Each number leads to its row in the table under it.'
   return `<p>${how} ${legend}</p>\n${blocks.join('\n')}`
+}
+
+/** Every question of a subject: key, answer, outcome, the letters' probabilities, and why an answer has no letter. */
+function questionTable(subject: string, records: readonly QuestionRecord[], titles: ReadonlyMap<string, string> | undefined): string {
+  const letters = [...new Set(records.flatMap((r) => (r.probabilities ? Object.keys(r.probabilities) : [])))].sort()
+  const head = ['#', ...(titles ? ['question'] : []), 'key', 'given', 'outcome', ...letters.map((l) => `p(${l})`), 'shots', 'latency', 'note']
+  const rows = records.map((r) => {
+    const probs = r.probabilities as Record<string, number> | undefined
+    const note = r.outcome === 'error' || r.outcome === 'not-asked' ? (r.error ?? '') : r.outcome === 'invalid' ? (r.invalidReason ?? `no letter in ${JSON.stringify(r.text.slice(0, 60))}`) : ''
+    const cells = [
+      `<td>${r.index}</td>`,
+      ...(titles ? [`<td class="text">${esc(titles.get(`${r.subject}#${r.index}`) ?? '')}</td>`] : []),
+      `<td>${r.expected}</td>`,
+      `<td>${r.given ?? '–'}</td>`,
+      `<td class="${r.outcome}">${r.outcome}${r.cached ? ' (cached)' : ''}</td>`,
+      ...letters.map((l) => `<td${l === r.given ? ' class="chosen"' : ''}>${probs && Number.isFinite(probs[l]) ? (probs[l] as number).toFixed(3) : '–'}</td>`),
+      `<td>${r.shots}</td>`,
+      `<td>${r.cached ? '–' : ms(r.latencyMs)}</td>`,
+      `<td class="text">${esc(note)}</td>`,
+    ]
+    return `<tr id="q-${esc(subject)}-${r.index}">${cells.join('')}</tr>`
+  })
+  return `<table class="questions"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`
 }
 
 interface AccuracyBar {

@@ -74,5 +74,10 @@ summary { cursor: pointer; }
 .q { display: inline-block; min-width: 2.4em; padding: 1px 4px; border-radius: 3px; color: #fff; font-size: 11px; text-align: center; text-decoration: none; }
 .q.correct { background: ${OUTCOME_COLORS.correct}; } .q.wrong { background: ${OUTCOME_COLORS.wrong}; }
 .q.invalid { background: ${OUTCOME_COLORS.invalid}; } .q.error { background: ${OUTCOME_COLORS.error}; }
+table.questions { margin: 6px 0 12px; font-size: 12px; }
+table.questions td.text { text-align: left; white-space: normal; min-width: 240px; }
+table.questions td.chosen { font-weight: 700; }
+td.correct { color: ${OUTCOME_COLORS.correct}; } td.wrong { color: ${OUTCOME_COLORS.wrong}; } td.invalid { color: ${OUTCOME_COLORS.invalid}; } td.error, td.not-asked { color: ${OUTCOME_COLORS.error}; }
+tr:target { background: #fff6d5; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 `
