@@ -14,6 +14,7 @@ import type { SerializedError } from 'vitest'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { DefaultReporter } from 'vitest/node'
 import type { Reporter, TestRunEndReason } from 'vitest/node'
+import { analyzeRun } from '../src/analysis/run.js'
 import type { EngineInfo } from '../src/backends/backend.js'
 import type { GateSettings } from '../src/gate/index.js'
 import { evaluateGate, loadGate } from '../src/gate/index.js'
@@ -25,8 +26,10 @@ import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import { keepInterruptedRun, writeRunPages } from './history.js'
 import { RunProgress } from './progress.js'
-import { reportLinks, vitestHtmlReportFile, writeSummaryPage } from './render/html.js'
+import { renderAnalysisLines } from './render/analysis.js'
+import { questionTitles, reportLinks, vitestHtmlReportFile } from './render/html.js'
 import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
@@ -176,6 +179,7 @@ export default class MmluReporter implements Reporter {
     // A merge replays finished shards in milliseconds: their questions' own span is the run's wall time.
     const wallMs = this.ctx.config.mergeReports ? questionSpanMs(records) : performance.now() - this.startedAt
     const run = summarizeRun(subjects, records, wallMs)
+    const analysis = analyzeRun(records)
     const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
     const config = this.runConfig(runs, results.length)
     const engines = uniqueEngines(runs)
@@ -212,6 +216,7 @@ export default class MmluReporter implements Reporter {
     log.log(renderTotals(run))
     const reduced = runs.reduce((n, r) => n + r.reducedShots, 0)
     if (reduced) log.log(`Note       ${reduced} prompts had fewer than ${config.shots} shots to fit the model's context (see "shots" in the records).`)
+    for (const line of renderAnalysisLines(analysis)) log.log(line)
     // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
     const measure = measureRun({ records, config, summary: run })
     if (config.vitest.workersUsed > 1 || config.concurrency > 1) log.log(renderParallel(measure, run.wallMs))
@@ -228,12 +233,15 @@ export default class MmluReporter implements Reporter {
       provenance: engines,
       summary: run,
       subjects,
+      analysis,
       records,
     }
     await writeResults(file, out)
     log.log(`Results    ${file}`)
     const vitestReport = vitestHtmlReportFile(this.ctx)
-    log.log(await writeSummaryPage(file, out, vitestReport ? reportLinks(modules, vitestReport, file) : undefined))
+    const links = vitestReport ? reportLinks(modules, vitestReport, file) : undefined
+    const pages = await writeRunPages(file, out, { ...(links ? { links } : {}), titles: questionTitles(modules), keepRuns: readOptions().keepRuns, keep: !this.ctx.config.shard })
+    for (const line of pages) log.log(line)
     if (failed) {
       const why = reason === 'interrupted' ? 'the run was interrupted' : `${run.errors + problems} error${run.errors + problems === 1 ? '' : 's'} (not wrong answers) occurred`
       log.error(`\nExit code 1: ${why}. Wrong answers alone never fail the run.`)
@@ -282,10 +290,12 @@ export default class MmluReporter implements Reporter {
       provenance: [],
       summary: summarizeRun(subjects, this.answered, performance.now() - this.startedAt),
       subjects,
+      analysis: analyzeRun(this.answered),
       records: this.answered,
     }
     writeResultsSync(file, out)
     process.stderr.write(`\nInterrupted: ${this.answered.length} answered questions saved to ${file}\n`)
+    for (const line of keepInterruptedRun(file, out, readOptions().keepRuns)) process.stderr.write(`${line}\n`)
   }
 
   private printError(err: SerializedError, m: TestModule): void {
