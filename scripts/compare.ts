@@ -82,7 +82,8 @@ function number(name: string, raw: string | undefined, fallback: number, ok: (n:
   return n
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The command itself, callable in-process (tests); prints through `print` and `printError`. */
+export async function main(argv: string[], print: (line: string) => void = console.log, printError: (line: string) => void = console.error): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -90,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
   })
   if (values.help) {
-    console.log(USAGE)
+    print(USAGE)
     return 0
   }
   if (positionals.length < 2) throw new UsageError(`compare needs at least two runs, got ${positionals.length}`)
@@ -104,15 +105,15 @@ async function main(argv: string[]): Promise<number> {
     alpha,
   )
   const texts = await flippedQuestionTexts(comparison, values.data)
-  console.log(renderCompareTerminal(comparison, texts, flips))
+  print(renderCompareTerminal(comparison, texts, flips))
   const out = resolve(values.out ?? dirname(options.resultsFile))
   const md = join(out, 'compare.md')
   const html = join(out, 'compare.html')
   await writeAtomically(md, renderCompareMarkdown(comparison, texts))
   await writeAtomically(html, await renderCompareHtml(comparison, texts))
-  console.log(`\nWritten    ${shown(md)} · ${shown(html)}`)
+  print(`\nWritten    ${shown(md)} · ${shown(html)}`)
   const refused = comparison.pairs.filter((p) => p.kind === 'refused').length
-  if (refused) console.error(`\nExit code 1: ${refused} of ${comparison.pairs.length} comparison${comparison.pairs.length === 1 ? ' was' : 's were'} refused (different prompts or data).`)
+  if (refused) printError(`\nExit code 1: ${refused} of ${comparison.pairs.length} comparison${comparison.pairs.length === 1 ? ' was' : 's were'} refused (different prompts or data).`)
   return refused ? 1 : 0
 }
 

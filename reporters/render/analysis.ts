@@ -209,5 +209,5 @@ export const ANALYSIS_STYLE = `
 .charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .charts .side { flex: 1 1 420px; overflow-x: auto; }
 .note { color: var(--muted); max-width: 900px; }
-#calibration, #confusion { width: auto; }
+#calibration, table[id^=confusion] { width: auto; }
 `
