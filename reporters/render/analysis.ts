@@ -179,7 +179,7 @@ export function analysisSection(a: RunAnalysis, svg: Svg): string {
   if (c && c.answers > 0) {
     parts.push(
       '<h2>Calibration</h2>',
-      `<p class="note">${esc(CALIBRATION_NOTE)}</p>`,
+      `<p class="explain">${esc(CALIBRATION_NOTE)}</p>`,
       '<div class="charts">',
       figure(
         'chart-reliability',
@@ -195,7 +195,7 @@ export function analysisSection(a: RunAnalysis, svg: Svg): string {
   if (b) {
     parts.push(
       '<h2>Answer letters</h2>',
-      `<p class="note">${b.strong ? `<b>Strong bias:</b> the model ${esc(biasPhrase(b))}. ` : ''}${esc(biasNote(b))}</p>`,
+      `<p class="explain">${b.strong ? `<b>Strong bias:</b> the model ${esc(biasPhrase(b))}. ` : ''}${esc(biasNote(b))}</p>`,
       '<div class="charts">',
       figure('chart-letters', 'How often each letter is the key, and how often the model gave it', letterChart(b, svg), false),
       `<div class="side"><p>Confusion matrix: rows are the keys, columns the letters given.</p>${confusionTable(b)}</div>`,
@@ -208,6 +208,6 @@ export function analysisSection(a: RunAnalysis, svg: Svg): string {
 export const ANALYSIS_STYLE = `
 .charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .charts .side { flex: 1 1 420px; overflow-x: auto; }
-.note { color: var(--muted); max-width: 900px; }
+.explain { color: var(--muted); max-width: 900px; }
 #calibration, table[id^=confusion] { width: auto; }
 `

@@ -300,12 +300,12 @@ export async function renderCompareHtml(c: RunComparison, texts: QuestionTexts |
       return `<section class="pair refused">${title}<p><b>Not compared:</b> the runs did not ask the same prompts about the same data.</p><ul>${pair.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul></section>`
     }
     const warnings = pair.warnings.map((w) => `<p class="warning">⚠ ${esc(w)}</p>`).join('')
-    return `<section class="pair" data-run="${pair.run}">${title}${warnings}<p class="note">Paired by subject and question; exact McNemar test on the flips; Holm-adjusted across subjects (categories across categories); * marks adjusted p &lt; α ${c.alpha}. Same letter: both runs gave the same letter.</p>${htmlTable(`pair-${pair.run}`, head(c, pair), pairRows(c, pair))}<h3>Flipped questions (${pair.flips.length})</h3>${flipsHtml(pair, texts, ref, other)}</section>`
+    return `<section class="pair" data-run="${pair.run}">${title}${warnings}<p class="explain">Paired by subject and question; exact McNemar test on the flips; Holm-adjusted across subjects (categories across categories); * marks adjusted p &lt; α ${c.alpha}. Same letter: both runs gave the same letter.</p>${htmlTable(`pair-${pair.run}`, head(c, pair), pairRows(c, pair))}<h3>Flipped questions (${pair.flips.length})</h3>${flipsHtml(pair, texts, ref, other)}</section>`
   })
   const charts = [figure('chart-compare', `Accuracy difference per subject against ${ref}, in points · solid and *: Holm-adjusted p < α ${c.alpha}`, differenceChart(c, svg), true)]
   if (anyProbabilities(c)) charts.push(figure('chart-compare-reliability', 'Reliability: accuracy per confidence bin, each run (counts at the points) · dashed: perfect calibration', reliabilityCurves(c, svg), false))
   charts.push(figure('chart-compare-letters', 'How often each letter is the key, and how often each run gave it', lettersSideBySide(c, svg), false))
-  const analysis = `<section id="analysis"><h2>Calibration and answer letters</h2><p class="note">${esc(CALIBRATION_NOTE)}</p>${htmlTable('compare-calibration', CALIBRATION_HEAD, calibrationRows(c))}${c.analyses
+  const analysis = `<section id="analysis"><h2>Calibration and answer letters</h2><p class="explain">${esc(CALIBRATION_NOTE)}</p>${htmlTable('compare-calibration', CALIBRATION_HEAD, calibrationRows(c))}${c.analyses
     .map((a, i) => (a.letterBias ? `<h3>${esc(c.runs[i]!.label)}: confusion matrix (rows: keys, columns: letters given)</h3>${confusionTable(a.letterBias, `confusion-${i}`)}` : ''))
     .join('')}</section>`
   const missing = [...(texts ?? new Map<string, QuestionLookup>())].filter(([, t]) => 'reason' in t)
@@ -342,7 +342,7 @@ table[id^=confusion], #compare-calibration { width: auto; }
 #runs { font-size: 12px; }
 #runs td:last-child { white-space: normal; word-break: break-all; text-align: left; }
 .warning { color: #b45309; }
-.note { color: var(--muted); }
+.explain { color: var(--muted); }
 table.flips { font-size: 12px; margin: 6px 0 12px; }
 table.flips td.text { text-align: left; white-space: normal; min-width: 320px; }
 table.flips td { text-align: left; white-space: normal; }

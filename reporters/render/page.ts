@@ -6,7 +6,7 @@ import type { CustomSeriesRenderItem, EChartsOption } from 'echarts'
 // The page's content is 1044 px wide; a figure adds 22 px of padding and border.
 export const CHART_WIDE = 1000
 export const CHART_HALF = 488
-export const OUTCOME_COLORS = { correct: '#2e7d32', wrong: '#c62828', invalid: '#ef6c00', error: '#6a1b9a' } as const
+export const OUTCOME_COLORS = { correct: '#2e7d32', wrong: '#c62828', invalid: '#ef6c00', error: '#6a1b9a', 'not-asked': '#9e9e9e' } as const
 
 export type Svg = (option: EChartsOption, width: number, height: number) => string
 
@@ -25,8 +25,8 @@ export async function chartRenderer(): Promise<Svg> {
   }
 }
 
-export function figure(id: string, caption: string, svg: string | undefined, wide: boolean): string {
-  return `<figure id="${id}" class="chart${wide ? ' wide' : ''}"><figcaption>${esc(caption)}</figcaption>${svg ?? '<p class="empty">No answered questions to chart.</p>'}</figure>`
+export function figure(id: string, caption: string, svg: string | undefined, wide: boolean, empty = 'No answered questions to chart.'): string {
+  return `<figure id="${id}" class="chart${wide ? ' wide' : ''}"><figcaption>${esc(caption)}</figcaption>${svg ?? `<p class="empty">${esc(empty)}</p>`}</figure>`
 }
 
 /** A horizontal error bar from `low` to `high` (percent) at each category row: data `[row, low, high]`. */
@@ -73,11 +73,13 @@ summary { cursor: pointer; }
 .chips { display: flex; flex-wrap: wrap; gap: 3px; padding: 8px 0 4px; }
 .q { display: inline-block; min-width: 2.4em; padding: 1px 4px; border-radius: 3px; color: #fff; font-size: 11px; text-align: center; text-decoration: none; }
 .q.correct { background: ${OUTCOME_COLORS.correct}; } .q.wrong { background: ${OUTCOME_COLORS.wrong}; }
-.q.invalid { background: ${OUTCOME_COLORS.invalid}; } .q.error { background: ${OUTCOME_COLORS.error}; }
+.q.invalid { background: ${OUTCOME_COLORS.invalid}; } .q.error { background: ${OUTCOME_COLORS.error}; } .q.not-asked { background: ${OUTCOME_COLORS['not-asked']}; }
 table.questions { margin: 6px 0 12px; font-size: 12px; }
 table.questions td.text { text-align: left; white-space: normal; min-width: 240px; }
 table.questions td.chosen { font-weight: 700; }
 td.correct { color: ${OUTCOME_COLORS.correct}; } td.wrong { color: ${OUTCOME_COLORS.wrong}; } td.invalid { color: ${OUTCOME_COLORS.invalid}; } td.error, td.not-asked { color: ${OUTCOME_COLORS.error}; }
 tr:target { background: #fff6d5; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+#notes { margin: 12px 0 0; } .note { margin: 4px 0; padding: 6px 10px; background: #fff8e1; border-left: 3px solid #f9a825; }
+td.note { text-align: left; color: var(--muted); }
 `

@@ -56,4 +56,4 @@ async function openEngineModule(path: string, options: Options, workers: number)
 }
 
 export type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
-export { EngineError } from './backend.js'
+export { EngineError, NotAskedError } from './backend.js'

@@ -194,10 +194,12 @@ export function compareWithBaseline(baseline: ResultsFile, current: ResultsFile,
   const reasons = differences.filter((d) => !warn || d.kind !== 'shots').map((d) => d.reason)
   if (reasons.length) return { kind: 'refused', file, reasons }
   const warnings = differences.map((d) => d.reason)
-  const before = new Map(baseline.records.map((r) => [key(r), r]))
+  // A question one run could not ask says nothing about the model: it is left unpaired.
+  const asked = (r: QuestionRecord) => r.outcome !== 'not-asked'
+  const before = new Map(baseline.records.filter(asked).map((r) => [key(r), r]))
   const bySubject = new Map<string, [QuestionRecord, QuestionRecord][]>()
   let onlyCurrent = 0
-  for (const r of current.records) {
+  for (const r of current.records.filter(asked)) {
     const b = before.get(key(r))
     if (!b) {
       onlyCurrent++
@@ -237,7 +239,7 @@ export function compareWithBaseline(baseline: ResultsFile, current: ResultsFile,
     rightToWrong: flips((b, c) => b.outcome === 'correct' && c.outcome !== 'correct'),
     wrongToRight: flips((b, c) => b.outcome !== 'correct' && c.outcome === 'correct'),
     onlyCurrent,
-    onlyBaseline: baseline.records.length - paired,
+    onlyBaseline: before.size - paired,
     regressions: [...subjects, overall].filter((p) => p.verdict === 'regression'),
     ...(warnings.length ? { warnings } : {}),
   }
