@@ -185,7 +185,7 @@ function differenceChart(c: RunComparison, svg: Svg): string | undefined {
   if (pairs.length === 0) return undefined
   const names = [...new Set(pairs.flatMap((p) => p.subjects.map((s) => s.name)))].sort().reverse()
   const rows = [...names, 'all']
-  const height = 80 + rows.length * Math.max(18, 10 * pairs.length + 8)
+  const height = Math.max(200, 80 + rows.length * Math.max(18, 10 * pairs.length + 8))
   // Symmetric around 0, at least ±5 points, so a small difference looks small.
   const widest = Math.max(5, ...pairs.flatMap((p) => [...p.subjects, p.overall].map((r) => (finite(r.difference) ? Math.abs(r.difference * 100) : 0))))
   const bound = Math.ceil(widest / 5) * 5
@@ -340,6 +340,7 @@ const COMPARE_STYLE = `
 td.name { text-align: left; }
 table[id^=confusion], #compare-calibration { width: auto; }
 #runs { font-size: 12px; }
+#runs th { text-align: left; }
 #runs td:last-child { white-space: normal; word-break: break-all; text-align: left; }
 .warning { color: #b45309; }
 .explain { color: var(--muted); }
