@@ -56,6 +56,15 @@ describe('Markdown summary', () => {
     expect(renderMarkdownSummary({ ...results, analysis: undefined }, undefined, { flipsShown: 5 })).toBe(md)
   })
 
+  test('per subject, folded away', async () => {
+    const subjects = await Promise.all(['astronomy', 'business_ethics'].map((s) => loadWithInputs(FIXTURE_DATA_DIR, s)))
+    const records = subjects.flatMap((s) => answerAll(s.test, P))
+    const md = renderAnalysisMarkdown(analyzeRun(records)).join('\n')
+    expect(md).toContain('| **all** | 16 | 39.4% | 5.3% |')
+    expect(md).toContain('<summary>Calibration per subject (2)</summary>')
+    expect(md).toMatch(/^\| business_ethics \| 8 \| /m)
+  })
+
   test('a generate run has letters but no calibration', () => {
     const records = results.records.map((r) => ({ ...r, probabilities: undefined }))
     const md = renderAnalysisMarkdown(analyzeRun(records)).join('\n')

@@ -75,9 +75,14 @@ export function renderAnalysisMarkdown(a: RunAnalysis): string[] {
   const out: string[] = []
   const c = a.calibration
   if (c && c.answers > 0) {
-    out.push('### Calibration', '', CALIBRATION_NOTE, '', mdRow(CALIBRATION_HEAD), '|---|---:|---:|---:|---:|---:|---:|---:|', mdRow(calibrationRow('**all**', c)))
-    if (c.subjects.length > 1) for (const s of c.subjects) out.push(mdRow(calibrationRow(s.subject, s)))
-    out.push('')
+    const align = '|---|---:|---:|---:|---:|---:|---:|---:|'
+    out.push('### Calibration', '', CALIBRATION_NOTE, '', mdRow(CALIBRATION_HEAD), align, mdRow(calibrationRow('**all**', c)), '')
+    // Per subject folded away: 57 rows would bury the rest of a job summary.
+    if (c.subjects.length > 1) {
+      out.push('<details>', `<summary>Calibration per subject (${c.subjects.length})</summary>`, '', mdRow(CALIBRATION_HEAD), align)
+      for (const s of c.subjects) out.push(mdRow(calibrationRow(s.subject, s)))
+      out.push('', '</details>', '')
+    }
   }
   const b = a.letterBias
   if (b) {
