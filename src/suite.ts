@@ -200,7 +200,7 @@ function topicSource(spec: TopicSpec): QuestionSource {
       const topic = await loadTopic(spec, process.cwd())
       // Few-shot examples from the set's own dev file; none: 0-shot, and the header says so.
       const shots = spec.dev === undefined ? 0 : o.shots
-      if (spec.dev !== undefined) checkShots(topic.dev, path.resolve(spec.dev), shots)
+      if (spec.dev !== undefined) checkShots(topic.dev, spec.dev, shots)
       return { dev: topic.dev, test: topic.test, shots, files: topic.files, warnings: topic.warnings }
     },
   }

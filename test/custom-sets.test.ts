@@ -2,7 +2,6 @@
 // and prompts as pure functions; exact counts end to end with fixed-answer
 // models on the fixture topics in fixtures/topics (questions we wrote).
 import { readFile } from 'node:fs/promises'
-import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import { parseSplit } from '../src/dataset/csv.js'
@@ -140,8 +139,8 @@ describe('end to end, with fixed-answer models', () => {
   test('a malformed question set: the file and line, the fix, once; nothing else is lost', async () => {
     const run = await runVitest(['fixtures/topics/broken', 'fixtures/topics/two_options'], { env: { MMLU_MODEL: await fixtureModelPath('fixed-A') }, args: TOPICS })
     expect(run.code).toBe(1)
-    const file = path.resolve('fixtures/topics/broken/test.csv')
-    expect(run.output).toContain(`✗ ${file}:3: option B is empty but a later one is not. Fix: fill in every option, or leave only the last ones empty when a question has fewer options.`)
+    // The file as the topic file names it, relative to the project root.
+    expect(run.output).toContain(`✗ fixtures/topics/broken/test.csv:3: option B is empty but a later one is not. Fix: fill in every option, or leave only the last ones empty when a question has fewer options.`)
     expect(run.output).not.toMatch(/\n\s+at |Unhandled Error/)
     expect(run.results!.records.filter((r) => r.subject === 'two_options')).toHaveLength(8)
     expect(run.results!.summary.notRunSubjects).toEqual(['broken'])

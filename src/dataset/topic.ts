@@ -67,14 +67,15 @@ async function readSplit(root: string, spec: TopicSpec, split: Split, file: stri
     const code = (e as NodeJS.ErrnoException).code
     throw new DatasetError({
       code: 'missing-file',
-      file: full,
+      file,
       problem: code === 'ENOENT' ? `the ${split} file of topic ${spec.name} does not exist` : `the ${split} file of topic ${spec.name} cannot be read (${code ?? (e as Error).message})`,
       fix: `fix the ${split} path in the topic's defineSubject({ … ${split}: '${file}' … }): paths are relative to the project root (${root})`,
     })
   }
   // No canonical option count: 2 to 10, as the header or the columns say.
-  const parsed = parseSplit(bytes, full, spec.name, split, {})
-  return { ...parsed, file: full }
+  // Messages name the file as the topic does (relative to the project root).
+  const parsed = parseSplit(bytes, file, spec.name, split, {})
+  return { ...parsed, file }
 }
 
 /** Same question text, whitespace aside. */
