@@ -82,7 +82,7 @@ function plannedQuestions(m: TestModule): number {
 function subjectSummary(r: SubjectResult): SubjectSummary {
   return summarizeSubject(subjectName(r), r.records, r.module.diagnostic().duration, {
     planned: plannedQuestions(r.module),
-    ...(r.run ? { shots: r.run.shots, cacheIgnored: r.run.cacheIgnored ?? {} } : {}),
+    ...(r.run ? { shots: r.run.shots, cacheIgnored: r.run.cacheIgnored ?? {}, category: r.run.category } : {}),
   })
 }
 
@@ -153,6 +153,7 @@ export default class MmluReporter implements Reporter {
     // Each worker's llama.cpp gets physical cores ÷ this many threads.
     this.ctx.provide('mmluWorkers', this.workersUsed(subjects.length))
     this.ctx.provide('mmluAnnotations', this.annotationsShown())
+    this.ctx.provide('mmluSubjectsInRun', this.planned.some((p) => isSubject(p.subject)))
     this.progress.start(subjects)
   }
 
@@ -160,9 +161,16 @@ export default class MmluReporter implements Reporter {
   private async prepare(): Promise<void> {
     const options = readOptions()
     // A shard has only some subjects: its gate runs after --merge-reports.
-    this.gate = this.ctx.config.shard ? undefined : await loadGate(options, this.ctx.config.root)
+    this.gate = this.ctx.config.shard ? undefined : await loadGate(options, this.ctx.config.root, options.thresholdsFile ? await this.topicNames() : [])
     this.speedupBaseline = options.speedupBaselineFile ? await loadSpeedupBaseline(options.speedupBaselineFile, this.ctx.config.root) : undefined
     await checkWritable(resolve(this.ctx.config.root, options.resultsFile))
+  }
+
+  /** The names of the project's own question sets: topic files that are not MMLU subjects. */
+  private async topicNames(): Promise<string[]> {
+    const project = this.ctx.projects.find((p) => p.name === MMLU_PROJECT)
+    const files = project ? (await project.globTestFiles()).testFiles : []
+    return files.map(subjectOfFile).filter((name) => !isSubject(name))
   }
 
   /**
@@ -258,11 +266,12 @@ export default class MmluReporter implements Reporter {
       log.log(renderSubjectTable(subjects))
       log.log('')
       log.log(renderTotals(run))
+      for (const w of runs.flatMap((r) => r.warnings ?? [])) log.error(`Warning    ${w}`)
       const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
       if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
       for (const line of renderAnalysisLines(analysis)) log.log(line)
       // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
-      const measure = measureRun({ records, config, summary: run })
+      const measure = measureRun({ records, config, summary: run, provenance: engines })
       if (run.timed > 0 && (config.vitest.workersUsed > 1 || config.concurrency > 1)) log.log(renderParallel(measure, run.wallMs))
       if (this.speedupBaseline && run.timed > 0) log.log(renderSpeedup(compareSpeed(this.speedupBaseline.measure, measure), this.speedupBaseline.file))
     }
@@ -409,12 +418,14 @@ export default class MmluReporter implements Reporter {
       model: first?.engine.model ?? options.model,
       engine: first?.engine.engine ?? 'unknown',
       scoring: first?.scoring ?? options.scoring ?? 'logprob',
-      shots: first?.shots ?? options.shots,
+      shots: options.shots,
       concurrency: options.concurrency,
       vitest: { fileParallelism: maxWorkers > 1, maxWorkers, workersUsed: this.workersUsed(files) },
       dataDir: options.dataDir,
       limit: options.limit,
-      inputs: Object.fromEntries(runs.map((r) => [r.subject, { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint }])),
+      inputs: Object.fromEntries(
+        runs.map((r) => [r.subject, { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint, ...(r.shotsNote ? { shotsNote: r.shotsNote } : {}), ...(r.files ? { files: r.files } : {}) }]),
+      ),
     }
   }
 }

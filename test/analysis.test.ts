@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest'
 import { calibrate, calibrateSubjects } from '../src/analysis/calibration.js'
 import { letterBias, STRONG_BIAS_EXCESS } from '../src/analysis/letter-bias.js'
-import { lettersOf } from '../src/analysis/letters.js'
+import { lettersUsed } from '../src/analysis/letters.js'
 import { analysisOf, analyzeRun } from '../src/analysis/run.js'
 import type { Letter } from '../src/dataset/question.js'
 import type { LetterProbabilities, Outcome, QuestionRecord } from '../src/results.js'
@@ -92,10 +92,10 @@ describe('calibration', () => {
     // same odds among the letters, but 260 other tokens at logit −10 take 53% of the mass.
     test('ECE is |share of B keys − p(B)|, Brier Σp² + 1 − 2 Σ share·p', async () => {
       const astronomy = await loadWithInputs(REAL_DATA_DIR, 'astronomy')
-      const keys = { A: 0, B: 0, C: 0, D: 0 }
-      for (const q of astronomy.test) keys[q.answer]++
+      const keys: Partial<Record<Letter, number>> = {}
+      for (const q of astronomy.test) keys[q.answer] = (keys[q.answer] ?? 0) + 1
       const n = astronomy.test.length
-      const share = (l: Letter) => keys[l] / n
+      const share = (l: Letter) => (keys[l] ?? 0) / n
       const letters = ['A', 'B', 'C', 'D'] as const
       for (const [logits, others] of [
         [[1, 3, 2, 0], 0],
@@ -188,12 +188,26 @@ describe('letter bias', () => {
   })
 
   test('letters come from the records: five options give a 5 × 5 matrix', () => {
-    const e = (x: string) => x as Letter
-    const b = letterBias([rec('A', 'A'), rec(e('E'), 'A'), rec('B', e('E'))])!
+    const b = letterBias([rec('A', 'A'), rec('E', 'A'), rec('B', 'E')])!
     expect(b.letters).toEqual(['A', 'B', 'C', 'D', 'E'])
     expect(b.confusion).toHaveLength(5)
     expect(b.confusion[4]).toEqual({ expected: 'E', given: [1, 0, 0, 0, 0], invalid: 0 })
-    expect(lettersOf([rec('B', 'A')])).toEqual(['A', 'B'])
+    expect(lettersUsed([rec('B', 'A')])).toEqual(['A', 'B'])
+  })
+})
+
+describe('question sets with other than four options', () => {
+  test('two options: probabilities over A and B only; ten: a 10 × 10 matrix', () => {
+    const two = [rec('A', 'A', { A: 0.6, B: 0.2 }), rec('B', 'A', { A: 0.3, B: 0.1 })]
+    const c = calibrate(two)!
+    // Normalised over the question's two letters: .75 each, one right.
+    expect(c.normalised.meanConfidence).toBeCloseTo(0.75, 12)
+    expect(c.normalised.ece).toBeCloseTo(0.25, 12)
+    expect(c.normalised.brier).toBeCloseTo((2 * 0.25 ** 2 + 2 * 0.75 ** 2) / 2, 12)
+    expect(letterBias(two)!.letters).toEqual(['A', 'B'])
+    const ten = letterBias([rec('J', 'B'), rec('B', 'B'), rec('C', 'J')])!
+    expect(ten.letters).toHaveLength(10)
+    expect(ten.confusion[9]!.given[1]).toBe(1)
   })
 })
 

@@ -77,7 +77,7 @@ describe.skipIf(!HAS_REAL_DATA)('always-A vs always-D on the real astronomy spli
     const first = (c.pairs[0] as Extract<RunComparison['pairs'][0], { kind: 'compared' }>).flips[0]!
     const q = astronomy.test[first.index] as Question
     const terminal = renderCompareTerminal(c, texts, 3)
-    expect(terminal).toContain(`astronomy #${first.index} · key A (${q.choices[0].replace(/\s+/g, ' ').trim().slice(0, 59)}`)
+    expect(terminal).toContain(`astronomy #${first.index} · key A (${q.choices[0]!.replace(/\s+/g, ' ').trim().slice(0, 59)}`)
     expect(terminal).toMatch(/^astronomy\s+152\s+17\.8% \[12\.5, 24\.6\]\s+33\.6% \[26\.5, 41\.4\]\s+\+15\.8\s+27\s+51\s+0\.00877\s+0\.00877 \*\s+0\.0%$/m)
     expect(terminal).toContain('Flipped    27 right→wrong, 51 wrong→right · first 3 here, all in compare.md')
     const md = renderCompareMarkdown(c, texts)

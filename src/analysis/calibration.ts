@@ -15,7 +15,7 @@
 // Only answers with a letter and probabilities count: invalid answers chose
 // nothing, and generate runs have no probabilities (no calibration at all).
 import type { QuestionRecord } from '../record.js'
-import { lettersOf } from './letters.js'
+import { lettersUsed } from './letters.js'
 
 export const CALIBRATION_BINS = 10
 
@@ -94,7 +94,7 @@ function figures(items: readonly Scored[]): CalibrationFigures {
 }
 
 /** Calibration over the records (any mix of subjects); undefined when none has probabilities. */
-export function calibrate(records: readonly QuestionRecord[], letters: readonly string[] = lettersOf(records)): Calibration | undefined {
+export function calibrate(records: readonly QuestionRecord[], letters: readonly string[] = lettersUsed(records)): Calibration | undefined {
   const normalised: Scored[] = []
   const raw: Scored[] = []
   let invalid = 0
@@ -122,7 +122,7 @@ export function calibrate(records: readonly QuestionRecord[], letters: readonly 
 }
 
 /** Per subject, in the order the subjects first appear. */
-export function calibrateSubjects(records: readonly QuestionRecord[], letters: readonly string[] = lettersOf(records)): SubjectCalibration[] {
+export function calibrateSubjects(records: readonly QuestionRecord[], letters: readonly string[] = lettersUsed(records)): SubjectCalibration[] {
   const bySubject = new Map<string, QuestionRecord[]>()
   for (const r of records) {
     const list = bySubject.get(r.subject)

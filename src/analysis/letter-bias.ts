@@ -13,7 +13,7 @@
 import type { QuestionRecord } from '../record.js'
 import type { GoodnessOfFit } from '../stats.js'
 import { goodnessOfFit } from '../stats.js'
-import { answered, lettersOf } from './letters.js'
+import { answered, lettersUsed } from './letters.js'
 
 /** A bias is called strong when a letter is given this much more often than it is the key (share points)… */
 export const STRONG_BIAS_EXCESS = 0.1
@@ -49,7 +49,7 @@ export interface LetterBias {
   strong: boolean
 }
 
-export function letterBias(records: readonly QuestionRecord[], letters: readonly string[] = lettersOf(records)): LetterBias | undefined {
+export function letterBias(records: readonly QuestionRecord[], letters: readonly string[] = lettersUsed(records)): LetterBias | undefined {
   const asked = answered(records)
   if (asked.length === 0 || letters.length === 0) return undefined
   const k = letters.length

@@ -1,15 +1,14 @@
 // The answer letters a set of records uses. MMLU has four options; other
 // question sets may have 2 to 10 (A-J), so analyses take the letters from the
 // records instead of assuming A-D.
+import { LETTERS } from '../dataset/question.js'
 import type { QuestionRecord } from '../record.js'
 
-const ALPHABET = 'ABCDEFGHIJ'
-
 /** 'A' through the highest letter any record names (as key, answer or probability); options are lettered without gaps. */
-export function lettersOf(records: readonly Pick<QuestionRecord, 'expected' | 'given' | 'probabilities'>[]): string[] {
+export function lettersUsed(records: readonly Pick<QuestionRecord, 'expected' | 'given' | 'probabilities'>[]): string[] {
   let highest = -1
   const see = (l: string | null | undefined) => {
-    const i = l ? ALPHABET.indexOf(l) : -1
+    const i = l ? (LETTERS as readonly string[]).indexOf(l) : -1
     if (i > highest) highest = i
   }
   for (const r of records) {
@@ -17,7 +16,7 @@ export function lettersOf(records: readonly Pick<QuestionRecord, 'expected' | 'g
     see(r.given)
     if (r.probabilities) for (const l of Object.keys(r.probabilities)) see(l)
   }
-  return [...ALPHABET.slice(0, highest + 1)]
+  return LETTERS.slice(0, highest + 1)
 }
 
 /** The records whose question the model answered: a letter, or a reply without one (invalid). Errors and questions not asked are not answers. */

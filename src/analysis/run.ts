@@ -6,7 +6,7 @@ import type { Calibration, SubjectCalibration } from './calibration.js'
 import { calibrate, calibrateSubjects } from './calibration.js'
 import type { LetterBias } from './letter-bias.js'
 import { letterBias } from './letter-bias.js'
-import { lettersOf } from './letters.js'
+import { lettersUsed } from './letters.js'
 
 export interface RunAnalysis {
   /** Log-prob runs only: absent when no record has probabilities. */
@@ -16,7 +16,7 @@ export interface RunAnalysis {
 }
 
 export function analyzeRun(records: readonly QuestionRecord[]): RunAnalysis {
-  const letters = lettersOf(records)
+  const letters = lettersUsed(records)
   const calibration = calibrate(records, letters)
   const bias = letterBias(records, letters)
   return {

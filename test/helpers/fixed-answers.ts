@@ -19,7 +19,7 @@ export function fixedLetter(letter: 'A' | 'B' | 'C' | 'D'): LetterProbabilities 
 export function answerAll(questions: readonly Question[], probabilities: LetterProbabilities | ((q: Question) => LetterProbabilities), shots = 0): QuestionRecord[] {
   return questions.map((q, i) => {
     const p = typeof probabilities === 'function' ? probabilities(q) : probabilities
-    const best = (['A', 'B', 'C', 'D'] as const).reduce((a, b) => (p[b] > p[a] ? b : a))
+    const best = (['A', 'B', 'C', 'D'] as const).reduce((a, b) => ((p[b] ?? 0) > (p[a] ?? 0) ? b : a))
     return scoreAnswer(q, { probabilities: p, text: ` ${best}`, promptTokens: 100, evaluatedTokens: 100, completionTokens: 0, startedAt: 1_000 + i * 10, latencyMs: 10 }, shots)
   })
 }
