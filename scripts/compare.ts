@@ -59,8 +59,7 @@ export async function flippedQuestionTexts(c: RunComparison, dataDir: string | u
   for (const subject of subjects) {
     let found: QuestionLookup | undefined
     for (const run of c.runs) {
-      const fingerprint = run.results.config.inputs?.[subject]?.dataFingerprint
-      found = await lookUpQuestions(dataDir ?? run.results.config.dataDir, subject, fingerprint)
+      found = await lookUpQuestions(dataDir ?? run.results.config.dataDir, subject, run.results.config.inputs?.[subject])
       if ('questions' in found || dataDir) break
     }
     texts.set(subject, found!)

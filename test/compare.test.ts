@@ -11,6 +11,7 @@ import type { ComparedRun, RunComparison } from '../src/analysis/compare.js'
 import { compareRuns, runLabels } from '../src/analysis/compare.js'
 import { analyzeRun } from '../src/analysis/run.js'
 import { lookUpQuestions } from '../src/dataset/lookup.js'
+import { loadTopic } from '../src/dataset/topic.js'
 import type { Question } from '../src/dataset/question.js'
 import { wilson } from '../src/stats.js'
 import { renderCompareHtml, renderCompareMarkdown, renderCompareTerminal } from '../reporters/render/compare.js'
@@ -142,16 +143,26 @@ describe('refusals and warnings, as the gate decides them', () => {
 describe('question text lookup', () => {
   test('only from a data folder whose fingerprint is the run\'s; otherwise the reason', async () => {
     const astronomy = await loadWithInputs(FIXTURE_DATA_DIR, 'astronomy')
-    const ok = await lookUpQuestions(FIXTURE_DATA_DIR, 'astronomy', astronomy.inputs.dataFingerprint)
+    const ok = await lookUpQuestions(FIXTURE_DATA_DIR, 'astronomy', astronomy.inputs)
     expect('questions' in ok && ok.questions.map((q) => q.question)).toEqual(astronomy.test.map((q) => q.question))
     // A copy with one answer changed: same file, different content.
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-lookup-'))
     await cp(FIXTURE_DATA_DIR, dir, { recursive: true })
     const file = path.join(dir, 'test', 'astronomy_test.csv')
     await writeFile(file, (await readFile(file, 'utf8')).replace(/,2\r?\n/, ',3\n'))
-    const changed = await lookUpQuestions(dir, 'astronomy', astronomy.inputs.dataFingerprint)
+    const changed = await lookUpQuestions(dir, 'astronomy', astronomy.inputs)
     expect('reason' in changed && changed.reason).toMatch(/no longer holds the astronomy questions the run asked \(fingerprint \w{12}, the run's \w{12}\)/)
-    const gone = await lookUpQuestions(path.join(dir, 'nowhere'), 'astronomy', astronomy.inputs.dataFingerprint)
+    const gone = await lookUpQuestions(path.join(dir, 'nowhere'), 'astronomy', astronomy.inputs)
     expect('reason' in gone && gone.reason).toMatch(/does not exist here/)
+  })
+
+  test('a question set of your own is read from the test file its inputs name', async () => {
+    const spec = { name: 'kitchen_science', test: 'examples/kitchen_science/test.csv' }
+    const topic = await loadTopic(spec, process.cwd())
+    const file = topic.files[0]!
+    const found = await lookUpQuestions(undefined, 'kitchen_science', { dataFingerprint: file.fingerprint, files: [file] })
+    expect('questions' in found && found.questions.map((q) => q.question)).toEqual(topic.test.map((q) => q.question))
+    const stale = await lookUpQuestions(undefined, 'kitchen_science', { dataFingerprint: 'sha256:0', files: [{ ...file, fingerprint: 'sha256:000000000000000' }] })
+    expect('reason' in stale && stale.reason).toMatch(/^examples\/kitchen_science\/test\.csv no longer holds the kitchen_science questions the run asked/)
   })
 })
