@@ -14,6 +14,7 @@ import type { SerializedError } from 'vitest'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { DefaultReporter } from 'vitest/node'
 import type { Reporter, TestRunEndReason } from 'vitest/node'
+import { analyzeRun } from '../src/analysis/run.js'
 import type { EngineInfo } from '../src/backends/backend.js'
 import { isSubject, SUBJECTS, subjectFilterHints } from '../src/dataset/subjects.js'
 import type { GateSettings } from '../src/gate/index.js'
@@ -26,9 +27,11 @@ import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import { keepInterruptedRun, writeRunPages } from './history.js'
 import { exitOnUserError, formatUserError, isUserError } from '../src/user-error.js'
 import { RunProgress } from './progress.js'
-import { reportLinks, vitestHtmlReportFile, writeSummaryPage } from './render/html.js'
+import { renderAnalysisLines } from './render/analysis.js'
+import { questionTitles, reportLinks, vitestHtmlReportFile } from './render/html.js'
 import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
@@ -79,7 +82,7 @@ function plannedQuestions(m: TestModule): number {
 function subjectSummary(r: SubjectResult): SubjectSummary {
   return summarizeSubject(subjectName(r), r.records, r.module.diagnostic().duration, {
     planned: plannedQuestions(r.module),
-    ...(r.run ? { shots: r.run.shots, cacheIgnored: r.run.cacheIgnored ?? {} } : {}),
+    ...(r.run ? { shots: r.run.shots, cacheIgnored: r.run.cacheIgnored ?? {}, category: r.run.category } : {}),
   })
 }
 
@@ -150,6 +153,7 @@ export default class MmluReporter implements Reporter {
     // Each worker's llama.cpp gets physical cores ÷ this many threads.
     this.ctx.provide('mmluWorkers', this.workersUsed(subjects.length))
     this.ctx.provide('mmluAnnotations', this.annotationsShown())
+    this.ctx.provide('mmluSubjectsInRun', this.planned.some((p) => isSubject(p.subject)))
     this.progress.start(subjects)
   }
 
@@ -157,9 +161,16 @@ export default class MmluReporter implements Reporter {
   private async prepare(): Promise<void> {
     const options = readOptions()
     // A shard has only some subjects: its gate runs after --merge-reports.
-    this.gate = this.ctx.config.shard ? undefined : await loadGate(options, this.ctx.config.root)
+    this.gate = this.ctx.config.shard ? undefined : await loadGate(options, this.ctx.config.root, options.thresholdsFile ? await this.topicNames() : [])
     this.speedupBaseline = options.speedupBaselineFile ? await loadSpeedupBaseline(options.speedupBaselineFile, this.ctx.config.root) : undefined
     await checkWritable(resolve(this.ctx.config.root, options.resultsFile))
+  }
+
+  /** The names of the project's own question sets: topic files that are not MMLU subjects. */
+  private async topicNames(): Promise<string[]> {
+    const project = this.ctx.projects.find((p) => p.name === MMLU_PROJECT)
+    const files = project ? (await project.globTestFiles()).testFiles : []
+    return files.map(subjectOfFile).filter((name) => !isSubject(name))
   }
 
   /**
@@ -244,6 +255,7 @@ export default class MmluReporter implements Reporter {
     // A merge replays finished shards in milliseconds: their questions' own span is the run's wall time.
     const wallMs = this.ctx.config.mergeReports ? questionSpanMs(records) : performance.now() - this.startedAt
     const run = summarizeRun(subjects, records, wallMs)
+    const analysis = analyzeRun(records)
     const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
     const config = this.runConfig(runs, results.length)
     const engines = uniqueEngines(runs)
@@ -257,8 +269,10 @@ export default class MmluReporter implements Reporter {
       log.log(renderSubjectTable(subjects))
       log.log('')
       log.log(renderTotals(run))
+      for (const w of runs.flatMap((r) => r.warnings ?? [])) log.error(`Warning    ${w}`)
       const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
       if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
+      for (const line of renderAnalysisLines(analysis)) log.log(line)
       // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
       const measure = measureRun({ records, config, summary: run, provenance: engines })
       if (run.timed > 0 && (config.vitest.workersUsed > 1 || config.concurrency > 1)) log.log(renderParallel(measure, run.wallMs))
@@ -277,13 +291,15 @@ export default class MmluReporter implements Reporter {
       provenance: engines,
       summary: run,
       subjects,
+      analysis,
       records,
     }
     if (records.length > 0) {
       await writeResults(file, out)
       log.log(`Results    ${file}`)
       const vitestReport = vitestHtmlReportFile(this.ctx)
-      log.log(await writeSummaryPage(file, out, vitestReport ? reportLinks(modules, vitestReport, file) : undefined))
+      const links = vitestReport ? reportLinks(modules, vitestReport, file) : undefined
+      for (const line of await writeRunPages(file, out, { ...(links ? { links } : {}), titles: questionTitles(modules), keepRuns: options.keepRuns, keep: !this.ctx.config.shard })) log.log(line)
     } else {
       // A run that could not start must not replace the last good results with an empty file.
       const shown = relative(this.ctx.config.root, file)
@@ -392,10 +408,12 @@ export default class MmluReporter implements Reporter {
       provenance: [],
       summary: summarizeRun(subjects, this.answered, performance.now() - this.startedAt),
       subjects,
+      analysis: analyzeRun(this.answered),
       records: this.answered,
     }
     writeResultsSync(file, out)
     process.stderr.write(`\nInterrupted: ${this.answered.length} answered questions saved to ${file}\n`)
+    for (const line of keepInterruptedRun(file, out, readOptions().keepRuns)) process.stderr.write(`${line}\n`)
   }
 
   private printError(err: SerializedError, m: TestModule): void {
@@ -411,12 +429,14 @@ export default class MmluReporter implements Reporter {
       model: first?.engine.model ?? options.model,
       engine: first?.engine.engine ?? 'unknown',
       scoring: first?.scoring ?? options.scoring ?? 'logprob',
-      shots: first?.shots ?? options.shots,
+      shots: options.shots,
       concurrency: options.concurrency,
       vitest: { fileParallelism: maxWorkers > 1, maxWorkers, workersUsed: this.workersUsed(files) },
       dataDir: options.dataDir,
       limit: options.limit,
-      inputs: Object.fromEntries(runs.map((r) => [r.subject, { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint }])),
+      inputs: Object.fromEntries(
+        runs.map((r) => [r.subject, { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint, ...(r.shotsNote ? { shotsNote: r.shotsNote } : {}), ...(r.files ? { files: r.files } : {}) }]),
+      ),
     }
   }
 }

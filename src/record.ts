@@ -4,18 +4,16 @@
 // theirs, so the flow dataset → prompt → backend → scoring → record → summary
 // → results reads one way.
 import type { Letter } from './dataset/question.js'
-import { LETTERS } from './dataset/question.js'
 
-/** Next-token probabilities of the answer letters (log-prob scoring). */
-export type LetterProbabilities = Record<Letter, number>
+/** Next-token probabilities of a question's answer letters (log-prob scoring): A-D for MMLU, up to J for a question set of your own. */
+export type LetterProbabilities = Partial<Record<Letter, number>>
 
 /**
- * The four probabilities as text, A to D: three decimals (`0.644`), tiny
+ * Probabilities as text, in the order given: three decimals (`0.644`), tiny
  * values in exponent form (`3.12e-5`, not `0.000`), and one more digit at a
  * time until values that differ are shown differently.
  */
-export function formatProbabilities(p: LetterProbabilities): string[] {
-  const values = LETTERS.map((l) => p[l])
+export function formatProbabilities(values: readonly number[]): string[] {
   const distinct = new Set(values).size
   const show = (v: number, extra: number): string =>
     !Number.isFinite(v) ? String(v) : v === 0 || Math.abs(v) >= 1e-3 ? v.toFixed(3 + extra) : v.toExponential(2 + extra)
@@ -43,8 +41,10 @@ export interface QuestionRecord {
   /** The model's letter; null when it gave none (invalid) or the question errored. */
   given: Letter | null
   outcome: Outcome
-  /** Next-token probabilities of the four letters (log-prob scoring). */
+  /** Next-token probabilities of the question's letters (log-prob scoring). */
   probabilities?: LetterProbabilities
+  /** How many options the question had, when not MMLU's four. */
+  options?: number
   /** Raw model output (generated text, or the top token in log-prob scoring). */
   text: string
   /** Few-shot examples actually used (fewer than asked when the context is too small). */

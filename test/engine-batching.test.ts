@@ -106,7 +106,7 @@ describe('embedded engine, questions in flight together', () => {
     expect(watched.calls).toBe(prompts.length)
     expect(watched.maxPromptsInFlight).toBe(1)
     // A random model spreads ~1/vocabulary on every token, so compare relative to the value.
-    const relative = (a: RawAnswer, b: RawAnswer): number => Math.max(...LETTERS.map((l) => Math.abs(a.probabilities![l] - b.probabilities![l]) / a.probabilities![l]))
+    const relative = (a: RawAnswer, b: RawAnswer): number => Math.max(...LETTERS.slice(0, 4).map((l) => Math.abs(a.probabilities![l]! - b.probabilities![l]!) / a.probabilities![l]!))
     for (const [i, b] of batched.entries()) {
       // Batches round differently (f16 sums in another order): close, not equal.
       expect(relative(alone[i]!, b)).toBeLessThan(5e-3)

@@ -58,7 +58,7 @@ export function lettersFromTopLogprobs(top: readonly TopLogprob[]): LetterProbab
   for (const { token, logprob } of top) {
     // " A", "A", and the raw-piece spellings "▁A" (SentencePiece) and "ĠA" (byte-level BPE).
     const letter = token.length <= 2 ? token.replace(/^[ ▁Ġ]/, '') : ''
-    if ((LETTERS as readonly string[]).includes(letter) && Number.isFinite(logprob)) p[letter as Letter] += Math.exp(logprob)
+    if ((LETTERS as readonly string[]).includes(letter) && Number.isFinite(logprob)) p[letter as Letter] = (p[letter as Letter] ?? 0) + Math.exp(logprob)
   }
   return p
 }

@@ -25,7 +25,8 @@ export interface ThresholdSet {
   overall?: number
   macro?: number
   categories: Partial<Record<Category, number>>
-  subjects: Partial<Record<Subject, number>>
+  /** MMLU subjects and topics of your own, by name. */
+  subjects: Partial<Record<Subject | string, number>>
 }
 
 export interface Thresholds {
@@ -85,6 +86,8 @@ class Validator {
   constructor(
     readonly text: string,
     readonly file: string,
+    /** Names of question sets of your own (topic files), accepted beside MMLU's subjects. */
+    readonly topics: readonly string[] = [],
   ) {}
 
   fail(path: readonly string[], problem: string, fix: string): never {
@@ -122,9 +125,10 @@ class Validator {
       } else if (key === 'subjects') {
         for (const [s, min] of Object.entries(this.section(v, at))) {
           if (ignored(s)) continue
-          if (!isSubject(s)) {
+          if (!isSubject(s) && !this.topics.includes(s)) {
             const near = suggestSubjects(s)
-            this.fail([...at, s], `"${s}" is not an MMLU subject`, `${near.length ? `use ${near.join(' or ')}, or` : 'use'} one of the names in src/dataset/subjects.ts`)
+            const topics = this.topics.length ? ` or a topic file's name (${this.topics.join(', ')})` : ''
+            this.fail([...at, s], `"${s}" is not an MMLU subject${topics ? ' or a topic' : ''}`, `${near.length ? `use ${near.join(' or ')}, or` : 'use'} one of the names in src/dataset/subjects.ts${topics}`)
           }
           set.subjects[s] = this.accuracy(min, [...at, s])
         }
@@ -142,9 +146,13 @@ export function checkLabel(c: Pick<ThresholdCheck, 'scope' | 'name'>): string {
   return c.scope === 'category' ? `category ${c.name}` : c.scope === 'macro' ? 'macro average' : c.name
 }
 
-/** Validates a thresholds file's text; every problem is a GateConfigError naming the file and line. */
-export function parseThresholds(text: string, file: string): Thresholds {
-  const v: Validator = new Validator(text, file)
+/**
+ * Validates a thresholds file's text; every problem is a GateConfigError
+ * naming the file and line. `topics`: the names of the project's own question
+ * sets (topic files), which may have thresholds like MMLU's subjects.
+ */
+export function parseThresholds(text: string, file: string, topics: readonly string[] = []): Thresholds {
+  const v: Validator = new Validator(text, file, topics)
   const root = parseJsonFile(text, file, FILE_FIX)
   if (!isObject(root)) v.fail([], 'the file must hold a JSON object', FILE_FIX)
   const defaults = v.set(root, [], true)
