@@ -46,7 +46,12 @@ describe.skipIf(!HAS_CHROMIUM)('vitest --ui in Chromium', () => {
     const answer = page.locator('[role="note"]', { hasText: 'answer' })
     await expect.poll(() => answer.count(), { timeout: 60_000 }).toBe(1)
     expect(await answer.isVisible()).toBe(true)
-    expect(await answer.innerText()).toMatch(/given C, expected B · p\(A,B,C,D\) = [\d.]+, [\d.]+, [\d.]+, [\d.]+ · raw " C" · \d+ ms · \d+ prompt tokens, 5-shot/)
+    const text = await answer.innerText()
+    expect(text).toMatch(/given C, expected B · p\(A,B,C,D\) = [\d.e-]+, [\d.e-]+, [\d.e-]+, [\d.e-]+ · raw " C" · \d+ ms · \d+ prompt tokens, 5-shot/)
+    // Always-C leaves the other letters near 1e-5: shown with their digits, not as 0.000 (issue 13, item 12).
+    const shown = /p\(A,B,C,D\) = ([^·]+) ·/.exec(text)![1]!.split(', ')
+    expect(shown[2]).toMatch(/^(0\.99\d+|1\.000)$/)
+    for (const other of [shown[0], shown[1], shown[3]]) expect(other).toMatch(/^\d\.\d+e-\d+$/)
     const question = page.locator('[role="note"]', { hasText: 'question' })
     expect(await question.isVisible()).toBe(true)
     expect(await question.innerText()).toMatch(/Who counts as a stakeholder.*\(A\) .*\(D\) /s)
