@@ -1,4 +1,5 @@
-import { defineConfig } from 'vitest/config'
+import { availableParallelism } from 'node:os'
+import { configDefaults, defineConfig } from 'vitest/config'
 import type { Options } from './src/options.js'
 import { readOptions } from './src/options.js'
 import { exitOnUserError } from './src/user-error.js'
@@ -13,6 +14,11 @@ try {
   exitOnUserError(e)
 }
 
+// Tests whose assertions are timing ratios against the loopback server's sleeps
+// (queueing, speedup, latency inflation): minutes of waiting by design, and
+// thrown off by a busy machine. They run on their own in `npm run test:timing`.
+const TIMING_TESTS = ['test/servers-timing.test.ts', 'test/study-e2e.test.ts']
+
 export default defineConfig({
   test: {
     reporters: ['./reporters/mmlu-reporter.ts'],
@@ -24,8 +30,24 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...TIMING_TESTS],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // Most of these tests wait on a spawned `vitest run`: two files at a time keep
+          // both cores of a small machine busy (Vitest's default is CPUs − 1, one here).
+          maxWorkers: Math.max(2, availableParallelism() - 1),
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // `npm run test:timing`, the second command of .ci/run.
+          name: 'timing',
+          include: TIMING_TESTS,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          // Alone and one file at a time: their figures are latency ratios.
+          fileParallelism: false,
         },
       },
       {
