@@ -1,7 +1,7 @@
 // What one decode costs apart from its tokens: milliseconds per one-token
 // decode on every physical core and on one, and what asking for the full
 // next-token probability map adds (log-prob scoring asks for it once per
-// question). The README's threads and probabilities figures come from here.
+// question). The threads and probabilities figures in docs/performance.md come from here.
 //   npx tsx bench/decode-cost.ts [model.gguf]     (default: random-small)
 import { getLlama } from 'node-llama-cpp'
 import { fixtureModelPath } from '../fixtures/models.js'

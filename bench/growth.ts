@@ -3,7 +3,7 @@
 // subject. Time per question must stay flat: anything that grows per question
 // (an O(n²) in the reporter or the results) shows as a rising marginal cost.
 // llama.cpp runs on one thread here: on a machine shared with other work, two
-// threads swing between fast and 5× slower (see README, Performance), which
+// threads swing between fast and 5× slower (see docs/performance.md), which
 // would drown the growth this part looks for.
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'

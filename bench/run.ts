@@ -1,4 +1,4 @@
-// `npm run bench`: B1–B5 (issues 7 and 4; README "Performance"), each part in
+// `npm run bench`: B1–B5 (issues 7 and 4; docs/performance.md), each part in
 // a process of its own (bench/parts.ts). Prints the tables and writes
 // reports/bench.json, rewritten after every part so a stopped run keeps what
 // it measured. `npm run bench -- --only=B1,B3` runs some parts.

@@ -258,7 +258,7 @@ export const DEFAULT_SEED = 42
 export const DEFAULT_RESULTS_FILE = 'reports/mmlu-results.json'
 
 export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
-  dataDir: { env: 'MMLU_DATA_DIR', help: 'MMLU data folder (Hendrycks layout, either CSV dialect).', parse: text(undefined) },
+  dataDir: { env: 'MMLU_DATA_DIR', help: 'MMLU data folder (Hendrycks layout, either CSV dialect). Unset: the verified download in ~/.cache/vitest-mmlu/mmlu, fetched by a first eval or npm run data:pull.', parse: text(undefined) },
   model: { env: 'MMLU_MODEL', help: `Model: a path to a .gguf file, an Ollama name such as ${DEFAULT_MODEL}, or the OpenAI-compatible server's model id. Default ${DEFAULT_MODEL}.`, parse: (raw) => text(DEFAULT_MODEL)(raw) as string },
   shots: { env: 'MMLU_SHOTS', help: 'Few-shot examples from the dev split, 0-5. Default 5.', parse: integer('MMLU_SHOTS', 0, 5, 5) },
   scoring: {

@@ -62,7 +62,7 @@ export interface ThresholdReport {
 }
 
 const SET_KEYS = ['overall', 'macro', 'categories', 'subjects'] as const
-const FILE_FIX = 'see "Regression gates in CI" in the README for the format'
+const FILE_FIX = 'see docs/ci.md, "Thresholds", for the format'
 
 type Json = Record<string, unknown>
 
