@@ -30,7 +30,12 @@ help text. A bad value stops the run before the first question with one message
 that names the variable and the values it accepts:
 
 \`\`\`sh
-MMLU_SHOTS=9 npx vitest run evals/astronomy   # exits 1: MMLU_SHOTS="9" is not valid: expected a whole number from 0 to 5.
+# exits: 1
+MMLU_SHOTS=9 npx vitest run evals/astronomy
+\`\`\`
+
+\`\`\`
+✗ MMLU_SHOTS="9" is not valid: expected a whole number from 0 to 5.
 \`\`\`
 
 The default column is what the parser gives when the variable is unset; \`—\` means
