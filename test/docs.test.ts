@@ -1,0 +1,241 @@
+// Every command in README.md and docs/ runs as written, and this test proves it.
+//
+// Each page's fenced `sh` blocks run in order, with bash (-e, -o pipefail), in a
+// copy of the repository of its own (its files; node_modules and .cache linked),
+// beside a ../shared that holds the real MMLU data and the tiny GGUF when this
+// machine has them. What the test sets, so the blocks run here, fast and alone:
+// - MMLU_DATA_DIR=../shared/mmlu, and MMLU_LIMIT=20 questions per subject; a
+//   block that sets either itself wins;
+// - MMLU_MODEL=the always-C fixture GGUF, unless the block sets its own or points
+//   at a server (OLLAMA_HOST, MMLU_OPENAI_BASE_URL, MMLU_BACKEND): then the
+//   server's default model stays;
+// - a fresh XDG_CACHE_HOME (answer cache, downloads), MMLU_THREADS=1,
+//   MMLU_PROGRESS_MS=0, NO_COLOR; none of this run's MMLU_*, VITEST* or GITHUB_*;
+// - without ../shared, the fixture data (MMLU_ALLOW_PARTIAL=1: it has astronomy and
+//   business_ethics, 8 questions each) and the always-C model stand in for them;
+// - the fixed ports of the examples (11435, 11436, 4173) become free ones, so two
+//   runs on one machine do not collide;
+// - `npm ci` is taken as done (it would replace node_modules under the running
+//   tests), and `npm test` is this run (an `npm` wrapper first on the PATH says so);
+//   a block of nothing else is skipped.
+// Markers on a block's first lines: `# needs: …` and `# slow: …` skip it with the
+// reason printed; `# exits: N` is the exit code it must end with (0 otherwise);
+// `# serves until stopped; ready when it prints "…"` passes once it prints that.
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { cp, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { fixtureModelPath } from '../fixtures/models.js'
+import { OPTIONS_PAGE, renderOptionsPage } from '../scripts/docs-options.js'
+import type { ShellBlock } from './helpers/docs.js'
+import { docFiles, headingAnchors, npmRunNames, readDoc, relativeLinks, shellBlocks } from './helpers/docs.js'
+import { freePort } from './helpers/run-vitest.js'
+
+const ROOT = path.resolve('.')
+const SHARED = path.resolve('../shared')
+const HAS_SHARED_DATA = existsSync(path.join(SHARED, 'mmlu', 'test'))
+const HAS_SHARED_MODEL = existsSync(path.join(SHARED, 'models', 'llama-2-tiny-random.gguf'))
+/** Left out of each copy: installed packages and caches are linked, the rest is output. */
+const NOT_COPIED = new Set(['node_modules', '.git', '.cache', 'reports', 'html', 'baselines'])
+const PORTS = [11435, 11436, 4173]
+/** A block's own run, at most: long enough for a loaded machine, and a third of the test's timeout. */
+const BLOCK_LIMIT_MS = 100_000
+
+const pages = docFiles().map((file) => ({ file, text: readDoc(file) }))
+
+/** This page's copy of the repository, beside a ../shared of its own. */
+async function sandbox(): Promise<{ repo: string; env: NodeJS.ProcessEnv }> {
+  const top = await mkdtemp(path.join(os.tmpdir(), 'mmlu-docs-'))
+  const repo = path.join(top, 'repo')
+  await cp(ROOT, repo, { recursive: true, filter: (src) => path.dirname(src) !== ROOT || !NOT_COPIED.has(path.basename(src)) })
+  await symlink(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'))
+  await symlink(path.join(ROOT, '.cache'), path.join(repo, '.cache'))
+  const shared = path.join(top, 'shared')
+  await mkdir(path.join(shared, 'models'), { recursive: true })
+  await symlink(HAS_SHARED_DATA ? path.join(SHARED, 'mmlu') : path.join(ROOT, 'fixtures/mmlu/hf'), path.join(shared, 'mmlu'))
+  const tiny = HAS_SHARED_MODEL ? path.join(SHARED, 'models', 'llama-2-tiny-random.gguf') : await fixtureModelPath('fixed-C')
+  await symlink(tiny, path.join(shared, 'models', 'llama-2-tiny-random.gguf'))
+
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('MMLU_') || k.startsWith('VITEST') || k.startsWith('GITHUB_') || k === 'TEST' || k === 'NODE_ENV') continue
+    env[k] = v
+  }
+  Object.assign(env, {
+    PATH: `${await npmWrapper(top)}${path.delimiter}${process.env.PATH ?? ''}`,
+    MMLU_DATA_DIR: '../shared/mmlu',
+    MMLU_LIMIT: '20',
+    MMLU_THREADS: '1',
+    MMLU_PROGRESS_MS: '0',
+    XDG_CACHE_HOME: path.join(top, 'cache'),
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    ...(HAS_SHARED_DATA ? {} : { MMLU_ALLOW_PARTIAL: '1' }),
+  })
+  return { repo, env }
+}
+
+/**
+ * An `npm` first on the PATH: `npm ci` is done, `npm test` is this very run, and
+ * anything else is the real npm, exec'd, so `npm run … &` then `kill %1` stops it.
+ */
+async function npmWrapper(dir: string): Promise<string> {
+  const bin = path.join(dir, 'bin')
+  await mkdir(bin, { recursive: true })
+  const realNpm = execFileSync('bash', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim()
+  await writeFile(
+    path.join(bin, 'npm'),
+    `#!/usr/bin/env bash
+case "$1" in
+  ci) echo "(docs test: npm ci is done for this checkout)"; exit 0 ;;
+  test) echo "(docs test: npm test is the run this test belongs to)"; exit 0 ;;
+esac
+exec ${JSON.stringify(realNpm)} "$@"
+`,
+    { mode: 0o755 },
+  )
+  return bin
+}
+
+/** Why a block is not run here, if it is not. */
+function skipReason(block: ShellBlock): string | undefined {
+  if (block.skip) return block.skip
+  const commands = block.code
+    .split('\n')
+    .map((l) => l.replace(/#.*$/, '').trim())
+    .filter(Boolean)
+    .flatMap((l) => l.split('&&').map((c) => c.trim()))
+  if (commands.every((c) => /^npm (ci|test)$/.test(c))) return 'npm ci and npm test: the run this test belongs to'
+  return undefined
+}
+
+async function runBlock(block: ShellBlock, repo: string, pageEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; ready: boolean }> {
+  let code = block.code
+  for (const port of PORTS) if (new RegExp(`\\b${port}\\b`).test(code)) code = code.replace(new RegExp(`\\b${port}\\b`, 'g'), String(await freePort()))
+  const env = { ...pageEnv }
+  const setsModel = /\bMMLU_MODEL=/.test(code)
+  const pointsAtServer = /\b(OLLAMA_HOST|MMLU_OPENAI_BASE_URL|MMLU_BACKEND)=/.test(code)
+  if (!setsModel && !pointsAtServer) env.MMLU_MODEL = await fixtureModelPath('fixed-C')
+  const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', code], { cwd: repo, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  let ready = false
+  const stopGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal)
+    } catch {
+      // the group is gone
+    }
+  }
+  const onData = (d: Buffer) => {
+    output += d.toString()
+    if (block.ready && !ready && output.includes(block.ready)) {
+      ready = true
+      stopGroup('SIGTERM')
+    }
+  }
+  child.stdout.on('data', onData)
+  child.stderr.on('data', onData)
+  const limit = setTimeout(() => stopGroup('SIGKILL'), BLOCK_LIMIT_MS)
+  const exit = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+  clearTimeout(limit)
+  // A block that failed half-way may leave a background server behind: end its whole group.
+  stopGroup('SIGKILL')
+  return { code: exit, output, ready }
+}
+
+describe('every shell block of the README and docs/ runs as written', () => {
+  for (const { file, text } of pages) {
+    const blocks = shellBlocks(file, text)
+    if (blocks.length === 0) continue
+    describe(file, () => {
+      let page: Promise<{ repo: string; env: NodeJS.ProcessEnv }> | undefined
+      for (const block of blocks) {
+        const first = block.code.split('\n').find((l) => l.trim() && !l.trim().startsWith('#'))?.trim() ?? ''
+        const name = `${file}:${block.line} ${first.length > 70 ? `${first.slice(0, 70)}…` : first}`
+        const reason = skipReason(block)
+        test(name, { timeout: 3 * BLOCK_LIMIT_MS }, async ({ skip }) => {
+          if (reason) {
+            console.log(`skipped ${file}:${block.line}: ${reason}`)
+            skip(reason)
+          }
+          // The page's blocks share one copy, in order: a later block may use what an earlier one wrote.
+          page ??= sandbox()
+          const { repo, env } = await page
+          const run = await runBlock(block, repo, env)
+          const tail = `${file}:${block.line}\n$ ${block.code}\n${run.output.slice(-4000)}`
+          if (block.ready) expect(run.ready, `never printed "${block.ready}": ${tail}`).toBe(true)
+          else expect(run.code, tail).toBe(block.exits)
+        })
+      }
+    })
+  }
+})
+
+describe('the docs agree with the repository', () => {
+  test('every `npm run X` is a script in package.json', () => {
+    const scripts = Object.keys((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts)
+    const missing = pages.flatMap(({ file, text }) => npmRunNames(text).filter((n) => !scripts.includes(n)).map((n) => `${file}: npm run ${n}`))
+    expect(missing).toEqual([])
+  })
+
+  test('every relative link resolves, anchors included', () => {
+    const broken: string[] = []
+    for (const { file, text } of pages) {
+      for (const { target } of relativeLinks(file, text)) {
+        const [where, anchor] = target.split('#') as [string, string | undefined]
+        const dest = where === '' ? file : path.normalize(path.join(path.dirname(file), decodeURI(where)))
+        if (!existsSync(dest)) {
+          broken.push(`${file}: ${target} (no ${dest})`)
+          continue
+        }
+        if (anchor && dest.endsWith('.md') && !headingAnchors(readFileSync(dest, 'utf8')).has(anchor)) broken.push(`${file}: ${target} (no heading #${anchor} in ${dest})`)
+      }
+    }
+    expect(broken).toEqual([])
+  })
+
+  test('docs/options.md is what npm run docs:options writes from src/options.ts', () => {
+    expect(readFileSync(OPTIONS_PAGE, 'utf8'), 'docs/options.md is stale: run npm run docs:options').toBe(renderOptionsPage())
+  })
+
+  test('the README stays the newcomer\'s page: at most 250 lines, with the two set-up commands', () => {
+    const readme = readFileSync('README.md', 'utf8')
+    expect(readme.split('\n').length).toBeLessThanOrEqual(250)
+    expect(readme).toContain('npm ci && npm test')
+    expect(readme).toMatch(/npm ci && .*npm run eval/)
+    // No absolute path of the machine a sample ran on.
+    for (const { file, text } of pages) expect(text, file).not.toMatch(/\/(work|home|Users|root)\/[\w.-]+\//)
+  })
+})
+
+describe('the docs test\'s own reading of Markdown', () => {
+  test('blocks, markers, npm run names, links and anchors', () => {
+    const md = [
+      '# Title: the `x` one',
+      'See [a](docs/a.md#b-c), [web](https://x.y), `[not](a link)`, npm run foo:bar.',
+      '```sh',
+      '# needs: ollama',
+      'npm run eval',
+      '```',
+      '- item',
+      '  ```sh',
+      '  # exits: 1',
+      '  npx vitest run evals/astronmy',
+      '  ```',
+      '```',
+      'not [a](link.md)',
+      '```',
+      '## Title: the `x` one',
+    ].join('\n')
+    expect(shellBlocks('f.md', md)).toEqual([
+      { file: 'f.md', line: 3, code: '# needs: ollama\nnpm run eval', exits: 0, skip: 'needs ollama' },
+      { file: 'f.md', line: 8, code: '# exits: 1\nnpx vitest run evals/astronmy', exits: 1 },
+    ])
+    expect(npmRunNames(md)).toEqual(['foo:bar', 'eval'])
+    expect(relativeLinks('f.md', md).map((l) => l.target)).toEqual(['docs/a.md#b-c'])
+    expect([...headingAnchors(md)]).toEqual(['title-the-x-one', 'title-the-x-one-1'])
+    expect(shellBlocks('f.md', '```sh\n# serves until stopped; ready when it prints "UI started at"\nnpm run ui\n```')[0]!.ready).toBe('UI started at')
+  })
+})
