@@ -36,6 +36,9 @@ export default defineConfig({
           // Most of these tests wait on a spawned `vitest run`: two files at a time keep
           // both cores of a small machine busy (Vitest's default is CPUs − 1, one here).
           maxWorkers: Math.max(2, availableParallelism() - 1),
+          // Projects with different maxWorkers must run in different groups, e.g. when a
+          // filter such as `npx vitest run evals` also matches test/evals-layout.test.ts.
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -48,6 +51,7 @@ export default defineConfig({
           hookTimeout: 300_000,
           // Alone and one file at a time: their figures are latency ratios.
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
       {
