@@ -392,6 +392,11 @@ export default class MmluReporter implements Reporter {
   private saveInterrupted(): void {
     if (!this.running) return
     this.running = false
+    // Nothing answered yet: the last run's results stay (a run that did not start replaces nothing).
+    if (this.answered.length === 0) {
+      process.stderr.write(`\nInterrupted before any question was answered: ${readOptions().resultsFile} keeps the last run's results.\n`)
+      return
+    }
     const bySubject = new Map<string, QuestionRecord[]>()
     for (const r of this.answered) {
       const list = bySubject.get(r.subject)
