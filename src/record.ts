@@ -26,6 +26,8 @@ export interface QuestionRecord {
   outcome: Outcome
   /** Next-token probabilities of the four letters (log-prob scoring). */
   probabilities?: LetterProbabilities
+  /** The spelling the probabilities were read from: `spaced` " A" (after a raw `Answer:`, as lm-eval scores) or `bare` "A" (a chat reply's start). */
+  letterForm?: 'spaced' | 'bare'
   /** Raw model output (generated text, or the top token in log-prob scoring). */
   text: string
   /** Few-shot examples actually used (fewer than asked when the context is too small). */

@@ -62,6 +62,7 @@ export function scoreAnswer(question: Question, raw: RawAnswer, shots: number): 
     given,
     outcome,
     probabilities: raw.probabilities,
+    ...(raw.letterForm !== undefined ? { letterForm: raw.letterForm } : {}),
     text: raw.text,
     shots,
     promptTokens: raw.promptTokens,

@@ -12,6 +12,7 @@ import type { OpenAIEngineOptions } from '../src/backends/openai.js'
 import { openOpenAIEngine } from '../src/backends/openai.js'
 import { estimateTokens, lettersFromTopLogprobs, redactUrl, scrub } from '../src/backends/server.js'
 import { Secret } from '../src/options.js'
+import { letterFromProbabilities } from '../src/scoring.js'
 import type { Prompt } from '../src/prompt.js'
 
 let server: ModelServer
@@ -21,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => server.close())
 beforeEach(() => {
   server.reset()
-  Object.assign(server.config, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined, version: '0.12.11', openaiLogprobs: true, apiKey: undefined, letterForm: 'natural', letters: 'all', answerProbability: 0.6 })
+  Object.assign(server.config, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined, version: '0.12.11', openaiLogprobs: true, apiKey: undefined, letterForm: 'natural', letters: 'all', answerProbability: 0.6, topLogprobs: undefined })
 })
 
 const prompt: Prompt = { prefix: 'The following are multiple choice questions (with answers) about astronomy.\n\n', suffix: 'Q?\nA. a\nB. b\nC. c\nD. d\nAnswer:', shots: 0 }
@@ -50,19 +51,24 @@ async function ask(engine: Engine, request: SessionRequest = logprobSession): Pr
 }
 
 describe('reading the letters from top log-probs', () => {
-  test('" A" and "A" both count for A (added); SentencePiece and BPE piece spellings too; others ignored', () => {
-    const p = lettersFromTopLogprobs([
-      { token: ' A', logprob: Math.log(0.3) },
-      { token: 'A', logprob: Math.log(0.2) },
-      { token: '▁B', logprob: Math.log(0.1) },
-      { token: 'ĠC', logprob: Math.log(0.05) },
-      { token: ' Answer', logprob: Math.log(0.2) },
-      { token: ' a', logprob: Math.log(0.1) },
-    ])
-    expect(p.A).toBeCloseTo(0.5, 12)
-    expect(p.B).toBeCloseTo(0.1, 12)
-    expect(p.C).toBeCloseTo(0.05, 12)
-    expect(p.D).toBe(0)
+  const top = (entries: Record<string, number>) => Object.entries(entries).map(([token, p]) => ({ token, logprob: Math.log(p) }))
+
+  test('raw prompts read only the spaced letter (" A", "▁A", "ĠA"), as lm-eval scores it after "Answer:"; chat reads only the bare "A"', () => {
+    const listed = top({ ' A': 0.3, A: 0.2, '▁B': 0.1, 'ĠC': 0.05, D: 0.04, ' Answer': 0.2, ' a': 0.1 })
+    expect(lettersFromTopLogprobs(listed, 'spaced')).toEqual({ A: expect.closeTo(0.3, 12), B: expect.closeTo(0.1, 12), C: expect.closeTo(0.05, 12), D: 0 })
+    expect(lettersFromTopLogprobs(listed, 'bare')).toEqual({ A: expect.closeTo(0.2, 12), B: 0, C: 0, D: expect.closeTo(0.04, 12) })
+  })
+
+  test('the two spellings are not added: {" B": .30, "A": .20, " A": .15} is B after a raw prompt (adding would give A)', () => {
+    const p = lettersFromTopLogprobs(top({ ' B': 0.3, A: 0.2, ' A': 0.15 }), 'spaced')
+    expect(letterFromProbabilities(p)).toEqual({ letter: 'B' })
+    expect(p.A).toBeCloseTo(0.15, 12)
+    // In a chat reply the bare letter is the answer's spelling: A.
+    expect(letterFromProbabilities(lettersFromTopLogprobs(top({ ' B': 0.3, A: 0.2, ' A': 0.15 }), 'bare'))).toEqual({ letter: 'A' })
+  })
+
+  test('no letter in the list: all four 0, which scoring calls invalid', () => {
+    expect(lettersFromTopLogprobs(top({ ' The': 0.5, ' It': 0.25 }), 'spaced')).toEqual({ A: 0, B: 0, C: 0, D: 0 })
   })
 })
 
@@ -106,12 +112,24 @@ describe('Ollama engine', () => {
     expect(server.inference()[0]!.body).toMatchObject({ messages: [{ role: 'user', content: prompt.prefix + prompt.suffix }], logprobs: true })
   })
 
-  test('letters split between " B" and "B" are added; letters missing from the top 20 get 0', async () => {
+  test('letters split between " B" and "B": a raw prompt reads " B" alone, a chat reply "B" alone; letters missing from the top 20 get 0', async () => {
     server.config.letterForm = 'split'
-    expect((await ask(ollama())).probabilities!.B).toBeCloseTo(0.6, 12)
+    expect(await ask(ollama())).toMatchObject({ probabilities: { B: expect.closeTo(0.3, 12), A: expect.closeTo(0.1, 12) }, letterForm: 'spaced' })
+    // The chat reply's bare letters: only the answer is listed bare in this distribution.
+    expect(await ask(ollama({ promptFormat: 'chat' }))).toMatchObject({ probabilities: { A: 0, B: expect.closeTo(0.3, 12), C: 0, D: 0 }, letterForm: 'bare' })
     server.config.letterForm = 'natural'
     server.config.letters = 'answer-only'
     expect((await ask(ollama())).probabilities).toEqual({ A: 0, B: expect.closeTo(0.6, 12), C: 0, D: 0 })
+  })
+
+  test('the form the reference scores: {" B": .30, "A": .20, " A": .15} reads B on a raw prompt, A in a chat reply', async () => {
+    server.config.topLogprobs = () => [{ token: ' B', logprob: Math.log(0.3) }, { token: 'A', logprob: Math.log(0.2) }, { token: ' A', logprob: Math.log(0.15) }]
+    const raw = await ask(ollama())
+    expect(raw).toMatchObject({ probabilities: { A: expect.closeTo(0.15, 12), B: expect.closeTo(0.3, 12), C: 0, D: 0 }, letterForm: 'spaced', text: ' B' })
+    const chat = await ask(ollama({ promptFormat: 'chat' }))
+    expect(chat).toMatchObject({ probabilities: { A: expect.closeTo(0.2, 12), B: 0, C: 0, D: 0 }, letterForm: 'bare' })
+    const openai = await openOpenAIEngine({ baseUrl: `${server.url}/v1`, model: DEFAULT_MODEL.name, reason: 'test', apiKey: undefined, promptFormat: 'raw', seed: 7, timeoutMs: 10_000, wantLogprobs: true })
+    expect(await ask(openai)).toMatchObject({ probabilities: { A: expect.closeTo(0.15, 12), B: expect.closeTo(0.3, 12) }, letterForm: 'spaced' })
   })
 
   test('an older server: generate scoring only, one warning line; none when generate was asked for anyway', () => {

@@ -39,6 +39,8 @@ export interface SessionRequest {
 export interface RawAnswer {
   /** Next-token probabilities of ` A`…` D` (log-prob scoring). */
   probabilities?: LetterProbabilities
+  /** Which spelling of the letters `probabilities` were read from: " A" after a raw `Answer:`, "A" at the start of a chat reply. */
+  letterForm?: 'spaced' | 'bare'
   /** Generated text, or the most likely letter's text in log-prob scoring. */
   text: string
   promptTokens: number

@@ -18,7 +18,7 @@ import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './b
 import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
 import { modelName, parseModelReference } from './ollama-store.js'
-import { estimateTokens, lettersFromTopLogprobs, redactUrl, requestFailure } from './server.js'
+import { estimateTokens, letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure } from './server.js'
 
 /** The first Ollama release that returns log-probs on /api/generate and /api/chat. */
 export const LOGPROBS_SINCE = '0.12.11'
@@ -219,6 +219,7 @@ function openOllamaSession(o: OllamaEngineOptions, request: SessionRequest): Ses
   const logprob = request.scoring === 'logprob'
   const ctx = numCtx(request, o.facts.contextLength)
   const endpoint = chat ? '/api/chat' : '/api/generate'
+  const letterForm = letterFormOf(chat)
   const where = `Ollama at ${redactUrl(o.host)} ${endpoint}`
   const common = {
     model: o.model,
@@ -247,10 +248,10 @@ function openOllamaSession(o: OllamaEngineOptions, request: SessionRequest): Ses
     if (logprob) {
       const top = response.logprobs?.[0]?.top_logprobs
       if (!Array.isArray(top)) throw new EngineError(`${where}: the reply has no logprobs[0].top_logprobs although they were asked for. Fix: MMLU_SCORING=generate.`)
-      probabilities = lettersFromTopLogprobs(top)
+      probabilities = lettersFromTopLogprobs(top, letterForm)
     }
     const promptTokens = response.prompt_eval_count ?? 0
-    return { probabilities, text: output, promptTokens, evaluatedTokens: promptTokens, completionTokens: response.eval_count ?? 0, startedAt, latencyMs }
+    return { probabilities, ...(logprob ? { letterForm } : {}), text: output, promptTokens, evaluatedTokens: promptTokens, completionTokens: response.eval_count ?? 0, startedAt, latencyMs }
   }
 
   return {

@@ -16,7 +16,7 @@ import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './b
 import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
 import type { TopLogprob } from './server.js'
-import { lettersFromTopLogprobs, redactUrl, requestFailure, scrub } from './server.js'
+import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure, scrub } from './server.js'
 
 /** vLLM's default cap on alternatives per token (OpenAI's chat API allows 20 too). */
 export const TOP_LOGPROBS = 20
@@ -149,7 +149,8 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
           const latencyMs = performance.now() - t0
           if (logprob && !c.top) throw new EngineError(`${where}: the reply has no top log-probs although they were asked for. Fix: MMLU_SCORING=generate.`)
           return {
-            probabilities: logprob ? lettersFromTopLogprobs(c.top ?? []) : undefined,
+            probabilities: logprob ? lettersFromTopLogprobs(c.top ?? [], letterFormOf(chat)) : undefined,
+            ...(logprob ? { letterForm: letterFormOf(chat) } : {}),
             text: c.text,
             promptTokens: c.promptTokens,
             evaluatedTokens: c.promptTokens,

@@ -3,7 +3,6 @@
 // four letters from a token's top log-probs, and keeping credentials out of
 // anything printed.
 import type { Letter } from '../dataset/question.js'
-import { LETTERS } from '../dataset/question.js'
 import type { LetterProbabilities } from '../record.js'
 import { EngineError } from './backend.js'
 import { connectionFailure, retryableStatus, ServerError } from './guard.js'
@@ -47,18 +46,37 @@ export interface TopLogprob {
 }
 
 /**
- * The four letters' probabilities from the top log-probs of the first
- * generated token. After a raw `Answer:` the letter usually comes as " A";
- * a chat reply starts fresh with "A". Both spellings mean the same answer, so
- * their probabilities are added. A letter absent from the top-k list gets 0:
- * it was less likely than every listed token, so it cannot be the argmax.
+ * How the letter is spelled where it is read:
+ * - `spaced`: " A", the continuation lm-evaluation-harness scores after a raw
+ *   prompt's `Answer:` (and the raw pieces "▁A" of SentencePiece and "ĠA" of
+ *   byte-level BPE, which are the same token);
+ * - `bare`: "A", the first token of a chat reply, which starts fresh.
  */
-export function lettersFromTopLogprobs(top: readonly TopLogprob[]): LetterProbabilities {
+export type LetterForm = 'spaced' | 'bare'
+
+/** The form a prompt format reads: raw text continues `Answer:`, a chat reply starts anew. */
+export function letterFormOf(chat: boolean): LetterForm {
+  return chat ? 'bare' : 'spaced'
+}
+
+const SPACED = /^[ ▁Ġ]([ABCD])$/
+const BARE = /^([ABCD])$/
+
+/**
+ * The four letters' probabilities from the top log-probs of the first
+ * generated token, reading only the one spelling the reference scores (see
+ * LetterForm). The other spelling is a different continuation, not the same
+ * answer: adding it would let {" B": .30, "A": .20, " A": .15} pick A where
+ * lm-eval picks B. A letter absent from the top-k list gets 0: it was less
+ * likely than every listed token, so it cannot be the argmax.
+ */
+export function lettersFromTopLogprobs(top: readonly TopLogprob[], form: LetterForm): LetterProbabilities {
   const p: LetterProbabilities = { A: 0, B: 0, C: 0, D: 0 }
+  const pattern = form === 'spaced' ? SPACED : BARE
   for (const { token, logprob } of top) {
-    // " A", "A", and the raw-piece spellings "▁A" (SentencePiece) and "ĠA" (byte-level BPE).
-    const letter = token.length <= 2 ? token.replace(/^[ ▁Ġ]/, '') : ''
-    if ((LETTERS as readonly string[]).includes(letter) && Number.isFinite(logprob)) p[letter as Letter] += Math.exp(logprob)
+    const letter = pattern.exec(token)?.[1] as Letter | undefined
+    // A server may list one spelling twice (two raw pieces that print alike): the most likely counts.
+    if (letter && Number.isFinite(logprob)) p[letter] = Math.max(p[letter], Math.exp(logprob))
   }
   return p
 }
