@@ -25,11 +25,13 @@ import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import { concurrencyUsed, summarizeServers } from '../src/servers-report.js'
 import { RunProgress } from './progress.js'
 import { reportLinks, vitestHtmlReportFile, writeSummaryPage } from './render/html.js'
 import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
+import { renderServers } from './render/servers.js'
 import { renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
 
 export const MMLU_PROJECT = 'mmlu'
@@ -178,6 +180,7 @@ export default class MmluReporter implements Reporter {
     const run = summarizeRun(subjects, records, wallMs)
     const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
     const config = this.runConfig(runs, results.length)
+    const servers = summarizeServers(records)
     const engines = uniqueEngines(runs)
 
     // Real errors, in full: broken files, failed setup, engine failures, other projects' failures.
@@ -210,6 +213,7 @@ export default class MmluReporter implements Reporter {
     log.log(renderSubjectTable(subjects))
     log.log('')
     log.log(renderTotals(run))
+    if (servers.length > 1) log.log(renderServers(servers))
     const reduced = runs.reduce((n, r) => n + r.reducedShots, 0)
     if (reduced) log.log(`Note       ${reduced} prompts had fewer than ${config.shots} shots to fit the model's context (see "shots" in the records).`)
     // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
@@ -297,12 +301,16 @@ export default class MmluReporter implements Reporter {
     const options = readOptions()
     const first = runs[0]
     const maxWorkers = this.maxWorkers()
+    const used = concurrencyUsed(options.concurrency, runs.map((r) => r.session))
+    const servers = first?.engine.details.servers
     return {
       model: first?.engine.model ?? options.model,
       engine: first?.engine.engine ?? 'unknown',
       scoring: first?.scoring ?? options.scoring ?? 'logprob',
       shots: first?.shots ?? options.shots,
-      concurrency: options.concurrency,
+      concurrency: used.level,
+      ...(used.auto ? { concurrencyAuto: used.auto } : {}),
+      ...(typeof servers === 'number' ? { servers } : {}),
       vitest: { fileParallelism: maxWorkers > 1, maxWorkers, workersUsed: this.workersUsed(files) },
       dataDir: options.dataDir,
       limit: options.limit,

@@ -5,7 +5,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { EngineInfo } from './backends/backend.js'
 import type { Category } from './dataset/subjects.js'
-import type { ScoringMode } from './options.js'
+import type { Concurrency, ScoringMode } from './options.js'
 import type { QuestionRecord } from './record.js'
 import type { RunSummary, SubjectSummary } from './summary.js'
 
@@ -21,7 +21,8 @@ export interface SubjectRun {
   session: Record<string, string | number | boolean>
   scoring: ScoringMode
   shots: number
-  concurrency: number
+  /** MMLU_CONCURRENCY as set: per server; `auto` is resolved during the run (see `session`). */
+  concurrency: Concurrency
   questions: number
   /** Model load + context creation, kept out of every question's latency. */
   setupMs: number
@@ -46,7 +47,12 @@ export interface RunConfig {
   engine: string
   scoring: ScoringMode
   shots: number
+  /** Questions in flight per server: MMLU_CONCURRENCY, or the level auto chose (the highest, where servers differ). */
   concurrency: number
+  /** MMLU_CONCURRENCY=auto: what it measured and chose, per server. */
+  concurrencyAuto?: string
+  /** Servers that shared the questions, when more than one. */
+  servers?: number
   vitest: { fileParallelism: boolean; maxWorkers: number; workersUsed: number }
   dataDir: string | undefined
   limit: number | undefined

@@ -7,8 +7,7 @@
 import { availableParallelism } from 'node:os'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Engine, Session } from './backends/index.js'
-import { EngineError, openEngine } from './backends/index.js'
-import { withRetries, withTimeout } from './backends/guard.js'
+import { EngineError, openEngine, questionTimeLimitMs } from './backends/index.js'
 import type { Question } from './dataset/question.js'
 import { loadSubject } from './dataset/load.js'
 import path from 'node:path'
@@ -19,7 +18,7 @@ import { DatasetError } from './dataset/errors.js'
 import { subjectInputs } from './gate/inputs.js'
 import { isSubject, SUBJECTS, subjectTitle, suggestSubjects } from './dataset/subjects.js'
 import type { Options, ScoringMode } from './options.js'
-import { readOptions } from './options.js'
+import { inFlightCap, readOptions } from './options.js'
 import type { Prompt } from './prompt.js'
 import { fewShotPrefix, formatQuestion } from './prompt.js'
 import type { QuestionRecord, SubjectRun } from './results.js'
@@ -40,8 +39,6 @@ declare module 'vitest' {
   }
 }
 
-/** Vitest's own timeout sits above ours, so our timeout fires first and is recorded. */
-const VITEST_TIMEOUT_GRACE_MS = 5_000
 const SETUP_TIMEOUT_MS = 30 * 60_000
 
 export function testName(q: Question): string {
@@ -153,7 +150,7 @@ export function defineSubject(subject: string): void {
     })
   }
 
-  describe(subjectTitle(subject), { concurrent: options.concurrency > 1 }, async () => {
+  describe(subjectTitle(subject), { concurrent: inFlightCap(options) > 1 }, async () => {
     const { dev, test: all } = await loadSubject(dataDir, subject, { allowPartial: options.allowPartialData || options.limit !== undefined })
     const questions = options.limit === undefined ? all : all.slice(0, options.limit)
     // Each annotation is a round trip to the main process (about 0.4 ms per
@@ -165,6 +162,7 @@ export function defineSubject(subject: string): void {
     let scoring: ScoringMode
     let planned: PlannedQuestion[] = []
     let cache: AnswerCache | undefined
+    let subjectRun: SubjectRun | undefined
 
     beforeAll(async ({}, suite) => {
       const t0 = performance.now()
@@ -178,7 +176,7 @@ export function defineSubject(subject: string): void {
       const longest = Math.max(0, ...planned.map((p) => (p.prompt ? (p.promptTokens ?? 0) : 0)))
       session = await engine.openSession({
         scoring,
-        concurrency: options.concurrency,
+        concurrency: inFlightCap(options),
         promptTokens: engine.countTokens ? longest : undefined,
         maxTokens: options.maxTokens,
       })
@@ -214,14 +212,17 @@ export function defineSubject(subject: string): void {
         dataFingerprint: inputs.dataFingerprint,
       }
       suite.meta.mmluSubject = run
+      subjectRun = run
     }, SETUP_TIMEOUT_MS)
 
     afterAll(async () => {
+      // What auto concurrency chose is known only now; the suite's meta reaches the reporter after this hook.
+      if (subjectRun && session) subjectRun.session = session.details
       await session?.close()
     })
 
     questions.forEach((question, i) => {
-      test(testName(question), { timeout: options.timeoutMs + VITEST_TIMEOUT_GRACE_MS }, async ({ task, annotate }) => {
+      test(testName(question), { timeout: questionTimeLimitMs(options.timeoutMs, inFlightCap(options)) }, async ({ task, annotate, signal }) => {
         const plan = planned[i] as PlannedQuestion
         let record: QuestionRecord
         const earlier = cache?.get(question.index)
@@ -231,12 +232,12 @@ export function defineSubject(subject: string): void {
           record = errorRecord(plan, plan.unfit ?? 'no prompt')
         } else {
           try {
-            // One deadline for the question, retries of retryable server failures inside it.
-            const ask = (signal: AbortSignal) => withRetries((s) => session.answer(plan.prompt as Prompt, s), signal, options.retries)
-            const raw = await withTimeout(ask, options.timeoutMs, `question #${question.index}`)
+            // The session is the dispatcher's: deadline, retries and the choice of server are applied there (src/backends/dispatch.ts).
+            const raw = await session.answer(plan.prompt, signal, `question #${question.index}`)
             record = scoreAnswer(question, raw, plan.prompt.shots)
           } catch (e) {
             record = errorRecord(plan, (e as Error).message)
+            if ((e as EngineError).server) record.server = (e as EngineError).server
           }
           cache?.put(record)
         }

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
 import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
 import type { Engine, RawAnswer, SessionRequest } from '../src/backends/backend.js'
-import { ServerError, TimeoutError, withRetries, withTimeout } from '../src/backends/guard.js'
+import { openServerPool } from '../src/backends/dispatch.js'
+import { ServerError, TimeoutError } from '../src/backends/guard.js'
 import type { OllamaEngineOptions } from '../src/backends/ollama.js'
 import { compareVersions, MIN_NUM_CTX, numCtx, openOllamaEngine, renderPullProgress, supportsLogprobs } from '../src/backends/ollama.js'
 import type { OpenAIEngineOptions } from '../src/backends/openai.js'
@@ -174,18 +175,18 @@ describe('Ollama engine', () => {
     expect((err as Error).message).toMatch(message)
   })
 
-  test('with the shared retries: a dropped connection then an answer, two requests in all', async () => {
+  test('through the dispatcher: a dropped connection then an answer, two requests in all', async () => {
     server.config.fault = () => (server.inference().length === 1 ? 'drop' : undefined)
-    const session = await ollama().openSession(logprobSession)
-    const a = await withRetries((s) => session.answer(prompt, s), signal(), 2, () => 10)
-    expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
+    const session = await openServerPool([{ engine: ollama(), server: server.url }], { timeoutMs: 10_000, retries: 2, concurrency: 1, autoMax: 16, backoff: () => 10 }).openSession(logprobSession)
+    const a = await session.answer(prompt, signal(), 'question #1')
+    expect(a).toMatchObject({ probabilities: { B: expect.closeTo(0.6, 12) }, server: server.url })
     expect(server.inference()).toHaveLength(2)
   })
 
   test('a hung request ends at the deadline with the TimeoutError, sent once', async () => {
     server.config.fault = () => 'hang'
-    const session = await ollama().openSession(logprobSession)
-    const err = await withTimeout((s) => session.answer(prompt, s), 300, 'question #3').catch((e: unknown) => e)
+    const session = await openServerPool([{ engine: ollama() }], { timeoutMs: 300, retries: 2, concurrency: 1, autoMax: 16 }).openSession(logprobSession)
+    const err = await session.answer(prompt, signal(), 'question #3').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(TimeoutError)
     expect((err as Error).message).toBe('question #3 timed out after 300 ms (MMLU_TIMEOUT_MS)')
     expect(server.inference()).toHaveLength(1)

@@ -127,6 +127,28 @@ describe('serving', () => {
     expect([...server.promptCounts().entries()]).toEqual([['a', 1], ['b', 1], ['c', 1], ['d', 1]])
   })
 
+  test('a restart: open connections are dropped, the port refuses for a while, then the same port answers again', async () => {
+    const s = await startModelServer({ latencyMs: 200 })
+    try {
+      const inFlight = fetch(`${s.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'a', stream: false }) })
+      await new Promise((r) => setTimeout(r, 50))
+      const back = s.restart(300)
+      await expect(inFlight).rejects.toThrow('fetch failed')
+      expect(s.down).toBe(true)
+      const refused = await fetch(`${s.url}/api/version`).catch((e: Error) => (e.cause as { code?: string }).code)
+      expect(refused).toBe('ECONNREFUSED')
+      await back
+      expect(s.down).toBe(false)
+      expect(await (await fetch(`${s.url}/api/version`)).json()).toEqual({ version: '0.12.11' })
+      // As a fault: the request that triggers it is dropped, and the restart follows.
+      s.config.fault = () => ({ restart: 100 })
+      await expect(fetch(`${s.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'b', stream: false }) })).rejects.toThrow('fetch failed')
+      expect(s.down).toBe(true)
+    } finally {
+      await s.close()
+    }
+  })
+
   test('it closes itself at the end of its lifetime; a closed port refuses; a silent server never answers', async () => {
     const short = await startModelServer({ lifetimeMs: 100 })
     await new Promise((r) => setTimeout(r, 300))

@@ -44,6 +44,23 @@ interface Completion {
   completionTokens: number
 }
 
+/**
+ * What an OpenAI-compatible server says about the weights behind a model id,
+ * for checking that several servers serve the same: vLLM's `root` (the path or
+ * repository it loaded), llama.cpp's `meta` (parameters and file size). The
+ * API itself reports no digest.
+ */
+export function weightsOf(entry: Record<string, unknown> | undefined): string | undefined {
+  if (!entry) return undefined
+  const meta = entry.meta
+  if (meta && typeof meta === 'object') {
+    const m = meta as Record<string, unknown>
+    const fields = ['n_params', 'size', 'n_vocab', 'n_embd', 'n_ctx_train'].filter((k) => typeof m[k] === 'number').map((k) => `${k} ${String(m[k])}`)
+    if (fields.length) return `meta ${fields.join(', ')}`
+  }
+  return typeof entry.root === 'string' && entry.root ? `root ${entry.root}` : undefined
+}
+
 export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> {
   const key = o.apiKey?.reveal()
   const url = redactUrl(o.baseUrl)
@@ -87,8 +104,11 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
   // Reachable, key accepted, model served: one clear error at start instead of one per question.
   const opening = AbortSignal.timeout(OPEN_TIMEOUT_MS)
   let served: string[] | undefined
+  let entry: Record<string, unknown> | undefined
   try {
-    served = (await client.models.list({ signal: opening })).data.map((m) => m.id)
+    const listed = (await client.models.list({ signal: opening })).data
+    served = listed.map((m) => m.id)
+    entry = listed.find((m) => m.id === o.model) as unknown as Record<string, unknown> | undefined
   } catch (e) {
     const status = e instanceof APIError ? e.status : undefined
     if (status === 401 || status === 403) {
@@ -127,7 +147,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     model: o.model,
     source: url,
     reason: o.reason,
-    details: { endpoint, logprobs: logprobs ? 'yes' : 'no', prompt: o.promptFormat, seed: o.seed },
+    details: { endpoint, logprobs: logprobs ? 'yes' : 'no', prompt: o.promptFormat, seed: o.seed, ...(weightsOf(entry) ? { weights: weightsOf(entry)! } : {}) },
   }
   return {
     info,

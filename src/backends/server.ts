@@ -5,7 +5,7 @@
 import type { Letter } from '../dataset/question.js'
 import type { LetterProbabilities } from '../record.js'
 import { EngineError } from './backend.js'
-import { connectionFailure, retryableStatus, ServerError } from './guard.js'
+import { connectionFailure, failedBeforeSending, retryableStatus, ServerError } from './guard.js'
 
 /** A URL without user name or password, for messages and provenance. */
 export function redactUrl(url: string): string {
@@ -29,14 +29,15 @@ export function scrub(text: string, secret: string | undefined): string {
  * Any failure of one request → an EngineError for the question:
  * - our own deadline: the abort reason (a TimeoutError), unchanged;
  * - an HTTP status: retryable for 429 and 5xx, final otherwise;
- * - a connection failure (refused, reset, closed mid-body): retryable;
+ * - a connection failure (refused, reset, closed mid-body): retryable, and
+ *   marked as not reaching the server when it failed before sending;
  * - anything else (a malformed reply): final.
  */
 export function requestFailure(error: unknown, signal: AbortSignal, where: string, status: number | undefined, message: string): EngineError {
   if (signal.aborted && signal.reason instanceof EngineError) return signal.reason
   if (status !== undefined) return new ServerError(`${where}: HTTP ${status}: ${message}`, retryableStatus(status), status)
   const connection = connectionFailure(error)
-  if (connection) return new ServerError(`${where}: ${connection}`, true)
+  if (connection) return new ServerError(`${where}: ${connection}`, true, undefined, !failedBeforeSending(error))
   return new EngineError(`${where}: ${message}`)
 }
 

@@ -52,15 +52,16 @@ export interface Study {
 }
 
 /** Settings that choose the model and what is asked, as the user set them: the study's command line shows them. */
-const SHOWN_SETTINGS: (keyof Options)[] = ['model', 'backend', 'ollamaHost', 'openaiBaseUrl', 'dataDir', 'limit', 'shots', 'scoring', 'promptFormat', 'threads', 'gpu']
-const URL_SETTINGS = new Set<keyof Options>(['ollamaHost', 'openaiBaseUrl'])
+const SHOWN_SETTINGS: (keyof Options)[] = ['model', 'backend', 'ollamaHosts', 'openaiBaseUrls', 'dataDir', 'limit', 'shots', 'scoring', 'promptFormat', 'threads', 'gpu']
+/** Comma-separated lists of server URLs: each shown without credentials. */
+const URL_SETTINGS = new Set<keyof Options>(['ollamaHosts', 'openaiBaseUrls'])
 
 export function studyCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
   const vars = SHOWN_SETTINGS.flatMap((key) => {
     const name = DEFINITIONS[key].env
     const value = env[name]
     if (value === undefined || value === '') return []
-    return [`${name}=${URL_SETTINGS.has(key) ? redactUrl(value) : value}`]
+    return [`${name}=${URL_SETTINGS.has(key) ? value.split(',').map((u) => redactUrl(u.trim())).join(',') : value}`]
   })
   const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
   return [...vars.map(quote), 'npm run study', ...(argv.length ? ['--', ...argv.map(quote)] : [])].join(' ')
