@@ -1,9 +1,17 @@
 import { defineConfig } from 'vitest/config'
+import type { Options } from './src/options.js'
 import { inFlightCap, readOptions } from './src/options.js'
+import { exitOnUserError } from './src/user-error.js'
 
 // Options are read here too (not only in the workers) because in-file
-// concurrency sets Vitest's own cap on concurrent tests per file.
-const options = readOptions()
+// concurrency sets Vitest's own cap on concurrent tests per file. A bad value
+// is one message and exit 1, before Vitest starts (no "Startup Error" trace).
+let options: Options
+try {
+  options = readOptions()
+} catch (e) {
+  exitOnUserError(e)
+}
 
 export default defineConfig({
   test: {

@@ -7,17 +7,18 @@
 //   otherwise, whatever the accuracy.
 // Runs without MMLU subjects (the project's own tests) are handed to Vitest's
 // default reporter untouched.
-import { appendFile } from 'node:fs/promises'
+import { appendFile, mkdir, open, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { resolve } from 'node:path'
+import { dirname, relative, resolve } from 'node:path'
 import type { SerializedError } from 'vitest'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { DefaultReporter } from 'vitest/node'
 import type { Reporter, TestRunEndReason } from 'vitest/node'
 import type { EngineInfo } from '../src/backends/backend.js'
+import { isSubject, SUBJECTS } from '../src/dataset/subjects.js'
 import type { GateSettings } from '../src/gate/index.js'
 import { evaluateGate, loadGate } from '../src/gate/index.js'
-import { readOptions } from '../src/options.js'
+import { OptionsError, readOptions } from '../src/options.js'
 import type { QuestionRecord, ResultsFile, RunConfig, SubjectRun } from '../src/results.js'
 import { RESULTS_SCHEMA_VERSION, writeResults, writeResultsSync } from '../src/results.js'
 import type { SpeedupBaseline } from '../src/study/speedup-baseline.js'
@@ -26,13 +27,14 @@ import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
 import { concurrencyUsed, summarizeServers } from '../src/servers-report.js'
+import { exitOnUserError, formatUserError, isUserError } from '../src/user-error.js'
 import { RunProgress } from './progress.js'
 import { reportLinks, vitestHtmlReportFile, writeSummaryPage } from './render/html.js'
 import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
 import { renderServers } from './render/servers.js'
-import { renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
+import { renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
 
 export const MMLU_PROJECT = 'mmlu'
 
@@ -43,9 +45,6 @@ interface SubjectResult {
   /** Errors of the file or its suites (bad data, failed model load): nothing was asked. */
   setupErrors: ReadonlyArray<SerializedError>
 }
-
-// Our own errors carry a complete message (file, line, fix); their stack is noise.
-const CONCISE_ERRORS = new Set(['DatasetError', 'EngineError', 'OptionsError', 'TimeoutError'])
 
 function isMmluModule(m: TestModule): boolean {
   return m.project.name === MMLU_PROJECT
@@ -63,9 +62,48 @@ function collect(module: TestModule): SubjectResult {
   return { module, run, records, setupErrors }
 }
 
-function subjectName(r: SubjectResult): string {
-  return r.run?.subject ?? r.records[0]?.subject ?? r.module.moduleId.replace(/^.*\/|\.eval\.ts$/g, '')
+/** `evals/astronomy.eval.ts` → `astronomy`. */
+export function subjectOfFile(file: string): string {
+  return file.replace(/^.*[\\/]/, '').replace(/\.eval\.[cm]?[jt]s$/, '')
 }
+
+function subjectName(r: SubjectResult): string {
+  return r.run?.subject ?? r.records[0]?.subject ?? subjectOfFile(r.module.moduleId)
+}
+
+/** Questions the file holds: its collected tests (a dead worker leaves some unrun). */
+function plannedQuestions(m: TestModule): number {
+  let n = 0
+  for (const _ of m.children.allTests()) n++
+  return n
+}
+
+function subjectSummary(r: SubjectResult): SubjectSummary {
+  return summarizeSubject(subjectName(r), r.records, r.module.diagnostic().duration, {
+    planned: plannedQuestions(r.module),
+    ...(r.run ? { shots: r.run.shots, cacheIgnored: r.run.cacheIgnored ?? {} } : {}),
+  })
+}
+
+/** A subject file that was planned but never reported back (its worker died first). */
+function notRunSummary(subject: string, limit: number | undefined): SubjectSummary {
+  const canonical = isSubject(subject) ? SUBJECTS[subject].testCount : undefined
+  return summarizeSubject(subject, [], 0, canonical === undefined ? {} : { planned: limit === undefined ? canonical : Math.min(limit, canonical) })
+}
+
+/** Errors with the same message, once each, with where they happened. */
+function groupByMessage<T>(items: readonly T[], message: (t: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const t of items) {
+    const key = message(t)
+    const list = groups.get(key)
+    if (list) list.push(t)
+    else groups.set(key, [t])
+  }
+  return groups
+}
+
+const listed = (names: readonly string[], max = 6) => (names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`)
 
 export default class MmluReporter implements Reporter {
   private ctx!: Vitest
@@ -79,6 +117,8 @@ export default class MmluReporter implements Reporter {
   private gate: GateSettings | undefined
   /** MMLU_SPEEDUP_BASELINE, read before the run like the gate's files. */
   private speedupBaseline: SpeedupBaseline | undefined
+  /** The subject files this run was to execute, so one that never reports back is listed as not run. */
+  private planned: { moduleId: string; subject: string }[] = []
 
   onInit(ctx: Vitest): void {
     this.ctx = ctx
@@ -91,13 +131,20 @@ export default class MmluReporter implements Reporter {
   }
 
   async onTestRunStart(specs: ReadonlyArray<TestSpecification>): Promise<void> {
-    const subjects = specs.filter((s) => s.project.name === MMLU_PROJECT)
+    let subjects = specs.filter((s) => s.project.name === MMLU_PROJECT)
+    // Vitest shards after this hook (in its pool), with its sequencer: the same call gives this shard's files.
+    if (this.ctx.config.shard && subjects.length) subjects = await new this.ctx.config.sequence.sequencer(this.ctx).shard(subjects)
     this.mmlu = subjects.length > 0
-    // A bad thresholds or baseline file stops the run here, before any question.
-    // A shard has only some subjects: its gate runs after --merge-reports.
-    if (this.mmlu) this.gate = this.ctx.config.shard ? undefined : await loadGate(readOptions(), this.ctx.config.root)
-    const speedupFile = this.mmlu ? readOptions().speedupBaselineFile : undefined
-    this.speedupBaseline = speedupFile ? await loadSpeedupBaseline(speedupFile, this.ctx.config.root) : undefined
+    this.planned = subjects.map((s) => ({ moduleId: s.moduleId, subject: subjectOfFile(s.moduleId) }))
+    // A bad thresholds or baseline file, or a results folder that cannot be
+    // written, stops the run here, before any question: one message, exit 1.
+    if (this.mmlu) {
+      try {
+        await this.prepare()
+      } catch (e) {
+        exitOnUserError(e, (text) => this.ctx.logger.error(text.trim()))
+      }
+    }
     this.startedAt = performance.now()
     this.answered = []
     this.running = this.mmlu
@@ -106,6 +153,15 @@ export default class MmluReporter implements Reporter {
     this.ctx.provide('mmluWorkers', this.workersUsed(subjects.length))
     this.ctx.provide('mmluAnnotations', this.annotationsShown())
     this.progress.start(subjects)
+  }
+
+  /** Reads the gate's and the speedup baseline's files and checks that the results can be written. */
+  private async prepare(): Promise<void> {
+    const options = readOptions()
+    // A shard has only some subjects: its gate runs after --merge-reports.
+    this.gate = this.ctx.config.shard ? undefined : await loadGate(options, this.ctx.config.root)
+    this.speedupBaseline = options.speedupBaselineFile ? await loadSpeedupBaseline(options.speedupBaselineFile, this.ctx.config.root) : undefined
+    await checkWritable(resolve(this.ctx.config.root, options.resultsFile))
   }
 
   /**
@@ -162,9 +218,13 @@ export default class MmluReporter implements Reporter {
     }
     this.progress.finished(m)
     const r = collect(m)
-    const summary = summarizeSubject(subjectName(r), r.records, m.diagnostic().duration)
     const failure = r.setupErrors[0]
-    this.ctx.logger.log(failure && r.records.length === 0 ? renderSubjectFailure(summary.subject, failure.name ?? 'Error') : renderSubjectLine(summary))
+    if (failure && r.records.length === 0) {
+      // A user error (bad data, no model) is printed once at the end, for every file it stopped.
+      if (!isUserError(failure)) this.ctx.logger.log(renderSubjectFailure(subjectName(r), failure.name ?? 'Error'))
+      return
+    }
+    this.ctx.logger.log(renderSubjectLine(subjectSummary(r)))
   }
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
@@ -172,8 +232,13 @@ export default class MmluReporter implements Reporter {
     this.running = false
     this.progress.stop()
     const log = this.ctx.logger
+    const options = readOptions()
     const results = modules.filter(isMmluModule).map(collect)
-    const subjects: SubjectSummary[] = results.map((r) => summarizeSubject(subjectName(r), r.records, r.module.diagnostic().duration))
+    const reported = new Set(results.map((r) => r.module.moduleId))
+    const subjects: SubjectSummary[] = [
+      ...results.map(subjectSummary),
+      ...this.planned.filter((p) => !reported.has(p.moduleId)).map((p) => notRunSummary(p.subject, options.limit)),
+    ]
     const records = results.flatMap((r) => r.records)
     // A merge replays finished shards in milliseconds: their questions' own span is the run's wall time.
     const wallMs = this.ctx.config.mergeReports ? questionSpanMs(records) : performance.now() - this.startedAt
@@ -183,47 +248,28 @@ export default class MmluReporter implements Reporter {
     const servers = summarizeServers(records)
     const engines = uniqueEngines(runs)
 
-    // Real errors, in full: broken files, failed setup, engine failures, other projects' failures.
-    let problems = 0
-    for (const m of modules) {
-      for (const [where, errors] of [[m.relativeModuleId, m.errors()], ...[...m.children.allSuites()].map((s) => [`${m.relativeModuleId} › ${s.fullName}`, s.errors()] as const)] as const) {
-        for (const err of errors) {
-          problems++
-          log.error(`\n✗ ${where}`)
-          this.printError(err, m)
-        }
-      }
-      for (const test of m.children.allTests()) {
-        const record = test.meta().mmlu
-        if (test.result().state !== 'failed' || (record && record.outcome !== 'error')) continue
-        // Question errors are counted in the summary; other failures (unit tests in the same run) here.
-        if (!record) problems++
-        log.error(`\n✗ ${m.relativeModuleId} › ${test.fullName}`)
-        for (const err of test.result().errors ?? []) this.printError(err, m)
-      }
-    }
-    for (const err of unhandledErrors) {
-      problems++
-      log.printError(err, { type: 'Unhandled Error' })
+    const problems = this.printProblems(modules, records, unhandledErrors)
+    const asked = run.questions > 0
+    if (asked || run.notAsked > 0) {
+      log.log('')
+      log.log(renderHeader(config, engines, run))
+      log.log('')
+      log.log(renderSubjectTable(subjects))
+      log.log('')
+      log.log(renderTotals(run))
+      if (servers.length > 1) log.log(renderServers(servers))
+      const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
+      if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
+      // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
+      const measure = measureRun({ records, config, summary: run })
+      if (run.timed > 0 && (config.vitest.workersUsed > 1 || config.concurrency > 1)) log.log(renderParallel(measure, run.wallMs))
+      if (this.speedupBaseline && run.timed > 0) log.log(renderSpeedup(compareSpeed(this.speedupBaseline.measure, measure), this.speedupBaseline.file))
     }
 
-    log.log('')
-    log.log(renderHeader(config, engines))
-    log.log('')
-    log.log(renderSubjectTable(subjects))
-    log.log('')
-    log.log(renderTotals(run))
-    if (servers.length > 1) log.log(renderServers(servers))
-    const reduced = runs.reduce((n, r) => n + r.reducedShots, 0)
-    if (reduced) log.log(`Note       ${reduced} prompts had fewer than ${config.shots} shots to fit the model's context (see "shots" in the records).`)
-    // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
-    const measure = measureRun({ records, config, summary: run })
-    if (config.vitest.workersUsed > 1 || config.concurrency > 1) log.log(renderParallel(measure, run.wallMs))
-    if (this.speedupBaseline) log.log(renderSpeedup(compareSpeed(this.speedupBaseline.measure, measure), this.speedupBaseline.file))
-
-    const failed = problems > 0 || run.errors > 0 || reason === 'interrupted'
+    const exitReasons = renderExitReasons(run, problems, reason === 'interrupted')
+    const failed = exitReasons.length > 0
     const status = reason === 'interrupted' ? 'interrupted' : failed ? 'failed' : 'passed'
-    const file = resolve(this.ctx.config.root, readOptions().resultsFile)
+    const file = resolve(this.ctx.config.root, options.resultsFile)
     const out: ResultsFile = {
       schema: RESULTS_SCHEMA_VERSION,
       createdAt: new Date().toISOString(),
@@ -234,18 +280,71 @@ export default class MmluReporter implements Reporter {
       subjects,
       records,
     }
-    await writeResults(file, out)
-    log.log(`Results    ${file}`)
-    const vitestReport = vitestHtmlReportFile(this.ctx)
-    log.log(await writeSummaryPage(file, out, vitestReport ? reportLinks(modules, vitestReport, file) : undefined))
-    if (failed) {
-      const why = reason === 'interrupted' ? 'the run was interrupted' : `${run.errors + problems} error${run.errors + problems === 1 ? '' : 's'} (not wrong answers) occurred`
-      log.error(`\nExit code 1: ${why}. Wrong answers alone never fail the run.`)
+    if (records.length > 0) {
+      await writeResults(file, out)
+      log.log(`Results    ${file}`)
+      const vitestReport = vitestHtmlReportFile(this.ctx)
+      log.log(await writeSummaryPage(file, out, vitestReport ? reportLinks(modules, vitestReport, file) : undefined))
+    } else {
+      // A run that could not start must not replace the last good results with an empty file.
+      const shown = relative(this.ctx.config.root, file)
+      log.error(`\nResults    not written: no question was answered, so ${shown.startsWith('..') ? file : shown} and its summary page keep the last run's.`)
     }
-    const gate = await this.applyGate(out)
+    if (failed) log.error(`\nExit code 1: ${exitReasons.join('; ')}. Wrong answers alone never fail the run.`)
+    const gate = records.length > 0 ? await this.applyGate(out) : { failed: false }
     // Vitest set exitCode = 1 for the failed tests (wrong answers) before this
     // hook; the reporter has the last word.
     process.exitCode = failed || gate.failed ? 1 : 0
+  }
+
+  /**
+   * Real errors, each message once, with where it happened: broken files,
+   * failed set-up, engine failures, questions not asked, other projects'
+   * failures. Ours (user errors) without a stack; anything else in full.
+   * Returns how many problems besides the question errors the summary counts.
+   */
+  private printProblems(modules: ReadonlyArray<TestModule>, records: readonly QuestionRecord[], unhandledErrors: ReadonlyArray<SerializedError>): number {
+    const log = this.ctx.logger
+    let problems = 0
+    const setup: { where: string; error: SerializedError; module: TestModule }[] = []
+    for (const m of modules) {
+      for (const error of m.errors()) setup.push({ where: subjectOfFile(m.moduleId), error, module: m })
+      for (const s of m.children.allSuites()) for (const error of s.errors()) setup.push({ where: isMmluModule(m) ? subjectOfFile(m.moduleId) : `${m.relativeModuleId} › ${s.fullName}`, error, module: m })
+    }
+    problems += setup.length
+    for (const [message, group] of groupByMessage(setup, (x) => (isUserError(x.error) ? x.error.message : `${x.where}\0${x.error.message}`))) {
+      const first = group[0]!
+      if (isUserError(first.error)) {
+        log.error(`\n${formatUserError(first.error)}`)
+        log.error(`  (${group.length === 1 ? first.where : `${group.length} subject files: ${listed(group.map((g) => g.where))}`})`)
+      } else {
+        log.error(`\n✗ ${first.where}`)
+        log.printError(first.error, { project: first.module.project })
+      }
+      void message
+    }
+    // Failures of tests that are not questions (unit tests in the same run).
+    for (const m of modules) {
+      for (const test of m.children.allTests()) {
+        if (test.result().state !== 'failed' || test.meta().mmlu) continue
+        problems++
+        log.error(`\n✗ ${m.relativeModuleId} › ${test.fullName}`)
+        for (const err of test.result().errors ?? []) this.printError(err, m)
+      }
+    }
+    // Question errors and questions not asked: each distinct message once (question numbers aside).
+    const failing = records.filter((r) => r.outcome === 'error' || r.outcome === 'not-asked')
+    for (const [, group] of groupByMessage(failing, (r) => `${r.outcome}\0${(r.error ?? '').replace(/#\d+/g, '#…')}`)) {
+      const first = group[0]!
+      const where = listed([...new Set(group.map((r) => r.subject))])
+      const what = first.outcome === 'not-asked' ? `${group.length} question${group.length === 1 ? '' : 's'} not asked` : `${group.length} question${group.length === 1 ? '' : 's'} failed`
+      log.error(`\n✗ ${what} (${where}): ${first.error}`)
+    }
+    for (const err of unhandledErrors) {
+      problems++
+      log.printError(err, { type: 'Unhandled Error' })
+    }
+    return problems
   }
 
   /** Thresholds and baseline verdicts, printed and added to the GitHub job summary. */
@@ -293,7 +392,7 @@ export default class MmluReporter implements Reporter {
   }
 
   private printError(err: SerializedError, m: TestModule): void {
-    if (err.name && CONCISE_ERRORS.has(err.name)) this.ctx.logger.error(`${err.name}: ${err.message}`)
+    if (isUserError(err)) this.ctx.logger.error(formatUserError(err))
     else this.ctx.logger.printError(err, { project: m.project })
   }
 
@@ -316,6 +415,21 @@ export default class MmluReporter implements Reporter {
       limit: options.limit,
       inputs: Object.fromEntries(runs.map((r) => [r.subject, { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint }])),
     }
+  }
+}
+
+/**
+ * Fails with a GateConfigError-like user error when the results file cannot
+ * be written, before the first question rather than after the last.
+ */
+async function checkWritable(file: string): Promise<void> {
+  const probe = `${file}.${process.pid}.probe`
+  try {
+    await mkdir(dirname(file), { recursive: true })
+    await (await open(probe, 'w')).close()
+    await rm(probe, { force: true })
+  } catch (e) {
+    throw new OptionsError(`MMLU_RESULTS=${file}: the results cannot be written there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: point MMLU_RESULTS at a file in a folder you can write to.`)
   }
 }
 

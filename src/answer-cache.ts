@@ -1,14 +1,28 @@
 // The answer cache: every answered question is appended to an on-disk JSONL
 // file the moment it is answered, so an interrupted run resumes where it
-// stopped instead of starting over. One file per subject and configuration;
-// the key covers everything an answer depends on: engine, weights digest,
-// data fingerprint, prompt hash and scoring options. Errors are never cached:
-// a rerun asks those questions again.
+// stopped instead of starting over. One file per subject and configuration.
+//
+// Integrity rules:
+// - the key covers everything that can change an answer (see answerKey): the
+//   engine, the weights digest, the server, the data and prompt, the scoring
+//   options and the version of the scoring code;
+// - a cached record is checked before it is trusted (fields and types, index
+//   in range, the same question by hash, an outcome that follows from its
+//   letters); one that fails is ignored, counted by reason, and asked again;
+// - a line cut short by a crash is ended before the next record goes in;
+// - a failed write never loses this run's answer: the cache stops writing and
+//   says why once (writeError), the answer still counts.
+// Errors and not-asked questions are never cached: a rerun asks them again.
 import { createHash } from 'node:crypto'
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { CacheMode } from './options.js'
+import type { EngineInfo } from './backends/backend.js'
+import { fingerprintRow } from './dataset/fingerprint.js'
+import type { Question } from './dataset/question.js'
+import { LETTERS } from './dataset/question.js'
+import type { CacheMode, Options, ScoringMode } from './options.js'
 import type { QuestionRecord } from './record.js'
+import { SCORING_VERSION } from './scoring.js'
 
 export interface AnswerKey {
   subject: string
@@ -16,13 +30,41 @@ export interface AnswerKey {
   model: string
   /** Weights digest; without one the model name stands in. */
   digest: string | undefined
+  /** The server that answers (base URL), for server engines; undefined for an embedded model file. */
+  server: string | undefined
   dataFingerprint: string
   promptHash: string
   scoring: string
+  /** SCORING_VERSION: answers scored by older scoring code are asked again. */
+  scoringVersion: number
   shots: number
   maxTokens: number
   /** Other settings that change an answer (prompt format, seed, …). */
   extra: Record<string, string | number | undefined>
+}
+
+/** The key of one subject's answers: everything in this run that can change them. */
+export function answerKey(
+  subject: string,
+  engine: Pick<EngineInfo, 'engine' | 'model' | 'digest' | 'server'>,
+  inputs: { dataFingerprint: string; promptHash: string },
+  scoring: ScoringMode,
+  options: Pick<Options, 'shots' | 'maxTokens' | 'promptFormat' | 'seed'>,
+): AnswerKey {
+  return {
+    subject,
+    engine: engine.engine,
+    model: engine.model,
+    digest: engine.digest,
+    server: engine.server,
+    dataFingerprint: inputs.dataFingerprint,
+    promptHash: inputs.promptHash,
+    scoring,
+    scoringVersion: SCORING_VERSION,
+    shots: options.shots,
+    maxTokens: options.maxTokens,
+    extra: { promptFormat: options.promptFormat, seed: options.seed },
+  }
 }
 
 export function answerKeyHash(key: AnswerKey): string {
@@ -31,35 +73,96 @@ export function answerKeyHash(key: AnswerKey): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32)
 }
 
+/** A short hash of what a question asks (its text, options and key), stamped on each record: a cached answer is only reused for the same question. */
+export function questionHash(q: Pick<Question, 'question' | 'choices' | 'answer'>): string {
+  return createHash('sha256').update(fingerprintRow(q), 'utf8').digest('hex').slice(0, 16)
+}
+
+/** Why a cached line was not trusted. */
+export type IgnoredReason = 'malformed' | 'out of range' | 'stale'
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isLetter = (v: unknown): boolean => (LETTERS as readonly unknown[]).includes(v)
+const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0
+const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0
+
+/** Checks one cached line against the subject's questions; a record, or why not. */
+export function checkCachedRecord(line: unknown, subject: string, questions: readonly Question[]): QuestionRecord | IgnoredReason {
+  if (!isObject(line)) return 'malformed'
+  const r = line
+  const wellTyped =
+    r.subject === subject &&
+    Number.isInteger(r.index) &&
+    isLetter(r.expected) &&
+    (r.given === null || isLetter(r.given)) &&
+    (r.outcome === 'correct' || r.outcome === 'wrong' || r.outcome === 'invalid') &&
+    typeof r.text === 'string' &&
+    isCount(r.shots) &&
+    isCount(r.promptTokens) &&
+    isCount(r.evaluatedTokens) &&
+    isCount(r.completionTokens) &&
+    isTime(r.startedAt) &&
+    isTime(r.latencyMs) &&
+    typeof r.questionHash === 'string' &&
+    (r.probabilities === undefined || (isObject(r.probabilities) && LETTERS.every((l) => typeof (r.probabilities as Record<string, unknown>)[l] === 'number')))
+  if (!wellTyped) return 'malformed'
+  // The outcome must follow from the letters, or the record was not written by us.
+  const outcome = r.given === null ? 'invalid' : r.given === r.expected ? 'correct' : 'wrong'
+  if (outcome !== r.outcome) return 'malformed'
+  const question = questions[r.index as number]
+  if (!question || question.index !== r.index) return 'out of range'
+  if (r.questionHash !== questionHash(question) || r.expected !== question.answer) return 'stale'
+  return r as unknown as QuestionRecord
+}
+
 export class AnswerCache {
   private readonly answers = new Map<number, QuestionRecord>()
+  /** Cached lines not trusted, by reason; they are asked again. */
+  readonly ignored: Partial<Record<IgnoredReason, number>> = {}
+  /** Why the cache stopped writing (the first failed write); undefined while it works. */
+  writeError: string | undefined
+  /** The file's last line was cut short (no newline): end it before appending. */
+  private cutLine = false
 
   private constructor(readonly file: string) {}
 
   /** Opens (and, for `refresh`, empties) the cache file of one subject and configuration. */
-  static open(dir: string, key: AnswerKey, mode: Exclude<CacheMode, 'off'>): AnswerCache {
+  static open(dir: string, key: AnswerKey, mode: Exclude<CacheMode, 'off'>, questions: readonly Question[]): AnswerCache {
     const cache = new AnswerCache(path.join(dir, `${key.subject}-${answerKeyHash(key)}.jsonl`))
-    mkdirSync(dir, { recursive: true })
-    if (mode === 'refresh') {
-      writeFileSync(cache.file, '')
+    try {
+      mkdirSync(dir, { recursive: true })
+      if (mode === 'refresh') writeFileSync(cache.file, '')
+    } catch (e) {
+      cache.writeError = (e as Error).message
       return cache
     }
+    if (mode === 'refresh') return cache
     let text = ''
     try {
       text = readFileSync(cache.file, 'utf8')
     } catch {
       return cache
     }
+    cache.cutLine = text.length > 0 && !text.endsWith('\n')
     for (const line of text.split('\n')) {
       if (!line) continue
+      let parsed: unknown
       try {
-        const r = JSON.parse(line) as QuestionRecord
-        cache.answers.set(r.index, r)
+        parsed = JSON.parse(line)
       } catch {
-        // A line cut by a crash mid-write: that question is simply asked again.
+        // A line cut by a crash mid-write, or not ours: that question is asked again.
+        cache.ignore('malformed')
+        continue
       }
+      const checked = checkCachedRecord(parsed, key.subject, questions)
+      if (typeof checked === 'string') cache.ignore(checked)
+      else cache.answers.set(checked.index, checked)
     }
     return cache
+  }
+
+  private ignore(reason: IgnoredReason): void {
+    this.ignored[reason] = (this.ignored[reason] ?? 0) + 1
   }
 
   get size(): number {
@@ -70,11 +173,21 @@ export class AnswerCache {
     return this.answers.get(index)
   }
 
-  /** Synchronous, so an answer is on disk before its test ends, even if the run is killed next. */
+  /**
+   * Synchronous, so an answer is on disk before its test ends, even if the run
+   * is killed next. Never throws: a failed write (a full disk, a read-only
+   * folder) stops the cache and is kept in writeError; the answer still counts.
+   */
   put(record: QuestionRecord): void {
-    if (record.outcome === 'error') return
+    if (record.outcome === 'error' || record.outcome === 'not-asked' || this.writeError !== undefined) return
     const { cached: _cached, ...fresh } = record
-    appendFileSync(this.file, `${JSON.stringify(fresh)}\n`)
+    try {
+      appendFileSync(this.file, `${this.cutLine ? '\n' : ''}${JSON.stringify(fresh)}\n`)
+      this.cutLine = false
+    } catch (e) {
+      this.writeError = `${this.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`
+      return
+    }
     this.answers.set(record.index, fresh)
   }
 }

@@ -20,6 +20,8 @@ export type Outcome = 'correct' | 'wrong' | 'invalid' | 'error' | 'not-asked'
 export interface QuestionRecord {
   subject: string
   index: number
+  /** A short hash of the question, its options and its key (answer-cache.ts questionHash). */
+  questionHash?: string
   expected: Letter
   /** The model's letter; null when it gave none (invalid) or the question errored. */
   given: Letter | null
@@ -45,4 +47,9 @@ export interface QuestionRecord {
   cached?: boolean
   /** Which server answered (redacted base URL), when the run spread questions over several. */
   server?: string
+}
+
+/** A fresh answer, with a timing of this run: not an error, not unasked, not from the answer cache. */
+export function isTimed(r: Pick<QuestionRecord, 'outcome' | 'cached'>): boolean {
+  return r.outcome !== 'error' && r.outcome !== 'not-asked' && !r.cached
 }

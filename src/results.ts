@@ -31,6 +31,10 @@ export interface SubjectRun {
   /** See SubjectInputs. */
   promptHash: string
   dataFingerprint: string
+  /** Cached answers not trusted and asked again, by reason (answer-cache.ts). */
+  cacheIgnored?: Record<string, number>
+  /** Why the answer cache stopped writing during this file; its answers still count. */
+  cacheWriteError?: string
 }
 
 /** What a subject's answers depend on besides the model; a baseline is only compared when these match. */

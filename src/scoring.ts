@@ -6,6 +6,14 @@ import type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
 
 export type { LetterProbabilities } from './record.js'
 
+/**
+ * The version of the scoring rules below. Raise it whenever a change could
+ * turn an engine's reply into another letter or outcome: the answer cache keys
+ * on it, so answers scored by older rules are asked again.
+ * 2: no letter is invalid (not A); the letter's token form follows the prompt format.
+ */
+export const SCORING_VERSION = 2
+
 /** A letter read from an engine's answer, or why none could be. */
 export type LetterReading = { letter: Letter; reason?: undefined } | { letter: null; reason: string }
 

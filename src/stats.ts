@@ -75,6 +75,30 @@ export function macroAccuracy(groups: readonly Tally[]): number {
 }
 
 /**
+ * 95% interval of the macro average (the mean of m subject accuracies).
+ * Subjects are fixed strata, not a sample, so the uncertainty is the
+ * questions' within each subject: Var = Σ var_i / m². Each var_i uses the
+ * Agresti–Coull-adjusted accuracy p̃ = (k + z²/2) / (n + z²), var_i =
+ * p̃(1 − p̃) / (n + z²), so a subject at 0% or 100% still carries
+ * uncertainty; the interval is the macro average ± z·√Var, clipped to [0, 1].
+ * Empty subjects are left out, as in macroAccuracy.
+ */
+export function macroInterval(groups: readonly Tally[], z = Z95): Interval {
+  const asked = groups.filter((g) => g.total > 0)
+  if (asked.length === 0) return { low: 0, high: 1 }
+  const z2 = z * z
+  let variance = 0
+  for (const { correct: k, total: n } of asked) {
+    const p = (k + z2 / 2) / (n + z2)
+    variance += (p * (1 - p)) / (n + z2)
+  }
+  const m = asked.length
+  const centre = macroAccuracy(asked)
+  const half = (z * Math.sqrt(variance)) / m
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) }
+}
+
+/**
  * Exact two-sided McNemar test: under H0 the discordant pairs split as
  * Binomial(b + c, 1/2). p = min(1, 2·P(X ≤ min(b, c))).
  */

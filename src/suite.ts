@@ -7,12 +7,11 @@
 import { availableParallelism } from 'node:os'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Engine, Session } from './backends/index.js'
-import { EngineError, openEngine, questionTimeLimitMs } from './backends/index.js'
+import { EngineError, NotAskedError, openEngine, questionTimeLimitMs } from './backends/index.js'
 import type { Question } from './dataset/question.js'
 import { loadSubject } from './dataset/load.js'
 import path from 'node:path'
-import { AnswerCache } from './answer-cache.js'
-import type { AnswerKey } from './answer-cache.js'
+import { AnswerCache, answerKey, questionHash } from './answer-cache.js'
 import { cacheRoot, locateDataDir } from './dataset/download.js'
 import { DatasetError } from './dataset/errors.js'
 import { subjectInputs } from './gate/inputs.js'
@@ -81,13 +80,13 @@ function workersSharingTheMachine(): number {
   return inject('mmluWorkers') ?? Math.max(1, availableParallelism() - 1)
 }
 
-function errorRecord(planned: PlannedQuestion, message: string): QuestionRecord {
+function errorRecord(planned: PlannedQuestion, message: string, outcome: 'error' | 'not-asked' = 'error'): QuestionRecord {
   return {
     subject: planned.question.subject,
     index: planned.question.index,
     expected: planned.question.answer,
     given: null,
-    outcome: 'error',
+    outcome,
     text: '',
     shots: planned.prompt?.shots ?? 0,
     promptTokens: planned.promptTokens ?? 0,
@@ -151,7 +150,8 @@ export function defineSubject(subject: string): void {
   }
 
   describe(subjectTitle(subject), { concurrent: inFlightCap(options) > 1 }, async () => {
-    const { dev, test: all } = await loadSubject(dataDir, subject, { allowPartial: options.allowPartialData || options.limit !== undefined })
+    // MMLU_LIMIT asks fewer questions of a complete copy; it does not excuse an incomplete one.
+    const { dev, test: all } = await loadSubject(dataDir, subject, { allowPartial: options.allowPartialData, shots: options.shots })
     const questions = options.limit === undefined ? all : all.slice(0, options.limit)
     // Each annotation is a round trip to the main process (about 0.4 ms per
     // question, bench B1): sent only when something shows them.
@@ -163,6 +163,7 @@ export function defineSubject(subject: string): void {
     let planned: PlannedQuestion[] = []
     let cache: AnswerCache | undefined
     let subjectRun: SubjectRun | undefined
+    const hashes = questions.map(questionHash)
 
     beforeAll(async ({}, suite) => {
       const t0 = performance.now()
@@ -182,19 +183,7 @@ export function defineSubject(subject: string): void {
       })
       const inputs = subjectInputs(subject, dev, all, options.shots)
       if (options.cache !== 'off') {
-        const key: AnswerKey = {
-          subject,
-          engine: engine.info.engine,
-          model: engine.info.model,
-          digest: engine.info.digest,
-          dataFingerprint: inputs.dataFingerprint,
-          promptHash: inputs.promptHash,
-          scoring,
-          shots: options.shots,
-          maxTokens: options.maxTokens,
-          extra: { promptFormat: options.promptFormat, seed: options.seed },
-        }
-        cache = AnswerCache.open(path.join(cacheRoot(), 'answers'), key, options.cache)
+        cache = AnswerCache.open(path.join(cacheRoot(), 'answers'), answerKey(subject, engine.info, inputs, scoring, options), options.cache, all)
       }
       const run: SubjectRun = {
         subject,
@@ -210,19 +199,22 @@ export function defineSubject(subject: string): void {
         // What the baseline gate checks before pairing this subject's questions with another run's.
         promptHash: inputs.promptHash,
         dataFingerprint: inputs.dataFingerprint,
+        cacheIgnored: Object.fromEntries(Object.entries(cache?.ignored ?? {}).filter((e): e is [string, number] => e[1] !== undefined)),
       }
       suite.meta.mmluSubject = run
       subjectRun = run
     }, SETUP_TIMEOUT_MS)
 
     afterAll(async () => {
-      // What auto concurrency chose is known only now; the suite's meta reaches the reporter after this hook.
+      // Known only once the questions ran; the suite's meta goes to the reporter after this hook.
+      if (subjectRun && cache?.writeError) subjectRun.cacheWriteError = cache.writeError
+      // What auto concurrency chose, likewise.
       if (subjectRun && session) subjectRun.session = session.details
       await session?.close()
     })
 
     questions.forEach((question, i) => {
-      test(testName(question), { timeout: questionTimeLimitMs(options.timeoutMs, inFlightCap(options)) }, async ({ task, annotate, signal }) => {
+      test(testName(question), { timeout: questionTimeLimitMs(options.timeoutMs, inFlightCap(options)) }, async ({ task, annotate, skip, signal }) => {
         const plan = planned[i] as PlannedQuestion
         let record: QuestionRecord
         const earlier = cache?.get(question.index)
@@ -236,12 +228,15 @@ export function defineSubject(subject: string): void {
             const raw = await session.answer(plan.prompt, signal, `question #${question.index}`)
             record = scoreAnswer(question, raw, plan.prompt.shots)
           } catch (e) {
-            record = errorRecord(plan, (e as Error).message)
+            record = errorRecord(plan, (e as Error).message, e instanceof NotAskedError ? 'not-asked' : 'error')
             if ((e as EngineError).server) record.server = (e as EngineError).server
           }
+          record.questionHash = hashes[i]
           cache?.put(record)
         }
         task.meta.mmlu = record
+        // Never put to the model: skipped in Vitest's eyes, counted apart by the reporter.
+        if (record.outcome === 'not-asked') skip(`not asked: ${record.error}`)
         // The question, then the answer (none on an error): one round trip each, sent together.
         if (annotating) {
           const asked = annotate(describeQuestion(question), 'question')

@@ -1,10 +1,21 @@
 // Question records → per-subject and run summaries. Pure: the reporter feeds
-// it what the tests recorded, and renders what comes out.
+// it what the tests recorded (and what it knows of the files), and renders
+// what comes out.
+//
+// Counting rules, the same in every output:
+// - asked (`total`) = correct + wrong + invalid + errors: the questions put
+//   to the model; accuracy = correct ÷ asked;
+// - not-asked questions (the run could not put them to the model) and
+//   questions a dead worker never reached are outside every accuracy; the
+//   subject is then `partial` ("84 of 166 asked") and the run exits 1;
+// - cached answers count like fresh ones but carry no timing; timings come
+//   from fresh answers only.
 import type { Category } from './dataset/subjects.js'
 import { CATEGORIES, isSubject, SUBJECTS } from './dataset/subjects.js'
 import type { QuestionRecord } from './record.js'
+import { isTimed } from './record.js'
 import type { Interval } from './stats.js'
-import { macroAccuracy, mean, microAccuracy, percentile, stderrOfProportion, wilson } from './stats.js'
+import { macroAccuracy, macroInterval, mean, microAccuracy, percentile, stderrOfProportion, wilson } from './stats.js'
 
 export interface LatencySummary {
   mean: number
@@ -12,16 +23,41 @@ export interface LatencySummary {
   p95: number
 }
 
+/** complete: every question of the file asked; partial: some were not; not-run: the file asked nothing. */
+export type SubjectStatus = 'complete' | 'partial' | 'not-run'
+
+/** What the reporter knows of a subject file besides its records. */
+export interface SubjectFacts {
+  /** Questions the file holds (after MMLU_LIMIT); undefined when unknown. */
+  planned?: number
+  /** Few-shot examples the run asked for: answers with fewer count as reduced. */
+  shots?: number
+  /** Cached answers found unusable and asked again, by reason (malformed, stale, …). */
+  cacheIgnored?: Readonly<Record<string, number>>
+}
+
 export interface SubjectSummary {
   subject: string
   category: Category | 'unknown'
+  status: SubjectStatus
+  /** Questions the file holds; null when unknown (a file that never started). */
+  planned: number | null
   correct: number
+  /** Questions asked: correct + wrong + invalid + errors. */
   total: number
   wrong: number
   invalid: number
   errors: number
+  /** Not put to the model (e.g. its server was unreachable): outside the accuracy. */
+  notAsked: number
   /** Answers taken from the answer cache (excluded from every timing). */
   cached: number
+  /** Fresh answers, each with its timing: what latency and q/s are computed from. */
+  timed: number
+  /** Questions asked with fewer few-shot examples than the run asked for, to fit the model's context. */
+  reducedShots: number
+  /** Cached answers ignored and asked again, by reason. */
+  cacheIgnored: Record<string, number>
   accuracy: number
   ci95: Interval
   stderr: number
@@ -44,18 +80,29 @@ export interface CategorySummary {
 }
 
 export interface RunSummary {
+  /** Subjects with at least one question asked. */
   subjects: number
+  /** Questions asked (see SubjectSummary.total). */
   questions: number
   correct: number
   wrong: number
   invalid: number
   errors: number
+  notAsked: number
   cached: number
+  timed: number
+  reducedShots: number
+  cacheIgnored: Record<string, number>
+  /** Subjects cut short, and subjects that asked nothing. */
+  partialSubjects: string[]
+  notRunSubjects: string[]
   /** Every question weighs the same (lm-eval's group average). */
   microAccuracy: number
   microCi95: Interval
   /** Every subject weighs the same (the model-card convention). */
   macroAccuracy: number
+  /** See stats.ts macroInterval. */
+  macroCi95: Interval
   categories: CategorySummary[]
   /** The run as a whole, start to end. */
   wallMs: number
@@ -64,13 +111,15 @@ export interface RunSummary {
   overlap: number
   latencyMs: LatencySummary
   questionsPerSecond: number
+  /** Facts a reader must not miss (a model that always gives one letter, an accuracy indistinguishable from chance). Notes, not errors. */
+  notes: string[]
 }
 
-/** Timings are only those of fresh answers: cached ones cost nothing this run. */
-const timed = (r: QuestionRecord) => r.outcome !== 'error' && !r.cached
+const ASKED = new Set(['correct', 'wrong', 'invalid', 'error'])
+const isAsked = (r: QuestionRecord) => ASKED.has(r.outcome)
 
 function latency(records: readonly QuestionRecord[]): LatencySummary {
-  const xs = records.filter(timed).map((r) => r.latencyMs)
+  const xs = records.filter(isTimed).map((r) => r.latencyMs)
   return { mean: mean(xs), p50: percentile(xs, 50), p95: percentile(xs, 95) }
 }
 
@@ -78,60 +127,103 @@ function span(records: readonly QuestionRecord[]): number {
   let start = Infinity
   let end = -Infinity
   for (const r of records) {
-    if (r.cached) continue
+    if (!isTimed(r)) continue
     start = Math.min(start, r.startedAt)
     end = Math.max(end, r.startedAt + r.latencyMs)
   }
   return end > start ? end - start : 0
 }
 
-export function summarizeSubject(subject: string, records: readonly QuestionRecord[], fileMs: number): SubjectSummary {
+function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>> | undefined): Record<string, number> {
+  for (const [k, n] of Object.entries(from ?? {})) into[k] = (into[k] ?? 0) + n
+  return into
+}
+
+export function summarizeSubject(subject: string, records: readonly QuestionRecord[], fileMs: number, facts: SubjectFacts = {}): SubjectSummary {
   let correct = 0
   let wrong = 0
   let invalid = 0
   let errors = 0
+  let notAsked = 0
   let cached = 0
+  let reducedShots = 0
   let promptTokens = 0
   let evaluatedTokens = 0
   for (const r of records) {
-    if (r.cached) {
-      cached++
-    } else {
+    if (r.outcome === 'not-asked') {
+      notAsked++
+      continue
+    }
+    if (r.cached) cached++
+    else {
       promptTokens += r.promptTokens
       evaluatedTokens += r.evaluatedTokens
     }
+    if (facts.shots !== undefined && r.outcome !== 'error' && r.shots < facts.shots) reducedShots++
     if (r.outcome === 'correct') correct++
     else if (r.outcome === 'wrong') wrong++
     else if (r.outcome === 'invalid') invalid++
     else errors++
   }
-  const total = records.length
+  const total = correct + wrong + invalid + errors
+  const timed = records.filter(isTimed).length
   const wallMs = span(records)
+  const planned = facts.planned ?? null
+  const status: SubjectStatus = records.length === 0 ? 'not-run' : notAsked > 0 || (planned !== null && total < planned) ? 'partial' : 'complete'
   return {
     subject,
     category: isSubject(subject) ? SUBJECTS[subject].category : 'unknown',
+    status,
+    planned,
     correct,
     total,
     wrong,
     invalid,
     errors,
+    notAsked,
     cached,
+    timed,
+    reducedShots,
+    cacheIgnored: addCounts({}, facts.cacheIgnored),
     accuracy: total ? correct / total : NaN,
     ci95: wilson(correct, total),
     stderr: stderrOfProportion(correct, total),
     wallMs,
     fileMs,
     latencyMs: latency(records),
-    questionsPerSecond: wallMs > 0 ? (total - errors - cached) / (wallMs / 1000) : NaN,
+    questionsPerSecond: wallMs > 0 ? timed / (wallMs / 1000) : NaN,
     promptTokens,
     evaluatedTokens,
   }
 }
 
+/** Chance accuracy: one over the number of options (MMLU's four). */
+export const CHANCE = 0.25
+
+/** The notes a run's summary carries (see RunSummary.notes). */
+export function runNotes(records: readonly QuestionRecord[], asked: number, correct: number, ci95: Interval): string[] {
+  const notes: string[] = []
+  const letters = new Map<string, number>()
+  for (const r of records) if (isAsked(r) && r.given !== null) letters.set(r.given, (letters.get(r.given) ?? 0) + 1)
+  const given = [...letters.values()].reduce((a, b) => a + b, 0)
+  if (letters.size === 1 && given >= 2) {
+    const [letter] = [...letters.keys()]
+    const without = asked - given
+    notes.push(`all ${given} answers are ${letter}${without ? ` (${without} more gave no letter or failed)` : ''}: the model is not choosing between the options`)
+  }
+  if (asked > 0 && ci95.low <= CHANCE && CHANCE <= ci95.high) {
+    notes.push(
+      `accuracy ${((correct / asked) * 100).toFixed(1)}% [${(ci95.low * 100).toFixed(1)}, ${(ci95.high * 100).toFixed(1)}] includes chance (${CHANCE * 100}%): ` +
+        'this run cannot tell the model from guessing',
+    )
+  }
+  return notes
+}
+
 export function summarizeRun(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], wallMs: number): RunSummary {
   const categories: CategorySummary[] = []
   for (const category of CATEGORIES) {
-    const group = subjects.filter((s) => s.category === category)
+    const group = subjects.filter((s) => s.category === category && s.total > 0)
     if (group.length === 0) continue
     const correct = group.reduce((n, s) => n + s.correct, 0)
     const total = group.reduce((n, s) => n + s.total, 0)
@@ -141,24 +233,32 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
   const correct = sum((s) => s.correct)
   const questions = sum((s) => s.total)
   const sumFileMs = sum((s) => s.fileMs)
-  const errors = sum((s) => s.errors)
-  const cached = sum((s) => s.cached)
+  const timed = records.filter(isTimed).length
+  const microCi95 = wilson(correct, questions)
   return {
     subjects: subjects.filter((s) => s.total > 0).length,
     questions,
     correct,
     wrong: sum((s) => s.wrong),
     invalid: sum((s) => s.invalid),
-    errors,
-    cached,
+    errors: sum((s) => s.errors),
+    notAsked: sum((s) => s.notAsked),
+    cached: sum((s) => s.cached),
+    timed,
+    reducedShots: sum((s) => s.reducedShots),
+    cacheIgnored: subjects.reduce((acc, s) => addCounts(acc, s.cacheIgnored), {} as Record<string, number>),
+    partialSubjects: subjects.filter((s) => s.status === 'partial').map((s) => s.subject),
+    notRunSubjects: subjects.filter((s) => s.status === 'not-run').map((s) => s.subject),
     microAccuracy: microAccuracy(subjects),
-    microCi95: wilson(correct, questions),
+    microCi95,
     macroAccuracy: macroAccuracy(subjects),
+    macroCi95: macroInterval(subjects),
     categories,
     wallMs,
     sumFileMs,
     overlap: wallMs > 0 ? sumFileMs / wallMs : NaN,
     latencyMs: latency(records),
-    questionsPerSecond: wallMs > 0 ? (questions - errors - cached) / (wallMs / 1000) : NaN,
+    questionsPerSecond: wallMs > 0 && timed > 0 ? timed / (wallMs / 1000) : NaN,
+    notes: runNotes(records, questions, correct, microCi95),
   }
 }

@@ -57,16 +57,17 @@ describe('CI outputs (always-C model on the fixtures, with thresholds and a base
     const ours = md.slice(md.indexOf('## MMLU · fixed-C.gguf'))
     expect(ours).toContain('## MMLU · fixed-C.gguf · **gate ❌ failed**')
     const table = [
-      '| subject | category | correct | accuracy | 95% CI | errors | threshold | vs baseline |',
-      '|---|---|---:|---:|---|---:|---|---|',
+      '| subject | category | correct | accuracy | 95% CI | errors | threshold | vs baseline | note |',
+      '|---|---|---:|---:|---|---:|---|---|---|',
       // 6 of 0 flips: p = 2/64; Holm across the 2 subjects makes it 0.0625, not significant alone.
-      '| astronomy | STEM | 2/8 | 25.0% | [7.1, 59.1] | 0 | ❌ 30.0% | ✅ −6 / +0, p 0.0313 |',
-      '| business_ethics | Other | 2/8 | 25.0% | [7.1, 59.1] | 0 | ✅ 25.0% | ✅ −0 / +0, p 1.00 |',
-      '| *STEM* |  | 2/8 | 25.0% | [7.1, 59.1] |  |  |  |',
-      '| *Other* |  | 2/8 | 25.0% | [7.1, 59.1] |  |  |  |',
-      '| **all** |  | 4/16 | 25.0% | [10.2, 49.5] | 0 | ✅ 20.0% | ❌ −6 / +0, p 0.0313 |',
+      '| astronomy | STEM | 2/8 | 25.0% | [7.1, 59.1] | 0 | ❌ 30.0% | ✅ −6 / +0, p 0.0313 |  |',
+      '| business_ethics | Other | 2/8 | 25.0% | [7.1, 59.1] | 0 | ✅ 25.0% | ✅ −0 / +0, p 1.00 |  |',
+      '| *STEM* |  | 2/8 | 25.0% | [7.1, 59.1] |  |  |  |  |',
+      '| *Other* |  | 2/8 | 25.0% | [7.1, 59.1] |  |  |  |  |',
+      '| **all** |  | 4/16 | 25.0% | [10.2, 49.5] | 0 | ✅ 20.0% | ❌ −6 / +0, p 0.0313 |  |',
     ]
     expect(ours).toContain(table.join('\n'))
+    expect(ours).toContain('> **Note:** all 16 answers are C: the model is not choosing between the options')
     expect(ours).toContain('- ❌ astronomy  25.0% [7.1, 59.1] (2/8) is below its threshold 30.0%')
     expect(ours).toContain('| **overall** | 16 | 62.5% | 25.0% | 6 | 0 | 0.0313 |  | ✗ regression: significant drop (p 0.0313 < α 0.05) |')
     expect(ours).toContain(['<summary>Flipped right→wrong (6)</summary>', '', '- astronomy #1 A→C', '- astronomy #2 B→C', '- astronomy #3 D→C'].join('\n'))

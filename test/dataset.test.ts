@@ -228,7 +228,9 @@ describe('loading errors', () => {
   test('missing data folder: says the folder does not exist', async () => {
     const dir = path.join(HF, 'no-such-dir')
     const err = await datasetError(() => loadSubject(dir, 'astronomy', PARTIAL))
-    expect(err.message).toContain(`the data folder ${dir} does not exist`)
+    // The folder alone, so every subject reports the same error and it is printed once.
+    expect(err.message).toContain(`${dir}: the data folder does not exist`)
+    expect(err.file).toBe(dir)
     expect(err.message).toContain('MMLU_DATA_DIR')
     const listErr = await datasetError(() => listAvailableSubjects(dir))
     expect(listErr.file).toBe(path.join(dir, 'test'))
@@ -263,7 +265,7 @@ describe('loading errors', () => {
     expect(err.code).toBe('incomplete')
     expect(err.message).toBe(
       `${file}: incomplete data: found 8 test questions for astronomy, expected 152. ` +
-        'Fix: restore the full file from the MMLU release (this copy looks truncated or edited), or pass allowPartial: true for a deliberately partial set.',
+        'Fix: restore the full file from the MMLU release (this copy looks truncated or edited), or set MMLU_ALLOW_PARTIAL=1 for a deliberately partial set (MMLU_LIMIT=N alone asks the first N questions of a complete copy).',
     )
     const subjectErr = await datasetError(() => loadSubject(ORIGINAL, 'business_ethics'))
     expect(subjectErr.problem).toBe('incomplete data: found 8 test questions for business_ethics, expected 100')

@@ -117,8 +117,10 @@ describe('regression gates, end to end (always-C model, generated data)', () => 
     const thresholds = await writeJson({ subjects: { astronomyy: 0.3 } })
     const run = await runVitest(SUBJECTS, { env: { ...env, MMLU_THRESHOLDS: thresholds } })
     expect(run.code).toBe(1)
-    expect(run.output).toContain(`GateConfigError: ${thresholds}:3: "astronomyy" is not an MMLU subject. Fix: use astronomy, or one of the names in src/dataset/subjects.ts.`)
-    expect(run.output).not.toMatch(/Serialized Error|astronomy +\d+\/\d+ correct/)
+    expect(run.output).toContain(`✗ ${thresholds}:3: "astronomyy" is not an MMLU subject. Fix: use astronomy, or one of the names in src/dataset/subjects.ts.`)
+    // One block, printed once: no Vitest banner, no stack, no summary table.
+    expect(run.output.split('"astronomyy" is not an MMLU subject')).toHaveLength(2)
+    expect(run.output).not.toMatch(/Serialized Error|Unhandled Error|Startup Error|GateConfigError|\n\s+at |astronomy +\d+\/\d+ correct/)
     expect(run.results).toBeUndefined()
   })
 

@@ -42,7 +42,9 @@ beforeAll(async () => {
 test('package.json has one script per profile, exactly the profile as src/study/profiles.ts defines it', async () => {
   const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: Record<string, string> }
   for (const name of PROFILE_NAMES) expect(pkg.scripts[scriptName(name)], name).toBe(PROFILES[name].script)
-  expect(PROFILES.files.script).toBe('MMLU_CONCURRENCY=1 vitest run --project mmlu --fileParallelism --maxWorkers=${VITEST_MAX_WORKERS:-2}')
+  expect(PROFILES.files.script).toBe('MMLU_CACHE=${MMLU_CACHE:-off} MMLU_CONCURRENCY=1 vitest run --project mmlu --fileParallelism --maxWorkers=${VITEST_MAX_WORKERS:-2}')
+  // Timing profiles time fresh answers unless the user turns the cache on (issue 13 item 10).
+  for (const name of PROFILE_NAMES) expect(PROFILES[name].script, name).toMatch(/^MMLU_CACHE=\$\{MMLU_CACHE:-off\} /)
   expect(PROFILES.files.args(3)).toEqual(['--fileParallelism', '--maxWorkers=3'])
   expect(pkg.scripts.study).toBe('tsx scripts/study.ts')
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { macroAccuracy, mcnemarExact, mean, microAccuracy, percentile, stderrOfProportion, wilson } from '../src/stats.js'
+import { macroAccuracy, macroInterval, mcnemarExact, mean, microAccuracy, percentile, stderrOfProportion, wilson, Z95 } from '../src/stats.js'
 
 describe('stats', () => {
   test('Wilson interval matches published values', () => {
@@ -46,5 +46,56 @@ describe('stats', () => {
     expect(mcnemarExact(3, 2)).toBe(1)
     expect(mcnemarExact(0, 0)).toBe(1)
     expect(mcnemarExact(10, 0)).toBeCloseTo(2 / 1024, 12)
+  })
+
+  test('macro interval: the macro average ± z · sqrt(Σ var_i) / m, each var_i from the Agresti–Coull-adjusted accuracy', () => {
+    const groups = [
+      { correct: 46, total: 152 },
+      { correct: 30, total: 100 },
+    ]
+    // By hand: p̃ = (k + z²/2) / (n + z²), var = p̃(1 − p̃) / (n + z²).
+    const z2 = Z95 * Z95
+    const v = groups.map(({ correct: k, total: n }) => {
+      const p = (k + z2 / 2) / (n + z2)
+      return (p * (1 - p)) / (n + z2)
+    })
+    const centre = (46 / 152 + 30 / 100) / 2
+    const half = (Z95 * Math.sqrt(v[0]! + v[1]!)) / 2
+    const i = macroInterval(groups)
+    expect(i.low).toBeCloseTo(centre - half, 12)
+    expect(i.high).toBeCloseTo(centre + half, 12)
+    // It holds the macro average, stays in [0, 1], and keeps some width at 100% (adjusted variance).
+    const perfect = macroInterval([{ correct: 10, total: 10 }, { correct: 20, total: 20 }])
+    expect(perfect.high).toBe(1)
+    expect(perfect.low).toBeGreaterThan(0.8)
+    expect(perfect.low).toBeLessThan(1)
+    expect(macroInterval([])).toEqual({ low: 0, high: 1 })
+    // Empty subjects carry no weight, as in macroAccuracy.
+    expect(macroInterval([...groups, { correct: 0, total: 0 }])).toEqual(i)
+  })
+
+  test('macro interval covers the true macro accuracy about 95% of the time (seeded simulation)', () => {
+    let seed = 12345
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
+    const truth = [
+      { p: 0.3, n: 100 },
+      { p: 0.55, n: 152 },
+      { p: 0.9, n: 120 },
+      { p: 0.25, n: 300 },
+    ]
+    const target = mean(truth.map((t) => t.p))
+    const runs = 2000
+    let covered = 0
+    for (let r = 0; r < runs; r++) {
+      const groups = truth.map(({ p, n }) => {
+        let k = 0
+        for (let i = 0; i < n; i++) if (random() < p) k++
+        return { correct: k, total: n }
+      })
+      const i = macroInterval(groups)
+      if (i.low <= target && target <= i.high) covered++
+    }
+    expect(covered / runs).toBeGreaterThan(0.93)
+    expect(covered / runs).toBeLessThan(0.97)
   })
 })

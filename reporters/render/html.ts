@@ -9,9 +9,10 @@ import type { CustomSeriesRenderItem, EChartsOption } from 'echarts'
 import type { TestModule, Vitest } from 'vitest/node'
 import type { Category } from '../../src/dataset/subjects.js'
 import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
+import { isTimed } from '../../src/record.js'
 import type { QuestionRecord, ResultsFile } from '../../src/results.js'
 import type { SubjectSummary } from '../../src/summary.js'
-import { ci, ms, pct, rate } from './terminal.js'
+import { ci, countsLabel, ms, pct, rate, renderTime, shotsLabel, subjectNote } from './terminal.js'
 
 /** Where the Vitest HTML report is, and the ids its URLs use (`#/?file=<module id>&test=<test id>`). */
 export interface ReportLinks {
@@ -30,7 +31,7 @@ const CATEGORY_COLORS: Record<Category | 'unknown', string> = {
   other: '#b07aa1',
   unknown: '#9d9d9d',
 }
-const OUTCOME_COLORS = { correct: '#2e7d32', wrong: '#c62828', invalid: '#ef6c00', error: '#6a1b9a' } as const
+const OUTCOME_COLORS = { correct: '#2e7d32', wrong: '#c62828', invalid: '#ef6c00', error: '#6a1b9a', 'not-asked': '#9e9e9e' } as const
 // The page's content is 1044 px wide; a figure adds 22 px of padding and border.
 export const CHART_WIDE = 1000
 export const CHART_HALF = 488
@@ -112,6 +113,8 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
   const svg = await chartRenderer()
   const subjects = [...results.subjects].sort((a, b) => a.subject.localeCompare(b.subject))
   const run = results.summary
+  // The timing charts agree with the terminal: a run that timed nothing says so.
+  const untimed = run.timed === 0 && run.cached > 0 ? 'All answers came from the answer cache: nothing timed (MMLU_CACHE=off to time).' : undefined
   const charts = [
     figure(
       'chart-subjects',
@@ -120,8 +123,8 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
       true,
     ),
     figure('chart-categories', 'Accuracy per category, with 95% Wilson intervals · dotted: chance', accuracyByCategory(results, svg), false),
-    figure('chart-latency', `Latency per question · p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`, latencyHistogram(results.records, svg), false),
-    figure('chart-throughput', 'Questions per second over the run (answers completed per time bucket)', throughputTimeline(results.records, svg, run.questionsPerSecond), true),
+    figure('chart-latency', untimed ? 'Latency per question' : `Latency per question · p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`, latencyHistogram(results.records, svg), false, untimed),
+    figure('chart-throughput', 'Questions per second over the run (answers completed per time bucket)', throughputTimeline(results.records, svg, run.questionsPerSecond), true, untimed),
   ]
   return `<!doctype html>
 <html lang="en">
@@ -163,12 +166,19 @@ function overview(results: ResultsFile, links: ReportLinks | undefined): string 
   const engines = results.provenance
     .map((e) => `${esc(e.engine)} · ${esc(e.model)}${e.digest ? ` <code>${esc(e.digest.slice(0, 19))}</code>` : ''}`)
     .join('<br>')
+  const ignored = countsLabel(run.cacheIgnored ?? {})
   const facts: [string, string][] = [
     ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}`],
-    ['accuracy (macro)', `${pct(run.macroAccuracy)} over ${run.subjects} subject${run.subjects === 1 ? '' : 's'}`],
-    ['answers', `${run.correct} correct · ${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors`],
-    ['time', `wall ${ms(run.wallMs)} · ${rate(run.questionsPerSecond)} q/s · latency p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`],
-    ['setup', `${esc(c.scoring)} scoring · ${c.shots}-shot · concurrency ${c.concurrency} · ${c.vitest.workersUsed} worker${c.vitest.workersUsed === 1 ? '' : 's'}${c.limit ? ` · first ${c.limit} per subject` : ''}`],
+    ['accuracy (macro)', `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''} over ${run.subjects} subject${run.subjects === 1 ? '' : 's'}`],
+    [
+      'answers',
+      `${run.correct} correct · ${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors` +
+        (run.notAsked ? ` · ${run.notAsked} not asked` : '') +
+        (run.cached ? ` · ${run.cached} from the answer cache` : '') +
+        (ignored ? ` · cached answers ignored: ${esc(ignored)}` : ''),
+    ],
+    ['time', esc(renderTime(run).replace(/^Time\s+/, ''))],
+    ['setup', `${esc(c.scoring)} scoring · ${esc(shotsLabel(c.shots, run.reducedShots ?? 0))} · concurrency ${c.concurrency} · ${c.vitest.workersUsed} worker${c.vitest.workersUsed === 1 ? '' : 's'}${c.limit ? ` · first ${c.limit} per subject` : ''}`],
     ['engine', engines || esc(c.engine)],
     [
       'details',
@@ -177,11 +187,17 @@ function overview(results: ResultsFile, links: ReportLinks | undefined): string 
         : 'run with <code>--reporter=./reporters/mmlu-reporter.ts --reporter=html</code> for the per-question Vitest report',
     ],
   ]
-  return `<dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`
+  const subjects = [
+    run.notRunSubjects?.length ? `not run: ${run.notRunSubjects.map(esc).join(', ')}` : '',
+    run.partialSubjects?.length ? `partial: ${run.partialSubjects.map(esc).join(', ')}` : '',
+  ].filter(Boolean)
+  if (subjects.length) facts.splice(3, 0, ['incomplete', subjects.join(' · ')])
+  const notes = (run.notes ?? []).map((n) => `<p class="note">Note: ${esc(n)}</p>`).join('')
+  return `<dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>${notes ? `<div id="notes">${notes}</div>` : ''}`
 }
 
 function subjectTable(subjects: readonly SubjectSummary[], links: ReportLinks | undefined): string {
-  const head = ['subject', 'category', 'correct', 'accuracy', '95% CI', 'wrong', 'invalid', 'errors', 'wall', 'mean', 'p50', 'p95', 'q/s']
+  const head = ['subject', 'category', 'correct', 'accuracy', '95% CI', 'wrong', 'invalid', 'errors', 'wall', 'mean', 'p50', 'p95', 'q/s', 'note']
   const rows = subjects.map((s) => {
     const file = links?.files.get(s.subject)
     const name = file ? `<a href="${esc(links!.href)}#/?file=${encodeURIComponent(file)}">${esc(s.subject)}</a>` : esc(s.subject)
@@ -194,11 +210,9 @@ function subjectTable(subjects: readonly SubjectSummary[], links: ReportLinks | 
       `<td>${s.wrong}</td>`,
       `<td>${s.invalid}</td>`,
       `<td>${s.errors}</td>`,
-      `<td>${ms(s.wallMs)}</td>`,
-      `<td>${ms(s.latencyMs.mean)}</td>`,
-      `<td>${ms(s.latencyMs.p50)}</td>`,
-      `<td>${ms(s.latencyMs.p95)}</td>`,
-      `<td>${rate(s.questionsPerSecond)}</td>`,
+      // Nothing timed (every answer cached): blank, not zeros.
+      ...(s.timed === 0 ? ['', '', '', '', ''] : [ms(s.wallMs), ms(s.latencyMs.mean), ms(s.latencyMs.p50), ms(s.latencyMs.p95), rate(s.questionsPerSecond)]).map((x) => `<td>${x}</td>`),
+      `<td class="note"${s.status ? ` data-status="${s.status}"` : ''}>${esc(s.status ? subjectNote(s) : '')}</td>`,
     ]
     return `<tr data-subject="${esc(s.subject)}">${cells.join('')}</tr>`
   })
@@ -234,14 +248,15 @@ function questionIndex(subjects: readonly SubjectSummary[], records: readonly Qu
         : `<span class="q ${r.outcome}" title="${title}">${r.index}</span>`
     })
     const open = s.wrong + s.invalid + s.errors
-    return `<details data-subject="${esc(s.subject)}"><summary>${esc(s.subject)} · ${s.correct} correct, ${open} not (${s.wrong} wrong, ${s.invalid} invalid, ${s.errors} errors)</summary><div class="chips">${chips.join('')}</div></details>`
+    const notAsked = s.notAsked ? `; ${s.notAsked} not asked` : ''
+    return `<details data-subject="${esc(s.subject)}"><summary>${esc(s.subject)} · ${s.correct} correct, ${open} not (${s.wrong} wrong, ${s.invalid} invalid, ${s.errors} errors${notAsked})</summary><div class="chips">${chips.join('')}</div></details>`
   })
   const how = links ? 'Each number opens the question in the Vitest HTML report.' : 'Question numbers link into the Vitest HTML report when the run used <code>--reporter=html</code>.'
   return `<p>${how} ${legend}</p>\n${blocks.join('\n')}`
 }
 
-export function figure(id: string, caption: string, svg: string | undefined, wide: boolean): string {
-  return `<figure id="${id}" class="chart${wide ? ' wide' : ''}"><figcaption>${esc(caption)}</figcaption>${svg ?? '<p class="empty">No answered questions to chart.</p>'}</figure>`
+export function figure(id: string, caption: string, svg: string | undefined, wide: boolean, empty = 'No answered questions to chart.'): string {
+  return `<figure id="${id}" class="chart${wide ? ' wide' : ''}"><figcaption>${esc(caption)}</figcaption>${svg ?? `<p class="empty">${esc(empty)}</p>`}</figure>`
 }
 
 export type Svg = (option: EChartsOption, width: number, height: number) => string
@@ -355,7 +370,7 @@ export function histogram(values: readonly number[], target = 24): Bin[] {
 }
 
 function latencyHistogram(records: readonly QuestionRecord[], svg: Svg): string | undefined {
-  const xs = records.filter((r) => r.outcome !== 'error').map((r) => r.latencyMs)
+  const xs = records.filter(isTimed).map((r) => r.latencyMs)
   const bins = histogram(xs)
   if (bins.length === 0) return undefined
   const label = (x: number) => (x >= 1000 ? `${+(x / 1000).toFixed(2)} s` : `${+x.toFixed(1)}`)
@@ -382,8 +397,8 @@ export interface RatePoint {
  * Completions per second over time, in equal buckets from the first start:
  * about 60, fewer for small runs so a bucket holds ~10 answers on average.
  */
-export function throughput(records: readonly QuestionRecord[], target = Math.min(60, Math.ceil(records.length / 10))): RatePoint[] {
-  const done = records.filter((r) => r.outcome !== 'error')
+export function throughput(records: readonly QuestionRecord[], target = Math.min(60, Math.ceil(records.filter(isTimed).length / 10))): RatePoint[] {
+  const done = records.filter(isTimed)
   if (done.length === 0) return []
   const t0 = Math.min(...done.map((r) => r.startedAt))
   const ends = done.map((r) => (r.startedAt + r.latencyMs - t0) / 1000)
@@ -459,6 +474,8 @@ summary { cursor: pointer; }
 .chips { display: flex; flex-wrap: wrap; gap: 3px; padding: 8px 0 4px; }
 .q { display: inline-block; min-width: 2.4em; padding: 1px 4px; border-radius: 3px; color: #fff; font-size: 11px; text-align: center; text-decoration: none; }
 .q.correct { background: ${OUTCOME_COLORS.correct}; } .q.wrong { background: ${OUTCOME_COLORS.wrong}; }
-.q.invalid { background: ${OUTCOME_COLORS.invalid}; } .q.error { background: ${OUTCOME_COLORS.error}; }
+.q.invalid { background: ${OUTCOME_COLORS.invalid}; } .q.error { background: ${OUTCOME_COLORS.error}; } .q.not-asked { background: ${OUTCOME_COLORS['not-asked']}; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+#notes { margin: 12px 0 0; } .note { margin: 4px 0; padding: 6px 10px; background: #fff8e1; border-left: 3px solid #f9a825; }
+td.note { text-align: left; color: var(--muted); }
 `

@@ -8,7 +8,7 @@ import type { BaselineComparison, GateVerdict, PairedComparison, ThresholdCheck 
 import { formatP } from '../../src/gate/index.js'
 import type { ResultsFile } from '../../src/results.js'
 import { formatCheck, formatFlip, verdictLabel } from './gate.js'
-import { ci, pct } from './terminal.js'
+import { ci, countsLabel, pct, shotsLabel, subjectNote } from './terminal.js'
 
 /** Table cells must not break the row: pipes escaped, line breaks flattened. */
 export function cell(text: string): string {
@@ -70,34 +70,42 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const out: string[] = [
     `## MMLU · ${cell(config.model)}${status}`,
     '',
-    `${cell(config.engine)} · ${config.scoring} · ${config.shots}-shot · ${run.questions} questions in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
+    `${cell(config.engine)} · ${config.scoring} · ${shotsLabel(config.shots, run.reducedShots ?? 0)} · ${run.questions} questions in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
     '',
   ]
   if (opts.note) out.push(`> ${opts.note}`, '')
+  for (const note of run.notes ?? []) out.push(`> **Note:** ${cell(note)}`, '')
+  const ignored = countsLabel(run.cacheIgnored ?? {})
   out.push(
-    `**Accuracy ${pct(run.microAccuracy)} ${ci(run.microCi95)}** micro (${run.correct}/${run.questions}) · ${pct(run.macroAccuracy)} macro · ` +
-      `${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors`,
+    `**Accuracy ${pct(run.microAccuracy)} ${ci(run.microCi95)}** micro (${run.correct}/${run.questions}) · ${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''} macro · ` +
+      `${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors` +
+      (run.notAsked ? ` · ${run.notAsked} not asked` : '') +
+      (run.cached ? ` · ${run.cached} from the answer cache` : '') +
+      (ignored ? ` · cached answers ignored: ${ignored}` : ''),
     '',
   )
   const withThresholds = checks.length > 0
-  const header = ['subject', 'category', 'correct', 'accuracy', '95% CI', 'errors', ...(withThresholds ? ['threshold'] : []), ...(comparison ? ['vs baseline'] : [])]
-  out.push(row(header), `|---|---|---:|---:|---|---:|${withThresholds ? '---|' : ''}${comparison ? '---|' : ''}`)
+  const header = ['subject', 'category', 'correct', 'accuracy', '95% CI', 'errors', ...(withThresholds ? ['threshold'] : []), ...(comparison ? ['vs baseline'] : []), 'note']
+  out.push(row(header), `|---|---|---:|---:|---|---:|${withThresholds ? '---|' : ''}${comparison ? '---|' : ''}---|`)
   for (const s of results.subjects) {
     const category = s.category === 'unknown' ? '' : CATEGORY_LABELS[s.category]
-    const cells = s.total === 0 ? [s.subject, category, 'not run', '', '', ''] : [s.subject, category, `${s.correct}/${s.total}`, pct(s.accuracy), ci(s.ci95), String(s.errors)]
+    const cells = s.total === 0 ? [s.subject, category, s.status === 'not-run' ? 'not run' : 'none asked', '', '', ''] : [s.subject, category, `${s.correct}/${s.total}`, pct(s.accuracy), ci(s.ci95), String(s.errors)]
     if (withThresholds) cells.push(thresholdCell(check('subject', s.subject)))
     if (comparison) cells.push(baselineCell(paired(s.subject)))
+    cells.push(s.status ? subjectNote(s) : '')
     out.push(row(cells))
   }
   for (const c of run.categories) {
     const cells = [`*${CATEGORY_LABELS[c.category]}*`, '', `${c.correct}/${c.total}`, pct(c.accuracy), ci(c.ci95), '']
     if (withThresholds) cells.push(thresholdCell(check('category', c.category)))
     if (comparison) cells.push('')
+    cells.push('')
     out.push(row(cells))
   }
   const total = ['**all**', '', `${run.correct}/${run.questions}`, pct(run.microAccuracy), ci(run.microCi95), String(run.errors)]
   if (withThresholds) total.push(thresholdCell(check('overall', 'overall')))
   if (comparison) total.push(baselineCell(comparison.overall))
+  total.push('')
   out.push(row(total), '')
 
   if (!verdict) return `${out.join('\n')}\n`

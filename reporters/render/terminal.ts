@@ -16,7 +16,27 @@ function table(rows: string[][], rightAligned: ReadonlySet<number>): string {
     .join('\n')
 }
 
-export function renderHeader(config: RunConfig, engines: readonly EngineInfo[]): string {
+/** `5-shot`, or `5-shot (37 questions with fewer, to fit the context)` when any prompt was cut. */
+export function shotsLabel(shots: number, reduced: number): string {
+  return reduced > 0 ? `${shots}-shot (${reduced} question${reduced === 1 ? '' : 's'} with fewer, to fit the context)` : `${shots}-shot`
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+/** What a subject's row says besides its accuracy: partial, not run, not asked, cached. */
+export function subjectNote(s: SubjectSummary): string {
+  const parts: string[] = []
+  if (s.status === 'not-run') parts.push('not run')
+  else if (s.status === 'partial') parts.push(`partial: ${s.total} of ${s.planned ?? s.total + s.notAsked} asked`)
+  if (s.notAsked) parts.push(`${s.notAsked} not asked`)
+  if (s.invalid) parts.push(`${s.invalid} invalid`)
+  if (s.errors) parts.push(plural(s.errors, 'error'))
+  if (s.reducedShots) parts.push(`${s.reducedShots} with fewer shots`)
+  if (s.cached) parts.push(s.cached === s.total ? 'all cached' : `${s.cached} cached`)
+  return parts.join(', ')
+}
+
+export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], run?: Pick<RunSummary, 'reducedShots'>): string {
   const lines: string[] = []
   for (const e of engines) {
     const digest = e.digest ? ` ${e.digest.replace(/^sha256:/, 'sha256:').slice(0, 19)}` : ''
@@ -28,7 +48,7 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[]):
   }
   const v = config.vitest
   lines.push(
-    `      scoring ${config.scoring} · ${config.shots}-shot · concurrency ${config.concurrency}${config.concurrencyAuto ? ` (${config.concurrencyAuto})` : ''} per ${config.servers ? `server, ${config.servers} servers` : 'file'} · ` +
+    `      scoring ${config.scoring} · ${shotsLabel(config.shots, run?.reducedShots ?? 0)} · concurrency ${config.concurrency}${config.concurrencyAuto ? ` (${config.concurrencyAuto})` : ''} per ${config.servers ? `server, ${config.servers} servers` : 'file'} · ` +
       `Vitest ${v.fileParallelism ? `file parallelism on, maxWorkers ${v.maxWorkers}` : 'file parallelism off'}, ${v.workersUsed} worker${v.workersUsed === 1 ? '' : 's'} used` +
       (config.limit ? ` · first ${config.limit} questions per subject` : ''),
   )
@@ -36,8 +56,10 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[]):
 }
 
 export function renderSubjectLine(s: SubjectSummary): string {
-  const issues = [s.invalid ? `${s.invalid} invalid` : '', s.errors ? `${s.errors} errors` : ''].filter(Boolean).join(', ')
-  return `${s.errors ? '✗' : '✓'} ${s.subject}  ${s.correct}/${s.total} correct  ${pct(s.accuracy)} ${ci(s.ci95)}  ${ms(s.wallMs)}  ${rate(s.questionsPerSecond)} q/s${issues ? `  (${issues})` : ''}`
+  const note = subjectNote(s)
+  const bad = s.errors > 0 || s.status !== 'complete'
+  const timing = s.timed > 0 ? `  ${ms(s.wallMs)}  ${rate(s.questionsPerSecond)} q/s` : ''
+  return `${bad ? '✗' : '✓'} ${s.subject}  ${s.correct}/${s.total} correct  ${pct(s.accuracy)} ${ci(s.ci95)}${timing}${note ? `  (${note})` : ''}`
 }
 
 export function renderSubjectFailure(subject: string, errorName: string): string {
@@ -45,10 +67,10 @@ export function renderSubjectFailure(subject: string, errorName: string): string
 }
 
 export function renderSubjectTable(subjects: readonly SubjectSummary[]): string {
-  const rows = [['subject', 'correct', 'accuracy', '95% CI', 'wall', 'mean', 'p50', 'p95', 'q/s']]
+  const rows = [['subject', 'correct', 'accuracy', '95% CI', 'wall', 'mean', 'p50', 'p95', 'q/s', '']]
   for (const s of subjects) {
     if (s.total === 0) {
-      rows.push([s.subject, 'not run', '', '', '', '', '', '', ''])
+      rows.push([s.subject, s.status === 'not-run' ? 'not run' : 'none asked', '', '', '', '', '', '', '', subjectNote(s)])
       continue
     }
     rows.push([
@@ -56,30 +78,65 @@ export function renderSubjectTable(subjects: readonly SubjectSummary[]): string 
       `${s.correct}/${s.total}`,
       pct(s.accuracy),
       ci(s.ci95),
-      ms(s.wallMs),
-      ms(s.latencyMs.mean),
-      ms(s.latencyMs.p50),
-      ms(s.latencyMs.p95),
-      rate(s.questionsPerSecond),
+      // Nothing timed (every answer cached): blank, not zeros.
+      ...(s.timed > 0 ? [ms(s.wallMs), ms(s.latencyMs.mean), ms(s.latencyMs.p50), ms(s.latencyMs.p95), rate(s.questionsPerSecond)] : ['', '', '', '', '']),
+      subjectNote(s),
     ])
   }
   return table(rows, new Set([1, 2, 4, 5, 6, 7, 8]))
 }
 
+/** `3 malformed, 1 stale` */
+export function countsLabel(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ')
+}
+
 export function renderTotals(run: RunSummary): string {
   const lines = [
-    `Accuracy   ${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.correct}/${run.questions}, every question equal) · ${pct(run.macroAccuracy)} macro (${run.subjects} subjects, every subject equal)`,
+    `Accuracy   ${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.correct}/${run.questions}, every question equal) · ${pct(run.macroAccuracy)} ${ci(run.macroCi95)} macro (${run.subjects} subjects, every subject equal)`,
   ]
   if (run.categories.length > 1 || run.subjects > 1) {
     lines.push(`Categories ${run.categories.filter((c) => c.total > 0).map((c) => `${CATEGORY_LABELS[c.category]} ${pct(c.accuracy)} (${c.correct}/${c.total})`).join(' · ')}`)
   }
   lines.push(
     `Answers    ${run.correct} correct · ${run.wrong} wrong · ${run.invalid} invalid (no letter) · ${run.errors} errors` +
+      (run.notAsked ? ` · ${run.notAsked} not asked` : '') +
       (run.cached ? ` · ${run.cached} from the answer cache (not timed; MMLU_CACHE=refresh asks again)` : ''),
   )
-  lines.push(
-    `Time       wall ${ms(run.wallMs)} · ${rate(run.questionsPerSecond)} q/s · latency mean ${ms(run.latencyMs.mean)}, p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`,
-  )
-  lines.push(`Overlap    Σ file time ${ms(run.sumFileMs)} ÷ wall ${ms(run.wallMs)} = ${rate(run.overlap)}×`)
+  const ignored = countsLabel(run.cacheIgnored)
+  if (ignored) lines.push(`Cache      ${Object.values(run.cacheIgnored).reduce((a, b) => a + b, 0)} cached answers ignored (${ignored}) and asked again`)
+  if (run.partialSubjects.length || run.notRunSubjects.length) {
+    const parts = [run.notRunSubjects.length ? `not run: ${run.notRunSubjects.join(', ')}` : '', run.partialSubjects.length ? `partial: ${run.partialSubjects.join(', ')}` : ''].filter(Boolean)
+    lines.push(`Subjects   ${parts.join(' · ')}`)
+  }
+  lines.push(renderTime(run))
+  if (run.timed > 0) lines.push(`Overlap    Σ file time ${ms(run.sumFileMs)} ÷ wall ${ms(run.wallMs)} = ${rate(run.overlap)}×`)
+  for (const note of run.notes) lines.push(`Note       ${note}`)
   return lines.join('\n')
+}
+
+/** The timing line; a view that timed nothing says so instead of printing zeros. */
+export function renderTime(run: Pick<RunSummary, 'wallMs' | 'timed' | 'cached' | 'questionsPerSecond' | 'latencyMs'>): string {
+  if (run.timed === 0) {
+    return run.cached > 0 ? `Time       wall ${ms(run.wallMs)} · all answers from the cache: nothing timed (MMLU_CACHE=off to time)` : `Time       wall ${ms(run.wallMs)} · nothing timed (no question was answered)`
+  }
+  const fresh = run.cached > 0 ? ` (${run.timed} fresh answers; the ${run.cached} cached ones are not timed)` : ''
+  return `Time       wall ${ms(run.wallMs)} · ${rate(run.questionsPerSecond)} q/s · latency mean ${ms(run.latencyMs.mean)}, p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}${fresh}`
+}
+
+/** Why the run exits 1 (empty: it exits 0), one phrase each. */
+export function renderExitReasons(run: RunSummary, problems: number, interrupted: boolean): string[] {
+  const reasons: string[] = []
+  if (interrupted) reasons.push('the run was interrupted')
+  if (run.questions === 0 && run.notAsked === 0 && problems > 0) return [...reasons, 'no question could be asked (see the error above)']
+  const errors = run.errors + problems
+  if (errors) reasons.push(`${errors} error${errors === 1 ? '' : 's'} (not wrong answers) occurred`)
+  if (run.notAsked) reasons.push(`${run.notAsked} question${run.notAsked === 1 ? ' was' : 's were'} not asked`)
+  if (run.notRunSubjects.length) reasons.push(`${plural(run.notRunSubjects.length, 'subject')} did not run (${run.notRunSubjects.join(', ')})`)
+  const partial = run.partialSubjects.filter((s) => !run.notRunSubjects.includes(s))
+  if (partial.length && !run.notAsked) reasons.push(`${plural(partial.length, 'subject')} stopped part way (${partial.join(', ')})`)
+  return reasons
 }

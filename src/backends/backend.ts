@@ -15,6 +15,8 @@ export interface EngineInfo {
   model: string
   /** Where the weights came from (a file path or a server URL). */
   source: string
+  /** The server(s) that answer, as base URLs without credentials; undefined for an embedded model file. Part of the answer cache's key. */
+  server?: string
   /** Content digest of the weights, e.g. `sha256:…`, when known. */
   digest?: string
   /** Why this engine and these weights were chosen. */

@@ -397,6 +397,7 @@ export function openServerPool(members: readonly PoolMember[], settings: Dispatc
       : {
           ...first.info,
           source: names.join(', '),
+          server: names.join(', '),
           reason: `${members.length} servers share the questions (${first.info.reason})`,
           details: { ...first.info.details, servers: members.length },
         }

@@ -201,7 +201,7 @@ export function openOllamaEngine(o: OllamaEngineOptions): Engine {
   if (o.facts.quantization) details.quantization = o.facts.quantization
   details.keepAlive = o.keepAlive
   details.seed = o.seed
-  const info: EngineInfo = { engine: 'ollama', model: o.model, source: redactUrl(o.host), digest: o.facts.digest, reason: o.reason, details }
+  const info: EngineInfo = { engine: 'ollama', model: o.model, source: redactUrl(o.host), server: redactUrl(o.host), digest: o.facts.digest, reason: o.reason, details }
   return {
     info,
     scoringModes: logprobs ? ['logprob', 'generate'] : ['generate'],

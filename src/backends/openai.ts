@@ -146,6 +146,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     engine: 'openai',
     model: o.model,
     source: url,
+    server: url,
     reason: o.reason,
     details: { endpoint, logprobs: logprobs ? 'yes' : 'no', prompt: o.promptFormat, seed: o.seed, ...(weightsOf(entry) ? { weights: weightsOf(entry)! } : {}) },
   }

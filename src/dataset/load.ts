@@ -17,6 +17,8 @@ export interface LoadOptions {
    * sets such as the project's fixtures. Off by default, so a truncated copy is caught.
    */
   allowPartial?: boolean
+  /** Few-shot examples the prompts will take from the dev split: fewer dev questions is an error naming the file. */
+  shots?: number
 }
 
 export interface SubjectSplits {
@@ -45,14 +47,10 @@ async function missingFileError(dir: string, file: string): Promise<DatasetError
     (s) => s.isDirectory(),
     () => false,
   )
-  return new DatasetError({
-    code: 'missing-file',
-    file,
-    problem: dirExists
-      ? `file not found (expected ${layoutHint(dir)})`
-      : `file not found: the data folder ${dir} does not exist (expected ${layoutHint(dir)})`,
-    fix: DATA_DIR_FIX,
-  })
+  // A missing folder is named alone, so every subject file reports the same error (printed once).
+  return dirExists
+    ? new DatasetError({ code: 'missing-file', file, problem: `file not found (expected ${layoutHint(dir)})`, fix: DATA_DIR_FIX })
+    : new DatasetError({ code: 'missing-file', file: dir, problem: `the data folder does not exist (expected ${layoutHint(dir)})`, fix: DATA_DIR_FIX })
 }
 
 function unknownSubjectError(dir: string, name: string, split: Split): DatasetError {
@@ -80,7 +78,7 @@ export function checkComplete(questions: readonly Question[], file: string, subj
     code: 'incomplete',
     file,
     problem: `incomplete data: found ${questions.length} ${split} questions for ${subject}, expected ${expected}`,
-    fix: 'restore the full file from the MMLU release (this copy looks truncated or edited), or pass allowPartial: true for a deliberately partial set',
+    fix: 'restore the full file from the MMLU release (this copy looks truncated or edited), or set MMLU_ALLOW_PARTIAL=1 for a deliberately partial set (MMLU_LIMIT=N alone asks the first N questions of a complete copy)',
   })
 }
 
@@ -105,9 +103,21 @@ export async function loadSplit(
   return questions
 }
 
+/** Throws a `DatasetError` when a dev split has fewer questions than the prompts' few-shot examples need. */
+export function checkShots(dev: readonly Question[], file: string, shots: number): void {
+  if (dev.length >= shots) return
+  throw new DatasetError({
+    code: 'incomplete',
+    file,
+    problem: `${shots}-shot prompts need ${shots} dev questions, the file has ${dev.length}`,
+    fix: `add dev questions to the file, or ask for fewer examples (MMLU_SHOTS=${dev.length})`,
+  })
+}
+
 /** Loads the dev split (few-shot examples) and the test split of one subject. */
 export async function loadSubject(dir: string, subject: string, opts: LoadOptions = {}): Promise<SubjectSplits> {
   const [dev, test] = await Promise.all([loadSplit(dir, subject, 'dev', opts), loadSplit(dir, subject, 'test', opts)])
+  if (opts.shots !== undefined) checkShots(dev, splitFilePath(dir, subject, 'dev'), opts.shots)
   return { dev, test }
 }
 

@@ -168,10 +168,12 @@ function judge(p: Omit<PairedComparison, 'verdict' | 'reasons'>, s: ComparisonSe
 export function compareWithBaseline(baseline: ResultsFile, current: ResultsFile, file: string, settings: ComparisonSettings): BaselineComparison | BaselineRefusal {
   const reasons = incompatibilities(baseline, current)
   if (reasons.length) return { kind: 'refused', file, reasons }
-  const before = new Map(baseline.records.map((r) => [key(r), r]))
+  // A question one run could not ask says nothing about the model: it is left unpaired.
+  const asked = (r: QuestionRecord) => r.outcome !== 'not-asked'
+  const before = new Map(baseline.records.filter(asked).map((r) => [key(r), r]))
   const bySubject = new Map<string, [QuestionRecord, QuestionRecord][]>()
   let onlyCurrent = 0
-  for (const r of current.records) {
+  for (const r of current.records.filter(asked)) {
     const b = before.get(key(r))
     if (!b) {
       onlyCurrent++
@@ -211,7 +213,7 @@ export function compareWithBaseline(baseline: ResultsFile, current: ResultsFile,
     rightToWrong: flips((b, c) => b.outcome === 'correct' && c.outcome !== 'correct'),
     wrongToRight: flips((b, c) => b.outcome !== 'correct' && c.outcome === 'correct'),
     onlyCurrent,
-    onlyBaseline: baseline.records.length - paired,
+    onlyBaseline: before.size - paired,
     regressions: [...subjects, overall].filter((p) => p.verdict === 'regression'),
   }
 }

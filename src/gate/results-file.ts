@@ -6,7 +6,7 @@ import type { ResultsFile } from '../results.js'
 import { RESULTS_SCHEMA_VERSION } from '../results.js'
 import { GateConfigError, parseJsonFile } from './errors.js'
 
-const OUTCOMES = ['correct', 'wrong', 'invalid', 'error']
+const OUTCOMES = ['correct', 'wrong', 'invalid', 'error', 'not-asked']
 const FIX = 'point it at a results JSON written by the MMLU reporter (MMLU_RESULTS, default reports/mmlu-results.json)'
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

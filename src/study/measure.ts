@@ -7,6 +7,7 @@
 // model loading and the gaps between files are left out: they are not what
 // the seed's experiment compares, and on a loaded machine they are noise.
 // Only fresh answers are timed (cached ones cost nothing this run).
+import { isTimed } from '../record.js'
 import type { QuestionRecord, ResultsFile } from '../results.js'
 import type { LatencySummary } from '../summary.js'
 import { mean, percentile } from '../stats.js'
@@ -48,7 +49,7 @@ export interface RunMeasure {
   model: string
 }
 
-export const isTimed = (r: QuestionRecord): boolean => r.outcome !== 'error' && !r.cached
+export { isTimed } from '../record.js'
 
 export function latencySummary(records: readonly QuestionRecord[]): LatencySummary {
   const xs = records.map((r) => r.latencyMs)

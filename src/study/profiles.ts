@@ -33,6 +33,8 @@ export interface Profile {
 }
 
 const VITEST = 'vitest run --project mmlu'
+/** Timing profiles time fresh answers: the answer cache is off unless the user turns it on. */
+const FRESH = `${DEFINITIONS.cache.env}=\${${DEFINITIONS.cache.env}:-off}`
 
 export const PROFILES: Record<ProfileName, Profile> = {
   sequential: {
@@ -41,7 +43,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     what: 'one file at a time, one question at a time',
     args: () => ['--no-file-parallelism'],
     env: () => ({ [CONCURRENCY]: '1' }),
-    script: `${CONCURRENCY}=1 ${VITEST} --no-file-parallelism`,
+    script: `${FRESH} ${CONCURRENCY}=1 ${VITEST} --no-file-parallelism`,
   },
   files: {
     name: 'files',
@@ -50,7 +52,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     args: (workers) => ['--fileParallelism', `--maxWorkers=${workers}`],
     env: () => ({ [CONCURRENCY]: '1' }),
     // Vitest refuses a repeated --maxWorkers, so N comes from VITEST_MAX_WORKERS (which Vitest reads too) rather than from an extra flag.
-    script: `${CONCURRENCY}=1 ${VITEST} --fileParallelism --maxWorkers=\${VITEST_MAX_WORKERS:-${DEFAULT_FILE_WORKERS}}`,
+    script: `${FRESH} ${CONCURRENCY}=1 ${VITEST} --fileParallelism --maxWorkers=\${VITEST_MAX_WORKERS:-${DEFAULT_FILE_WORKERS}}`,
   },
   concurrent: {
     name: 'concurrent',
@@ -58,7 +60,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     what: 'one file at a time, N questions in flight inside it',
     args: () => ['--no-file-parallelism'],
     env: (concurrency) => ({ [CONCURRENCY]: String(concurrency) }),
-    script: `${CONCURRENCY}=\${${CONCURRENCY}:-${DEFAULT_IN_FILE_CONCURRENCY}} ${VITEST} --no-file-parallelism`,
+    script: `${FRESH} ${CONCURRENCY}=\${${CONCURRENCY}:-${DEFAULT_IN_FILE_CONCURRENCY}} ${VITEST} --no-file-parallelism`,
   },
 }
 

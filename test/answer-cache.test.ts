@@ -1,0 +1,152 @@
+// The answer cache (issue 12, "The answer cache", and issue 17 item 1): what
+// is in the key, what is trusted, how it survives a cut line and a failed write.
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtemp } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { beforeEach, describe, expect, test } from 'vitest'
+import type { AnswerKey } from '../src/answer-cache.js'
+import { AnswerCache, answerKey, answerKeyHash, checkCachedRecord, questionHash } from '../src/answer-cache.js'
+import type { Question } from '../src/dataset/question.js'
+import { readOptions } from '../src/options.js'
+import type { QuestionRecord } from '../src/record.js'
+import { SCORING_VERSION } from '../src/scoring.js'
+
+const questions: Question[] = ['Which planet is largest?', 'Which is a gas?', 'What is 2+2?'].map((question, index) => ({
+  subject: 'astronomy',
+  split: 'test',
+  index,
+  question,
+  choices: ['a', 'b', 'c', 'd'],
+  answer: (['A', 'B', 'C'] as const)[index]!,
+}))
+
+function record(q: Question, given: QuestionRecord['given']): QuestionRecord {
+  return {
+    subject: q.subject,
+    index: q.index,
+    questionHash: questionHash(q),
+    expected: q.answer,
+    given,
+    outcome: given === null ? 'invalid' : given === q.answer ? 'correct' : 'wrong',
+    probabilities: { A: 0.1, B: 0.2, C: 0.6, D: 0.1 },
+    text: ` ${given}`,
+    shots: 5,
+    promptTokens: 100,
+    evaluatedTokens: 100,
+    completionTokens: 1,
+    startedAt: 1_700_000_000_000,
+    latencyMs: 12,
+  }
+}
+
+describe('the key: everything that can change an answer', () => {
+  const options = readOptions({})
+  const engine = { engine: 'ollama', model: 'llama3.2:1b', digest: 'sha256:aaa', server: 'http://127.0.0.1:11434' }
+  const inputs = { dataFingerprint: 'sha256:data', promptHash: 'sha256:prompt' }
+  const base = answerKey('astronomy', engine, inputs, 'logprob', options)
+  const hash = answerKeyHash(base)
+
+  test('the same configuration gives the same entry', () => {
+    expect(answerKeyHash(answerKey('astronomy', { ...engine }, { ...inputs }, 'logprob', readOptions({})))).toBe(hash)
+    expect(base.scoringVersion).toBe(SCORING_VERSION)
+  })
+
+  // Each line changes one thing a run depends on; each must be a different cache entry.
+  test.each<[string, AnswerKey]>([
+    ['another subject', answerKey('anatomy', engine, inputs, 'logprob', options)],
+    ['another engine', answerKey('astronomy', { ...engine, engine: 'openai' }, inputs, 'logprob', options)],
+    ['another model', answerKey('astronomy', { ...engine, model: 'llama3.2:3b' }, inputs, 'logprob', options)],
+    ['another weights digest', answerKey('astronomy', { ...engine, digest: 'sha256:bbb' }, inputs, 'logprob', options)],
+    ['no digest', answerKey('astronomy', { ...engine, digest: undefined }, inputs, 'logprob', options)],
+    ['another server', answerKey('astronomy', { ...engine, server: 'http://10.0.0.2:11434' }, inputs, 'logprob', options)],
+    ['another data fingerprint', answerKey('astronomy', engine, { ...inputs, dataFingerprint: 'sha256:other' }, 'logprob', options)],
+    ['another prompt', answerKey('astronomy', engine, { ...inputs, promptHash: 'sha256:other' }, 'logprob', options)],
+    ['generate scoring', answerKey('astronomy', engine, inputs, 'generate', options)],
+    ['other shots', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_SHOTS: '0' }))],
+    ['other max tokens', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_MAX_TOKENS: '9' }))],
+    ['chat prompts', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_PROMPT_FORMAT: 'chat' }))],
+    ['another seed', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_SEED: '7' }))],
+    ['older scoring code', { ...base, scoringVersion: SCORING_VERSION - 1 }],
+  ])('%s gives another entry', (_what, key) => {
+    expect(answerKeyHash(key)).not.toBe(hash)
+  })
+})
+
+describe('a cached record is checked before it is trusted', () => {
+  test('a record written by the cache is accepted as it is', () => {
+    const r = record(questions[1]!, 'B')
+    expect(checkCachedRecord(JSON.parse(JSON.stringify(r)), 'astronomy', questions)).toEqual(r)
+  })
+
+  test.each<[string, unknown, string]>([
+    ['only an index', { index: 1 }, 'malformed'],
+    ['not an object', [1, 2], 'malformed'],
+    ['another subject', { ...record(questions[1]!, 'B'), subject: 'anatomy' }, 'malformed'],
+    ['a letter that is not one', { ...record(questions[1]!, 'B'), given: 'E' }, 'malformed'],
+    ['an outcome that does not follow from the letters', { ...record(questions[1]!, 'B'), outcome: 'wrong' }, 'malformed'],
+    ['an error outcome (never cached)', { ...record(questions[1]!, 'B'), outcome: 'error' }, 'malformed'],
+    ['a latency that is not a number', { ...record(questions[1]!, 'B'), latencyMs: 'fast' }, 'malformed'],
+    ['no question hash', { ...record(questions[1]!, 'B'), questionHash: undefined }, 'malformed'],
+    ['an index past the end', { ...record(questions[1]!, 'B'), index: 3 }, 'out of range'],
+    ['a changed question', { ...record(questions[1]!, 'B'), questionHash: questionHash({ ...questions[1]!, question: 'Which is a liquid?' }) }, 'stale'],
+    ['a changed key', { ...record(questions[1]!, 'B'), expected: 'C', given: 'C', outcome: 'correct' }, 'stale'],
+  ])('%s is ignored (%s)', (_what, line, reason) => {
+    expect(checkCachedRecord(line, 'astronomy', questions)).toBe(reason)
+  })
+})
+
+describe('the cache file', () => {
+  let dir: string
+  const key = answerKey('astronomy', { engine: 'llama.cpp', model: 'm.gguf', digest: 'sha256:x', server: undefined }, { dataFingerprint: 'd', promptHash: 'p' }, 'logprob', readOptions({}))
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-unit-'))
+  })
+
+  test('bad lines are ignored and counted by reason; good ones are kept', () => {
+    const first = AnswerCache.open(dir, key, 'on', questions)
+    first.put(record(questions[0]!, 'A'))
+    first.put(record(questions[1]!, 'C'))
+    appendFileSync(first.file, '{"index":2}\nnot json\n')
+    appendFileSync(first.file, `${JSON.stringify({ ...record(questions[2]!, 'C'), questionHash: '0000000000000000' })}\n`)
+    const again = AnswerCache.open(dir, key, 'on', questions)
+    expect(again.size).toBe(2)
+    expect(again.get(1)).toMatchObject({ given: 'C', outcome: 'wrong' })
+    expect(again.get(2)).toBeUndefined()
+    expect(again.ignored).toEqual({ malformed: 2, stale: 1 })
+  })
+
+  test('a last line cut by a crash is ended before the next record goes in', () => {
+    const cache = AnswerCache.open(dir, key, 'on', questions)
+    cache.put(record(questions[0]!, 'A'))
+    const whole = JSON.stringify(record(questions[1]!, 'B'))
+    appendFileSync(cache.file, whole.slice(0, 40)) // the crash: half a line, no newline
+    const resumed = AnswerCache.open(dir, key, 'on', questions)
+    expect(resumed.ignored).toEqual({ malformed: 1 })
+    resumed.put(record(questions[1]!, 'B'))
+    resumed.put(record(questions[2]!, 'C'))
+    const lines = readFileSync(cache.file, 'utf8').split('\n')
+    expect(lines).toHaveLength(5) // record, cut line, record, record, and the empty string after the last newline
+    const reopened = AnswerCache.open(dir, key, 'on', questions)
+    expect(reopened.size).toBe(3)
+    expect(reopened.ignored).toEqual({ malformed: 1 })
+  })
+
+  test('a failed write loses nothing of this run: put does not throw, the cache stops and says why', () => {
+    const cache = AnswerCache.open(dir, key, 'on', questions)
+    // The file's place is taken by a folder: every append fails (EISDIR), as on a full or read-only disk.
+    mkdirSync(cache.file)
+    expect(() => cache.put(record(questions[0]!, 'A'))).not.toThrow()
+    expect(cache.writeError).toMatch(/EISDIR/)
+    expect(() => cache.put(record(questions[1]!, 'B'))).not.toThrow()
+  })
+
+  test('a cache folder that cannot be made: the run goes on without a cache', () => {
+    const blocked = path.join(dir, 'file')
+    writeFileSync(blocked, '')
+    const cache = AnswerCache.open(path.join(blocked, 'answers'), key, 'on', questions)
+    expect(cache.writeError).toMatch(/ENOTDIR|EEXIST/)
+    expect(cache.size).toBe(0)
+    expect(() => cache.put(record(questions[0]!, 'A'))).not.toThrow()
+  })
+})

@@ -1,0 +1,80 @@
+// Issue 12, "The answer cache", end to end: a cache shared by runs of
+// different servers, a damaged cache file, a cache that cannot be written.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { appendFile, mkdtemp } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { ModelServer } from '../fixtures/servers/model-server.js'
+import { startModelServer } from '../fixtures/servers/model-server.js'
+import { FIXTURE_DATA_DIR } from './helpers/data.js'
+import { runVitest } from './helpers/run-vitest.js'
+
+let alwaysD: ModelServer
+let alwaysA: ModelServer
+beforeAll(async () => {
+  ;[alwaysD, alwaysA] = await Promise.all([startModelServer({ answer: () => 'D', slots: 4 }), startModelServer({ answer: () => 'A', slots: 4 })])
+})
+afterAll(async () => {
+  await Promise.all([alwaysD.close(), alwaysA.close()])
+})
+
+const cacheFiles = (cache: string) => readdirSync(path.join(cache, 'vitest-mmlu', 'answers')).map((f) => path.join(cache, 'vitest-mmlu', 'answers', f))
+const openai = (server: ModelServer, cache: string) => ({
+  MMLU_DATA_DIR: FIXTURE_DATA_DIR,
+  MMLU_ALLOW_PARTIAL: '1',
+  MMLU_BACKEND: 'openai',
+  MMLU_OPENAI_BASE_URL: `${server.url}/v1`,
+  XDG_CACHE_HOME: cache,
+})
+
+describe('the answer cache', () => {
+  test('two servers with the same model id: the second run asks its own server, never replays the first one’s answers', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-servers-'))
+    const d = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
+    expect(d.results!.records.every((r) => r.given === 'D')).toBe(true)
+    alwaysA.reset()
+    const a = await runVitest(['evals/astronomy'], { env: openai(alwaysA, cache) })
+    expect(a.code, a.output).toBe(0)
+    expect(alwaysA.inference().filter((r) => r.body?.prompt !== 'Answer:')).toHaveLength(8)
+    expect(a.results!.summary.cached).toBe(0)
+    expect(a.results!.records.map((r) => r.given)).toEqual(Array(8).fill('A'))
+    expect(a.output).toContain(`weights ${alwaysA.url}/v1`)
+    // And the same server again: everything from the cache, nothing timed, and it says so.
+    const again = await runVitest(['evals/astronomy'], { env: openai(alwaysA, cache) })
+    expect(again.results!.summary).toMatchObject({ cached: 8, timed: 0, correct: 2 })
+    expect(again.output).toContain('all answers from the cache: nothing timed (MMLU_CACHE=off to time)')
+    expect(again.output).not.toMatch(/0\.00 ms|– q\/s/)
+  })
+
+  test('a damaged cache line is ignored, counted, and its question asked again; the run and its page complete', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-damaged-'))
+    const first = await runVitest(['evals/astronomy'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '5' } })
+    expect(first.code, first.output).toBe(0)
+    const [file] = cacheFiles(cache)
+    // The reproduction from the issue: a record with an index and nothing else, plus a record for a question that changed.
+    await appendFile(file!, '{"index":5}\n')
+    alwaysD.reset()
+    const rerun = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
+    expect(rerun.code, rerun.output).toBe(0)
+    expect(rerun.output).toContain('Cache      1 cached answers ignored (1 malformed) and asked again')
+    expect(rerun.results!.summary).toMatchObject({ questions: 8, cached: 5, timed: 3, cacheIgnored: { malformed: 1 } })
+    expect(rerun.results!.records.find((r) => r.index === 5)).toMatchObject({ given: 'D' })
+    expect(rerun.output).toMatch(/Time {7}wall .* \(3 fresh answers; the 5 cached ones are not timed\)/)
+    expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
+  })
+
+  test('a cache that cannot be written: every answer still counts, one warning says why', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-broken-'))
+    await runVitest(['evals/astronomy'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '1' } })
+    const [file] = cacheFiles(cache)
+    // The cache file's place is taken by a folder: every write fails, as on a full disk.
+    rmSync(file!)
+    mkdirSync(file!)
+    const run = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
+    expect(run.code, run.output).toBe(0)
+    expect(run.results!.summary).toMatchObject({ questions: 8, correct: 2, errors: 0 })
+    expect(run.output).toContain('✓ astronomy  2/8 correct')
+    expect(run.output.match(/the answer cache is not being written \(.*EISDIR\)/g)).toHaveLength(1)
+  })
+})

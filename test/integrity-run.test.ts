@@ -1,0 +1,125 @@
+// Issue 12, "Results and the report", end to end: a run that cannot start
+// keeps the last results; a dead worker leaves subjects not run or partial,
+// said everywhere; MMLU_LIMIT does not excuse an incomplete copy; the shots
+// used and the notes are in every header. The instant engine answers, where
+// the engine is not what is tested.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { fixtureModelPath } from '../fixtures/models.js'
+import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
+import { runVitest } from './helpers/run-vitest.js'
+
+const INSTANT = { MMLU_ENGINE_MODULE: 'bench/instant-engine.ts' }
+const FIXTURES = { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' }
+
+describe('a run that cannot start', () => {
+  test('keeps the last results file and summary page', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-keep-'))
+    const results = path.join(dir, 'mmlu-results.json')
+    const good = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_RESULTS: results } })
+    expect(good.code, good.output).toBe(0)
+    const before = [readFileSync(results, 'utf8'), readFileSync(path.join(dir, 'index.html'), 'utf8')]
+    const broken = await runVitest(['evals/astronomy'], { env: { ...INSTANT, MMLU_DATA_DIR: path.join(dir, 'no-such-data'), MMLU_RESULTS: results } })
+    expect(broken.code).toBe(1)
+    expect(broken.output).toContain(`${path.join(dir, 'no-such-data')}: the data folder does not exist`)
+    expect(broken.output).toContain('Results    not written: no question was answered')
+    // No empty summary table before the error, no trace.
+    expect(broken.output).not.toMatch(/subject +correct|Accuracy {3}|\n\s+at /)
+    expect([readFileSync(results, 'utf8'), readFileSync(path.join(dir, 'index.html'), 'utf8')]).toEqual(before)
+  })
+
+  test('a results folder that cannot be written stops the run before the first question', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-unwritable-'))
+    const blocker = path.join(dir, 'reports')
+    writeFileSync(blocker, 'a file where the folder should be')
+    const run = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_RESULTS: path.join(blocker, 'results.json'), MMLU_PROGRESS_MS: '50' } })
+    expect(run.code).toBe(1)
+    expect(run.output).toMatch(/✗ MMLU_RESULTS=.*reports\/results\.json: the results cannot be written there \((ENOTDIR|EEXIST)\)\. Fix: /)
+    // Stopped before any question: no progress line, no subject line.
+    expect(run.output).not.toMatch(/progress|astronomy +\d+\/\d+ correct/)
+  })
+})
+
+describe('a worker that dies', () => {
+  test.skipIf(!HAS_REAL_DATA)('subjects it never reached are not run, the one it was in is partial; terminal, JSON and page agree; exit 1', async () => {
+    const run = await runVitest(['evals/college_biology', 'evals/astronomy', 'evals/anatomy'], {
+      // The test engine kills its worker (SIGKILL, like the OOM killer) after 250 answers.
+      env: { MMLU_ENGINE_MODULE: 'test/helpers/engines/crashing-engine.ts', CRASH_AFTER: '250', MMLU_DATA_DIR: REAL_DATA_DIR },
+      args: ['--no-file-parallelism'],
+    })
+    expect(run.code).toBe(1)
+    // Vitest's sequencer picks the order; whatever it is, 250 answers finish one subject, cut the next, and never reach the third.
+    const by = (status: string) => run.results!.subjects.filter((s) => s.status === status)
+    const [complete, partial, notRun] = [by('complete'), by('partial'), by('not-run')]
+    expect([complete.length, partial.length, notRun.length]).toEqual([1, 1, 1])
+    const counts: Record<string, number> = { college_biology: 144, astronomy: 152, anatomy: 135 }
+    expect(complete[0]!.total).toBe(counts[complete[0]!.subject])
+    const cut = partial[0]!
+    expect(cut.planned).toBe(counts[cut.subject])
+    expect(cut.total).toBe(250 - complete[0]!.total)
+    expect(notRun[0]).toMatchObject({ total: 0, planned: counts[notRun[0]!.subject] })
+    expect(run.results!.summary).toMatchObject({ questions: 250, partialSubjects: [cut.subject], notRunSubjects: [notRun[0]!.subject] })
+    expect(run.output).toMatch(new RegExp(`${cut.subject} .* partial: ${cut.total} of ${cut.planned} asked`))
+    expect(run.output).toMatch(new RegExp(`${notRun[0]!.subject} +not run`))
+    expect(run.output).toContain(`Subjects   not run: ${notRun[0]!.subject} · partial: ${cut.subject}`)
+    expect(run.output).toMatch(new RegExp(`Exit code 1: .*1 subject did not run \\(${notRun[0]!.subject}\\); 1 subject stopped part way \\(${cut.subject}\\)`))
+    const page = await readFile(path.join(path.dirname(run.resultsPath), 'index.html'), 'utf8')
+    expect(page).toContain(`partial: ${cut.total} of ${cut.planned} asked`)
+    expect(page).toMatch(/<td class="note" data-status="not-run">not run<\/td>/)
+    expect(page).toContain(`not run: ${notRun[0]!.subject} · partial: ${cut.subject}`)
+  })
+})
+
+describe('data that is not what the run asks for', () => {
+  test('MMLU_LIMIT does not excuse an incomplete test split: the file is named, unless MMLU_ALLOW_PARTIAL is set', async () => {
+    const run = await runVitest(['evals/astronomy'], { env: { ...INSTANT, MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_LIMIT: '4' } })
+    expect(run.code).toBe(1)
+    expect(run.output).toContain(`${path.join(FIXTURE_DATA_DIR, 'test', 'astronomy_test.csv')}: incomplete data: found 8 test questions for astronomy, expected 152`)
+    expect(run.output).toContain('MMLU_ALLOW_PARTIAL=1')
+    const allowed = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_LIMIT: '4' } })
+    expect(allowed.code, allowed.output).toBe(0)
+    expect(allowed.results!.summary.questions).toBe(4)
+  })
+
+  test('a dev split shorter than the shots is a DatasetError naming the file and the fix, not a RangeError', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-short-dev-'))
+    await cp(FIXTURE_DATA_DIR, dir, { recursive: true })
+    const dev = path.join(dir, 'dev', 'astronomy_dev.csv')
+    const lines = (await readFile(dev, 'utf8')).split('\n')
+    await writeFile(dev, `${lines.slice(0, 4).join('\n')}\n`) // the header and 3 questions
+    const run = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_DATA_DIR: dir } })
+    expect(run.code).toBe(1)
+    expect(run.output).toContain(`✗ ${dev}: 5-shot prompts need 5 dev questions, the file has 3. Fix: add dev questions to the file, or ask for fewer examples (MMLU_SHOTS=3).`)
+    expect(run.output).not.toMatch(/RangeError|\n\s+at /)
+  })
+})
+
+describe('headers and notes', () => {
+  test.skipIf(!HAS_REAL_DATA)('the shots actually used are in the terminal, Markdown and page headers whenever a prompt had fewer', async () => {
+    const small = await fixtureModelPath('fixed-C-ctx512')
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-shots-'))
+    const summary = path.join(dir, 'summary.md')
+    const run = await runVitest(['evals/high_school_european_history'], { env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: small, MMLU_LIMIT: '6', GITHUB_STEP_SUMMARY: summary } })
+    const records = run.results!.records.filter((r) => r.outcome !== 'error')
+    const reduced = records.filter((r) => r.shots < 5).length
+    expect(reduced).toBeGreaterThan(0)
+    const label = `5-shot (${reduced} question${reduced === 1 ? '' : 's'} with fewer, to fit the context)`
+    expect(run.output).toContain(`scoring logprob · ${label}`)
+    expect(await readFile(summary, 'utf8')).toContain(`logprob · ${label}`)
+    expect(await readFile(path.join(path.dirname(run.resultsPath), 'index.html'), 'utf8')).toContain(label)
+    expect(run.results!.summary.reducedShots).toBe(reduced)
+  })
+
+  test('a model that gives one letter: one note in the terminal and on the page, not an error', async () => {
+    const run = await runVitest(['evals/business_ethics'], { env: { ...FIXTURES, MMLU_MODEL: await fixtureModelPath('fixed-C') } })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toContain('Note       all 8 answers are C: the model is not choosing between the options')
+    const page = await readFile(path.join(path.dirname(run.resultsPath), 'index.html'), 'utf8')
+    expect(page).toContain('<p class="note">Note: all 8 answers are C: the model is not choosing between the options</p>')
+    expect(run.results!.summary.notes[0]).toBe('all 8 answers are C: the model is not choosing between the options')
+  })
+})
+
