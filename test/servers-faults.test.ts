@@ -11,7 +11,7 @@ import { openServerPool } from '../src/backends/dispatch.js'
 import { openOllamaEngine } from '../src/backends/ollama.js'
 import { AUTO_CONCURRENCY_MAX, DEFAULT_RETRIES } from '../src/options.js'
 import { promptFor } from './helpers/fake-servers.js'
-import { FIXTURE_DATA_DIR } from './helpers/data.js'
+import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 
 let server: ModelServer
@@ -68,5 +68,47 @@ describe('a queue that moves is not a timeout (item 15)', () => {
     expect(server.maxInFlight).toBe(1)
     expect(Math.max(...run.results!.records.map((r) => r.latencyMs))).toBeGreaterThan(2_000)
     expect(server.inference()).toHaveLength(8)
+  })
+})
+
+describe.skipIf(!HAS_REAL_DATA)('a dead server ends the run in seconds (item 14)', () => {
+  test('killed at its 20th request: the rest of both subjects not asked in one message, exit 1 within seconds; a rerun resumes from the cache', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-'))
+    const doomed = await startModelServer({ slots: 4 })
+    try {
+      doomed.config.fault = () => (doomed.inference().length === 20 ? 'die' : undefined)
+      const runEnv = { OLLAMA_HOST: doomed.url, OLLAMA_MODELS: emptyStore, MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_LIMIT: '40', MMLU_CONCURRENCY: '2', XDG_CACHE_HOME: cache }
+      const t0 = performance.now()
+      const run = await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: runEnv, args: ['--no-file-parallelism'] })
+      const wallMs = performance.now() - t0
+      expect(run.code, run.output).toBe(1)
+      const records = run.results!.records
+      expect(records).toHaveLength(80)
+      const answered = records.filter((r) => r.outcome !== 'not-asked')
+      expect(answered).toHaveLength(19)
+      expect(answered.every((r) => r.outcome !== 'error')).toBe(true)
+      expect(run.results!.summary).toMatchObject({ notAsked: 61, errors: 0 })
+      // One message for all of them, naming the rule; the subject that ran second never sent a request.
+      expect(run.output.match(/✗ 61 questions not asked \((astronomy, business_ethics|business_ethics, astronomy)\): not asked: the server is unreachable: http:\/\/127\.0\.0\.1:\d+ failed every request for \d+\.\d s and answered none/g)).toHaveLength(1)
+      const subjectsSent = new Set(doomed.inference().map((r) => /about (astronomy|business ethics)\./.exec(r.prompt ?? '')?.[1]))
+      expect(subjectsSent.size).toBe(1)
+      expect(records.filter((r) => r.outcome === 'not-asked' && !subjectsSent.has(r.subject.replace('_', ' ')))).toHaveLength(40)
+      // Seconds, not a retry cycle per question: the 8 s rule plus Vitest's start-up.
+      expect(wallMs).toBeLessThan(40_000)
+
+      // The server comes back where it was: the rerun asks only the 61.
+      const revived = await startModelServer({ slots: 4 }, { port: doomed.port })
+      try {
+        const rerun = await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: runEnv, args: ['--no-file-parallelism'] })
+        expect(rerun.code, rerun.output).toBe(0)
+        expect(rerun.results!.summary).toMatchObject({ questions: 80, notAsked: 0, errors: 0, cached: 19 })
+        expect(revived.inference()).toHaveLength(61)
+      } finally {
+        await revived.close()
+      }
+    } finally {
+      await doomed.close()
+      await rm(cache, { recursive: true, force: true })
+    }
   })
 })
