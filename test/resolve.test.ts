@@ -80,7 +80,7 @@ describe('auto', () => {
     const r = await resolveModel(options({ OLLAMA_HOST: server.url }))
     expect(r).toEqual({
       backend: 'ollama',
-      servers: [{ host: server.url, version: '0.12.11', facts: { digest: `sha256:${DEFAULT_MODEL.blobDigest}`, id: DEFAULT_MODEL.digest!.slice(0, 12), contextLength: 131072, quantization: 'Q8_0', parameters: '1.2B' } }],
+      servers: [{ host: server.url, version: '0.12.11', facts: { digest: `sha256:${DEFAULT_MODEL.blobDigest}`, id: DEFAULT_MODEL.digest!.slice(0, 12), contextLength: 131072, quantization: 'Q8_0', parameters: '1.2B', template: '{{ .Prompt }}' } }],
       model: 'llama3.2:1b',
       reason: `the Ollama server at ${server.url} has llama3.2:1b`,
     })

@@ -11,7 +11,8 @@ import type { OllamaEngineOptions } from '../src/backends/ollama.js'
 import { compareVersions, MIN_NUM_CTX, numCtx, openOllamaEngine, renderPullProgress, supportsLogprobs } from '../src/backends/ollama.js'
 import type { OpenAIEngineOptions } from '../src/backends/openai.js'
 import { openOpenAIEngine } from '../src/backends/openai.js'
-import { estimateTokens, lettersFromTopLogprobs, redactUrl, scrub } from '../src/backends/server.js'
+import { tokenUpperBound } from '../src/backends/ollama-tokens.js'
+import { lettersFromTopLogprobs, redactUrl, scrub } from '../src/backends/server.js'
 import { Secret } from '../src/options.js'
 import { letterFromProbabilities } from '../src/scoring.js'
 import type { Prompt } from '../src/prompt.js'
@@ -153,8 +154,8 @@ describe('Ollama engine', () => {
     expect(numCtx({ promptTokens: 8_192, scoring: 'logprob', maxTokens: 5 }, 131072)).toBe(16384)
     expect(numCtx({ promptTokens: 3_000, scoring: 'logprob', maxTokens: 5 }, 4096)).toBe(4096)
     expect(numCtx({ promptTokens: undefined, scoring: 'generate', maxTokens: 5 }, undefined)).toBe(8192)
-    // The estimate never undercounts English: a 4-byte word is at least one token, we count two.
-    expect(estimateTokens('word word')).toBe(6)
+    // Without a tokenizer, an upper bound: one token a UTF-8 byte, plus BOS and a dummy-prefix space.
+    expect([tokenUpperBound('word word'), tokenUpperBound('é')]).toEqual([11, 4])
   })
 
   test('pull progress renders a bar with percent and sizes', () => {

@@ -12,6 +12,8 @@ import type { DispatchSettings } from './dispatch.js'
 import { openServerPool } from './dispatch.js'
 import { openLlamaCppEngine } from './llamacpp.js'
 import { openOllamaEngine } from './ollama.js'
+import { ollamaStores } from './ollama-store.js'
+import { ollamaPromptCounter } from './ollama-tokens.js'
 import { openOpenAIEngine } from './openai.js'
 import { resolveModel } from './resolve.js'
 import { redactUrl } from './server.js'
@@ -50,8 +52,12 @@ async function openResolved(options: Options, workers: number): Promise<Engine> 
       return openServerPool([{ engine: r.model ? { ...engine, info: { ...engine.info, model: r.model } } : engine }], settings)
     }
     case 'ollama': {
+      const facts = r.servers[0]!.facts
+      const overhead = options.promptFormat === 'chat' ? [facts.template, facts.system].filter(Boolean).join('\n') : ''
+      // Every server has these weights (checked below), so one tokenizer counts for all.
+      const counter = await ollamaPromptCounter({ model: r.model, digest: facts.digest, stores: ollamaStores(options.ollamaModels), overhead })
       const engines = r.servers.map((s) =>
-        openOllamaEngine({ host: s.host, version: s.version, facts: s.facts, model: r.model, reason: r.reason, promptFormat: options.promptFormat, keepAlive: options.keepAlive, seed: options.seed, wantLogprobs }),
+        openOllamaEngine({ host: s.host, version: s.version, facts: s.facts, model: r.model, reason: r.reason, promptFormat: options.promptFormat, keepAlive: options.keepAlive, seed: options.seed, wantLogprobs, counter }),
       )
       checkSameWeights(engines, 'OLLAMA_HOST')
       return openServerPool(engines.map((engine, i) => ({ engine, server: redactUrl(r.servers[i]!.host) })), settings)

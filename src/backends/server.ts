@@ -81,12 +81,3 @@ export function lettersFromTopLogprobs(top: readonly TopLogprob[], form: LetterF
   }
   return p
 }
-
-/**
- * A conservative token count for servers that cannot tokenize for us: half the
- * UTF-8 bytes (English BPE and SentencePiece vocabularies average 4-5 bytes a
- * token on MMLU prompts). Used to size the server's context, never to record.
- */
-export function estimateTokens(text: string): number {
-  return Math.ceil(Buffer.byteLength(text, 'utf8') / 2) + 1
-}
