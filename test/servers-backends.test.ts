@@ -218,6 +218,19 @@ describe('OpenAI-compatible engine', () => {
     expect(server.inference()[1]!.body).toEqual({ model: 'llama3.2:1b', prompt: prompt.prefix + prompt.suffix, temperature: 0, seed: 7, max_tokens: 1, logprobs: 20 })
   })
 
+  test('a server that takes at most 5 log-probs (OpenAI\'s completions): the probe steps down to 5, and every request asks 5', async () => {
+    server.config.maxLogprobs = 5
+    try {
+      const engine = await open()
+      expect(engine.scoringModes).toEqual(['logprob', 'generate'])
+      expect(engine.info.details.logprobs).toBe('yes (top 5)')
+      expect((await ask(engine)).probabilities!.B).toBeCloseTo(0.6, 12)
+      expect(server.inference().map((r) => [r.body!.logprobs, r.status])).toEqual([[20, 400], [5, 200], [5, 200]])
+    } finally {
+      server.config.maxLogprobs = 20
+    }
+  })
+
   test('chat completions with top_logprobs 20', async () => {
     const a = await ask(await open({ promptFormat: 'chat' }))
     expect(a.probabilities!.B).toBeCloseTo(0.6, 12)

@@ -18,8 +18,10 @@ import { connectionFailure } from './guard.js'
 import type { TopLogprob } from './server.js'
 import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure, scrub } from './server.js'
 
-/** vLLM's default cap on alternatives per token (OpenAI's chat API allows 20 too). */
+/** vLLM's default cap on alternatives per token (--max-logprobs); OpenAI's chat API allows 20 too. */
 export const TOP_LOGPROBS = 20
+/** OpenAI's own completions API takes at most 5 ("The maximum value for logprobs is 5"): asked when 20 is refused. */
+export const TOP_LOGPROBS_FALLBACK = 5
 /** How long opening waits for the server to answer /models. */
 export const OPEN_TIMEOUT_MS = 4_000
 
@@ -75,11 +77,13 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     return requestFailure(e, signal, where, status, scrub((e as Error).message.replace(/^\d{3} /, ''), key))
   }
 
+  // How many alternatives the server gives: 20, or 5 where it refuses 20 (found by the probe below).
+  let top = TOP_LOGPROBS
   async function complete(text: string, maxTokens: number, logprobs: boolean, signal: AbortSignal): Promise<Completion> {
     const base = { model: o.model, temperature: 0, seed: o.seed, max_tokens: maxTokens }
     if (chat) {
       const r = await client.chat.completions.create(
-        { ...base, messages: [{ role: 'user', content: text }], ...(logprobs ? { logprobs: true, top_logprobs: TOP_LOGPROBS } : {}) },
+        { ...base, messages: [{ role: 'user', content: text }], ...(logprobs ? { logprobs: true, top_logprobs: top } : {}) },
         { signal },
       )
       const choice = r.choices?.[0]
@@ -90,7 +94,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
         completionTokens: r.usage?.completion_tokens ?? 0,
       }
     }
-    const r = await client.completions.create({ ...base, prompt: text, ...(logprobs ? { logprobs: TOP_LOGPROBS } : {}) }, { signal })
+    const r = await client.completions.create({ ...base, prompt: text, ...(logprobs ? { logprobs: top } : {}) }, { signal })
     const choice = r.choices?.[0]
     const first = choice?.logprobs?.top_logprobs?.[0]
     return {
@@ -128,13 +132,18 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
   if (o.wantLogprobs) {
     // A question's deadline: the first request may load the model (Ollama's /v1 does).
     const probe = AbortSignal.timeout(o.timeoutMs)
-    try {
-      logprobs = Array.isArray((await complete('Answer:', 1, true, probe)).top)
-    } catch (e) {
-      const err = fail(e, probe, `${url} ${endpoint}`)
-      // A 4xx says "no log-probs here" (some servers reject the parameter); anything else is a broken server.
-      if (!(e instanceof APIError && e.status !== undefined && e.status >= 400 && e.status < 500)) {
-        throw new EngineError(`The OpenAI-compatible server at ${url} failed a one-token test request (${probe.aborted ? `no answer within ${o.timeoutMs} ms, MMLU_TIMEOUT_MS` : err.message}).`)
+    // A 4xx says "not that many log-probs here" (OpenAI's completions take 5), or none at all.
+    for (const n of [TOP_LOGPROBS, TOP_LOGPROBS_FALLBACK]) {
+      top = n
+      try {
+        logprobs = Array.isArray((await complete('Answer:', 1, true, probe)).top)
+        break
+      } catch (e) {
+        const err = fail(e, probe, `${url} ${endpoint}`)
+        // Anything but a 4xx is a broken server.
+        if (!(e instanceof APIError && e.status !== undefined && e.status >= 400 && e.status < 500)) {
+          throw new EngineError(`The OpenAI-compatible server at ${url} failed a one-token test request (${probe.aborted ? `no answer within ${o.timeoutMs} ms, MMLU_TIMEOUT_MS` : err.message}).`)
+        }
       }
     }
     if (!logprobs) {
@@ -148,7 +157,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     source: url,
     server: url,
     reason: o.reason,
-    details: { endpoint, logprobs: logprobs ? 'yes' : 'no', prompt: o.promptFormat, seed: o.seed, ...(weightsOf(entry) ? { weights: weightsOf(entry)! } : {}) },
+    details: { endpoint, logprobs: logprobs ? (top === TOP_LOGPROBS ? 'yes' : `yes (top ${top})`) : 'no', prompt: o.promptFormat, seed: o.seed, ...(weightsOf(entry) ? { weights: weightsOf(entry)! } : {}) },
   }
   return {
     info,
