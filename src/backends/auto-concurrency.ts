@@ -5,9 +5,10 @@
 //   over the level before; at the first step that gains less, or at the top
 //   level, keep the best level measured.
 //
-// Throughput at a level is measured as level ÷ mean latency of the requests
+// Throughput at a level is measured as level ÷ median latency of the requests
 // sent while that many were in flight (Little's law), leaving out the first
-// `level` answers after a change (sent while the pipeline filled), not as answers per
+// answers at each level (the first AUTO_SAMPLES of the run, while connections
+// and code warm up; then `level`, sent while the pipeline filled), not as answers per
 // second of wall time: a pause between subject files, or a file's last
 // questions trickling in, then changes nothing. Against a server that queues
 // (Ollama's default one slot), two in flight take twice as long each, so
@@ -32,8 +33,8 @@ export class AutoConcurrency {
   private settled: boolean
   private best: { level: number; throughput: number } | undefined
   private latencies: number[] = []
-  /** Answers still to leave out at this level: they were sent while it filled up. */
-  private warmup = 1
+  /** Answers still to leave out at this level: the run's first ones, then those sent while a new level filled up. */
+  private warmup = AUTO_SAMPLES
 
   constructor(readonly max: number) {
     this.settled = max <= 1
@@ -52,8 +53,10 @@ export class AutoConcurrency {
     }
     this.latencies.push(latencyMs)
     if (this.latencies.length < AUTO_SAMPLES) return
-    const mean = this.latencies.reduce((a, b) => a + b, 0) / this.latencies.length
-    const throughput = (this.level * 1000) / mean
+    // The median: one slow answer (a retry, a page fault) must not decide a level.
+    const sorted = [...this.latencies].sort((a, b) => a - b)
+    const median = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2
+    const throughput = (this.level * 1000) / median
     this.latencies = []
     if (this.best) {
       const gain = throughput / this.best.throughput - 1
