@@ -32,7 +32,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'mmlu',
-          include: ['evals/**/*.eval.ts'],
+          // The 57 MMLU subjects, and the example of a question set of your own.
+          include: ['evals/**/*.eval.ts', 'examples/**/*.eval.ts'],
           // Fetches the MMLU data on a first run without MMLU_DATA_DIR.
           globalSetup: ['src/global-setup.ts'],
           // One model load per worker, shared by the subject files it runs.

@@ -4,10 +4,10 @@
 // Loaded by the suite through MMLU_ENGINE_MODULE=bench/instant-engine.ts, and
 // called directly by the bare loop in bench/harness.ts.
 import type { Engine, RawAnswer, Session } from '../src/backends/backend.js'
-import { LETTERS } from '../src/dataset/question.js'
+import type { Letter } from '../src/dataset/question.js'
 import type { Options } from '../src/options.js'
 import type { Prompt } from '../src/prompt.js'
-import { promptText } from '../src/prompt.js'
+import { promptLetters, promptText } from '../src/prompt.js'
 import type { LetterProbabilities } from '../src/record.js'
 
 /** FNV-1a over the question text: the same prompt always gets the same answer. */
@@ -20,12 +20,13 @@ function fnv1a(s: string): number {
   return h >>> 0
 }
 
-/** Four probabilities from four bytes of the hash, normalized. */
+/** One probability per letter from the bytes of the hash (four per hash), normalized. */
 export function instantProbabilities(prompt: Prompt): LetterProbabilities {
-  const h = fnv1a(prompt.suffix)
-  const w = LETTERS.map((_, i) => 1 + ((h >>> (8 * i)) & 0xff))
-  const sum = w[0]! + w[1]! + w[2]! + w[3]!
-  return { A: w[0]! / sum, B: w[1]! / sum, C: w[2]! / sum, D: w[3]! / sum }
+  const letters = promptLetters(prompt)
+  const hashes = [fnv1a(prompt.suffix), fnv1a(`${prompt.suffix}#`), fnv1a(`${prompt.suffix}##`)]
+  const w = letters.map((_, i) => 1 + ((hashes[Math.floor(i / 4)]! >>> (8 * (i % 4))) & 0xff))
+  const sum = w.reduce((a, b) => a + b, 0)
+  return Object.fromEntries(letters.map((l, i) => [l, w[i]! / sum]))
 }
 
 /** Roughly a real tokenizer's rate on English (≈4 chars/token), only so records carry plausible counts. */
@@ -35,8 +36,8 @@ export function instantAnswer(prompt: Prompt): RawAnswer {
   const startedAt = Date.now()
   const t0 = performance.now()
   const probabilities = instantProbabilities(prompt)
-  let best: (typeof LETTERS)[number] = 'A'
-  for (const l of LETTERS) if (probabilities[l] > probabilities[best]) best = l
+  let best: Letter = 'A'
+  for (const l of promptLetters(prompt)) if (probabilities[l]! > probabilities[best]!) best = l
   const promptTokens = approxTokens(promptText(prompt))
   return {
     probabilities,

@@ -81,7 +81,7 @@ function plannedQuestions(m: TestModule): number {
 function subjectSummary(r: SubjectResult): SubjectSummary {
   return summarizeSubject(subjectName(r), r.records, r.module.diagnostic().duration, {
     planned: plannedQuestions(r.module),
-    ...(r.run ? { shots: r.run.shots, cacheIgnored: r.run.cacheIgnored ?? {} } : {}),
+    ...(r.run ? { shots: r.run.shots, cacheIgnored: r.run.cacheIgnored ?? {}, category: r.run.category } : {}),
   })
 }
 
@@ -152,6 +152,7 @@ export default class MmluReporter implements Reporter {
     // Each worker's llama.cpp gets physical cores ÷ this many threads.
     this.ctx.provide('mmluWorkers', this.workersUsed(subjects.length))
     this.ctx.provide('mmluAnnotations', this.annotationsShown())
+    this.ctx.provide('mmluSubjectsInRun', this.planned.some((p) => isSubject(p.subject)))
     this.progress.start(subjects)
   }
 
@@ -159,9 +160,16 @@ export default class MmluReporter implements Reporter {
   private async prepare(): Promise<void> {
     const options = readOptions()
     // A shard has only some subjects: its gate runs after --merge-reports.
-    this.gate = this.ctx.config.shard ? undefined : await loadGate(options, this.ctx.config.root)
+    this.gate = this.ctx.config.shard ? undefined : await loadGate(options, this.ctx.config.root, options.thresholdsFile ? await this.topicNames() : [])
     this.speedupBaseline = options.speedupBaselineFile ? await loadSpeedupBaseline(options.speedupBaselineFile, this.ctx.config.root) : undefined
     await checkWritable(resolve(this.ctx.config.root, options.resultsFile))
+  }
+
+  /** The names of the project's own question sets: topic files that are not MMLU subjects. */
+  private async topicNames(): Promise<string[]> {
+    const project = this.ctx.projects.find((p) => p.name === MMLU_PROJECT)
+    const files = project ? (await project.globTestFiles()).testFiles : []
+    return files.map(subjectOfFile).filter((name) => !isSubject(name))
   }
 
   /**
@@ -258,10 +266,11 @@ export default class MmluReporter implements Reporter {
       log.log('')
       log.log(renderTotals(run))
       if (servers.length > 1) log.log(renderServers(servers))
+      for (const w of runs.flatMap((r) => r.warnings ?? [])) log.error(`Warning    ${w}`)
       const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
       if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
       // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
-      const measure = measureRun({ records, config, summary: run })
+      const measure = measureRun({ records, config, summary: run, provenance: engines })
       if (run.timed > 0 && (config.vitest.workersUsed > 1 || config.concurrency > 1)) log.log(renderParallel(measure, run.wallMs))
       if (this.speedupBaseline && run.timed > 0) log.log(renderSpeedup(compareSpeed(this.speedupBaseline.measure, measure), this.speedupBaseline.file))
     }
@@ -406,14 +415,16 @@ export default class MmluReporter implements Reporter {
       model: first?.engine.model ?? options.model,
       engine: first?.engine.engine ?? 'unknown',
       scoring: first?.scoring ?? options.scoring ?? 'logprob',
-      shots: first?.shots ?? options.shots,
+      shots: options.shots,
       concurrency: used.level,
       ...(used.auto ? { concurrencyAuto: used.auto } : {}),
       ...(typeof servers === 'number' ? { servers } : {}),
       vitest: { fileParallelism: maxWorkers > 1, maxWorkers, workersUsed: this.workersUsed(files) },
       dataDir: options.dataDir,
       limit: options.limit,
-      inputs: Object.fromEntries(runs.map((r) => [r.subject, { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint }])),
+      inputs: Object.fromEntries(
+        runs.map((r) => [r.subject, { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint, ...(r.shotsNote ? { shotsNote: r.shotsNote } : {}), ...(r.files ? { files: r.files } : {}) }]),
+      ),
     }
   }
 }

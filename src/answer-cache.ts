@@ -19,7 +19,7 @@ import path from 'node:path'
 import type { EngineInfo } from './backends/backend.js'
 import { fingerprintRow } from './dataset/fingerprint.js'
 import type { Question } from './dataset/question.js'
-import { LETTERS } from './dataset/question.js'
+import { isLetter, lettersOf } from './dataset/question.js'
 import type { CacheMode, Options, ScoringMode } from './options.js'
 import type { QuestionRecord } from './record.js'
 import { SCORING_VERSION } from './scoring.js'
@@ -82,7 +82,6 @@ export function questionHash(q: Pick<Question, 'question' | 'choices' | 'answer'
 export type IgnoredReason = 'malformed' | 'out of range' | 'stale'
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isLetter = (v: unknown): boolean => (LETTERS as readonly unknown[]).includes(v)
 const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0
 const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0
 
@@ -104,7 +103,7 @@ export function checkCachedRecord(line: unknown, subject: string, questions: rea
     isTime(r.startedAt) &&
     isTime(r.latencyMs) &&
     typeof r.questionHash === 'string' &&
-    (r.probabilities === undefined || (isObject(r.probabilities) && LETTERS.every((l) => typeof (r.probabilities as Record<string, unknown>)[l] === 'number')))
+    (r.probabilities === undefined || (isObject(r.probabilities) && Object.entries(r.probabilities).every(([l, p]) => isLetter(l) && typeof p === 'number')))
   if (!wellTyped) return 'malformed'
   // The outcome must follow from the letters, or the record was not written by us.
   const outcome = r.given === null ? 'invalid' : r.given === r.expected ? 'correct' : 'wrong'
@@ -112,6 +111,10 @@ export function checkCachedRecord(line: unknown, subject: string, questions: rea
   const question = questions[r.index as number]
   if (!question || question.index !== r.index) return 'out of range'
   if (r.questionHash !== questionHash(question) || r.expected !== question.answer) return 'stale'
+  // Probabilities for exactly the question's letters.
+  const letters = lettersOf(question.choices.length)
+  const probabilities = r.probabilities as Record<string, number> | undefined
+  if (probabilities !== undefined && (Object.keys(probabilities).length !== letters.length || !letters.every((l) => l in probabilities))) return 'malformed'
   return r as unknown as QuestionRecord
 }
 

@@ -10,6 +10,7 @@ import { resolveModel } from './backends/resolve.js'
 import { locateDataDir, progressPrinter, pullDataset } from './dataset/download.js'
 import type { Options } from './options.js'
 import { readOptions } from './options.js'
+import type { TestProject } from 'vitest/node'
 
 async function ensureData(options: Options): Promise<void> {
   if (locateDataDir(options.dataDir)) return
@@ -41,8 +42,10 @@ async function offerModel(options: Options): Promise<void> {
   if (/^y(es)?$/i.test(answer.trim())) await pending.download()
 }
 
-export default async function setup(): Promise<void> {
+export default async function setup(project?: TestProject): Promise<void> {
   const options = readOptions()
-  await ensureData(options)
+  // The reporter says, before this runs, whether any MMLU subject is in the run:
+  // a run of your own question sets alone needs no MMLU data.
+  if (project?.getProvidedContext().mmluSubjectsInRun !== false) await ensureData(options)
   await offerModel(options)
 }

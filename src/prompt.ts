@@ -6,7 +6,7 @@
 // that reuse the evaluated prefix (llama.cpp sequences, server prompt caches)
 // want to know where the shared part ends.
 import type { Letter, Question } from './dataset/question.js'
-import { LETTERS } from './dataset/question.js'
+import { LETTERS, lettersOf, MMLU_OPTIONS } from './dataset/question.js'
 import { subjectTitle } from './dataset/subjects.js'
 
 export const MAX_SHOTS = 5
@@ -18,6 +18,15 @@ export interface Prompt {
   suffix: string
   /** Number of few-shot examples in `prefix`. */
   shots: number
+  /** The question's answer letters; absent: MMLU's A-D. */
+  letters?: readonly Letter[]
+}
+
+const MMLU_LETTERS = lettersOf(MMLU_OPTIONS)
+
+/** The letters a prompt's question can be answered with. */
+export function promptLetters(p: Pick<Prompt, 'letters'>): readonly Letter[] {
+  return p.letters ?? MMLU_LETTERS
 }
 
 // Python's str.strip() removes exactly the characters for which str.isspace()
@@ -29,26 +38,32 @@ export function pyStrip(s: string): string {
   return s.replace(PY_STRIP, '')
 }
 
-export function header(subject: string): string {
-  return `The following are multiple choice questions (with answers) about ${subjectTitle(subject)}.\n\n`
+/** `title`: how the subject is named in the header; by default its name with underscores as spaces (lm-eval's rule). */
+export function header(subject: string, title = subjectTitle(subject)): string {
+  return `The following are multiple choice questions (with answers) about ${title}.\n\n`
 }
 
-/** One question in the harness's `doc_to_text` form, ending in `Answer:`. */
+/** One question in the harness's `doc_to_text` form, one letter line per option, ending in `Answer:`. */
 export function formatQuestion(q: Pick<Question, 'question' | 'choices'>): string {
   const lines = q.choices.map((choice, i) => `${LETTERS[i]}. ${choice}`)
   return `${pyStrip(q.question)}\n${lines.join('\n')}\nAnswer:`
 }
 
-export function fewShotPrefix(subject: string, dev: readonly Question[], shots: number): string {
+export function fewShotPrefix(subject: string, dev: readonly Question[], shots: number, title?: string): string {
   if (!Number.isInteger(shots) || shots < 0 || shots > MAX_SHOTS) throw new RangeError(`shots must be 0-${MAX_SHOTS}, got ${shots}`)
   if (dev.length < shots) throw new RangeError(`${shots}-shot needs ${shots} dev questions for ${subject}, found ${dev.length}`)
-  let out = header(subject)
+  let out = header(subject, title)
   for (const example of dev.slice(0, shots)) out += `${formatQuestion(example)} ${example.answer}\n\n`
   return out
 }
 
 export function buildPrompt(subject: string, dev: readonly Question[], question: Question, shots: number): Prompt {
-  return { prefix: fewShotPrefix(subject, dev, shots), suffix: formatQuestion(question), shots }
+  return { prefix: fewShotPrefix(subject, dev, shots), suffix: formatQuestion(question), shots, ...questionLetters(question) }
+}
+
+/** A prompt's `letters` field: absent for MMLU's four options, so MMLU prompts stay as they were. */
+export function questionLetters(q: Pick<Question, 'choices'>): { letters?: Letter[] } {
+  return q.choices.length === MMLU_OPTIONS ? {} : { letters: lettersOf(q.choices.length) }
 }
 
 export function promptText(p: Prompt): string {

@@ -5,8 +5,8 @@
 // → results reads one way.
 import type { Letter } from './dataset/question.js'
 
-/** Next-token probabilities of the answer letters (log-prob scoring). */
-export type LetterProbabilities = Record<Letter, number>
+/** Next-token probabilities of a question's answer letters (log-prob scoring): A-D for MMLU, up to J for a question set of your own. */
+export type LetterProbabilities = Partial<Record<Letter, number>>
 
 /**
  * - invalid: an answer came back, but no letter could be read from it;
@@ -26,10 +26,12 @@ export interface QuestionRecord {
   /** The model's letter; null when it gave none (invalid) or the question errored. */
   given: Letter | null
   outcome: Outcome
-  /** Next-token probabilities of the four letters (log-prob scoring). */
+  /** Next-token probabilities of the question's letters (log-prob scoring). */
   probabilities?: LetterProbabilities
   /** The spelling the probabilities were read from: `spaced` " A" (after a raw `Answer:`, as lm-eval scores) or `bare` "A" (a chat reply's start). */
   letterForm?: 'spaced' | 'bare'
+  /** How many options the question had, when not MMLU's four. */
+  options?: number
   /** Raw model output (generated text, or the top token in log-prob scoring). */
   text: string
   /** Few-shot examples actually used (fewer than asked when the context is too small). */

@@ -5,6 +5,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { EngineInfo } from './backends/backend.js'
 import type { Category } from './dataset/subjects.js'
+import type { TopicFile } from './dataset/topic.js'
 import type { Concurrency, ScoringMode } from './options.js'
 import type { QuestionRecord } from './record.js'
 import type { RunSummary, SubjectSummary } from './summary.js'
@@ -16,7 +17,8 @@ export type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
 /** What one subject file ran with; set on the subject's suite meta. */
 export interface SubjectRun {
   subject: string
-  category: Category
+  /** MMLU's category, or a topic's own (default `custom`). */
+  category: Category | string
   engine: EngineInfo
   session: Record<string, string | number | boolean>
   scoring: ScoringMode
@@ -35,6 +37,12 @@ export interface SubjectRun {
   cacheIgnored?: Record<string, number>
   /** Why the answer cache stopped writing during this file; its answers still count. */
   cacheWriteError?: string
+  /** A question set of your own: its files, each with its fingerprint. */
+  files?: TopicFile[]
+  /** Why fewer shots than asked are used for every question (a topic without a dev file). */
+  shotsNote?: string
+  /** Things worth a look that did not stop the file (duplicate questions), each with file:line. */
+  warnings?: string[]
 }
 
 /** What a subject's answers depend on besides the model; a baseline is only compared when these match. */
@@ -44,6 +52,10 @@ export interface SubjectInputs {
   promptHash: string
   /** sha256 of the subject's whole test split, either CSV dialect (src/dataset/fingerprint.ts). */
   dataFingerprint: string
+  /** Why this subject used other shots than the run asked for (a topic without a dev file). */
+  shotsNote?: string
+  /** A question set of your own: its files, each with its fingerprint. */
+  files?: TopicFile[]
 }
 
 export interface RunConfig {

@@ -1,7 +1,7 @@
 // Turning an engine's output into an answer letter. Pure, engine-agnostic.
 import type { RawAnswer } from './backends/backend.js'
 import type { Letter, Question } from './dataset/question.js'
-import { LETTERS } from './dataset/question.js'
+import { LETTERS, lettersOf, MMLU_OPTIONS } from './dataset/question.js'
 import type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
 
 export type { LetterProbabilities } from './record.js'
@@ -18,49 +18,67 @@ export const SCORING_VERSION = 2
 export type LetterReading = { letter: Letter; reason?: undefined } | { letter: null; reason: string }
 
 /**
- * Argmax over the four letters, as lm-eval compares their log-likelihoods;
- * ties go to the earlier letter. No letter at all is not a letter: when none
- * has a positive probability (a server's top log-probs list none of them) or
- * a value is not a probability (NaN, infinite, negative: a broken model), the
- * answer is invalid with the reason, never "A".
+ * Argmax over the question's letters (the keys given, A-D for MMLU), as
+ * lm-eval compares their log-likelihoods; ties go to the earlier letter. No
+ * letter at all is not a letter: when none has a positive probability (a
+ * server's top log-probs list none of them) or a value is not a probability
+ * (NaN, infinite, negative: a broken model), the answer is invalid with the
+ * reason, never "A".
  */
 export function letterFromProbabilities(p: LetterProbabilities): LetterReading {
-  const broken = LETTERS.filter((l) => !(Number.isFinite(p[l]) && p[l] >= 0))
+  const letters = LETTERS.filter((l) => l in p)
+  const broken = letters.filter((l) => !(Number.isFinite(p[l]) && p[l]! >= 0))
   if (broken.length) return { letter: null, reason: `not a probability: ${broken.map((l) => `${l} ${p[l]}`).join(', ')}` }
   let best: Letter | null = null
-  for (const l of LETTERS) if (p[l] > 0 && (best === null || p[l] > p[best])) best = l
-  return best === null ? { letter: null, reason: 'no probability for any of the letters A-D (none among the tokens the engine returned)' } : { letter: best }
+  for (const l of letters) if (p[l]! > 0 && (best === null || p[l]! > p[best]!)) best = l
+  const range = letters.length ? `${letters[0]}-${letters.at(-1)}` : 'A-D'
+  return best === null ? { letter: null, reason: `no probability for any of the letters ${range} (none among the tokens the engine returned)` } : { letter: best }
 }
 
 /**
- * Generated text → letter. Tried in order, the first match wins:
- *  1. the text opens with the letter: optional spaces, `(` or `[`, then A-D not
- *     followed by another letter or digit (" B", "B.", "(C)", "D) because…");
+ * Generated text → letter, among the question's letters (A-D for MMLU, up to
+ * J for a question set of your own). Tried in order, the first match wins:
+ *  1. the text opens with the letter: optional spaces, `(` or `[`, then the
+ *     letter not followed by another letter or digit (" B", "B.", "(C)", "D) because…");
  *  2. an explicit "Answer: X" / "answer is X" anywhere (OpenAI simple-evals'
  *     `(?i)Answer[ \t]*:[ \t]*\$?([A-D])\$?`, widened to "answer is").
- * Anything else is invalid: no letter, counted apart from wrong answers.
+ * Anything else is invalid: no letter, counted apart from wrong answers. A
+ * letter beyond the question's options is not one of its answers ("I think…"
+ * opens with I, which only a nine-option question could mean).
  * Known blind spot: prose that opens with the article "A " ("A lot of…") reads
  * as answer A. Greedy continuations of `Answer:` almost always start with the
  * letter, so we accept that rather than guess at English.
  */
-export const LEADING_LETTER = /^\s*[([]?\s*([ABCD])(?![A-Za-z0-9])/
-// Case-insensitive on the word only: a lowercase 'a' is an article, not an answer.
-export const ANSWER_PHRASE = /(?:[Aa]nswer|ANSWER)(?:[ \t]*:|[ \t]+is)[ \t]*[([]?\$?([ABCD])(?![A-Za-z0-9])/
+export function letterPatterns(letters: readonly Letter[] = MMLU_LETTERS): { leading: RegExp; phrase: RegExp } {
+  const set = `[${letters.join('')}]`
+  return {
+    leading: new RegExp(`^\\s*[([]?\\s*(${set})(?![A-Za-z0-9])`),
+    // Case-insensitive on the word only: a lowercase 'a' is an article, not an answer.
+    phrase: new RegExp(`(?:[Aa]nswer|ANSWER)(?:[ \\t]*:|[ \\t]+is)[ \\t]*[([]?\\$?(${set})(?![A-Za-z0-9])`),
+  }
+}
 
-export function letterFromText(text: string): Letter | null {
-  const m = LEADING_LETTER.exec(text) ?? ANSWER_PHRASE.exec(text)
+const MMLU_LETTERS = lettersOf(MMLU_OPTIONS)
+const MMLU_PATTERNS = letterPatterns(MMLU_LETTERS)
+
+export function letterFromText(text: string, letters: readonly Letter[] = MMLU_LETTERS): Letter | null {
+  const { leading, phrase } = letters === MMLU_LETTERS ? MMLU_PATTERNS : letterPatterns(letters)
+  const m = leading.exec(text) ?? phrase.exec(text)
   return m ? (m[1] as Letter) : null
 }
 
-function readLetter(raw: RawAnswer): LetterReading {
-  if (raw.probabilities) return letterFromProbabilities(raw.probabilities)
-  const letter = letterFromText(raw.text)
-  return letter ? { letter } : { letter: null, reason: `no letter A-D at the start of the reply or after "Answer:" in ${JSON.stringify(raw.text.slice(0, 80))}` }
+function readLetter(raw: RawAnswer, letters: readonly Letter[]): LetterReading {
+  // Only the question's own letters: a server may list " E" for a four-option question.
+  if (raw.probabilities) return letterFromProbabilities(Object.fromEntries(letters.filter((l) => l in raw.probabilities!).map((l) => [l, raw.probabilities![l]])))
+  const letter = letterFromText(raw.text, letters)
+  const range = `${letters[0]}-${letters.at(-1)}`
+  return letter ? { letter } : { letter: null, reason: `no letter ${range} at the start of the reply or after "Answer:" in ${JSON.stringify(raw.text.slice(0, 80))}` }
 }
 
 /** An engine's raw reply to a question → its record: the letter, the outcome, what it cost. */
 export function scoreAnswer(question: Question, raw: RawAnswer, shots: number): QuestionRecord {
-  const read = readLetter(raw)
+  const letters = question.choices.length === MMLU_OPTIONS ? MMLU_LETTERS : lettersOf(question.choices.length)
+  const read = readLetter(raw, letters)
   const given = read.letter
   const outcome: Outcome = given === null ? 'invalid' : given === question.answer ? 'correct' : 'wrong'
   return {
@@ -71,6 +89,7 @@ export function scoreAnswer(question: Question, raw: RawAnswer, shots: number): 
     outcome,
     probabilities: raw.probabilities,
     ...(raw.letterForm !== undefined ? { letterForm: raw.letterForm } : {}),
+    ...(question.choices.length !== MMLU_OPTIONS ? { options: question.choices.length } : {}),
     text: raw.text,
     shots,
     promptTokens: raw.promptTokens,

@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Engine, Session } from './backends/index.js'
 import { EngineError, NotAskedError, openEngine, questionTimeLimitMs } from './backends/index.js'
 import type { Question } from './dataset/question.js'
-import { loadSubject } from './dataset/load.js'
+import { LETTERS } from './dataset/question.js'
+import { checkShots, loadSubject } from './dataset/load.js'
+import type { TopicFile, TopicSpec } from './dataset/topic.js'
+import { checkTopicSpec, DEFAULT_TOPIC_CATEGORY, loadTopic } from './dataset/topic.js'
 import path from 'node:path'
 import { AnswerCache, answerKey, questionHash } from './answer-cache.js'
 import { cacheRoot, locateDataDir } from './dataset/download.js'
@@ -19,7 +22,7 @@ import { isSubject, SUBJECTS, subjectTitle, suggestSubjects } from './dataset/su
 import type { Options, ScoringMode } from './options.js'
 import { inFlightCap, readOptions } from './options.js'
 import type { Prompt } from './prompt.js'
-import { fewShotPrefix, formatQuestion } from './prompt.js'
+import { fewShotPrefix, formatQuestion, questionLetters } from './prompt.js'
 import type { QuestionRecord, SubjectRun } from './results.js'
 import { scoreAnswer } from './scoring.js'
 
@@ -35,6 +38,8 @@ declare module 'vitest' {
     mmluWorkers: number
     /** Whether anything shows test annotations (the UI, another reporter); set by the reporter. */
     mmluAnnotations: boolean
+    /** Whether the run has MMLU subjects (and so needs the MMLU data), not only question sets of your own; set by the reporter. */
+    mmluSubjectsInRun: boolean
   }
 }
 
@@ -58,21 +63,35 @@ interface PlannedQuestion {
  * Fits each prompt to the model's trained context: drops few-shot examples
  * until it fits; if the question alone does not fit, the question is an error.
  */
-function planPrompts(subject: string, dev: readonly Question[], questions: readonly Question[], shots: number, engine: Engine, reserve: number): PlannedQuestion[] {
-  const prefixes = Array.from({ length: shots + 1 }, (_, k) => fewShotPrefix(subject, dev, k))
+function planPrompts(source: Pick<QuestionSource, 'name' | 'title'>, dev: readonly Question[], questions: readonly Question[], shots: number, engine: Engine, reserve: number): PlannedQuestion[] {
+  const prefixes = Array.from({ length: shots + 1 }, (_, k) => fewShotPrefix(source.name, dev, k, source.title))
   const limit = engine.trainedContextTokens
   const count = engine.countTokens
   return questions.map((question) => {
     const suffix = formatQuestion(question)
-    if (!count || !limit) return { question, prompt: { prefix: prefixes[shots] as string, suffix, shots }, promptTokens: undefined }
+    const letters = questionLetters(question)
+    if (!count || !limit) return { question, prompt: { prefix: prefixes[shots] as string, suffix, shots, ...letters }, promptTokens: undefined }
     for (let k = shots; k >= 0; k--) {
       const prefix = prefixes[k] as string
       const n = count(prefix + suffix)
-      if (n + reserve <= limit) return { question, prompt: { prefix, suffix, shots: k }, promptTokens: n }
+      if (n + reserve <= limit) return { question, prompt: { prefix, suffix, shots: k, ...letters }, promptTokens: n }
     }
     const n = count((prefixes[0] as string) + suffix)
     return { question, prompt: undefined, promptTokens: n, unfit: `the question alone is ${n} tokens, more than the model's context of ${limit} (less ${reserve} for the answer)` }
   })
+}
+
+/** A topic's name is its file's name, so thresholds, results and the cache all find it by one name. */
+function checkTopicFile(name: string, file: string): void {
+  const base = path.basename(file).replace(/\.eval\.[cm]?[jt]s$/, '')
+  if (base !== name) {
+    throw new DatasetError({
+      code: 'unknown-subject',
+      file,
+      problem: `the topic is named "${name}" but its file is named "${base}"`,
+      fix: `rename the file to ${name}.eval.ts, or the topic to "${base}" (thresholds, results and the answer cache find a topic by its file's name)`,
+    })
+  }
 }
 
 function workersSharingTheMachine(): number {
@@ -99,16 +118,15 @@ function errorRecord(planned: PlannedQuestion, message: string, outcome: 'error'
 }
 
 function describeAnswer(r: QuestionRecord): string {
-  const probs = r.probabilities
-    ? ` · p(A,B,C,D) = ${(['A', 'B', 'C', 'D'] as const).map((l) => r.probabilities![l].toFixed(3)).join(', ')}`
-    : ''
+  const letters = r.probabilities ? LETTERS.filter((l) => l in r.probabilities!) : []
+  const probs = r.probabilities ? ` · p(${letters.join(',')}) = ${letters.map((l) => r.probabilities![l]!.toFixed(3)).join(', ')}` : ''
   const cost = ` · ${Math.round(r.latencyMs)} ms · ${r.promptTokens} prompt tokens, ${r.shots}-shot`
   return `given ${r.given ?? 'no letter'}, expected ${r.expected}${probs} · raw ${JSON.stringify(r.text)}${cost}`
 }
 
 /** The question and its options, without the few-shot header; reads well with its line breaks collapsed (the UI does). */
 function describeQuestion(q: Question): string {
-  return [q.question.trim(), ...q.choices.map((c, i) => `(${'ABCD'[i]}) ${c}`)].join('\n')
+  return [q.question.trim(), ...q.choices.map((c, i) => `(${LETTERS[i]}) ${c}`)].join('\n')
 }
 
 /**
@@ -126,17 +144,26 @@ function expectAnswer(record: QuestionRecord, message: string): void {
   }
 }
 
-export function defineSubject(subject: string): void {
+/** What a subject file asks: an MMLU subject from the data folder, or a question set of your own. */
+interface QuestionSource {
+  name: string
+  /** How the prompt header and the suite name it. */
+  title: string
+  category: string
+  /** The questions, and the shots the prompts can take (0 for a topic without a dev file). */
+  load(options: Options): Promise<{ dev: Question[]; test: Question[]; shots: number; files?: TopicFile[]; warnings: string[] }>
+}
+
+function mmluSource(subject: string, options: Options): QuestionSource {
   if (!isSubject(subject)) {
     const near = suggestSubjects(subject)
     throw new DatasetError({
       code: 'unknown-subject',
       file: `defineSubject(${JSON.stringify(subject)})`,
       problem: `unknown MMLU subject${near.length ? `; did you mean ${near.join(', ')}?` : ''}`,
-      fix: 'use one of the 57 names in src/dataset/subjects.ts',
+      fix: 'use one of the 57 names in src/dataset/subjects.ts, or define a topic of your own: defineSubject({ name, test, dev })',
     })
   }
-  const options: Options = readOptions()
   // The data folder: MMLU_DATA_DIR, else the verified download in the cache
   // (the mmlu project's global setup fetches it on a first run).
   const dataDir = locateDataDir(options.dataDir)
@@ -148,10 +175,46 @@ export function defineSubject(subject: string): void {
       fix: 'run npm run data:pull, or set MMLU_DATA_DIR to a folder in the Hendrycks layout ({dev,test}/<subject>_<split>.csv)',
     })
   }
+  return {
+    name: subject,
+    title: subjectTitle(subject),
+    category: SUBJECTS[subject].category,
+    async load(o) {
+      // MMLU_LIMIT asks fewer questions of a complete copy; it does not excuse an incomplete one.
+      const { dev, test } = await loadSubject(dataDir, subject, { allowPartial: o.allowPartialData, shots: o.shots })
+      return { dev, test, shots: o.shots, warnings: [] }
+    },
+  }
+}
 
-  describe(subjectTitle(subject), { concurrent: inFlightCap(options) > 1 }, async () => {
-    // MMLU_LIMIT asks fewer questions of a complete copy; it does not excuse an incomplete one.
-    const { dev, test: all } = await loadSubject(dataDir, subject, { allowPartial: options.allowPartialData, shots: options.shots })
+function topicSource(spec: TopicSpec): QuestionSource {
+  checkTopicSpec(spec)
+  return {
+    name: spec.name,
+    title: spec.title ?? subjectTitle(spec.name),
+    category: spec.category ?? DEFAULT_TOPIC_CATEGORY,
+    async load(o) {
+      const topic = await loadTopic(spec, process.cwd())
+      // Few-shot examples from the set's own dev file; none: 0-shot, and the header says so.
+      const shots = spec.dev === undefined ? 0 : o.shots
+      if (spec.dev !== undefined) checkShots(topic.dev, spec.dev, shots)
+      return { dev: topic.dev, test: topic.test, shots, files: topic.files, warnings: topic.warnings }
+    },
+  }
+}
+
+/**
+ * One subject file: `defineSubject('astronomy')` for an MMLU subject, or
+ * `defineSubject({ name, test, dev?, category?, title? })` for a question set
+ * of your own (2-10 options a question; see src/dataset/topic.ts).
+ */
+export function defineSubject(subjectOrTopic: string | TopicSpec): void {
+  const options: Options = readOptions()
+  const source = typeof subjectOrTopic === 'string' ? mmluSource(subjectOrTopic, options) : topicSource(subjectOrTopic)
+  const subject = source.name
+
+  describe(source.title, { concurrent: inFlightCap(options) > 1 }, async () => {
+    const { dev, test: all, shots, files, warnings } = await source.load(options)
     const questions = options.limit === undefined ? all : all.slice(0, options.limit)
     // Each annotation is a round trip to the main process (about 0.4 ms per
     // question, bench B1): sent only when something shows them.
@@ -167,13 +230,14 @@ export function defineSubject(subject: string): void {
 
     beforeAll(async ({}, suite) => {
       const t0 = performance.now()
+      if (typeof subjectOrTopic !== 'string') checkTopicFile(subject, suite.file.filepath)
       engine = await openEngine(options, workersSharingTheMachine())
       scoring = options.scoring ?? (engine.scoringModes[0] as ScoringMode)
       if (!engine.scoringModes.includes(scoring)) {
         throw new EngineError(`${engine.info.engine} cannot score by ${scoring}; use MMLU_SCORING=${engine.scoringModes.join(' or ')}`)
       }
       const reserve = scoring === 'generate' ? options.maxTokens : 1
-      planned = planPrompts(subject, dev, questions, options.shots, engine, reserve)
+      planned = planPrompts(source, dev, questions, shots, engine, reserve)
       const longest = Math.max(0, ...planned.map((p) => (p.prompt ? (p.promptTokens ?? 0) : 0)))
       session = await engine.openSession({
         scoring,
@@ -181,25 +245,28 @@ export function defineSubject(subject: string): void {
         promptTokens: engine.countTokens ? longest : undefined,
         maxTokens: options.maxTokens,
       })
-      const inputs = subjectInputs(subject, dev, all, options.shots)
+      const inputs = subjectInputs(subject, dev, all, shots, source.title)
       if (options.cache !== 'off') {
-        cache = AnswerCache.open(path.join(cacheRoot(), 'answers'), answerKey(subject, engine.info, inputs, scoring, options), options.cache, all)
+        cache = AnswerCache.open(path.join(cacheRoot(), 'answers'), answerKey(subject, engine.info, inputs, scoring, { ...options, shots }), options.cache, all)
       }
       const run: SubjectRun = {
         subject,
-        category: SUBJECTS[subject].category,
+        category: source.category,
         engine: engine.info,
         session: session.details,
         scoring,
-        shots: options.shots,
+        shots,
         concurrency: options.concurrency,
         questions: questions.length,
         setupMs: performance.now() - t0,
-        reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < options.shots).length,
+        reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < shots).length,
         // What the baseline gate checks before pairing this subject's questions with another run's.
         promptHash: inputs.promptHash,
         dataFingerprint: inputs.dataFingerprint,
         cacheIgnored: Object.fromEntries(Object.entries(cache?.ignored ?? {}).filter((e): e is [string, number] => e[1] !== undefined)),
+        ...(files ? { files } : {}),
+        ...(shots !== options.shots ? { shotsNote: 'no dev file' } : {}),
+        ...(warnings.length ? { warnings } : {}),
       }
       suite.meta.mmluSubject = run
       subjectRun = run

@@ -12,6 +12,7 @@
 //   from fresh answers only.
 import type { Category } from './dataset/subjects.js'
 import { CATEGORIES, isSubject, SUBJECTS } from './dataset/subjects.js'
+import { MMLU_OPTIONS } from './dataset/question.js'
 import type { QuestionRecord } from './record.js'
 import { isTimed } from './record.js'
 import type { Interval } from './stats.js'
@@ -34,11 +35,14 @@ export interface SubjectFacts {
   shots?: number
   /** Cached answers found unusable and asked again, by reason (malformed, stale, …). */
   cacheIgnored?: Readonly<Record<string, number>>
+  /** The subject's category when it is not an MMLU subject (a topic's own). */
+  category?: string
 }
 
 export interface SubjectSummary {
   subject: string
-  category: Category | 'unknown'
+  /** MMLU's category, a topic's own, or `unknown`. */
+  category: Category | string
   status: SubjectStatus
   /** Questions the file holds; null when unknown (a file that never started). */
   planned: number | null
@@ -72,7 +76,8 @@ export interface SubjectSummary {
 }
 
 export interface CategorySummary {
-  category: Category
+  /** MMLU's four first, then topics' own categories. */
+  category: Category | string
   correct: number
   total: number
   accuracy: number
@@ -172,7 +177,7 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
   const status: SubjectStatus = records.length === 0 ? 'not-run' : notAsked > 0 || (planned !== null && total < planned) ? 'partial' : 'complete'
   return {
     subject,
-    category: isSubject(subject) ? SUBJECTS[subject].category : 'unknown',
+    category: isSubject(subject) ? SUBJECTS[subject].category : (facts.category ?? 'unknown'),
     status,
     planned,
     correct,
@@ -197,11 +202,15 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
   }
 }
 
-/** Chance accuracy: one over the number of options (MMLU's four). */
-export const CHANCE = 0.25
+/** Chance accuracy of the asked questions: the mean of one over each question's options (MMLU: 25%). */
+export function chanceAccuracy(records: readonly QuestionRecord[]): number {
+  const asked = records.filter(isAsked)
+  return asked.length ? mean(asked.map((r) => 1 / (r.options ?? MMLU_OPTIONS))) : 1 / MMLU_OPTIONS
+}
 
 /** The notes a run's summary carries (see RunSummary.notes). */
 export function runNotes(records: readonly QuestionRecord[], asked: number, correct: number, ci95: Interval): string[] {
+  const chance = chanceAccuracy(records)
   const notes: string[] = []
   const letters = new Map<string, number>()
   for (const r of records) if (isAsked(r) && r.given !== null) letters.set(r.given, (letters.get(r.given) ?? 0) + 1)
@@ -211,9 +220,9 @@ export function runNotes(records: readonly QuestionRecord[], asked: number, corr
     const without = asked - given
     notes.push(`all ${given} answers are ${letter}${without ? ` (${without} more gave no letter or failed)` : ''}: the model is not choosing between the options`)
   }
-  if (asked > 0 && ci95.low <= CHANCE && CHANCE <= ci95.high) {
+  if (asked > 0 && ci95.low <= chance && chance <= ci95.high) {
     notes.push(
-      `accuracy ${((correct / asked) * 100).toFixed(1)}% [${(ci95.low * 100).toFixed(1)}, ${(ci95.high * 100).toFixed(1)}] includes chance (${CHANCE * 100}%): ` +
+      `accuracy ${((correct / asked) * 100).toFixed(1)}% [${(ci95.low * 100).toFixed(1)}, ${(ci95.high * 100).toFixed(1)}] includes chance (${+(chance * 100).toFixed(1)}%): ` +
         'this run cannot tell the model from guessing',
     )
   }
@@ -222,7 +231,8 @@ export function runNotes(records: readonly QuestionRecord[], asked: number, corr
 
 export function summarizeRun(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], wallMs: number): RunSummary {
   const categories: CategorySummary[] = []
-  for (const category of CATEGORIES) {
+  const own = [...new Set(subjects.map((s) => s.category))].filter((c) => !(CATEGORIES as readonly string[]).includes(c) && c !== 'unknown')
+  for (const category of [...CATEGORIES, ...own]) {
     const group = subjects.filter((s) => s.category === category && s.total > 0)
     if (group.length === 0) continue
     const correct = group.reduce((n, s) => n + s.correct, 0)

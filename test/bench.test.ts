@@ -30,7 +30,7 @@ describe('instant engine', () => {
     const c = instantAnswer({ prefix: 'x', suffix: 'What is 2+3?\nA. 3\nB. 4\nC. 5\nD. 6\nAnswer:', shots: 0 })
     expect(b.probabilities).toEqual(a.probabilities)
     expect(c.probabilities).not.toEqual(a.probabilities)
-    const p = a.probabilities!
+    const p = a.probabilities as Record<'A' | 'B' | 'C' | 'D', number>
     expect(p.A + p.B + p.C + p.D).toBeCloseTo(1, 12)
     const best = (['A', 'B', 'C', 'D'] as const).reduce((m, l) => (p[l] > p[m] ? l : m))
     expect(a.text).toBe(` ${best}`)

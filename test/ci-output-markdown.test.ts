@@ -38,7 +38,8 @@ describe('Markdown summary', () => {
     const verdict = evaluateGate({ alpha: 0.05, thresholds, baseline: { file: 'b.json', results: before } }, fakeRun({ astronomy: { correct: 5, total: 20 } }))
     const md = renderMarkdownSummary(fakeRun({ astronomy: { correct: 5, total: 20 } }), verdict, { flipsShown: 3 })
     expect(md).toContain('<summary>Flipped right→wrong (15)</summary>\n\n- astronomy #5 B→C\n- astronomy #6 C→D\n- astronomy #7 D→A\n- … 12 more (MMLU_FLIPS_SHOWN=3)\n')
-    expect(md).toContain('- ✅ macro average  25.0% meets its threshold 20.0%')
+    // The macro average's check carries its interval, as the others do (issue 12 item 11).
+    expect(md).toMatch(/- ✅ macro average {2}25\.0% \[\d+\.\d, \d+\.\d\] meets its threshold 20\.0%/)
     expect(md).toContain('- not checked (not in this run): anatomy')
     expect(md).toContain('**Gate failed:** regression against the baseline (astronomy, overall).')
   })

@@ -30,9 +30,9 @@ function letters(questions: readonly Question[]): string {
   return questions.map((q) => q.answer).join('')
 }
 
-function countLetters(questions: readonly Question[]): Record<Letter, number> {
-  const counts: Record<Letter, number> = { A: 0, B: 0, C: 0, D: 0 }
-  for (const q of questions) counts[q.answer]++
+function countLetters(questions: readonly Question[]): Partial<Record<Letter, number>> {
+  const counts: Partial<Record<Letter, number>> = { A: 0, B: 0, C: 0, D: 0 }
+  for (const q of questions) counts[q.answer] = (counts[q.answer] ?? 0) + 1
   return counts
 }
 

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import { loadSubject } from '../src/dataset/load.js'
+import type { Letter } from '../src/dataset/question.js'
 import { SUBJECT_NAMES } from '../src/dataset/subjects.js'
 import type { QuestionRecord } from '../src/results.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
@@ -42,7 +43,7 @@ describe.skipIf(!HAS_REAL_DATA)('real MMLU data, fixed-answer model', () => {
     expect(results.subjects).toHaveLength(1)
     expect(results.subjects[0]).toMatchObject({ subject: 'astronomy', correct: 46, total: 152 })
     expect(results.records).toHaveLength(152)
-    expect(results.records.every((r) => r.given === 'C' && r.shots === 5 && r.probabilities!.C > 0.99)).toBe(true)
+    expect(results.records.every((r) => r.given === 'C' && r.shots === 5 && r.probabilities!.C! > 0.99)).toBe(true)
     expect(results.records.filter((r) => r.outcome === 'correct').map((r) => r.index)).toEqual(questions.filter((q) => q.answer === 'C').map((q) => q.index))
     expect(results.config).toMatchObject({ scoring: 'logprob', shots: 5, concurrency: 1, engine: 'llama.cpp' })
     expect(results.provenance[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
@@ -63,9 +64,9 @@ describe.skipIf(!HAS_REAL_DATA)('real MMLU data, fixed-answer model', () => {
   })
 
   test('all 57 subjects (14,042 questions): totals equal the answer-letter counts of the test split', async () => {
-    const letters = { A: 0, B: 0, C: 0, D: 0 }
+    const letters: Partial<Record<Letter, number>> = { A: 0, B: 0, C: 0, D: 0 }
     for (const subject of SUBJECT_NAMES) {
-      for (const q of (await loadSubject(REAL_DATA_DIR, subject)).test) letters[q.answer]++
+      for (const q of (await loadSubject(REAL_DATA_DIR, subject)).test) letters[q.answer] = (letters[q.answer] ?? 0) + 1
     }
     const alwaysD = await fixtureModelPath('fixed-D')
     // 0-shot and 8 batched sequences keep this inside a CI budget; 5-shot prefix reuse is covered above.
@@ -91,7 +92,7 @@ describe('fixture data', () => {
     expect(records).toHaveLength(8)
     for (const r of records) {
       expect(r.given).toBe('B')
-      for (const l of ['A', 'B', 'C', 'D'] as const) expect(Math.abs(r.probabilities![l] - expected[l])).toBeLessThan(1e-3)
+      for (const l of ['A', 'B', 'C', 'D'] as const) expect(Math.abs(r.probabilities![l]! - expected[l])).toBeLessThan(1e-3)
     }
     // business_ethics fixture answers: A B C D A B C D → B is right twice.
     expect(run.results!.summary.correct).toBe(2)

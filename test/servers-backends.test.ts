@@ -14,7 +14,8 @@ import { openOpenAIEngine } from '../src/backends/openai.js'
 import { tokenUpperBound } from '../src/backends/ollama-tokens.js'
 import { lettersFromTopLogprobs, redactUrl, scrub } from '../src/backends/server.js'
 import { Secret } from '../src/options.js'
-import { letterFromProbabilities } from '../src/scoring.js'
+import type { Question } from '../src/dataset/question.js'
+import { letterFromProbabilities, scoreAnswer } from '../src/scoring.js'
 import type { Prompt } from '../src/prompt.js'
 
 let server: ModelServer
@@ -67,6 +68,13 @@ describe('reading the letters from top log-probs', () => {
     expect(p.A).toBeCloseTo(0.15, 12)
     // In a chat reply the bare letter is the answer's spelling: A.
     expect(letterFromProbabilities(lettersFromTopLogprobs(top({ ' B': 0.3, A: 0.2, ' A': 0.15 }), 'bare'))).toEqual({ letter: 'A' })
+  })
+
+  test("a letter beyond the question's options is not its answer: \" E\" listed first for an MMLU question is left out", () => {
+    const p = lettersFromTopLogprobs(top({ ' E': 0.5, ' B': 0.3, ' A': 0.1 }), 'spaced')
+    expect(p.E).toBeCloseTo(0.5, 12)
+    const question: Question = { subject: 'astronomy', split: 'test', index: 0, question: 'q', choices: ['a', 'b', 'c', 'd'], answer: 'B' }
+    expect(scoreAnswer(question, { probabilities: p, letterForm: 'spaced', text: ' E', promptTokens: 1, evaluatedTokens: 1, completionTokens: 1, startedAt: 0, latencyMs: 1 }, 0)).toMatchObject({ given: 'B', outcome: 'correct', letterForm: 'spaced' })
   })
 
   test('no letter in the list: all four 0, which scoring calls invalid', () => {

@@ -157,7 +157,7 @@ describe('fixture data through the Ollama backend', () => {
     expect(run.code, run.output).toBe(0)
     expect(run.results!.summary).toMatchObject({ questions: 8, correct: 2, errors: 0 })
     expect(server.inference().every((r) => r.path === '/api/chat' && r.body!.logprobs === true)).toBe(true)
-    expect(run.results!.records.every((r) => r.text === 'B' && Math.abs(r.probabilities!.B - 0.6) < 1e-9)).toBe(true)
+    expect(run.results!.records.every((r) => r.text === 'B' && Math.abs(r.probabilities!.B! - 0.6) < 1e-9)).toBe(true)
   })
 })
 

@@ -423,7 +423,7 @@ describe('rendering', () => {
     expect(timelineBar(0, 1, 0, 100, 10)).toBe('█·········')
     const m = measureRun(results([...serial('business_ethics', 10, 400), ...serial('astronomy', 10, 400, 2_000)], { workers: 2, wallMs: 7_500 }))
     expect(renderParallel(m, 7_500).split('\n')).toEqual([
-      'Parallel   2 workers · 1 question in flight per file · run wall 7.50 s · work 6.00 s (questions in flight) · 3.33 q/s',
+      'Parallel   2 workers · 1 question in flight per file · run wall 7.50 s · work 6.00 s (questions in flight) · 3.33 q/s · overlap 1.33× (Σ own walls 8.00 s ÷ work)',
       '           file             own wall     from      to    mean     p95   q/s  timeline (6.00 s)',
       '           business_ethics    4.00 s  0.00 ms  4.00 s  400 ms  400 ms  2.50  ██████████████████████··········',
       '           astronomy          4.00 s   2.00 s  6.00 s  400 ms  400 ms  2.50  ··········██████████████████████',
@@ -437,6 +437,21 @@ describe('rendering', () => {
       'Speedup    1.00× against the sequential baseline reports/seq.json: 5.00 → 5.00 q/s, work 4.00 s → 4.00 s',
       "Latency    2.00× the baseline's: mean 200 ms → 400 ms, p95 200 ms → 400 ms",
     ])
+  })
+
+  test('a speedup beyond the workers says why, in the same output (issue 13 item 11)', () => {
+    // Sequential: 2 threads, 20 questions of 400 ms. Files: 2 workers of 1 thread each, 50 ms a question.
+    const seq = measureRun(results([...serial('astronomy', 10, 400), ...serial('business_ethics', 10, 400, 4_000)], { engine: engine('llama.cpp', 2) }))
+    const par = measureRun(results([...serial('astronomy', 10, 50), ...serial('business_ethics', 10, 50)], { workers: 2, engine: engine('llama.cpp', 1) }))
+    const c = compareSpeed(seq, par)
+    expect(c.speedup).toBe(16)
+    expect(renderSpeedup(c, 'seq.json')).toContain(
+      "Note       the speedup 16.00× is more than the 2 questions in flight can give: each worker's llama.cpp ran 1 thread, the baseline's 2, and a question costs less per thread with fewer threads on this machine",
+    )
+    const same = measureRun(results([...serial('astronomy', 10, 50), ...serial('business_ethics', 10, 50)], { workers: 2, engine: engine('llama.cpp', 2) }))
+    expect(compareSpeed(seq, same).caveats).toEqual(['the speedup 16.00× is more than the 2 questions in flight can give: the runs differ in more than parallelism (threads, a warm page cache, other load on the machine)'])
+    // Within what the workers can give: no note.
+    expect(compareSpeed(seq, measureRun(results([...serial('astronomy', 10, 400), ...serial('business_ethics', 10, 400)], { workers: 2, engine: engine('llama.cpp', 1) }))).caveats).toEqual([])
   })
 
   test("study.md: the seed's tables with the figures of the runs", () => {

@@ -7,8 +7,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { CustomSeriesRenderItem, EChartsOption } from 'echarts'
 import type { TestModule, Vitest } from 'vitest/node'
-import type { Category } from '../../src/dataset/subjects.js'
-import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
+import { categoryLabel } from '../../src/dataset/subjects.js'
 import { isTimed } from '../../src/record.js'
 import type { QuestionRecord, ResultsFile } from '../../src/results.js'
 import type { SubjectSummary } from '../../src/summary.js'
@@ -24,7 +23,7 @@ export interface ReportLinks {
   tests: Map<string, string>
 }
 
-const CATEGORY_COLORS: Record<Category | 'unknown', string> = {
+const CATEGORY_COLORS: Record<string, string> = {
   stem: '#4e79a7',
   humanities: '#f28e2b',
   social_sciences: '#59a14f',
@@ -178,7 +177,7 @@ function overview(results: ResultsFile, links: ReportLinks | undefined): string 
         (ignored ? ` · cached answers ignored: ${esc(ignored)}` : ''),
     ],
     ['time', esc(renderTime(run).replace(/^Time\s+/, ''))],
-    ['setup', `${esc(c.scoring)} scoring · ${esc(shotsLabel(c.shots, run.reducedShots ?? 0))} · concurrency ${c.concurrency} · ${c.vitest.workersUsed} worker${c.vitest.workersUsed === 1 ? '' : 's'}${c.limit ? ` · first ${c.limit} per subject` : ''}`],
+    ['setup', `${esc(c.scoring)} scoring · ${esc(shotsLabel(c.shots, run.reducedShots ?? 0, c.inputs))} · concurrency ${c.concurrency} · ${c.vitest.workersUsed} worker${c.vitest.workersUsed === 1 ? '' : 's'}${c.limit ? ` · first ${c.limit} per subject` : ''}`],
     ['engine', engines || esc(c.engine)],
     [
       'details',
@@ -203,7 +202,7 @@ function subjectTable(subjects: readonly SubjectSummary[], links: ReportLinks | 
     const name = file ? `<a href="${esc(links!.href)}#/?file=${encodeURIComponent(file)}">${esc(s.subject)}</a>` : esc(s.subject)
     const cells = [
       `<td class="subject">${name}</td>`,
-      `<td><span class="dot" style="background:${CATEGORY_COLORS[s.category]}"></span>${esc(categoryLabel(s.category))}</td>`,
+      `<td><span class="dot" style="background:${categoryColor(s.category)}"></span>${esc(categoryLabel(s.category))}</td>`,
       `<td class="correct">${s.correct}/${s.total}</td>`,
       `<td class="accuracy">${pct(s.accuracy)}</td>`,
       `<td class="ci">${s.total ? ci(s.ci95) : '–'}</td>`,
@@ -222,7 +221,7 @@ function subjectTable(subjects: readonly SubjectSummary[], links: ReportLinks | 
 function categoryTable(results: ResultsFile): string {
   const rows = results.summary.categories.map(
     (c) =>
-      `<tr data-category="${c.category}"><td><span class="dot" style="background:${CATEGORY_COLORS[c.category]}"></span>${esc(CATEGORY_LABELS[c.category])}</td><td class="correct">${c.correct}/${c.total}</td><td class="accuracy">${pct(c.accuracy)}</td><td class="ci">${c.total ? ci(c.ci95) : '–'}</td></tr>`,
+      `<tr data-category="${c.category}"><td><span class="dot" style="background:${categoryColor(c.category)}"></span>${esc(categoryLabel(c.category))}</td><td class="correct">${c.correct}/${c.total}</td><td class="accuracy">${pct(c.accuracy)}</td><td class="ci">${c.total ? ci(c.ci95) : '–'}</td></tr>`,
   )
   return `<table id="categories"><thead><tr><th>category</th><th>correct</th><th>accuracy</th><th>95% CI</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`
 }
@@ -324,7 +323,7 @@ function accuracyBySubject(subjects: readonly SubjectSummary[], svg: Svg, micro:
   if (asked.length === 0) return undefined
   // Category axes draw bottom-up: ascending order puts the best subject on top.
   const sorted = [...asked].sort((a, b) => a.accuracy - b.accuracy || b.subject.localeCompare(a.subject))
-  const bars = sorted.map((s) => ({ name: s.subject, accuracy: s.accuracy, low: s.ci95.low, high: s.ci95.high, color: CATEGORY_COLORS[s.category] }))
+  const bars = sorted.map((s) => ({ name: s.subject, accuracy: s.accuracy, low: s.ci95.low, high: s.ci95.high, color: categoryColor(s.category) }))
   return accuracyBars(bars, svg, CHART_WIDE, 22, [
     { value: 0.25, style: 'dotted' },
     { value: micro, style: 'dashed' },
@@ -334,7 +333,7 @@ function accuracyBySubject(subjects: readonly SubjectSummary[], svg: Svg, micro:
 function accuracyByCategory(results: ResultsFile, svg: Svg): string | undefined {
   const cats = results.summary.categories.filter((c) => c.total > 0)
   if (cats.length === 0) return undefined
-  const bars = [...cats].reverse().map((c) => ({ name: CATEGORY_LABELS[c.category], accuracy: c.accuracy, low: c.ci95.low, high: c.ci95.high, color: CATEGORY_COLORS[c.category] }))
+  const bars = [...cats].reverse().map((c) => ({ name: categoryLabel(c.category), accuracy: c.accuracy, low: c.ci95.low, high: c.ci95.high, color: categoryColor(c.category) }))
   // Few rows: taller ones, so the figure matches the latency histogram beside it.
   return accuracyBars(bars, svg, CHART_HALF, 230 / bars.length, [{ value: 0.25, style: 'dotted' }])
 }
@@ -439,8 +438,9 @@ function throughputTimeline(records: readonly QuestionRecord[], svg: Svg, averag
   )
 }
 
-function categoryLabel(c: Category | 'unknown'): string {
-  return c === 'unknown' ? 'unknown' : CATEGORY_LABELS[c]
+/** MMLU's categories keep their colours; a topic's own category gets one of its own. */
+function categoryColor(c: string): string {
+  return CATEGORY_COLORS[c] ?? '#76b7b2'
 }
 
 export function esc(s: string): string {

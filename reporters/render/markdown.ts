@@ -3,7 +3,7 @@
 //   - the run's header (model, engine, scoring, shots);
 //   - the per-subject table, with each subject's threshold and baseline verdict;
 //   - the gate verdicts (breaches, the paired comparison) and the flipped questions.
-import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
+import { categoryLabel } from '../../src/dataset/subjects.js'
 import type { BaselineComparison, GateVerdict, PairedComparison, ThresholdCheck } from '../../src/gate/index.js'
 import { formatP } from '../../src/gate/index.js'
 import type { ResultsFile } from '../../src/results.js'
@@ -70,7 +70,7 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const out: string[] = [
     `## MMLU · ${cell(config.model)}${status}`,
     '',
-    `${cell(config.engine)} · ${config.scoring} · ${shotsLabel(config.shots, run.reducedShots ?? 0)} · ${run.questions} questions in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
+    `${cell(config.engine)} · ${config.scoring} · ${shotsLabel(config.shots, run.reducedShots ?? 0, config.inputs)} · ${run.questions} questions in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
     '',
   ]
   if (opts.note) out.push(`> ${opts.note}`, '')
@@ -88,7 +88,7 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const header = ['subject', 'category', 'correct', 'accuracy', '95% CI', 'errors', ...(withThresholds ? ['threshold'] : []), ...(comparison ? ['vs baseline'] : []), 'note']
   out.push(row(header), `|---|---|---:|---:|---|---:|${withThresholds ? '---|' : ''}${comparison ? '---|' : ''}---|`)
   for (const s of results.subjects) {
-    const category = s.category === 'unknown' ? '' : CATEGORY_LABELS[s.category]
+    const category = s.category === 'unknown' ? '' : categoryLabel(s.category)
     const cells = s.total === 0 ? [s.subject, category, s.status === 'not-run' ? 'not run' : 'none asked', '', '', ''] : [s.subject, category, `${s.correct}/${s.total}`, pct(s.accuracy), ci(s.ci95), String(s.errors)]
     if (withThresholds) cells.push(thresholdCell(check('subject', s.subject)))
     if (comparison) cells.push(baselineCell(paired(s.subject)))
@@ -96,7 +96,7 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
     out.push(row(cells))
   }
   for (const c of run.categories) {
-    const cells = [`*${CATEGORY_LABELS[c.category]}*`, '', `${c.correct}/${c.total}`, pct(c.accuracy), ci(c.ci95), '']
+    const cells = [`*${categoryLabel(c.category)}*`, '', `${c.correct}/${c.total}`, pct(c.accuracy), ci(c.ci95), '']
     if (withThresholds) cells.push(thresholdCell(check('category', c.category)))
     if (comparison) cells.push('')
     cells.push('')

@@ -30,7 +30,9 @@ export function renderParallel(m: RunMeasure, runWallMs: number): string {
   const table = rows.map((r) => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd())
   const head =
     `Parallel   ${m.workersUsed} worker${m.workersUsed === 1 ? '' : 's'} · ${m.concurrency} question${m.concurrency === 1 ? '' : 's'} in flight per file · ` +
-    `run wall ${ms(runWallMs)} · work ${ms(m.busyMs)} (questions in flight) · ${rate(m.throughput)} q/s`
+    `run wall ${ms(runWallMs)} · work ${ms(m.busyMs)} (questions in flight) · ${rate(m.throughput)} q/s · ` +
+    // From the same figures as the rows below, so they agree: Σ own walls ÷ work.
+    `overlap ${rate(m.overlap)}× (Σ own walls ${ms(files.reduce((t, s) => t + s.wallMs, 0))} ÷ work)`
   return [head, ...table.map((line) => `           ${line}`)].join('\n')
 }
 

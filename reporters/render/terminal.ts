@@ -1,6 +1,6 @@
 // Terminal rendering of a run: pure functions from summaries to text.
 import type { EngineInfo } from '../../src/backends/backend.js'
-import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
+import { categoryLabel } from '../../src/dataset/subjects.js'
 import type { RunConfig } from '../../src/results.js'
 import type { SubjectSummary, RunSummary } from '../../src/summary.js'
 
@@ -16,9 +16,15 @@ function table(rows: string[][], rightAligned: ReadonlySet<number>): string {
     .join('\n')
 }
 
-/** `5-shot`, or `5-shot (37 questions with fewer, to fit the context)` when any prompt was cut. */
-export function shotsLabel(shots: number, reduced: number): string {
-  return reduced > 0 ? `${shots}-shot (${reduced} question${reduced === 1 ? '' : 's'} with fewer, to fit the context)` : `${shots}-shot`
+/**
+ * `5-shot`, or `5-shot (37 questions with fewer, to fit the context)` when any
+ * prompt was cut, and the subjects asked with other shots and why
+ * (`acme_policies 0-shot: no dev file`).
+ */
+export function shotsLabel(shots: number, reduced: number, inputs?: RunConfig['inputs']): string {
+  const notes = reduced > 0 ? [`${reduced} question${reduced === 1 ? '' : 's'} with fewer, to fit the context`] : []
+  for (const [subject, i] of Object.entries(inputs ?? {})) if (i.shots !== shots) notes.push(`${subject} ${i.shots}-shot${i.shotsNote ? `: ${i.shotsNote}` : ''}`)
+  return notes.length ? `${shots}-shot (${notes.join('; ')})` : `${shots}-shot`
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
@@ -48,7 +54,7 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], 
   }
   const v = config.vitest
   lines.push(
-    `      scoring ${config.scoring} · ${shotsLabel(config.shots, run?.reducedShots ?? 0)} · concurrency ${config.concurrency}${config.concurrencyAuto ? ` (${config.concurrencyAuto})` : ''} per ${config.servers ? `server, ${config.servers} servers` : 'file'} · ` +
+    `      scoring ${config.scoring} · ${shotsLabel(config.shots, run?.reducedShots ?? 0, config.inputs)} · concurrency ${config.concurrency}${config.concurrencyAuto ? ` (${config.concurrencyAuto})` : ''} per ${config.servers ? `server, ${config.servers} servers` : 'file'} · ` +
       `Vitest ${v.fileParallelism ? `file parallelism on, maxWorkers ${v.maxWorkers}` : 'file parallelism off'}, ${v.workersUsed} worker${v.workersUsed === 1 ? '' : 's'} used` +
       (config.limit ? ` · first ${config.limit} questions per subject` : ''),
   )
@@ -99,7 +105,7 @@ export function renderTotals(run: RunSummary): string {
     `Accuracy   ${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.correct}/${run.questions}, every question equal) · ${pct(run.macroAccuracy)} ${ci(run.macroCi95)} macro (${run.subjects} subjects, every subject equal)`,
   ]
   if (run.categories.length > 1 || run.subjects > 1) {
-    lines.push(`Categories ${run.categories.filter((c) => c.total > 0).map((c) => `${CATEGORY_LABELS[c.category]} ${pct(c.accuracy)} (${c.correct}/${c.total})`).join(' · ')}`)
+    lines.push(`Categories ${run.categories.filter((c) => c.total > 0).map((c) => `${categoryLabel(c.category)} ${pct(c.accuracy)} (${c.correct}/${c.total})`).join(' · ')}`)
   }
   lines.push(
     `Answers    ${run.correct} correct · ${run.wrong} wrong · ${run.invalid} invalid (no letter) · ${run.errors} errors` +
@@ -113,7 +119,6 @@ export function renderTotals(run: RunSummary): string {
     lines.push(`Subjects   ${parts.join(' · ')}`)
   }
   lines.push(renderTime(run))
-  if (run.timed > 0) lines.push(`Overlap    Σ file time ${ms(run.sumFileMs)} ÷ wall ${ms(run.wallMs)} = ${rate(run.overlap)}×`)
   for (const note of run.notes) lines.push(`Note       ${note}`)
   return lines.join('\n')
 }

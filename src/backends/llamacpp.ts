@@ -16,10 +16,10 @@ import { basename } from 'node:path'
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
 import type { Letter } from '../dataset/question.js'
-import { LETTERS } from '../dataset/question.js'
+import { lettersOf, MMLU_OPTIONS } from '../dataset/question.js'
 import type { GpuMode, ScoringMode } from '../options.js'
 import type { Prompt } from '../prompt.js'
-import { continuation, promptText } from '../prompt.js'
+import { continuation, promptLetters, promptText } from '../prompt.js'
 import type { LetterProbabilities } from '../record.js'
 import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
 import { EngineError } from './backend.js'
@@ -86,21 +86,27 @@ async function load(opts: LlamaCppOptions): Promise<Loaded> {
   return { llama, model, digest, threads }
 }
 
-function letterTokens(model: LlamaModel): Record<Letter, Token> {
-  // Tokenize "Answer:" and "Answer: X" and take the extra token: that is how the
-  // letter appears after the prompt, for SentencePiece ("▁A") and BPE ("ĠA") alike.
+/**
+ * The token of each answer letter as it follows the prompt, found on first use:
+ * tokenize "Answer:" and "Answer: X" and take the extra token. That is how the
+ * letter appears after the prompt, for SentencePiece ("▁A") and BPE ("ĠA") alike.
+ */
+function letterTokens(model: LlamaModel): (letter: Letter) => Token {
   const base = model.tokenize('Answer:')
-  const out = {} as Record<Letter, Token>
-  for (const letter of LETTERS) {
+  const found = new Map<Letter, Token>()
+  return (letter) => {
+    let token = found.get(letter)
+    if (token !== undefined) return token
     const withLetter = model.tokenize(`Answer:${continuation(letter)}`)
     const extra = withLetter.slice(base.length)
     const sameStart = base.every((t, i) => withLetter[i] === t)
     if (!sameStart || extra.length !== 1) {
       throw new EngineError(`This model's vocabulary has no single token for "${continuation(letter)}" after "Answer:"; use MMLU_SCORING=generate.`)
     }
-    out[letter] = extra[0] as Token
+    token = extra[0] as Token
+    found.set(letter, token)
+    return token
   }
-  return out
 }
 
 export async function openLlamaCppEngine(opts: LlamaCppOptions): Promise<Engine> {
@@ -137,6 +143,8 @@ export async function openLlamaCppEngine(opts: LlamaCppOptions): Promise<Engine>
 
 async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], threads: number, request: SessionRequest): Promise<Session> {
   const letters = request.scoring === 'logprob' ? letterTokens(model) : undefined
+  // Every MMLU letter must be a token before the first question: one clear error at open, not one per question.
+  if (letters) for (const l of lettersOf(MMLU_OPTIONS)) letters(l)
   const needed = (request.promptTokens ?? 2048) + (request.scoring === 'generate' ? request.maxTokens : 1)
   const contextSize = Math.min(model.trainContextSize, Math.max(256, needed))
   let context: LlamaContext
@@ -199,7 +207,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
     if (letters) {
       const dist = next.probabilities
       if (!dist) throw new EngineError('llama.cpp returned no probabilities')
-      probabilities = { A: dist.get(letters.A) ?? 0, B: dist.get(letters.B) ?? 0, C: dist.get(letters.C) ?? 0, D: dist.get(letters.D) ?? 0 }
+      probabilities = Object.fromEntries(promptLetters(prompt).map((l) => [l, dist.get(letters(l)) ?? 0]))
       // Detokenize against the prompt so a leading space (" C") survives.
       text = next.token == null ? '' : model.detokenize([next.token], false, tokens)
     } else {

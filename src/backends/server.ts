@@ -60,11 +60,12 @@ export function letterFormOf(chat: boolean): LetterForm {
   return chat ? 'bare' : 'spaced'
 }
 
-const SPACED = /^[ ▁Ġ]([ABCD])$/
-const BARE = /^([ABCD])$/
+// Up to J: a question set of your own may have ten options (scoring keeps the question's own letters).
+const SPACED = /^[ ▁Ġ]([A-J])$/
+const BARE = /^([A-J])$/
 
 /**
- * The four letters' probabilities from the top log-probs of the first
+ * The letters' probabilities (A-D always, E-J where listed) from the top log-probs of the first
  * generated token, reading only the one spelling the reference scores (see
  * LetterForm). The other spelling is a different continuation, not the same
  * answer: adding it would let {" B": .30, "A": .20, " A": .15} pick A where
@@ -77,7 +78,7 @@ export function lettersFromTopLogprobs(top: readonly TopLogprob[], form: LetterF
   for (const { token, logprob } of top) {
     const letter = pattern.exec(token)?.[1] as Letter | undefined
     // A server may list one spelling twice (two raw pieces that print alike): the most likely counts.
-    if (letter && Number.isFinite(logprob)) p[letter] = Math.max(p[letter], Math.exp(logprob))
+    if (letter && Number.isFinite(logprob)) p[letter] = Math.max(p[letter] ?? 0, Math.exp(logprob))
   }
   return p
 }

@@ -1,26 +1,42 @@
-// Reads one MMLU split file (`<subject>_<split>.csv`) in either dialect:
+// Reads one split file in either dialect:
 // - original (Hendrycks data.tar): no header; question, A, B, C, D, answer letter A-D;
 // - Hugging Face (cais/mmlu export): a header row, then the same columns with an answer index 0-3.
 // The dialect is decided by the first record. Text is kept exactly as written (no trimming);
 // only the answer cell is trimmed before it is checked.
+//
+// MMLU's files have four options per question, exactly. A question set of your
+// own may have 2 to 10 (letters A-J): the header names the options
+// (question,choice0,…,choice9,answer or question,A,…,J,answer), or without a
+// header the count of columns says it, row by row. A row may leave its last
+// options empty when it has fewer than the header names (MMLU-Pro style).
 
 import { CsvError, parse } from 'csv-parse/sync'
 import type { InfoRecord } from 'csv-parse/sync'
 import { DatasetError } from './errors.js'
 import type { Letter, Question, Split } from './question.js'
-import type { Subject } from './subjects.js'
+import { LETTERS, lettersOf, MAX_OPTIONS, MIN_OPTIONS, MMLU_OPTIONS } from './question.js'
 
 export type Dialect = 'original' | 'hf'
 
-/** The header rows of the Hugging Face export that are recognised. */
-export const HF_HEADERS = [
-  ['question', 'choice0', 'choice1', 'choice2', 'choice3', 'answer'],
-  ['question', 'A', 'B', 'C', 'D', 'answer'],
-] as const
+/** The two header forms for `n` options: `choice0…` or `A…`. */
+export function headersFor(n: number): string[][] {
+  return [['question', ...Array.from({ length: n }, (_, i) => `choice${i}`), 'answer'], ['question', ...lettersOf(n), 'answer']]
+}
 
-const COLUMNS = 6
-const HF_ANSWERS: Readonly<Record<string, Letter>> = { '0': 'A', '1': 'B', '2': 'C', '3': 'D' }
-const ORIGINAL_ANSWERS: Readonly<Record<string, Letter>> = { A: 'A', B: 'B', C: 'C', D: 'D' }
+/** The header rows of the Hugging Face export of MMLU that are recognised. */
+export const HF_HEADERS = headersFor(MMLU_OPTIONS) as [string[], string[]]
+
+export interface ParseOptions {
+  /** Options every question must have (MMLU: 4); undefined: 2 to 10, as the header or the columns say. */
+  options?: number
+}
+
+const indexAnswers = (n: number): Readonly<Record<string, Letter>> => Object.fromEntries(lettersOf(n).map((l, i) => [String(i), l]))
+const letterAnswers = (n: number): Readonly<Record<string, Letter>> => Object.fromEntries(lettersOf(n).map((l) => [l, l]))
+const letterList = (n: number) => {
+  const ls = lettersOf(n)
+  return `${ls.slice(0, -1).join(', ')} or ${ls.at(-1)}`
+}
 
 const QUOTING_FIX =
   'quote a field that contains a comma, a quote or a line break ("like, this"), and write each quote inside a quoted field twice ("say ""hi""")'
@@ -62,35 +78,37 @@ function isHeaderLike(record: readonly string[]): boolean {
   return record[0]?.trim().toLowerCase() === 'question'
 }
 
-function isKnownHeader(record: readonly string[]): boolean {
-  return HF_HEADERS.some(
-    (header) => header.length === record.length && header.every((name, i) => record[i]?.trim() === name),
-  )
+/** The number of options a header names, or undefined when it is not a recognised header (within `allowed`). */
+function headerOptions(record: readonly string[], allowed: readonly number[]): number | undefined {
+  const n = record.length - 2
+  if (!allowed.includes(n)) return undefined
+  return headersFor(n).some((header) => header.every((name, i) => record[i]?.trim() === name)) ? n : undefined
 }
 
-function answerError(file: string, line: number, dialect: Dialect, raw: string): DatasetError {
+function answerError(file: string, line: number, dialect: Dialect, raw: string, n: number): DatasetError {
   const value = raw.trim()
+  const last = LETTERS[n - 1]
   if (dialect === 'hf') {
-    const letterHint = Object.hasOwn(ORIGINAL_ANSWERS, value.toUpperCase())
+    const letterHint = Object.hasOwn(letterAnswers(n), value.toUpperCase())
       ? ', or remove the header row if the whole file uses answer letters (original dialect)'
       : ''
     return new DatasetError({
       code: 'answer',
       file,
       line,
-      problem: `answer must be an index 0-3 (Hugging Face dialect: the file has a header), found ${JSON.stringify(raw)}`,
-      fix: `write the index of the right choice in the last column (0 for A, 1 for B, 2 for C, 3 for D)${letterHint}`,
+      problem: `answer must be an index 0-${n - 1} (Hugging Face dialect: the file has a header), found ${JSON.stringify(raw)}`,
+      fix: `write the index of the right choice in the last column (${lettersOf(n).map((l, i) => `${i} for ${l}`).join(', ')})${letterHint}`,
     })
   }
-  const indexHint = Object.hasOwn(HF_ANSWERS, value)
-    ? ', or add the header question,choice0,choice1,choice2,choice3,answer if the whole file uses indexes 0-3 (Hugging Face dialect)'
+  const indexHint = Object.hasOwn(indexAnswers(n), value)
+    ? `, or add the header ${headersFor(n)[0]!.join(',')} if the whole file uses indexes 0-${n - 1} (Hugging Face dialect)`
     : ''
   return new DatasetError({
     code: 'answer',
     file,
     line,
-    problem: `answer must be a letter A-D (original dialect: the file has no header), found ${JSON.stringify(raw)}`,
-    fix: `write the letter of the right choice (A, B, C or D) in the last column${indexHint}`,
+    problem: `answer must be a letter A-${last} (original dialect: the file has no header), found ${JSON.stringify(raw)}`,
+    fix: `write the letter of the right choice (${letterList(n)}) in the last column${indexHint}`,
   })
 }
 
@@ -102,21 +120,32 @@ function syntaxError(file: string, line: number, err: CsvError): DatasetError {
   return new DatasetError({ code: 'csv-syntax', file, line, problem, fix: QUOTING_FIX })
 }
 
+/** Questions and the line each starts on (for messages such as duplicate warnings). */
+export interface ParsedSplit {
+  questions: Question[]
+  lines: number[]
+}
+
 /**
  * Parses the text of one split file into questions. `file` is only used in error
  * messages. Throws a `DatasetError` naming `file` and the line where the bad
- * record starts.
+ * record starts. MMLU files (the default) must have four options per question.
  */
-export function parseSplitFile(
-  text: string | Uint8Array,
-  file: string,
-  subject: Subject,
-  split: Split,
-): Question[] {
+export function parseSplitFile(text: string | Uint8Array, file: string, subject: string, split: Split, opts: ParseOptions = { options: MMLU_OPTIONS }): Question[] {
+  return parseSplit(text, file, subject, split, opts).questions
+}
+
+export function parseSplit(text: string | Uint8Array, file: string, subject: string, split: Split, opts: ParseOptions = { options: MMLU_OPTIONS }): ParsedSplit {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
   const lines = new LineCounter(bytes)
   const questions: Question[] = []
+  const starts: number[] = []
   let dialect: Dialect | undefined
+  /** Options named by the header (hf dialect). */
+  let named: number | undefined
+  const fixed = opts.options
+  const allowed = fixed !== undefined ? [fixed] : Array.from({ length: MAX_OPTIONS - MIN_OPTIONS + 1 }, (_, i) => MIN_OPTIONS + i)
+  const range = fixed !== undefined ? `${fixed}` : `${MIN_OPTIONS} to ${MAX_OPTIONS}`
 
   const onRecord = (record: string[], info: InfoRecord): null => {
     const line = lines.nextRecordLine()
@@ -124,13 +153,18 @@ export function parseSplitFile(
 
     if (dialect === undefined) {
       if (isHeaderLike(record)) {
-        if (!isKnownHeader(record)) {
+        named = headerOptions(record, allowed)
+        if (named === undefined) {
+          const [choices, letters] = fixed !== undefined ? headersFor(fixed) : [['question', 'choice0', '…', 'choice9', 'answer'], ['question', 'A', '…', 'J', 'answer']]
           throw new DatasetError({
             code: 'header',
             file,
             line,
             problem: `unrecognised header ${JSON.stringify(record.join(','))}`,
-            fix: `use the Hugging Face header ${HF_HEADERS[0].join(',')} (or ${HF_HEADERS[1].join(',')}) with answers 0-3, or no header with answers A-D (original dialect)`,
+            fix:
+              fixed !== undefined
+                ? `use the Hugging Face header ${choices!.join(',')} (or ${letters!.join(',')}) with answers 0-${fixed - 1}, or no header with answers A-${LETTERS[fixed - 1]} (original dialect)`
+                : `name the question, ${range} options and the answer: ${choices!.join(',')} (or ${letters!.join(',')}) with answers as indexes from 0, or no header with answer letters (original dialect)`,
           })
         }
         dialect = 'hf'
@@ -139,16 +173,25 @@ export function parseSplitFile(
       dialect = 'original'
     }
 
-    if (record.length !== COLUMNS) {
+    // The header names the columns; without one, each row's count of columns says how many options it has.
+    const columns = named !== undefined ? named + 2 : record.length
+    const n = columns - 2
+    if (record.length !== columns || !allowed.includes(n)) {
+      const exact = named ?? fixed
       throw new DatasetError({
         code: 'columns',
         file,
         line,
-        problem: `expected ${COLUMNS} columns (question, 4 choices, answer), found ${record.length}`,
-        fix: `give each question exactly ${COLUMNS} fields; ${QUOTING_FIX}`,
+        problem:
+          exact !== undefined
+            ? `expected ${exact + 2} columns (question, ${exact} choices, answer), found ${record.length}`
+            : `expected ${MIN_OPTIONS + 2} to ${MAX_OPTIONS + 2} columns (question, ${range} choices, answer), found ${record.length}`,
+        fix: `give each question ${exact !== undefined ? `exactly ${exact + 2}` : `${MIN_OPTIONS + 2} to ${MAX_OPTIONS + 2}`} fields; ${QUOTING_FIX}`,
       })
     }
-    const [question, a, b, c, d, rawAnswer] = record as [string, string, string, string, string, string]
+    const question = record[0]!
+    const rawAnswer = record[columns - 1]!
+    let choices = record.slice(1, columns - 1)
     if (question.trim() === '') {
       throw new DatasetError({
         code: 'empty-question',
@@ -158,12 +201,29 @@ export function parseSplitFile(
         fix: 'write the question text in the first column, or delete the row',
       })
     }
-    const table = dialect === 'hf' ? HF_ANSWERS : ORIGINAL_ANSWERS
+    if (fixed === undefined) {
+      // A question with fewer options than the header names leaves the last ones empty.
+      let kept = choices.length
+      while (kept > 0 && choices[kept - 1]!.trim() === '') kept--
+      const gap = choices.slice(0, kept).findIndex((c) => c.trim() === '')
+      if (gap >= 0 || kept < MIN_OPTIONS) {
+        throw new DatasetError({
+          code: 'columns',
+          file,
+          line,
+          problem: gap >= 0 ? `option ${LETTERS[gap]} is empty but a later one is not` : `only ${kept} option${kept === 1 ? '' : 's'}: a question needs at least ${MIN_OPTIONS}`,
+          fix: gap >= 0 ? 'fill in every option, or leave only the last ones empty when a question has fewer options' : `give the question ${MIN_OPTIONS} to ${MAX_OPTIONS} options`,
+        })
+      }
+      choices = choices.slice(0, kept)
+    }
+    const table = dialect === 'hf' ? indexAnswers(choices.length) : letterAnswers(choices.length)
     const key = rawAnswer.trim()
     const answer = Object.hasOwn(table, key) ? table[key] : undefined
-    if (answer === undefined) throw answerError(file, line, dialect, rawAnswer)
+    if (answer === undefined) throw answerError(file, line, dialect, rawAnswer, choices.length)
 
-    questions.push({ subject, split, index: questions.length, question, choices: [a, b, c, d], answer })
+    questions.push({ subject, split, index: questions.length, question, choices, answer })
+    starts.push(line)
     return null
   }
 
@@ -185,8 +245,8 @@ export function parseSplitFile(
       code: 'empty-file',
       file,
       problem: dialect === 'hf' ? 'the file has a header but no questions' : 'the file is empty',
-      fix: 'restore the file from the MMLU release (one question per row), or delete it if the subject is not wanted',
+      fix: fixed === MMLU_OPTIONS ? 'restore the file from the MMLU release (one question per row), or delete it if the subject is not wanted' : 'write one question per row',
     })
   }
-  return questions
+  return { questions, lines: starts }
 }

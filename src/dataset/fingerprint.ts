@@ -5,11 +5,12 @@
 // Definition (version 1), exact so that anyone can recompute it:
 //   fingerprint = "sha256:" + lowercase hex SHA-256 of the UTF-8 bytes of
 //     concat over the questions in file order of
-//       JSON.stringify([question, choiceA, choiceB, choiceC, choiceD, answerLetter]) + "\n"
+//       JSON.stringify([question, choiceA, choiceB, …, answerLetter]) + "\n"
+//   (MMLU's four choices; a question set of your own may have 2 to 10)
 // - The texts are the fields exactly as the CSV reader returns them: no
 //   trimming, no Unicode or line-ending normalisation (a CR inside a field is
 //   content: the model sees it in the prompt).
-// - The answer is the letter A-D, so the original dialect (letters) and the
+// - The answer is the letter (A-D for MMLU), so the original dialect (letters) and the
 //   Hugging Face dialect (indexes 0-3) give the same fingerprint; the header
 //   row, a BOM, quoting and the line ending between records are CSV syntax,
 //   not content, and do not count.
@@ -25,7 +26,7 @@ export type FingerprintedQuestion = Pick<Question, 'question' | 'choices' | 'ans
 
 /** The serialisation hashed for one question (see the definition above). */
 export function fingerprintRow(q: FingerprintedQuestion): string {
-  return `${JSON.stringify([q.question, q.choices[0], q.choices[1], q.choices[2], q.choices[3], q.answer])}\n`
+  return `${JSON.stringify([q.question, ...q.choices, q.answer])}\n`
 }
 
 /** `sha256:<hex>` of the questions' normalised rows, in order. */

@@ -1,17 +1,36 @@
-import type { Subject } from './subjects.js'
+// One multiple-choice question, whichever file and dialect it came from.
+// MMLU's questions have four options (A-D); a question set of your own may
+// have 2 to 10 (A-J), e.g. MMLU-Pro's ten.
 
-export const LETTERS = ['A', 'B', 'C', 'D'] as const
+/** Every answer letter, in order: a question with n options uses the first n. */
+export const LETTERS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'] as const
 export type Letter = (typeof LETTERS)[number]
+
+export const MIN_OPTIONS = 2
+export const MAX_OPTIONS = LETTERS.length
+/** MMLU's questions: four options, A-D. */
+export const MMLU_OPTIONS = 4
+
+/** The letters of a question with `n` options: A, B, … */
+export function lettersOf(n: number): Letter[] {
+  return LETTERS.slice(0, n)
+}
+
+export function isLetter(v: unknown): v is Letter {
+  return (LETTERS as readonly unknown[]).includes(v)
+}
 
 export type Split = 'dev' | 'val' | 'test'
 
-/** One MMLU question, whichever CSV dialect it came from. */
+/** One question, whichever CSV dialect it came from. */
 export interface Question {
-  subject: Subject
+  /** The subject (MMLU) or topic (a question set of your own) it belongs to. */
+  subject: string
   split: Split
   /** 0-based position in its split file (the header row, if any, is not counted). */
   index: number
   question: string
-  choices: [string, string, string, string]
+  /** 2 to 10 options; MMLU's have 4. */
+  choices: string[]
   answer: Letter
 }

@@ -87,6 +87,11 @@ export function isSubject(name: string): name is Subject {
   return Object.hasOwn(SUBJECTS, name)
 }
 
+/** A category as people read it: MMLU's four by their labels, a topic's own by its name. */
+export function categoryLabel(category: string): string {
+  return Object.hasOwn(CATEGORY_LABELS, category) ? CATEGORY_LABELS[category as Category] : category.replaceAll('_', ' ')
+}
+
 export function categoryOf(subject: Subject): Category {
   return SUBJECTS[subject].category
 }

@@ -43,13 +43,13 @@ async function readSetting(env: string, path: string): Promise<string> {
 }
 
 /** Reads and validates the gate's files; throws a GateConfigError naming the file and the fix. */
-export async function loadGate(options: Pick<Options, 'thresholdsFile' | 'baselineFile' | 'resultsFile' | 'alpha' | 'tolerance'>, root: string): Promise<GateSettings | undefined> {
+export async function loadGate(options: Pick<Options, 'thresholdsFile' | 'baselineFile' | 'resultsFile' | 'alpha' | 'tolerance'>, root: string, topics: readonly string[] = []): Promise<GateSettings | undefined> {
   if (!options.thresholdsFile && !options.baselineFile) return undefined
   const settings: GateSettings = { alpha: options.alpha, ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}) }
   if (options.thresholdsFile) {
     const file = resolve(root, options.thresholdsFile)
     // Errors name the absolute path; verdicts show the path as the user wrote it.
-    settings.thresholds = { ...parseThresholds(await readSetting('MMLU_THRESHOLDS', file), file), file: options.thresholdsFile }
+    settings.thresholds = { ...parseThresholds(await readSetting('MMLU_THRESHOLDS', file), file, topics), file: options.thresholdsFile }
   }
   if (options.baselineFile) {
     const file = resolve(root, options.baselineFile)

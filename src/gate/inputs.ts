@@ -6,7 +6,7 @@ import { fewShotPrefix, formatQuestion } from '../prompt.js'
 import type { SubjectInputs } from '../results.js'
 
 /** A stand-in test question: it renders the question template without any real question. */
-const TEMPLATE_PROBE = { question: '{question}', choices: ['{A}', '{B}', '{C}', '{D}'] as [string, string, string, string] }
+const TEMPLATE_PROBE = { question: '{question}', choices: ['{A}', '{B}', '{C}', '{D}'] }
 
 /**
  * `sha256:` of the subject's few-shot prefix at `shots` (header, template and
@@ -15,10 +15,10 @@ const TEMPLATE_PROBE = { question: '{question}', choices: ['{A}', '{B}', '{C}', 
  * question, whatever MMLU_LIMIT asked; prompts cut to fewer shots to fit a
  * context are caught per question (QuestionRecord.shots).
  */
-export function promptHash(subject: string, dev: readonly Question[], shots: number): string {
-  return fingerprintText(fewShotPrefix(subject, dev, shots) + formatQuestion(TEMPLATE_PROBE))
+export function promptHash(subject: string, dev: readonly Question[], shots: number, title?: string): string {
+  return fingerprintText(fewShotPrefix(subject, dev, shots, title) + formatQuestion(TEMPLATE_PROBE))
 }
 
-export function subjectInputs(subject: string, dev: readonly Question[], test: readonly Question[], shots: number): SubjectInputs {
-  return { shots, promptHash: promptHash(subject, dev, shots), dataFingerprint: fingerprintQuestions(test) }
+export function subjectInputs(subject: string, dev: readonly Question[], test: readonly Question[], shots: number, title?: string): SubjectInputs {
+  return { shots, promptHash: promptHash(subject, dev, shots, title), dataFingerprint: fingerprintQuestions(test) }
 }

@@ -1,7 +1,7 @@
 // Reads a results JSON back (a baseline, or a run to accept as one), checking
 // the parts the gate relies on so a wrong or damaged file is a clear error
 // instead of a misleading comparison.
-import { LETTERS } from '../dataset/question.js'
+import { isLetter } from '../dataset/question.js'
 import type { ResultsFile } from '../results.js'
 import { RESULTS_SCHEMA_VERSION } from '../results.js'
 import { GateConfigError, parseJsonFile } from './errors.js'
@@ -10,7 +10,6 @@ const OUTCOMES = ['correct', 'wrong', 'invalid', 'error', 'not-asked']
 const FIX = 'point it at a results JSON written by the MMLU reporter (MMLU_RESULTS, default reports/mmlu-results.json)'
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isLetter = (v: unknown) => (LETTERS as readonly unknown[]).includes(v)
 
 export function parseResultsFile(text: string, file: string): ResultsFile {
   const data = parseJsonFile(text, file, FIX)

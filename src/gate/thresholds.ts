@@ -25,7 +25,8 @@ export interface ThresholdSet {
   overall?: number
   macro?: number
   categories: Partial<Record<Category, number>>
-  subjects: Partial<Record<Subject, number>>
+  /** MMLU subjects and topics of your own, by name. */
+  subjects: Partial<Record<Subject | string, number>>
 }
 
 export interface Thresholds {
@@ -45,7 +46,7 @@ export interface ThresholdCheck {
   accuracy: number
   correct?: number
   total?: number
-  /** Wilson 95% interval (none for the macro average). */
+  /** 95% interval: Wilson for a proportion, stats.ts macroInterval for the macro average. */
   ci95?: Interval
   breached: boolean
 }
@@ -85,6 +86,8 @@ class Validator {
   constructor(
     readonly text: string,
     readonly file: string,
+    /** Names of question sets of your own (topic files), accepted beside MMLU's subjects. */
+    readonly topics: readonly string[] = [],
   ) {}
 
   fail(path: readonly string[], problem: string, fix: string): never {
@@ -122,9 +125,10 @@ class Validator {
       } else if (key === 'subjects') {
         for (const [s, min] of Object.entries(this.section(v, at))) {
           if (ignored(s)) continue
-          if (!isSubject(s)) {
+          if (!isSubject(s) && !this.topics.includes(s)) {
             const near = suggestSubjects(s)
-            this.fail([...at, s], `"${s}" is not an MMLU subject`, `${near.length ? `use ${near.join(' or ')}, or` : 'use'} one of the names in src/dataset/subjects.ts`)
+            const topics = this.topics.length ? ` or a topic file's name (${this.topics.join(', ')})` : ''
+            this.fail([...at, s], `"${s}" is not an MMLU subject${topics ? ' or a topic' : ''}`, `${near.length ? `use ${near.join(' or ')}, or` : 'use'} one of the names in src/dataset/subjects.ts${topics}`)
           }
           set.subjects[s] = this.accuracy(min, [...at, s])
         }
@@ -142,9 +146,13 @@ export function checkLabel(c: Pick<ThresholdCheck, 'scope' | 'name'>): string {
   return c.scope === 'category' ? `category ${c.name}` : c.scope === 'macro' ? 'macro average' : c.name
 }
 
-/** Validates a thresholds file's text; every problem is a GateConfigError naming the file and line. */
-export function parseThresholds(text: string, file: string): Thresholds {
-  const v: Validator = new Validator(text, file)
+/**
+ * Validates a thresholds file's text; every problem is a GateConfigError
+ * naming the file and line. `topics`: the names of the project's own question
+ * sets (topic files), which may have thresholds like MMLU's subjects.
+ */
+export function parseThresholds(text: string, file: string, topics: readonly string[] = []): Thresholds {
+  const v: Validator = new Validator(text, file, topics)
   const root = parseJsonFile(text, file, FILE_FIX)
   if (!isObject(root)) v.fail([], 'the file must hold a JSON object', FILE_FIX)
   const defaults = v.set(root, [], true)
@@ -199,7 +207,8 @@ export function checkThresholds(t: Thresholds, results: Pick<ResultsFile, 'confi
   const run = results.summary
   if (run.questions > 0) {
     if (set.overall !== undefined) add({ scope: 'overall', name: 'overall', min: set.overall, accuracy: run.microAccuracy, correct: run.correct, total: run.questions, ci95: run.microCi95 })
-    if (set.macro !== undefined) add({ scope: 'macro', name: 'macro', min: set.macro, accuracy: run.macroAccuracy })
+    // Results written before the macro interval existed have none.
+    if (set.macro !== undefined) add({ scope: 'macro', name: 'macro', min: set.macro, accuracy: run.macroAccuracy, ...(run.macroCi95 ? { ci95: run.macroCi95 } : {}) })
   }
   return { file: t.file, ...(model ? { model } : {}), checks, breaches: checks.filter((c) => c.breached), notRun }
 }

@@ -45,6 +45,8 @@ export interface RunMeasure {
   processWallMs: number
   concurrency: number
   workersUsed: number
+  /** llama.cpp threads per worker, when the engine reports them. */
+  threads?: number
   engine: string
   model: string
 }
@@ -94,8 +96,13 @@ export function measureSubject(subject: string, records: readonly QuestionRecord
   return { subject, questions: timed.length, start, end, wallMs: timed.length ? end - start : 0, latencyMs: latencySummary(timed) }
 }
 
+function threadsOf(results: Partial<Pick<ResultsFile, 'provenance'>>): { threads?: number } {
+  const threads = results.provenance?.[0]?.details.threads
+  return typeof threads === 'number' ? { threads } : {}
+}
+
 /** From a results file, or the parts of one a reporter has in hand at the end of a run. */
-export function measureRun(results: Pick<ResultsFile, 'records' | 'config' | 'summary'>): RunMeasure {
+export function measureRun(results: Pick<ResultsFile, 'records' | 'config' | 'summary'> & Partial<Pick<ResultsFile, 'provenance'>>): RunMeasure {
   const subjects = [...bySubject(results.records)].map(([subject, records]) => measureSubject(subject, records))
   const timed = results.records.filter(isTimed)
   const busyMs = unionLength(subjects.filter((s) => s.questions > 0))
@@ -112,6 +119,7 @@ export function measureRun(results: Pick<ResultsFile, 'records' | 'config' | 'su
     processWallMs: results.summary.wallMs,
     concurrency: results.config.concurrency,
     workersUsed: results.config.vitest.workersUsed,
+    ...threadsOf(results),
     engine: results.config.engine,
     model: results.config.model,
   }
@@ -134,8 +142,18 @@ export function compareSpeed(baseline: RunMeasure, current: RunMeasure): Speedup
   if (baseline.questions !== current.questions) caveats.push(`the baseline timed ${baseline.questions} questions, this run ${current.questions}: speedup compares questions per second`)
   if (baseline.model !== current.model || baseline.engine !== current.engine) caveats.push(`the baseline ran ${baseline.model} on ${baseline.engine}, this run ${current.model} on ${current.engine}`)
   if (baseline.workersUsed > 1 || baseline.concurrency > 1) caveats.push(`the baseline was not sequential (${baseline.workersUsed} workers, concurrency ${baseline.concurrency})`)
+  const speedup = current.throughput / baseline.throughput
+  // More than the parallelism can give: something besides parallelism changed, say what.
+  const slots = current.workersUsed * current.concurrency
+  if (baseline.workersUsed * baseline.concurrency === 1 && speedup > slots * 1.05) {
+    const threads =
+      current.threads !== undefined && baseline.threads !== undefined && current.threads !== baseline.threads
+        ? `each worker's llama.cpp ran ${current.threads} thread${current.threads === 1 ? '' : 's'}, the baseline's ${baseline.threads}, and a question costs less per thread with fewer threads on this machine`
+        : 'the runs differ in more than parallelism (threads, a warm page cache, other load on the machine)'
+    caveats.push(`the speedup ${speedup.toFixed(2)}× is more than the ${slots} question${slots === 1 ? '' : 's'} in flight can give: ${threads}`)
+  }
   return {
-    speedup: current.throughput / baseline.throughput,
+    speedup,
     latencyInflation: current.latencyMs.mean / baseline.latencyMs.mean,
     baseline,
     current,

@@ -1,0 +1,43 @@
+// Issue 13 item 7: an error the user causes (a bad option, missing data, no
+// model, a bad thresholds file) is one block that says what is wrong and the
+// fix, printed once: no Vitest "Startup Error" / "Unhandled Error" banner, no
+// stack trace, no empty summary table before it. (Missing data: see
+// integrity-run.test.ts; a bad thresholds file: gate-e2e.test.ts.)
+import { mkdtemp } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { closedPort } from '../fixtures/servers/model-server.js'
+import { FIXTURE_DATA_DIR } from './helpers/data.js'
+import { runVitest } from './helpers/run-vitest.js'
+
+const CLUTTER = /Startup Error|Unhandled Error|Serialized Error|\n\s+at |subject +correct|Accuracy {3}/
+
+function once(output: string, text: string): void {
+  expect(output.split(text).length - 1, output).toBe(1)
+}
+
+describe('errors a user causes', () => {
+  test('a bad option: one line naming the variable, the value and what it accepts; exit 1 before anything runs', async () => {
+    const run = await runVitest(['evals/astronomy'], { env: { MMLU_SHOTS: '9', MMLU_DATA_DIR: FIXTURE_DATA_DIR } })
+    expect(run.code).toBe(1)
+    once(run.output, '✗ MMLU_SHOTS="9" is not valid: expected a whole number from 0 to 5.')
+    expect(run.output).not.toMatch(CLUTTER)
+    expect(run.output).not.toContain('failed to load config')
+  })
+
+  test('no model anywhere: the ways to get one, once for the whole run, not once per subject file', async () => {
+    const port = await closedPort()
+    const store = await mkdtemp(path.join(os.tmpdir(), 'mmlu-empty-store-'))
+    const run = await runVitest(['evals/astronomy', 'evals/business_ethics'], {
+      env: { MMLU_MODEL: 'nosuch:1b', OLLAMA_HOST: `127.0.0.1:${port}`, OLLAMA_MODELS: store, MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' },
+    })
+    expect(run.code).toBe(1)
+    once(run.output, '✗ No model found for MMLU_MODEL=nosuch:1b')
+    expect(run.output).toContain('Ways to get a model:')
+    expect(run.output).toContain('(2 subject files: astronomy, business_ethics)')
+    expect(run.output).not.toMatch(CLUTTER)
+    expect(run.output).not.toMatch(/EngineError/)
+    expect(run.results).toBeUndefined()
+  })
+})
