@@ -13,7 +13,8 @@ import { recordKey } from '../src/record.js'
 import { letterFromProbabilities, sampleLetter } from '../src/scoring.js'
 import { clusteredAccuracy, wilson } from '../src/stats.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
-import { askSeed, originalOption, questionVariants, rotateQuestion, sampleCount, sampleQuestions } from '../src/variants.js'
+import { testName } from '../src/suite.js'
+import { askSeed, originalOption, questionVariants, rotateQuestion, sampleCount, sampleQuestions, variantLabel } from '../src/variants.js'
 
 const question = (index: number, answer: Letter = 'B', choices = ['w', 'x', 'y', 'z']): Question => ({ subject: 'astronomy', split: 'test', index, question: `Q${index}?`, choices, answer })
 
@@ -124,6 +125,13 @@ describe('rotated options (MMLU_ROTATE)', () => {
     const q = question(0, 'A', ['a', 'b', 'c', 'd', 'e', 'f'])
     expect(questionVariants({ trials: 1, rotate: true }, 6).map((v) => v.rotation)).toEqual([0, 1, 2, 3, 4, 5])
     expect(new Set([0, 1, 2, 3, 4, 5].map((r) => rotateQuestion(q, r).answer)).size).toBe(6)
+  })
+
+  test("a test's name says which ask it is, so the UI shows it; a plain ask's name is as before", () => {
+    const q = question(12)
+    expect(testName(q)).toBe('#12 Q12?')
+    expect(testName(q, variantLabel({ trial: 2, rotation: 1 }, 5))).toBe('#12 (trial 2/5, rotation +1) Q12?')
+    expect(testName(q, variantLabel({ rotation: 0 }, 1))).toBe('#12 (rotation +0) Q12?')
   })
 
   test('variants: none for a plain run, trial × rotation otherwise, and each its own record key', () => {
