@@ -14,6 +14,7 @@ import type { SerializedError } from 'vitest'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { DefaultReporter } from 'vitest/node'
 import type { Reporter, TestRunEndReason } from 'vitest/node'
+import { analyzeRun } from '../src/analysis/run.js'
 import type { EngineInfo } from '../src/backends/backend.js'
 import { isSubject, SUBJECTS } from '../src/dataset/subjects.js'
 import type { GateSettings } from '../src/gate/index.js'
@@ -27,10 +28,12 @@ import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import { keepInterruptedRun, writeRunPages } from './history.js'
 import { exitOnUserError, formatUserError, isUserError } from '../src/user-error.js'
 import { describeSample, plannedAsks } from '../src/variants.js'
 import { RunProgress } from './progress.js'
-import { reportLinks, vitestHtmlReportFile, writeSummaryPage } from './render/html.js'
+import { renderAnalysisLines } from './render/analysis.js'
+import { questionTitles, reportLinks, vitestHtmlReportFile } from './render/html.js'
 import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
@@ -252,6 +255,7 @@ export default class MmluReporter implements Reporter {
     // A merge replays finished shards in milliseconds: their questions' own span is the run's wall time.
     const wallMs = this.ctx.config.mergeReports ? questionSpanMs(records) : performance.now() - this.startedAt
     const run = summarizeRun(subjects, records, wallMs)
+    const analysis = analyzeRun(records)
     const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
     const config = this.runConfig(runs, results.length)
     const engines = uniqueEngines(runs)
@@ -269,6 +273,7 @@ export default class MmluReporter implements Reporter {
       for (const w of runs.flatMap((r) => r.warnings ?? [])) log.error(`Warning    ${w}`)
       const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
       if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
+      for (const line of renderAnalysisLines(analysis)) log.log(line)
       // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
       const measure = measureRun({ records, config, summary: run, provenance: engines })
       if (run.timed > 0 && (config.vitest.workersUsed > 1 || config.concurrency > 1)) log.log(renderParallel(measure, run.wallMs))
@@ -287,13 +292,15 @@ export default class MmluReporter implements Reporter {
       provenance: engines,
       summary: run,
       subjects,
+      analysis,
       records,
     }
     if (records.length > 0) {
       await writeResults(file, out)
       log.log(`Results    ${file}`)
       const vitestReport = vitestHtmlReportFile(this.ctx)
-      log.log(await writeSummaryPage(file, out, vitestReport ? reportLinks(modules, vitestReport, file) : undefined))
+      const links = vitestReport ? reportLinks(modules, vitestReport, file) : undefined
+      for (const line of await writeRunPages(file, out, { ...(links ? { links } : {}), titles: questionTitles(modules), keepRuns: options.keepRuns, keep: !this.ctx.config.shard })) log.log(line)
     } else {
       // A run that could not start must not replace the last good results with an empty file.
       const shown = relative(this.ctx.config.root, file)
@@ -378,6 +385,11 @@ export default class MmluReporter implements Reporter {
   private saveInterrupted(): void {
     if (!this.running) return
     this.running = false
+    // Nothing answered yet: the last run's results stay (a run that did not start replaces nothing).
+    if (this.answered.length === 0) {
+      process.stderr.write(`\nInterrupted before any question was answered: ${readOptions().resultsFile} keeps the last run's results.\n`)
+      return
+    }
     const bySubject = new Map<string, QuestionRecord[]>()
     for (const r of this.answered) {
       const list = bySubject.get(r.subject)
@@ -394,10 +406,12 @@ export default class MmluReporter implements Reporter {
       provenance: [],
       summary: summarizeRun(subjects, this.answered, performance.now() - this.startedAt),
       subjects,
+      analysis: analyzeRun(this.answered),
       records: this.answered,
     }
     writeResultsSync(file, out)
     process.stderr.write(`\nInterrupted: ${this.answered.length} answered questions saved to ${file}\n`)
+    for (const line of keepInterruptedRun(file, out, readOptions().keepRuns)) process.stderr.write(`${line}\n`)
   }
 
   private printError(err: SerializedError, m: TestModule): void {

@@ -87,6 +87,8 @@ export interface Options {
   stepSummaryFile: string | undefined
   /** Results JSON of a sequential run on the same machine: the reporter shows this run's speedup and latency inflation against it. */
   speedupBaselineFile: string | undefined
+  /** Run history (`<results folder>/runs/`): undefined keeps every run; N keeps the newest N; 0 keeps none. */
+  keepRuns: number | undefined
 }
 
 export class OptionsError extends Error {
@@ -404,6 +406,11 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     env: 'MMLU_SPEEDUP_BASELINE',
     help: 'Results JSON of a sequential run (npm run eval:sequential) on the same machine: the reporter shows this run\'s real speedup and latency inflation against it.',
     parse: text(undefined),
+  },
+  keepRuns: {
+    env: 'MMLU_KEEP_RUNS',
+    help: 'Run history: every run that answered questions is kept under runs/ beside the results JSON. N keeps only the newest N (older ones are deleted after the run); 0 keeps none. Default: keep all.',
+    parse: optionalInteger('MMLU_KEEP_RUNS', 0, 1_000_000),
   },
 }
 

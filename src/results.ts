@@ -3,6 +3,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import type { RunAnalysis } from './analysis/run.js'
 import type { EngineInfo } from './backends/backend.js'
 import type { Category } from './dataset/subjects.js'
 import type { TopicFile } from './dataset/topic.js'
@@ -110,6 +111,8 @@ export interface ResultsFile {
   provenance: EngineInfo[]
   summary: RunSummary
   subjects: SubjectSummary[]
+  /** Calibration and letter bias (src/analysis); absent in files written before they were. */
+  analysis?: RunAnalysis
   records: QuestionRecord[]
 }
 

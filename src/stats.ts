@@ -161,3 +161,138 @@ export function mcnemarExact(b: number, c: number): number {
   }
   return Math.min(1, 2 * tail)
 }
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9: about 15 significant digits). */
+export function lnGamma(x: number): number {
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x)
+  const g = 7
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
+  ]
+  const z = x - 1
+  let a = c[0] as number
+  const t = z + g + 0.5
+  for (let i = 1; i < g + 2; i++) a += (c[i] as number) / (z + i)
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a)
+}
+
+/**
+ * Regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a): the series for
+ * P below a + 1, Lentz's continued fraction for Q above (Numerical Recipes §6.2).
+ */
+export function gammaQ(a: number, x: number): number {
+  if (x <= 0) return 1
+  if (!Number.isFinite(x)) return 0
+  const front = Math.exp(-x + a * Math.log(x) - lnGamma(a))
+  if (x < a + 1) {
+    let sum = 1 / a
+    let term = sum
+    for (let n = 1; n < 10_000; n++) {
+      term *= x / (a + n)
+      sum += term
+      if (Math.abs(term) < Math.abs(sum) * 1e-16) break
+    }
+    return Math.max(0, 1 - sum * front)
+  }
+  const tiny = 1e-300
+  let b = x + 1 - a
+  let c = 1 / tiny
+  let d = 1 / b
+  let h = d
+  for (let i = 1; i < 10_000; i++) {
+    const an = -i * (i - a)
+    b += 2
+    d = an * d + b
+    if (Math.abs(d) < tiny) d = tiny
+    c = b + an / c
+    if (Math.abs(c) < tiny) c = tiny
+    d = 1 / d
+    const delta = d * c
+    h *= delta
+    if (Math.abs(delta - 1) < 1e-16) break
+  }
+  return Math.min(1, front * h)
+}
+
+/** P(χ²_df ≥ x): the p-value of a chi-square statistic. */
+export function chiSquareSurvival(x: number, df: number): number {
+  if (!(df > 0)) return NaN
+  return gammaQ(df / 2, x / 2)
+}
+
+export interface GoodnessOfFit {
+  /** `chi-square` (Pearson's, k − 1 df) or `exact multinomial` (small samples). */
+  test: 'chi-square' | 'exact multinomial'
+  /** Pearson's χ² statistic; reported for both tests. */
+  statistic: number
+  df: number
+  p: number
+}
+
+/** Outcomes an exact multinomial test may enumerate: C(n + k − 1, k − 1). */
+export const EXACT_MULTINOMIAL_LIMIT = 2_000_000
+
+function compositions(n: number, k: number): number {
+  // C(n + k − 1, k − 1), stopping once past the limit.
+  let c = 1
+  for (let i = 1; i < k; i++) {
+    c = (c * (n + i)) / i
+    if (c > EXACT_MULTINOMIAL_LIMIT) return Infinity
+  }
+  return Math.round(c)
+}
+
+/**
+ * Do the observed counts follow the proportions? Pearson's chi-square test
+ * when every expected count is at least 5 (Cochran's rule); below that, where
+ * the approximation is poor, the exact multinomial test: the probability,
+ * under the proportions, of every outcome no more likely than the one
+ * observed. Categories with proportion 0 drop out; a count in one makes the
+ * observation impossible under H0 (p = 0).
+ */
+export function goodnessOfFit(observed: readonly number[], proportions: readonly number[]): GoodnessOfFit {
+  const total = proportions.reduce((s, p) => s + p, 0)
+  const n = observed.reduce((s, o) => s + o, 0)
+  const cats: { o: number; p: number }[] = []
+  let impossible = false
+  observed.forEach((o, i) => {
+    const p = (proportions[i] ?? 0) / total
+    if (p > 0) cats.push({ o, p })
+    else if (o > 0) impossible = true
+  })
+  const df = cats.length - 1
+  let statistic = 0
+  for (const { o, p } of cats) statistic += (o - n * p) ** 2 / (n * p)
+  if (impossible) return { test: 'chi-square', statistic: Infinity, df, p: 0 }
+  if (df < 1 || n === 0) return { test: 'chi-square', statistic: 0, df: Math.max(df, 0), p: 1 }
+  const small = cats.some(({ p }) => n * p < 5)
+  if (!small || compositions(n, cats.length) === Infinity) return { test: 'chi-square', statistic, df, p: chiSquareSurvival(statistic, df) }
+  return { test: 'exact multinomial', statistic, df, p: exactMultinomial(cats.map((c) => c.o), cats.map((c) => c.p)) }
+}
+
+function exactMultinomial(observed: readonly number[], p: readonly number[]): number {
+  const n = observed.reduce((s, o) => s + o, 0)
+  const k = observed.length
+  const logFact = [0]
+  for (let i = 1; i <= n; i++) logFact.push((logFact[i - 1] as number) + Math.log(i))
+  const logP = p.map(Math.log)
+  const logProb = (counts: readonly number[]) => counts.reduce((s, c, i) => s - (logFact[c] as number) + c * (logP[i] as number), logFact[n] as number)
+  const threshold = logProb(observed) + 1e-9
+  let sum = 0
+  const counts = new Array<number>(k).fill(0)
+  const walk = (i: number, left: number): void => {
+    if (i === k - 1) {
+      counts[i] = left
+      const lp = logProb(counts)
+      if (lp <= threshold) sum += Math.exp(lp)
+      return
+    }
+    for (let c = 0; c <= left; c++) {
+      counts[i] = c
+      walk(i + 1, left - c)
+    }
+  }
+  walk(0, n)
+  return Math.min(1, sum)
+}

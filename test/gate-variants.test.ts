@@ -89,3 +89,30 @@ describe('trials are paired trial with trial', () => {
     expect(() => parseResultsFile(JSON.stringify(bad), 'r.json')).toThrow(/record 0 is not a question record/)
   })
 })
+
+describe('npm run compare with trials', () => {
+  test('agreement pairs trial with trial; the category test counts questions, as the gate does', async () => {
+    const { compareRuns } = await import('../src/analysis/compare.js')
+    const before = Array.from({ length: 30 }, (): Outcome => 'correct')
+    const after = before.map((o, i): Outcome => (i < 8 ? 'wrong' : o))
+    const five = (os: Outcome[]) => os.map((o) => [o, o, o, o, o])
+    const [a, b] = [trialsRun(five(before)), trialsRun(five(after))]
+    const result = compareRuns([
+      { label: 'a', file: 'a.json', results: a },
+      { label: 'b', file: 'b.json', results: b },
+    ])
+    const pair = result.pairs[0]!
+    if (pair.kind !== 'compared') throw new Error(pair.reasons.join('; '))
+    // 22 unchanged questions × 5 trials agree letter for letter; the 40 flipped asks do not.
+    expect(pair.overall.agreed).toBe(110)
+    expect(pair.categories[0]!.pValue).toBe(mcnemarExact(8, 0))
+    // Trials that answer differently from each other: each is compared with its own trial, not another.
+    const alternating = Array.from({ length: 30 }, () => [1, 2, 3, 4, 5].map((t): Outcome => (t % 2 ? 'correct' : 'wrong')))
+    const same = compareRuns([
+      { label: 'a', file: 'a.json', results: trialsRun(alternating) },
+      { label: 'b', file: 'b.json', results: trialsRun(alternating) },
+    ]).pairs[0]!
+    if (same.kind !== 'compared') throw new Error(same.reasons.join('; '))
+    expect(same.overall.agreed).toBe(150)
+  })
+})

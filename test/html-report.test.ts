@@ -113,9 +113,16 @@ describe('summary page', () => {
     expect(html).not.toContain('tiny <model>')
   })
 
-  test('without a Vitest HTML report, questions are listed without links and the page says how to get them', () => {
-    expect(html).toContain('<span class="q wrong" title="#2 expected B, given D">2</span>')
-    expect(html).toContain('<span class="q invalid" title="#2 expected C, given none">2</span>')
+  test('without a Vitest HTML report, every question is in the page itself (file:// works) and the page says how to get the report', () => {
+    expect(html).toContain('<a class="q wrong" href="#q-astronomy-2" title="#2 expected B, given D">2</a>')
+    expect(html).toContain('<a class="q invalid" href="#q-business_ethics-2" title="#2 expected C, given none">2</a>')
+    // Each chip's row: key, given, outcome, the letters' probabilities (the chosen one marked), shots, latency.
+    expect(html).toContain(
+      '<tr id="q-astronomy-2"><td>2</td><td>B</td><td>D</td><td class="wrong">wrong</td><td>0.100</td><td>0.200</td><td>0.300</td><td class="chosen">0.400</td><td>5</td><td>100 ms</td><td class="text"></td></tr>',
+    )
+    expect(html).toContain('<tr id="q-business_ethics-2"><td>2</td><td>C</td><td>–</td><td class="invalid">invalid</td>')
+    expect(html).toContain('no letter in &#34;no idea&#34;')
+    expect(html.match(/<tr id="q-/g)).toHaveLength(sampleResults().records.length)
     expect(html).not.toContain('html/index.html#')
     expect(html).toContain('--reporter=html')
     expect(html).toContain('<a href="mmlu-results.json">mmlu-results.json</a>')

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { macroAccuracy, macroInterval, mcnemarExact, mean, microAccuracy, percentile, stderrOfProportion, wilson, Z95 } from '../src/stats.js'
+import { chiSquareSurvival, gammaQ, goodnessOfFit, lnGamma, macroAccuracy, macroInterval, mcnemarExact, mean, microAccuracy, percentile, stderrOfProportion, wilson, Z95 } from '../src/stats.js'
 
 describe('stats', () => {
   test('Wilson interval matches published values', () => {
@@ -46,6 +46,60 @@ describe('stats', () => {
     expect(mcnemarExact(3, 2)).toBe(1)
     expect(mcnemarExact(0, 0)).toBe(1)
     expect(mcnemarExact(10, 0)).toBeCloseTo(2 / 1024, 12)
+  })
+
+  test('ln Γ matches factorials and Γ(1/2) = √π', () => {
+    expect(lnGamma(1)).toBeCloseTo(0, 13)
+    expect(lnGamma(11)).toBeCloseTo(Math.log(3628800), 11)
+    expect(lnGamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 13)
+    expect(lnGamma(0.25)).toBeCloseTo(Math.log(3.625609908221908), 12)
+  })
+
+  test('chi-square survival: closed forms for 2 and 4 df, table values for 1 and 3 df', () => {
+    for (const x of [0.1, 1, 2.5, 7, 20, 60]) {
+      expect(chiSquareSurvival(x, 2)).toBeCloseTo(Math.exp(-x / 2), 13)
+      expect(chiSquareSurvival(x, 4) / (Math.exp(-x / 2) * (1 + x / 2))).toBeCloseTo(1, 10)
+    }
+    // Critical values from published χ² tables.
+    expect(chiSquareSurvival(3.841458820694124, 1)).toBeCloseTo(0.05, 12)
+    expect(chiSquareSurvival(7.814727903251178, 3)).toBeCloseTo(0.05, 12)
+    expect(chiSquareSurvival(11.344866730144373, 3)).toBeCloseTo(0.01, 12)
+    expect(chiSquareSurvival(16.26623619623813, 3)).toBeCloseTo(0.001, 12)
+    expect(chiSquareSurvival(0, 3)).toBe(1)
+    expect(chiSquareSurvival(Infinity, 3)).toBe(0)
+    // 3 df against Simpson's rule on the density, a second formula; t = u² keeps the integrand smooth at 0.
+    const density = (t: number) => (Math.sqrt(t) * Math.exp(-t / 2)) / (2 ** 1.5 * (Math.sqrt(Math.PI) / 2))
+    const cdf = (x: number, n = 2_000) => {
+      const f = (u: number) => density(u * u) * 2 * u
+      const h = Math.sqrt(x) / n
+      let s = f(0) + f(Math.sqrt(x))
+      for (let i = 1; i < n; i++) s += f(i * h) * (i % 2 ? 4 : 2)
+      return (s * h) / 3
+    }
+    for (const x of [0.5, 2, 6]) expect(chiSquareSurvival(x, 3)).toBeCloseTo(1 - cdf(x), 8)
+    expect(gammaQ(3, 0)).toBe(1)
+  })
+
+  test('goodness of fit: Pearson χ² with enough expected counts, exact multinomial below 5', () => {
+    // 100 answers against equal shares: χ² = (25 + 25 + 0 + 0) / 25 = 2 on 3 df.
+    const big = goodnessOfFit([30, 20, 25, 25], [1, 1, 1, 1])
+    expect(big).toMatchObject({ test: 'chi-square', df: 3 })
+    expect(big.statistic).toBeCloseTo(2, 12)
+    expect(big.p).toBeCloseTo(chiSquareSurvival(2, 3), 14)
+    // Shares need not be normalised: counts of keys work as well.
+    expect(goodnessOfFit([30, 20, 25, 25], [50, 50, 50, 50]).p).toBe(big.p)
+    // n = 2 over (.5, .25, .25), observed (0, 2, 0), P = 1/16. Outcomes as likely or less:
+    // (0,2,0) and (0,0,2), 1/16 each; (0,1,1) is 1/8, the rest 1/4: p = 1/8.
+    const small = goodnessOfFit([0, 2, 0], [2, 1, 1])
+    expect(small.test).toBe('exact multinomial')
+    expect(small.p).toBeCloseTo(1 / 8, 14)
+    // Two categories: the exact test is the two-sided binomial test; 3 of 3 at 1/2: p = 2/8.
+    expect(goodnessOfFit([3, 0], [1, 1]).p).toBeCloseTo(0.25, 14)
+    // A letter that is never the key but is given: impossible under H0.
+    expect(goodnessOfFit([5, 5, 0, 3], [10, 10, 3, 0])).toMatchObject({ p: 0, statistic: Infinity })
+    // A letter neither keyed nor given drops out (2 df, not 3).
+    expect(goodnessOfFit([40, 30, 30, 0], [1, 1, 1, 0]).df).toBe(2)
+    expect(goodnessOfFit([0, 0, 0, 0], [1, 1, 1, 1]).p).toBe(1)
   })
 
   test('macro interval: the macro average ± z · sqrt(Σ var_i) / m, each var_i from the Agresti–Coull-adjusted accuracy', () => {

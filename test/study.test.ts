@@ -366,13 +366,13 @@ describe('settings and plan', () => {
     expect(planStudy({ subjects: ['astronomy'], repeats: 0, sweep: [1, 4], workers: 1, outDir: 'r', warmup: false, render: false }).map((p) => p.label)).toEqual(['concurrency-1', 'concurrency-4'])
   })
 
-  test("each run's environment: the user's model settings kept; Vitest's variables, gates and the cache set by the study", () => {
+  test("each run's environment: the user's model settings kept; Vitest's variables, gates, the cache and the run history set by the study", () => {
     const env = runEnvironment(
       { MMLU_MODEL: 'm.gguf', OLLAMA_HOST: 'h:1', VITEST_MAX_WORKERS: '8', VITEST_POOL_ID: '1', MMLU_BASELINE: 'b.json', MMLU_THRESHOLDS: 't.json', MMLU_SPEEDUP_BASELINE: 's.json', GITHUB_STEP_SUMMARY: '/s', MMLU_CONCURRENCY: '16', MMLU_CACHE: 'on' },
       { MMLU_CONCURRENCY: '4' },
       '/out/r.json',
     )
-    expect(env).toEqual({ MMLU_MODEL: 'm.gguf', OLLAMA_HOST: 'h:1', MMLU_CONCURRENCY: '4', MMLU_RESULTS: '/out/r.json', MMLU_CACHE: 'off' })
+    expect(env).toEqual({ MMLU_MODEL: 'm.gguf', OLLAMA_HOST: 'h:1', MMLU_CONCURRENCY: '4', MMLU_RESULTS: '/out/r.json', MMLU_CACHE: 'off', MMLU_KEEP_RUNS: '0' })
   })
 
   test('the command line shown in the report: model settings, URLs without credentials, never the key', () => {

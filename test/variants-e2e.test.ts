@@ -1,12 +1,15 @@
 // Trials, rotated options, seeded samples, named protocols and chat prompts
 // end to end (issue 15 items 3-6, issue 14 item 3): spawned `vitest run` on
 // the mmlu project with the embedded engine and the project's own GGUF models.
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import { loadSubject } from '../src/dataset/load.js'
 import { LETTERS } from '../src/dataset/question.js'
 import type { QuestionRecord } from '../src/record.js'
 import { questionKey, recordKey } from '../src/record.js'
+import { testName } from '../src/suite.js'
 import { wilson } from '../src/stats.js'
 import { rotateQuestion, sampleQuestions } from '../src/variants.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
@@ -87,6 +90,11 @@ describe.skipIf(!HAS_REAL_DATA)('rotated options, always-C on real astronomy', (
     expect(run.output).toContain('options rotated: each question once per rotation')
     expect(run.output).toMatch(/Accuracy {3}25\.0% \[/)
     expect(run.results!.config.inputs!.astronomy).toMatchObject({ rotate: true })
+    // The page beside the results: a row per ask, with the question's text, not the test name's variant label.
+    const page = await readFile(path.join(path.dirname(run.resultsPath), 'index.html'), 'utf8')
+    const row = /<tr id="q-astronomy-0-r1"><td>0\/r1<\/td><td class="text">([^<]*)<\/td>/.exec(page)
+    const unescaped = row![1]!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    expect(unescaped).toBe(testName(questions[0]!).replace(/^#0 /, ''))
   }, 60_000)
 })
 

@@ -81,7 +81,10 @@ describe('trials and rotations in the outputs', () => {
     const html = await renderSummaryPage(results)
     expect(html).toContain('<table id="trials">')
     expect(html).toContain('<table id="rotations">')
-    expect(html).toContain('title="#5, trial 2, options +1 (A→B) expected B, given D">5/t2/r1</span>')
+    expect(html).toContain('href="#q-astronomy-5-t2-r1" title="#5, trial 2, options +1 (A→B) expected B, given D">5/t2/r1</a>')
+    // Each ask has its own row in the question table, the chip's target.
+    expect(html).toContain('<tr id="q-astronomy-5-t2-r1"><td>5/t2/r1</td>')
+    expect(new Set(html.match(/<tr id="q-[^"]+"/g)).size).toBe(144)
     expect(html.match(/class="q (correct|wrong)"/g)).toHaveLength(144)
     for (const id of ['chart-trials', 'chart-rotations']) expect(html).toContain(`id="${id}"`)
     const plain = await renderSummaryPage(fakeRun({ astronomy: { correct: 2, total: 4 } }))

@@ -5,15 +5,21 @@
 // static, self-contained file: no script, no network, opens anywhere.
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
-import type { CustomSeriesRenderItem, EChartsOption } from 'echarts'
 import type { TestModule, Vitest } from 'vitest/node'
+import { analysisOf } from '../../src/analysis/run.js'
 import { categoryLabel } from '../../src/dataset/subjects.js'
 import { rotationName } from '../../src/analysis/rotation.js'
 import { isTimed, recordKey, variantSuffix } from '../../src/record.js'
 import type { QuestionRecord, ResultsFile } from '../../src/results.js'
 import type { SubjectSummary } from '../../src/summary.js'
+import { ANALYSIS_STYLE, analysisSection } from './analysis.js'
+import type { Svg } from './page.js'
+import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_COLORS, STYLE } from './page.js'
 import { ci, countsLabel, ms, pct, rate, renderTime, shotsLabel, subjectNote } from './terminal.js'
 import { asksLabel, clusteringNote, headlineOf, protocolLabel, rotationLine, trialsLine } from './variants.js'
+
+export type { Svg } from './page.js'
+export { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
 
 /** Where the Vitest HTML report is, and the ids its URLs use (`#/?file=<module id>&test=<test id>`). */
 export interface ReportLinks {
@@ -25,6 +31,27 @@ export interface ReportLinks {
   tests: Map<string, string>
 }
 
+/** What a page shows besides the results file. */
+export interface PageExtras {
+  /** `subject#index` → the start of the question's text (its test name), for the per-question table. */
+  titles?: ReadonlyMap<string, string>
+  /** Links to the run history: its index, and this run's own folder (both relative to the page). */
+  history?: { index: string; run?: string }
+}
+
+/** `#12 How many planets…` (a question's test name) → the question's start, by `subject#index`. */
+export function questionTitles(modules: readonly TestModule[]): Map<string, string> {
+  const titles = new Map<string, string>()
+  for (const m of modules) {
+    for (const t of m.children.allTests()) {
+      const r = t.meta().mmlu
+      // Without the number and, for a trial or rotation, its label (`#12 (trial 2/5, rotation +1) `).
+      if (r) titles.set(`${r.subject}#${r.index}`, t.name.replace(r.trial !== undefined || r.rotation !== undefined ? /^#\d+\s*\([^)]*\)\s*/ : /^#\d+\s*/, ''))
+    }
+  }
+  return titles
+}
+
 const CATEGORY_COLORS: Record<string, string> = {
   stem: '#4e79a7',
   humanities: '#f28e2b',
@@ -32,10 +59,6 @@ const CATEGORY_COLORS: Record<string, string> = {
   other: '#b07aa1',
   unknown: '#9d9d9d',
 }
-const OUTCOME_COLORS = { correct: '#2e7d32', wrong: '#c62828', invalid: '#ef6c00', error: '#6a1b9a', 'not-asked': '#9e9e9e' } as const
-// The page's content is 1044 px wide; a figure adds 22 px of padding and border.
-export const CHART_WIDE = 1000
-export const CHART_HALF = 488
 
 /** The summary page sits next to the results JSON: `reports/mmlu-results.json` → `reports/index.html`. */
 export function summaryPagePath(resultsFile: string): string {
@@ -80,10 +103,10 @@ export function reportLinks(modules: readonly TestModule[], reportFile: string, 
  * why it is missing: the results JSON is already saved, so a failure here
  * costs the page, not the run.
  */
-export async function writeSummaryPage(resultsFile: string, results: ResultsFile, links: ReportLinks | undefined): Promise<string> {
+export async function writeSummaryPage(resultsFile: string, results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras = {}): Promise<string> {
   const file = summaryPagePath(resultsFile)
   try {
-    const html = await renderSummaryPage(results, links, basename(resultsFile))
+    const html = await renderSummaryPage(results, links, basename(resultsFile), extras)
     await mkdir(dirname(file), { recursive: true })
     const tmp = `${file}.${process.pid}.tmp`
     await writeFile(tmp, html)
@@ -95,22 +118,7 @@ export async function writeSummaryPage(resultsFile: string, results: ResultsFile
 }
 
 /** `resultsName`: the results JSON's file name, linked from the page (it sits in the same folder). */
-/** An echarts option drawn on the server as an SVG string (pages here are static, no script). */
-export async function chartRenderer(): Promise<Svg> {
-  // echarts takes ~0.5 s to load: only when a page is written.
-  const echarts = await import('echarts')
-  return (option: EChartsOption, width: number, height: number): string => {
-    const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height })
-    try {
-      chart.setOption({ animation: false, textStyle: { fontFamily: 'system-ui, sans-serif' }, ...option })
-      return chart.renderToSVGString()
-    } finally {
-      chart.dispose()
-    }
-  }
-}
-
-export async function renderSummaryPage(results: ResultsFile, links?: ReportLinks, resultsName?: string): Promise<string> {
+export async function renderSummaryPage(results: ResultsFile, links?: ReportLinks, resultsName?: string, extras: PageExtras = {}): Promise<string> {
   const svg = await chartRenderer()
   const subjects = [...results.subjects].sort((a, b) => a.subject.localeCompare(b.subject))
   const run = results.summary
@@ -134,12 +142,12 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${ANALYSIS_STYLE}</style>
 </head>
 <body>
 <header>
 <h1>MMLU <span class="model">${esc(results.config.model)}</span></h1>
-${overview(results, links)}
+${overview(results, links, extras)}
 </header>
 <main>
 <section id="accuracy">
@@ -152,9 +160,10 @@ ${variantTables(results, subjects)}
 <section id="charts">
 ${charts.join('\n')}
 </section>
+${analysisSection(analysisOf(results), svg)}
 <section id="questions">
 <h2>Questions</h2>
-${questionIndex(subjects, results.records, links)}
+${questionIndex(subjects, results.records, links, extras.titles)}
 </section>
 </main>
 <footer>Written ${esc(results.createdAt)} by the vitest-mmlu reporter · run status ${esc(results.status)}${resultsName ? ` · every record in <a href="${esc(encodeURIComponent(resultsName))}">${esc(resultsName)}</a>` : ''}</footer>
@@ -163,7 +172,7 @@ ${questionIndex(subjects, results.records, links)}
 `
 }
 
-function overview(results: ResultsFile, links: ReportLinks | undefined): string {
+function overview(results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras): string {
   const run = results.summary
   const c = results.config
   const engines = results.provenance
@@ -188,11 +197,14 @@ function overview(results: ResultsFile, links: ReportLinks | undefined): string 
     ['engine', engines || esc(c.engine)],
     [
       'details',
-      links
-        ? `<a href="${esc(links.href)}">Vitest HTML report</a>: every question with its text, answer and probabilities`
-        : 'run with <code>--reporter=./reporters/mmlu-reporter.ts --reporter=html</code> for the per-question Vitest report',
+      `<a href="#questions">every question</a> below, with its answer and probabilities · ` +
+        (links
+          ? `<a href="${esc(links.href)}">Vitest HTML report</a> (served by <code>npm run report</code>)`
+          : 'the Vitest HTML report, optional: <code>--reporter=./reporters/mmlu-reporter.ts --reporter=html</code>'),
     ],
   ]
+  const h = extras.history
+  if (h) facts.push(['history', `<a href="${esc(h.index)}">all runs</a>${h.run ? ` · <a href="${esc(h.run)}">this run's copy</a>` : ''}`])
   const subjects = [
     run.notRunSubjects?.length ? `not run: ${run.notRunSubjects.map(esc).join(', ')}` : '',
     run.partialSubjects?.length ? `partial: ${run.partialSubjects.map(esc).join(', ')}` : '',
@@ -233,7 +245,7 @@ function categoryTable(results: ResultsFile): string {
   return `<table id="categories"><thead><tr><th>category</th><th>correct</th><th>accuracy</th><th>95% CI</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`
 }
 
-function questionIndex(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], links: ReportLinks | undefined): string {
+function questionIndex(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], links: ReportLinks | undefined, titles: ReadonlyMap<string, string> | undefined): string {
   const bySubject = new Map<string, QuestionRecord[]>()
   for (const r of records) {
     const list = bySubject.get(r.subject)
@@ -254,33 +266,42 @@ function questionIndex(subjects: readonly SubjectSummary[], records: readonly Qu
       const file = links?.files.get(r.subject)
       return test && file
         ? `<a class="q ${r.outcome}" href="${esc(links!.href)}#/?file=${encodeURIComponent(file)}&amp;test=${encodeURIComponent(test)}" title="${title}">${r.index}${which}</a>`
-        : `<span class="q ${r.outcome}" title="${title}">${r.index}${which}</span>`
+        : `<a class="q ${r.outcome}" href="#${questionAnchor(r)}" title="${title}">${r.index}${which}</a>`
     })
     const open = s.wrong + s.invalid + s.errors
     const notAsked = s.notAsked ? `; ${s.notAsked} not asked` : ''
-    return `<details data-subject="${esc(s.subject)}"><summary>${esc(s.subject)} · ${s.correct} correct, ${open} not (${s.wrong} wrong, ${s.invalid} invalid, ${s.errors} errors${notAsked})</summary><div class="chips">${chips.join('')}</div></details>`
+    return `<details data-subject="${esc(s.subject)}"><summary>${esc(s.subject)} · ${s.correct} correct, ${open} not (${s.wrong} wrong, ${s.invalid} invalid, ${s.errors} errors${notAsked})</summary><div class="chips">${chips.join('')}</div>${questionTable(s.subject, rs, titles)}</details>`
   })
-  const how = links ? 'Each number opens the question in the Vitest HTML report.' : 'Question numbers link into the Vitest HTML report when the run used <code>--reporter=html</code>.'
+  const how = links ? 'Each number opens the question in the Vitest HTML report; the table under it has every answer.' : 'Each number leads to its row in the table under it.'
   return `<p>${how} ${legend}</p>\n${blocks.join('\n')}`
 }
 
-export function figure(id: string, caption: string, svg: string | undefined, wide: boolean, empty = 'No answered questions to chart.'): string {
-  return `<figure id="${id}" class="chart${wide ? ' wide' : ''}"><figcaption>${esc(caption)}</figcaption>${svg ?? `<p class="empty">${esc(empty)}</p>`}</figure>`
+/** The id of an ask's row in the question table: `q-astronomy-12`, `q-astronomy-12-t2-r1` for a trial and rotation. */
+function questionAnchor(r: QuestionRecord): string {
+  return esc(`q-${r.subject}-${r.index}${variantSuffix(r).replace(/\//g, '-')}`)
 }
 
-export type Svg = (option: EChartsOption, width: number, height: number) => string
-
-/** A horizontal error bar from `low` to `high` (percent) at each category row: data `[row, low, high]`. */
-const errorBars: CustomSeriesRenderItem = (_params, api) => {
-  const row = api.value(0) as number
-  const from = api.coord([api.value(1), row])
-  const to = api.coord([api.value(2), row])
-  const cap = ((api.size?.([0, 1]) as number[] | undefined)?.[1] ?? 10) * 0.25
-  const line = (x1: number, y1: number, x2: number, y2: number) => ({ type: 'line' as const, shape: { x1, y1, x2, y2 }, style: { stroke: '#222', lineWidth: 1.2 } })
-  return {
-    type: 'group',
-    children: [line(from[0]!, from[1]!, to[0]!, to[1]!), line(from[0]!, from[1]! - cap, from[0]!, from[1]! + cap), line(to[0]!, to[1]! - cap, to[0]!, to[1]! + cap)],
-  }
+/** Every question of a subject: key, answer, outcome, the letters' probabilities, and why an answer has no letter. */
+function questionTable(subject: string, records: readonly QuestionRecord[], titles: ReadonlyMap<string, string> | undefined): string {
+  const letters = [...new Set(records.flatMap((r) => (r.probabilities ? Object.keys(r.probabilities) : [])))].sort()
+  const head = ['#', ...(titles ? ['question'] : []), 'key', 'given', 'outcome', ...letters.map((l) => `p(${l})`), 'shots', 'latency', 'note']
+  const rows = records.map((r) => {
+    const probs = r.probabilities as Record<string, number> | undefined
+    const note = r.outcome === 'error' || r.outcome === 'not-asked' ? (r.error ?? '') : r.outcome === 'invalid' ? (r.invalidReason ?? `no letter in ${JSON.stringify(r.text.slice(0, 60))}`) : ''
+    const cells = [
+      `<td>${r.index}${variantSuffix(r)}</td>`,
+      ...(titles ? [`<td class="text">${esc(titles.get(`${r.subject}#${r.index}`) ?? '')}</td>`] : []),
+      `<td>${r.expected}</td>`,
+      `<td>${r.given ?? '–'}</td>`,
+      `<td class="${r.outcome}">${r.outcome}${r.cached ? ' (cached)' : ''}</td>`,
+      ...letters.map((l) => `<td${l === r.given ? ' class="chosen"' : ''}>${probs && Number.isFinite(probs[l]) ? (probs[l] as number).toFixed(3) : '–'}</td>`),
+      `<td>${r.shots}</td>`,
+      `<td>${r.cached ? '–' : ms(r.latencyMs)}</td>`,
+      `<td class="text">${esc(note)}</td>`,
+    ]
+    return `<tr id="${questionAnchor(r)}">${cells.join('')}</tr>`
+  })
+  return `<table class="questions"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`
 }
 
 interface AccuracyBar {
@@ -560,40 +581,3 @@ function rotationChart(r: NonNullable<ResultsFile['summary']['rotation']>, svg: 
 function categoryColor(c: string): string {
   return CATEGORY_COLORS[c] ?? '#76b7b2'
 }
-
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
-}
-
-export const STYLE = `
-:root { color-scheme: light; --fg: #1d1d1f; --muted: #666; --line: #e3e3e3; }
-* { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1100px; padding: 24px 28px 40px; font: 14px/1.45 system-ui, sans-serif; color: var(--fg); background: #fff; }
-h1 { font-size: 22px; margin: 0 0 12px; } h1 .model { font-weight: 400; color: var(--muted); }
-h2 { font-size: 17px; margin: 28px 0 8px; }
-a { color: #1a5fb4; }
-code { font-size: 12px; background: #f3f3f3; padding: 1px 4px; border-radius: 3px; }
-.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
-.facts dt { color: var(--muted); } .facts dd { margin: 0; }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th:first-child, td:first-child, #subjects td:nth-child(2), #subjects th:nth-child(2) { text-align: left; }
-th { font-weight: 600; color: var(--muted); font-size: 12px; }
-#categories { width: auto; }
-.dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%; margin-right: 6px; }
-#charts { display: flex; flex-wrap: wrap; gap: 16px; margin-top: 28px; }
-figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 10px; }
-figure.chart.wide { flex-basis: 100%; }
-figure.chart svg { display: block; max-width: 100%; height: auto; }
-figcaption { font-weight: 600; margin-bottom: 6px; }
-.empty { color: var(--muted); }
-details { border-bottom: 1px solid var(--line); padding: 6px 0; }
-summary { cursor: pointer; }
-.chips { display: flex; flex-wrap: wrap; gap: 3px; padding: 8px 0 4px; }
-.q { display: inline-block; min-width: 2.4em; padding: 1px 4px; border-radius: 3px; color: #fff; font-size: 11px; text-align: center; text-decoration: none; }
-.q.correct { background: ${OUTCOME_COLORS.correct}; } .q.wrong { background: ${OUTCOME_COLORS.wrong}; }
-.q.invalid { background: ${OUTCOME_COLORS.invalid}; } .q.error { background: ${OUTCOME_COLORS.error}; } .q.not-asked { background: ${OUTCOME_COLORS['not-asked']}; }
-footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
-#notes { margin: 12px 0 0; } .note { margin: 4px 0; padding: 6px 10px; background: #fff8e1; border-left: 3px solid #f9a825; }
-td.note { text-align: left; color: var(--muted); }
-`

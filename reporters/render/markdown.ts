@@ -2,11 +2,14 @@
 // Markdown from the results and the gate's verdict. Pure.
 //   - the run's header (model, engine, scoring, shots);
 //   - the per-subject table, with each subject's threshold and baseline verdict;
+//   - calibration and answer letters (src/analysis);
 //   - the gate verdicts (breaches, the paired comparison) and the flipped questions.
 import { categoryLabel } from '../../src/dataset/subjects.js'
 import type { BaselineComparison, GateVerdict, PairedComparison, ThresholdCheck } from '../../src/gate/index.js'
 import { formatP } from '../../src/gate/index.js'
+import { analysisOf } from '../../src/analysis/run.js'
 import type { ResultsFile } from '../../src/results.js'
+import { renderAnalysisMarkdown } from './analysis.js'
 import { formatCheck, formatFlip, verdictLabel } from './gate.js'
 import { ci, countsLabel, pct, shotsLabel, subjectNote } from './terminal.js'
 import { asksLabel, headlineOf, markdownVariants, protocolLabel } from './variants.js'
@@ -113,6 +116,7 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   total.push('')
   out.push(row(total), '')
   out.push(...markdownVariants(results))
+  out.push(...renderAnalysisMarkdown(analysisOf(results)))
 
   if (!verdict) return `${out.join('\n')}\n`
   out.push('### Gate', '')

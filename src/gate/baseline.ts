@@ -72,6 +72,12 @@ export interface ComparisonSettings {
   alpha: number
   /** Largest accuracy drop (fraction) accepted even when not significant; undefined: none. */
   tolerance?: number
+  /**
+   * Runs with different shots: refused (the gate, default), or compared with
+   * the difference as a warning (`npm run compare`: shots are what a user may
+   * want to compare).
+   */
+  differentShots?: 'refuse' | 'warn'
 }
 
 export interface BaselineComparison {
@@ -89,6 +95,8 @@ export interface BaselineComparison {
   onlyCurrent: number
   onlyBaseline: number
   regressions: PairedComparison[]
+  /** Input differences compared anyway (differentShots: 'warn'); absent when none. */
+  warnings?: string[]
 }
 
 export interface BaselineRefusal {
@@ -119,43 +127,62 @@ export function holmAdjust(pValues: readonly number[]): number[] {
   return adjusted
 }
 
-/** Why two runs cannot be paired question by question; empty when they can. */
-export function incompatibilities(
+/**
+ * One way two runs' inputs differ: `shots` (the examples given), or what makes
+ * pairing meaningless: other prompts or data, options rotated on one side only
+ * (`rotation`), answers drawn differently (`sampling`: temperature, trials).
+ */
+export interface InputDifference {
+  kind: 'shots' | 'prompt' | 'data' | 'rotation' | 'sampling' | 'unrecorded'
+  reason: string
+}
+
+/** How two runs' inputs differ, subject by subject, in the order found; empty when they asked the same prompts about the same data. */
+export function inputDifferences(
   baseline: Pick<ResultsFile, 'config' | 'records'>,
   current: Pick<ResultsFile, 'config' | 'records'>,
-): string[] {
-  const reasons: string[] = []
+): InputDifference[] {
+  const found: InputDifference[] = []
   const before = baseline.config.inputs
   const now = current.config.inputs
-  if (!before) return ['the baseline records no prompt hash or data fingerprint (it was written by an older version); re-run it and accept it again']
+  if (!before) return [{ kind: 'unrecorded', reason: 'the baseline records no prompt hash or data fingerprint (it was written by an older version); re-run it and accept it again' }]
   const theirs = new Set(baseline.records.map((r) => r.subject))
   const subjects = [...new Set(current.records.map((r) => r.subject))].filter((s) => theirs.has(s))
   for (const subject of subjects) {
     const b: SubjectInputs | undefined = before[subject]
     const c: SubjectInputs | undefined = now?.[subject]
     if (!b || !c) {
-      reasons.push(`${subject}: ${b ? 'this run' : 'the baseline'} records no prompt hash or data fingerprint for it`)
+      found.push({ kind: 'unrecorded', reason: `${subject}: ${b ? 'this run' : 'the baseline'} records no prompt hash or data fingerprint for it` })
       continue
     }
     // Rotated options and sampling first: they say more than the prompt hash that follows from them.
-    if (!!b.rotate !== !!c.rotate) reasons.push(`${subject}: ${c.rotate ? 'this run rotates' : 'the baseline rotates'} the options (MMLU_ROTATE=on) and ${c.rotate ? 'the baseline does' : 'this run does'} not: a rotated run is never paired with an unrotated one`)
-    if ((b.temperature ?? 0) !== (c.temperature ?? 0)) reasons.push(`${subject}: different sampling (baseline temperature ${b.temperature ?? 0}, this run ${c.temperature ?? 0}): answers drawn differently are not paired`)
-    if ((b.trials ?? 1) !== (c.trials ?? 1)) reasons.push(`${subject}: different trials (baseline ${b.trials ?? 1}, this run ${c.trials ?? 1} per question): trials are paired one to one, so MMLU_TRIALS must match`)
-    if (b.shots !== c.shots) reasons.push(`${subject}: different shots (baseline ${b.shots}-shot, this run ${c.shots}-shot)`)
-    else if (!!b.rotate === !!c.rotate && b.promptHash !== c.promptHash) reasons.push(`${subject}: different prompts (prompt template or few-shot examples; hash ${short(b.promptHash)} vs ${short(c.promptHash)})`)
-    if (b.dataFingerprint !== c.dataFingerprint) reasons.push(`${subject}: different test questions (data fingerprint ${short(b.dataFingerprint)} vs ${short(c.dataFingerprint)})`)
+    if (!!b.rotate !== !!c.rotate) found.push({ kind: 'rotation', reason: `${subject}: ${c.rotate ? 'this run rotates' : 'the baseline rotates'} the options (MMLU_ROTATE=on) and ${c.rotate ? 'the baseline does' : 'this run does'} not: a rotated run is never paired with an unrotated one` })
+    if ((b.temperature ?? 0) !== (c.temperature ?? 0)) found.push({ kind: 'sampling', reason: `${subject}: different sampling (baseline temperature ${b.temperature ?? 0}, this run ${c.temperature ?? 0}): answers drawn differently are not paired` })
+    if ((b.trials ?? 1) !== (c.trials ?? 1)) found.push({ kind: 'sampling', reason: `${subject}: different trials (baseline ${b.trials ?? 1}, this run ${c.trials ?? 1} per question): trials are paired one to one, so MMLU_TRIALS must match` })
+    if (b.shots !== c.shots) found.push({ kind: 'shots', reason: `${subject}: different shots (baseline ${b.shots}-shot, this run ${c.shots}-shot)` })
+    else if (!!b.rotate === !!c.rotate && b.promptHash !== c.promptHash) found.push({ kind: 'prompt', reason: `${subject}: different prompts (prompt template or few-shot examples; hash ${short(b.promptHash)} vs ${short(c.promptHash)})` })
+    if (b.dataFingerprint !== c.dataFingerprint) found.push({ kind: 'data', reason: `${subject}: different test questions (data fingerprint ${short(b.dataFingerprint)} vs ${short(c.dataFingerprint)})` })
   }
-  if (reasons.length) return reasons
+  if (found.length) return found
   // Same template and data, but context fitting may still have cut examples from some prompts.
   const shotsBefore = new Map(baseline.records.map((r) => [key(r), r.shots]))
   const cut = current.records.filter((r) => shotsBefore.has(key(r)) && shotsBefore.get(key(r)) !== r.shots)
   if (cut.length) {
     const first = cut[0] as QuestionRecord
-    reasons.push(
-      `${cut.length} question${cut.length === 1 ? ' was' : 's were'} asked with a different number of few-shot examples (e.g. ${first.subject} #${first.index}: ${shotsBefore.get(key(first))} in the baseline, ${first.shots} now), because the models' contexts differ`,
-    )
+    found.push({
+      kind: 'shots',
+      reason: `${cut.length} question${cut.length === 1 ? ' was' : 's were'} asked with a different number of few-shot examples (e.g. ${first.subject} #${first.index}: ${shotsBefore.get(key(first))} in the baseline, ${first.shots} now), because the models' contexts differ`,
+    })
   }
-  return reasons
+  return found
+}
+
+/** Why two runs cannot be paired question by question; empty when they can. */
+export function incompatibilities(
+  baseline: Pick<ResultsFile, 'config' | 'records'>,
+  current: Pick<ResultsFile, 'config' | 'records'>,
+): string[] {
+  return inputDifferences(baseline, current).map((d) => d.reason)
 }
 
 function pair(name: string, pairs: readonly [QuestionRecord, QuestionRecord][]): Omit<PairedComparison, 'adjustedP' | 'verdict' | 'reasons'> {
@@ -202,8 +229,11 @@ function judge(p: Omit<PairedComparison, 'verdict' | 'reasons'>, s: ComparisonSe
 
 /** Pairs the runs' questions and tests each subject and the whole for a regression. */
 export function compareWithBaseline(baseline: ResultsFile, current: ResultsFile, file: string, settings: ComparisonSettings): BaselineComparison | BaselineRefusal {
-  const reasons = incompatibilities(baseline, current)
+  const differences = inputDifferences(baseline, current)
+  const warn = settings.differentShots === 'warn'
+  const reasons = differences.filter((d) => !warn || d.kind !== 'shots').map((d) => d.reason)
   if (reasons.length) return { kind: 'refused', file, reasons }
+  const warnings = differences.map((d) => d.reason)
   // A question one run could not ask says nothing about the model: it is left unpaired.
   const asked = (r: QuestionRecord) => r.outcome !== 'not-asked'
   const before = new Map(baseline.records.filter(asked).map((r) => [key(r), r]))
@@ -259,5 +289,6 @@ export function compareWithBaseline(baseline: ResultsFile, current: ResultsFile,
     onlyCurrent,
     onlyBaseline: before.size - paired,
     regressions: [...subjects, overall].filter((p) => p.verdict === 'regression'),
+    ...(warnings.length ? { warnings } : {}),
   }
 }

@@ -71,13 +71,14 @@ export function studyCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
  * itself taken out. Vitest's own variables (VITEST_MAX_WORKERS would override
  * the profile's workers; a surrounding Vitest's worker state must not leak),
  * the gates and the job summary (a study measures time, it does not gate),
- * and the answer cache (a cached answer is not timed).
+ * the answer cache (a cached answer is not timed), and the run history (the
+ * study keeps each run's results in its own folder).
  */
 export function runEnvironment(base: NodeJS.ProcessEnv, profileEnv: Record<string, string>, resultsFile: string): NodeJS.ProcessEnv {
   const drop = new Set((['thresholdsFile', 'baselineFile', 'speedupBaselineFile', 'stepSummaryFile'] as const).map((k) => DEFINITIONS[k].env))
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(base)) if (!k.startsWith('VITEST') && !drop.has(k)) env[k] = v
-  return { ...env, ...profileEnv, [DEFINITIONS.resultsFile.env]: resultsFile, [DEFINITIONS.cache.env]: 'off' }
+  return { ...env, ...profileEnv, [DEFINITIONS.resultsFile.env]: resultsFile, [DEFINITIONS.cache.env]: 'off', [DEFINITIONS.keepRuns.env]: '0' }
 }
 
 export interface RunPlan {

@@ -1,0 +1,128 @@
+// `npm run compare -- <run> <run> [<run>…]`: runs side by side, question by
+// question. Each <run> is a results JSON or a kept run's folder
+// (reports/runs/<time>-<model>/). The first is the reference. Prints the
+// table and writes compare.md and compare.html (default: into reports/).
+//   --out <dir>     where compare.md and compare.html go (default: the folder of MMLU_RESULTS)
+//   --data <dir>    the MMLU data folder to read flipped questions' text from (default: each run's own)
+//   --flips <n>     flipped questions listed in the terminal (default MMLU_FLIPS_SHOWN)
+//   --alpha <a>     significance level for the * marks (default MMLU_ALPHA)
+// Exit code 1 when a run cannot be read or a pair is refused (different prompts or data).
+import { existsSync, statSync } from 'node:fs'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname, join, relative, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import type { ComparedRun, RunComparison } from '../src/analysis/compare.js'
+import { compareRuns, runLabels } from '../src/analysis/compare.js'
+import type { QuestionLookup } from '../src/dataset/lookup.js'
+import { lookUpQuestions } from '../src/dataset/lookup.js'
+import { GateConfigError } from '../src/gate/errors.js'
+import { parseResultsFile } from '../src/gate/results-file.js'
+import { OptionsError, readOptions } from '../src/options.js'
+import { RUN_RESULTS_FILE } from '../src/run-history.js'
+import { renderCompareHtml, renderCompareMarkdown, renderCompareTerminal } from '../reporters/render/compare.js'
+
+const USAGE = 'Usage: npm run compare -- <results.json | run folder> <results.json | run folder> [more…] [--out <dir>] [--data <dir>] [--flips <n>] [--alpha <a>]'
+
+/** A path as the user would type it from here: relative inside the current folder, absolute outside it. */
+const shown = (file: string) => {
+  const rel = relative(process.cwd(), file)
+  return rel && !rel.startsWith('..') ? rel : file
+}
+
+class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+/** A run folder (reports/runs/<id>/) stands for the results JSON in it. */
+export function resultsPathOf(arg: string): string {
+  const path = resolve(arg)
+  return existsSync(path) && statSync(path).isDirectory() ? join(path, RUN_RESULTS_FILE) : path
+}
+
+async function readRun(arg: string): Promise<Omit<ComparedRun, 'label'>> {
+  const file = resultsPathOf(arg)
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new GateConfigError({
+      file,
+      problem: e.code === 'ENOENT' ? 'file not found' : `cannot be read (${e.message})`,
+      fix: 'pass a results JSON (reports/mmlu-results.json) or a kept run folder (reports/runs/<time>-<model>/); npm run runs lists them',
+    })
+  })
+  return { file: shown(file), results: parseResultsFile(text, file) }
+}
+
+/** The text of every subject with a flip: from --data, else from the first run whose data folder still holds what was asked. */
+export async function flippedQuestionTexts(c: RunComparison, dataDir: string | undefined): Promise<Map<string, QuestionLookup>> {
+  const subjects = new Set(c.pairs.flatMap((p) => (p.kind === 'compared' ? p.flips.map((f) => f.subject) : [])))
+  const texts = new Map<string, QuestionLookup>()
+  for (const subject of subjects) {
+    let found: QuestionLookup | undefined
+    for (const run of c.runs) {
+      found = await lookUpQuestions(dataDir ?? run.results.config.dataDir, subject, run.results.config.inputs?.[subject])
+      if ('questions' in found || dataDir) break
+    }
+    texts.set(subject, found!)
+  }
+  return texts
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  await writeFile(tmp, text)
+  await rename(tmp, file)
+}
+
+function number(name: string, raw: string | undefined, fallback: number, ok: (n: number) => boolean): number {
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!ok(n)) throw new UsageError(`--${name} ${raw} is not valid`)
+  return n
+}
+
+/** The command itself, callable in-process (tests); prints through `print` and `printError`. */
+export async function main(argv: string[], print: (line: string) => void = console.log, printError: (line: string) => void = console.error): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, data: { type: 'string' }, flips: { type: 'string' }, alpha: { type: 'string' }, help: { type: 'boolean', default: false } },
+    strict: true,
+  })
+  if (values.help) {
+    print(USAGE)
+    return 0
+  }
+  if (positionals.length < 2) throw new UsageError(`compare needs at least two runs, got ${positionals.length}`)
+  const options = readOptions()
+  const flips = number('flips', values.flips, options.flipsShown, (n) => Number.isInteger(n) && n >= 0)
+  const alpha = number('alpha', values.alpha, options.alpha, (n) => n > 0 && n < 1)
+  const read = await Promise.all(positionals.map(readRun))
+  const labels = runLabels(read)
+  const comparison = compareRuns(
+    read.map((r, i) => ({ ...r, label: labels[i] as string })),
+    alpha,
+  )
+  const texts = await flippedQuestionTexts(comparison, values.data)
+  print(renderCompareTerminal(comparison, texts, flips))
+  const out = resolve(values.out ?? dirname(options.resultsFile))
+  const md = join(out, 'compare.md')
+  const html = join(out, 'compare.html')
+  await writeAtomically(md, renderCompareMarkdown(comparison, texts))
+  await writeAtomically(html, await renderCompareHtml(comparison, texts))
+  print(`\nWritten    ${shown(md)} · ${shown(html)}`)
+  const refused = comparison.pairs.filter((p) => p.kind === 'refused').length
+  if (refused) printError(`\nExit code 1: ${refused} of ${comparison.pairs.length} comparison${comparison.pairs.length === 1 ? ' was' : 's were'} refused (different prompts or data).`)
+  return refused ? 1 : 0
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e: Error) => {
+      // Our errors name the file and the fix; a bad flag or count gets the usage too.
+      console.error(e instanceof GateConfigError || e instanceof OptionsError ? `${e.name}: ${e.message}` : `${e.message}\n${USAGE}`)
+      process.exitCode = 1
+    },
+  )
+}

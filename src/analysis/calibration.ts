@@ -1,0 +1,138 @@
+// Calibration of log-prob answers: does the probability a model gives its
+// chosen letter match how often that letter is right?
+//
+// Confidence is the chosen letter's probability, read two ways:
+// - normalised: divided by the sum over the question's letters, so the
+//   letters' probabilities sum to 1 (what lm-eval's comparison implies);
+// - raw: the next-token probability as the engine returned it; lower when the
+//   model puts mass on other tokens (" The", a newline), which says how much
+//   the model "wanted" to answer with a letter at all.
+// Expected calibration error (Guo et al. 2017): 10 equal-width bins of
+// confidence, [0, 0.1), …, [0.9, 1]; ECE = Σ_bins (n_b / N) · |accuracy_b −
+// mean confidence_b|. Brier score (Brier 1950, the multi-class form): the mean
+// over questions of Σ_letters (p_letter − 1[letter is the key])², from 0
+// (certain and right) to 2 (certain and wrong).
+// Only answers with a letter and probabilities count: invalid answers chose
+// nothing, and generate runs have no probabilities (no calibration at all).
+import type { QuestionRecord } from '../record.js'
+import { lettersUsed } from './letters.js'
+
+export const CALIBRATION_BINS = 10
+
+export interface ReliabilityBin {
+  /** Confidence range [from, to); the last bin includes 1. */
+  from: number
+  to: number
+  count: number
+  /** Mean confidence and accuracy of the answers in the bin; NaN when empty. */
+  meanConfidence: number
+  accuracy: number
+}
+
+export interface CalibrationFigures {
+  /** Expected calibration error, 0-1. */
+  ece: number
+  /** Multi-class Brier score, 0-2. */
+  brier: number
+  meanConfidence: number
+  /** Share of these answers that were right (answers with probabilities only). */
+  accuracy: number
+  bins: ReliabilityBin[]
+}
+
+export interface Calibration {
+  /** Answers with a letter and probabilities: what the figures are over. */
+  answers: number
+  /** Answers left out: invalid ones (no letter chosen), and ones without probabilities (generated). */
+  invalid: number
+  withoutProbabilities: number
+  normalised: CalibrationFigures
+  raw: CalibrationFigures
+}
+
+export interface SubjectCalibration extends Calibration {
+  subject: string
+}
+
+interface Scored {
+  confidence: number
+  right: boolean
+  /** The letters' probabilities, in the letter order, and the key's position. */
+  probabilities: number[]
+  key: number
+}
+
+function figures(items: readonly Scored[]): CalibrationFigures {
+  const bins: ReliabilityBin[] = Array.from({ length: CALIBRATION_BINS }, (_, i) => ({ from: i / CALIBRATION_BINS, to: (i + 1) / CALIBRATION_BINS, count: 0, meanConfidence: 0, accuracy: 0 }))
+  let confidence = 0
+  let right = 0
+  let brier = 0
+  for (const it of items) {
+    const bin = bins[Math.min(CALIBRATION_BINS - 1, Math.floor(it.confidence * CALIBRATION_BINS))] as ReliabilityBin
+    bin.count++
+    bin.meanConfidence += it.confidence
+    bin.accuracy += it.right ? 1 : 0
+    confidence += it.confidence
+    right += it.right ? 1 : 0
+    brier += it.probabilities.reduce((s, p, i) => s + (p - (i === it.key ? 1 : 0)) ** 2, 0)
+  }
+  const n = items.length
+  let ece = 0
+  for (const b of bins) {
+    if (b.count === 0) {
+      b.meanConfidence = NaN
+      b.accuracy = NaN
+      continue
+    }
+    b.meanConfidence /= b.count
+    b.accuracy /= b.count
+    ece += (b.count / n) * Math.abs(b.accuracy - b.meanConfidence)
+  }
+  return n === 0
+    ? { ece: NaN, brier: NaN, meanConfidence: NaN, accuracy: NaN, bins }
+    : { ece, brier: brier / n, meanConfidence: confidence / n, accuracy: right / n, bins }
+}
+
+/** Calibration over the records (any mix of subjects); undefined when none has probabilities. */
+export function calibrate(records: readonly QuestionRecord[], letters: readonly string[] = lettersUsed(records)): Calibration | undefined {
+  const normalised: Scored[] = []
+  const raw: Scored[] = []
+  let invalid = 0
+  let withoutProbabilities = 0
+  let anyProbabilities = false
+  for (const r of records) {
+    if (r.probabilities) anyProbabilities = true
+    if (r.outcome === 'invalid') invalid++
+    if (r.outcome !== 'correct' && r.outcome !== 'wrong') continue
+    const probs = r.probabilities as Record<string, number> | undefined
+    if (!probs || r.given === null) {
+      withoutProbabilities++
+      continue
+    }
+    const p = letters.map((l) => probs[l] ?? 0)
+    const sum = p.reduce((s, x) => s + x, 0)
+    const chosen = letters.indexOf(r.given)
+    const key = letters.indexOf(r.expected)
+    const right = r.outcome === 'correct'
+    raw.push({ confidence: p[chosen] as number, right, probabilities: p, key })
+    normalised.push({ confidence: (p[chosen] as number) / sum, right, probabilities: p.map((x) => x / sum), key })
+  }
+  if (!anyProbabilities) return undefined
+  return { answers: normalised.length, invalid, withoutProbabilities, normalised: figures(normalised), raw: figures(raw) }
+}
+
+/** Per subject, in the order the subjects first appear. */
+export function calibrateSubjects(records: readonly QuestionRecord[], letters: readonly string[] = lettersUsed(records)): SubjectCalibration[] {
+  const bySubject = new Map<string, QuestionRecord[]>()
+  for (const r of records) {
+    const list = bySubject.get(r.subject)
+    if (list) list.push(r)
+    else bySubject.set(r.subject, [r])
+  }
+  const out: SubjectCalibration[] = []
+  for (const [subject, rs] of bySubject) {
+    const c = calibrate(rs, letters)
+    if (c) out.push({ subject, ...c })
+  }
+  return out
+}

@@ -1,0 +1,168 @@
+// Runs compared side by side (src/analysis/compare.ts and its renderers):
+// always-A against always-D on the real astronomy split, where every figure is
+// countable from the CSV; refusals and warnings as the gate decides them; the
+// flipped questions' text read back from the data folder, only when its
+// fingerprint is the run's.
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { beforeAll, describe, expect, test } from 'vitest'
+import type { ComparedRun, RunComparison } from '../src/analysis/compare.js'
+import { compareRuns, runLabels } from '../src/analysis/compare.js'
+import { analyzeRun } from '../src/analysis/run.js'
+import { lookUpQuestions } from '../src/dataset/lookup.js'
+import { loadTopic } from '../src/dataset/topic.js'
+import type { Question } from '../src/dataset/question.js'
+import { wilson } from '../src/stats.js'
+import { renderCompareHtml, renderCompareMarkdown, renderCompareTerminal } from '../reporters/render/compare.js'
+import { flippedQuestionTexts } from '../scripts/compare.js'
+import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
+import type { LoadedSubject } from './helpers/fixed-answers.js'
+import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fixed-answers.js'
+
+/** Exact two-sided binomial(n, 1/2) p for min(b, c), in integers: 2 Σ_{i ≤ k} C(n, i) / 2ⁿ. */
+function exactMcNemar(b: number, c: number): number {
+  const n = BigInt(b + c)
+  const k = BigInt(Math.min(b, c))
+  let choose = 1n
+  let tail = 0n
+  for (let i = 0n; i <= k; i++) {
+    tail += choose
+    choose = (choose * (n - i)) / (i + 1n)
+  }
+  // 2 · tail / 2ⁿ, as a float only at the end.
+  const p = Number((2n * tail * 10n ** 30n) / 2n ** n) / 1e30
+  return Math.min(1, p)
+}
+
+function run(label: string, results: ComparedRun['results']): ComparedRun {
+  return { label, file: `${label}.json`, results: { ...results, analysis: analyzeRun(results.records) } }
+}
+
+describe.skipIf(!HAS_REAL_DATA)('always-A vs always-D on the real astronomy split', () => {
+  let astronomy: LoadedSubject
+  let c: RunComparison
+  beforeAll(async () => {
+    astronomy = await loadWithInputs(REAL_DATA_DIR, 'astronomy')
+    const a = resultsOf('fixed-A.gguf', [astronomy], answerAll(astronomy.test, fixedLetter('A')), REAL_DATA_DIR)
+    const d = resultsOf('fixed-D.gguf', [astronomy], answerAll(astronomy.test, fixedLetter('D')), REAL_DATA_DIR)
+    c = compareRuns([run('fixed-A.gguf', a), run('fixed-D.gguf', d)])
+  })
+
+  test('flips: the A keys go right→wrong, the D keys wrong→right; p is the exact binomial tail', () => {
+    const keys = (l: string) => astronomy.test.filter((q) => q.answer === l).length
+    expect([keys('A'), keys('D')]).toEqual([27, 51])
+    const pair = c.pairs[0]!
+    expect(pair.kind).toBe('compared')
+    if (pair.kind !== 'compared') return
+    expect(pair.warnings).toEqual([])
+    const s = pair.subjects[0]!
+    expect(s).toMatchObject({ name: 'astronomy', n: 152, rightToWrong: 27, wrongToRight: 51, agreed: 0, agreement: 0 })
+    expect(s.reference).toEqual({ correct: 27, accuracy: 27 / 152, ci95: wilson(27, 152) })
+    expect(s.other).toEqual({ correct: 51, accuracy: 51 / 152, ci95: wilson(51, 152) })
+    expect(s.difference).toBeCloseTo(24 / 152, 14)
+    expect(s.pValue).toBeCloseTo(exactMcNemar(27, 51), 12)
+    expect(s.pValue).toBeCloseTo(0.0087717, 7)
+    // One subject: Holm changes nothing; its category (STEM) and the whole are the same questions.
+    expect(s.adjustedP).toBe(s.pValue)
+    expect(pair.categories).toEqual([{ ...s, name: 'stem' }])
+    expect(pair.overall).toEqual({ ...s, name: 'overall' })
+    expect(pair.flips.filter((f) => f.direction === 'right→wrong').map((f) => f.index)).toEqual(astronomy.test.filter((q) => q.answer === 'A').map((q) => q.index))
+    expect(pair.flips.every((f) => f.before === 'A' && f.after === 'D')).toBe(true)
+  })
+
+  test('the flipped questions carry their text from the data folder the runs recorded', async () => {
+    const texts = await flippedQuestionTexts(c, undefined)
+    const found = texts.get('astronomy')!
+    expect('questions' in found && found.questions).toEqual(astronomy.test)
+    const first = (c.pairs[0] as Extract<RunComparison['pairs'][0], { kind: 'compared' }>).flips[0]!
+    const q = astronomy.test[first.index] as Question
+    const terminal = renderCompareTerminal(c, texts, 3)
+    expect(terminal).toContain(`astronomy #${first.index} · key A (${q.choices[0]!.replace(/\s+/g, ' ').trim().slice(0, 59)}`)
+    expect(terminal).toMatch(/^astronomy\s+152\s+17\.8% \[12\.5, 24\.6\]\s+33\.6% \[26\.5, 41\.4\]\s+\+15\.8\s+27\s+51\s+0\.00877\s+0\.00877 \*\s+0\.0%$/m)
+    expect(terminal).toContain('Flipped    27 right→wrong, 51 wrong→right · first 3 here, all in compare.md')
+    const md = renderCompareMarkdown(c, texts)
+    // Every flip, with its question's text.
+    expect(md.match(/^- 🔻 /gm)).toHaveLength(27)
+    expect(md.match(/^- 🔺 /gm)).toHaveLength(51)
+    expect(md).toContain(q.question.replace(/\s+/g, ' ').trim().slice(0, 100).replace(/\|/g, '\\|'))
+    const html = await renderCompareHtml(c, texts)
+    expect(html.match(/<tr class="worse">/g)).toHaveLength(27)
+    expect(html).toContain('id="chart-compare"')
+    expect(html).toContain('id="chart-compare-reliability"')
+    expect(html).toContain('id="chart-compare-letters"')
+  })
+})
+
+describe('refusals and warnings, as the gate decides them', () => {
+  let astronomy: LoadedSubject
+  beforeAll(async () => {
+    astronomy = await loadWithInputs(FIXTURE_DATA_DIR, 'astronomy')
+  })
+  const withRecords = (model: string, loaded: LoadedSubject, shots = 0) => resultsOf(model, [loaded], answerAll(loaded.test, fixedLetter('B'), shots), FIXTURE_DATA_DIR, { shots })
+
+  test('different data or prompts: refused with the gate\'s reasons', () => {
+    const other = { ...astronomy, inputs: { ...astronomy.inputs, dataFingerprint: 'sha256:feedface0000', promptHash: 'sha256:0123456789ab' } }
+    const c = compareRuns([run('a', withRecords('a', astronomy)), run('b', withRecords('b', other))])
+    expect(c.pairs[0]).toMatchObject({ kind: 'refused' })
+    const reasons = (c.pairs[0] as { reasons: string[] }).reasons
+    expect(reasons[0]).toMatch(/^astronomy: different prompts \(prompt template or few-shot examples; hash /)
+    expect(reasons[1]).toMatch(/^astronomy: different test questions \(data fingerprint /)
+    expect(renderCompareTerminal(c, undefined)).toContain('Refused    b cannot be compared with a question by question:')
+  })
+
+  test('different shots: compared, with a warning line; a different scoring too', async () => {
+    const five = await loadWithInputs(FIXTURE_DATA_DIR, 'astronomy', 5)
+    const b = { ...withRecords('b', five, 5), config: { ...withRecords('b', five, 5).config, scoring: 'generate' as const } }
+    const c = compareRuns([run('a', withRecords('a', astronomy)), run('b', b)])
+    const pair = c.pairs[0]!
+    expect(pair.kind).toBe('compared')
+    expect(pair.kind === 'compared' && pair.warnings).toEqual([
+      'astronomy: different shots (baseline 0-shot, this run 5-shot): compared anyway; the few-shot prompts differ, and their template is not checked across different shots',
+      'b was scored by generate, the reference by logprob: the same model can score differently under the two',
+    ])
+    expect(renderCompareTerminal(c, undefined)).toContain('Warning    astronomy: different shots (baseline 0-shot, this run 5-shot)')
+  })
+
+  test('three runs: each against the first; labels tell runs of one model apart', () => {
+    const a = withRecords('m.gguf', astronomy)
+    const c = compareRuns([run('x', a), run('y', a), run('z', a)])
+    expect(c.pairs.map((p) => [p.kind, p.run])).toEqual([
+      ['compared', 1],
+      ['compared', 2],
+    ])
+    expect(c.pairs[0]!.kind === 'compared' && c.pairs[0]!.overall).toMatchObject({ rightToWrong: 0, wrongToRight: 0, pValue: 1, agreement: 1 })
+    expect(runLabels([{ results: a }, { results: { ...a, createdAt: '2026-02-01T10:00:00.000Z' } }, { results: { ...a, config: { ...a.config, model: 'n.gguf' } } }])).toEqual([
+      'm.gguf (2026-01-01 00:00:00)',
+      'm.gguf (2026-02-01 10:00:00)',
+      'n.gguf',
+    ])
+  })
+})
+
+describe('question text lookup', () => {
+  test('only from a data folder whose fingerprint is the run\'s; otherwise the reason', async () => {
+    const astronomy = await loadWithInputs(FIXTURE_DATA_DIR, 'astronomy')
+    const ok = await lookUpQuestions(FIXTURE_DATA_DIR, 'astronomy', astronomy.inputs)
+    expect('questions' in ok && ok.questions.map((q) => q.question)).toEqual(astronomy.test.map((q) => q.question))
+    // A copy with one answer changed: same file, different content.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-lookup-'))
+    await cp(FIXTURE_DATA_DIR, dir, { recursive: true })
+    const file = path.join(dir, 'test', 'astronomy_test.csv')
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/,2\r?\n/, ',3\n'))
+    const changed = await lookUpQuestions(dir, 'astronomy', astronomy.inputs)
+    expect('reason' in changed && changed.reason).toMatch(/no longer holds the astronomy questions the run asked \(fingerprint \w{12}, the run's \w{12}\)/)
+    const gone = await lookUpQuestions(path.join(dir, 'nowhere'), 'astronomy', astronomy.inputs)
+    expect('reason' in gone && gone.reason).toMatch(/does not exist here/)
+  })
+
+  test('a question set of your own is read from the test file its inputs name', async () => {
+    const spec = { name: 'kitchen_science', test: 'examples/kitchen_science/test.csv' }
+    const topic = await loadTopic(spec, process.cwd())
+    const file = topic.files[0]!
+    const found = await lookUpQuestions(undefined, 'kitchen_science', { dataFingerprint: file.fingerprint, files: [file] })
+    expect('questions' in found && found.questions.map((q) => q.question)).toEqual(topic.test.map((q) => q.question))
+    const stale = await lookUpQuestions(undefined, 'kitchen_science', { dataFingerprint: 'sha256:0', files: [{ ...file, fingerprint: 'sha256:000000000000000' }] })
+    expect('reason' in stale && stale.reason).toMatch(/^examples\/kitchen_science\/test\.csv no longer holds the kitchen_science questions the run asked/)
+  })
+})

@@ -1,0 +1,149 @@
+// The run history (src/run-history.ts, reporters/history.ts): a folder per run
+// that is never written again, an index with headline figures and the compare
+// command for runs of the same inputs, and pruning that deletes only runs.
+// End to end: a real run of a fixed-answer model is kept beside an earlier
+// one, then `npm run compare` on the two folders and `npm run runs -- --keep 1`.
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { fixtureModelPath } from '../fixtures/models.js'
+import { analyzeRun } from '../src/analysis/run.js'
+import type { ResultsFile } from '../src/results.js'
+import type { RunHeadline } from '../src/run-history.js'
+import { createRunFolder, headlineOf, inputsKey, listRuns, pruneRuns, runId } from '../src/run-history.js'
+import { renderRunsIndex } from '../reporters/render/history.js'
+import { runsPathForCommands, writeRunPages } from '../reporters/history.js'
+import { FIXTURE_DATA_DIR } from './helpers/data.js'
+import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fixed-answers.js'
+import { runVitest } from './helpers/run-vitest.js'
+import { main as compareMain } from '../scripts/compare.js'
+import { main as runsMain } from '../scripts/runs.js'
+
+async function fixtureRun(letter: 'A' | 'D', createdAt: string): Promise<ResultsFile> {
+  const astronomy = await loadWithInputs(FIXTURE_DATA_DIR, 'astronomy')
+  const records = answerAll(astronomy.test, fixedLetter(letter))
+  return { ...resultsOf(`fixed-${letter}.gguf`, [astronomy], records, FIXTURE_DATA_DIR, { createdAt }), analysis: analyzeRun(records) }
+}
+
+describe('run folders', () => {
+  test('named by time and model, sortable and safe; a second run of the same second gets -2', async () => {
+    expect(runId('2026-01-30T03:35:12.345Z', '/models/Llama 3.2:1b Q4_K_M.gguf')).toBe('20260130-033512-Llama_3.2_1b_Q4_K_M.gguf')
+    expect(runId('2026-01-30T03:35:12Z', 'llama3.2:1b')).toBe('20260130-033512-llama3.2_1b')
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-runs-'))
+    const first = await createRunFolder(dir, 'x')
+    const second = await createRunFolder(dir, 'x')
+    expect([first.id, second.id]).toEqual(['x', 'x-2'])
+  })
+
+  test('the reporter keeps a run: JSON, page, headline; the summary page links the history; old runs are left as they were', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-history-'))
+    const resultsFile = path.join(dir, 'mmlu-results.json')
+    const a = await fixtureRun('A', '2026-01-01T10:00:00.000Z')
+    const lines = await writeRunPages(resultsFile, a, { keepRuns: undefined, keep: true })
+    const runs = path.join(dir, 'runs')
+    const id = '20260101-100000-fixed-A.gguf'
+    expect(lines[0]).toBe(`Summary    ${path.join(dir, 'index.html')}`)
+    expect(lines[1]).toBe(`History    ${runsPathForCommands(runs)}/${id}/ · 1 run kept, listed in ${runsPathForCommands(runs)}/index.html`)
+    expect((await readdir(path.join(runs, id))).sort()).toEqual(['index.html', 'mmlu-results.json', 'run.json'])
+    expect(JSON.parse(await readFile(path.join(runs, id, 'mmlu-results.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(a)))
+    const headline = JSON.parse(await readFile(path.join(runs, id, 'run.json'), 'utf8')) as RunHeadline
+    expect(headline).toEqual(JSON.parse(JSON.stringify(headlineOf(a, id))))
+    expect(headline).toMatchObject({ model: 'fixed-A.gguf', correct: 2, questions: 8, accuracy: 0.25, bias: { letter: 'A', givenShare: 1, keyShare: 0.25 } })
+    const latest = await readFile(path.join(dir, 'index.html'), 'utf8')
+    expect(latest).toContain(`<a href="runs/index.html">all runs</a> · <a href="runs/${id}/index.html">this run's copy</a>`)
+    expect(await readFile(path.join(runs, id, 'index.html'), 'utf8')).toContain('<a href="../index.html">all runs</a>')
+
+    const before = await stat(path.join(runs, id, 'mmlu-results.json'))
+    const d = await fixtureRun('D', '2026-01-01T11:00:00.000Z')
+    const more = await writeRunPages(resultsFile, d, { keepRuns: undefined, keep: true })
+    expect(more[2]).toBe(`           vs the previous run of the same inputs: npm run compare -- ${runsPathForCommands(runs)}/${id} ${runsPathForCommands(runs)}/20260101-110000-fixed-D.gguf`)
+    expect((await stat(path.join(runs, id, 'mmlu-results.json'))).mtimeMs).toBe(before.mtimeMs)
+    expect((await listRuns(runs)).map((r) => r.id)).toEqual(['20260101-110000-fixed-D.gguf', id])
+
+    // Nothing answered (every question an error), a shard, or MMLU_KEEP_RUNS=0: not kept.
+    const errors = { ...a, records: a.records.map((r) => ({ ...r, outcome: 'error' as const, given: null })) }
+    expect(await writeRunPages(resultsFile, errors, { keepRuns: undefined, keep: true })).toHaveLength(1)
+    expect(await writeRunPages(resultsFile, a, { keepRuns: undefined, keep: false })).toHaveLength(1)
+    expect(await writeRunPages(resultsFile, a, { keepRuns: 0, keep: true })).toHaveLength(1)
+    expect(await listRuns(runs)).toHaveLength(2)
+  })
+
+  test('pruning deletes the oldest runs and nothing that is not a run', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-prune-'))
+    for (const [i, letter] of (['A', 'D', 'A'] as const).entries()) {
+      await writeRunPages(path.join(dir, 'mmlu-results.json'), await fixtureRun(letter, `2026-01-0${i + 1}T00:00:00.000Z`), { keepRuns: undefined, keep: true })
+    }
+    await mkdir(path.join(dir, 'runs', 'notes'))
+    await writeFile(path.join(dir, 'runs', 'notes', 'keep-me.txt'), 'mine')
+    expect(await pruneRuns(path.join(dir, 'runs'), 1)).toEqual(['20260102-000000-fixed-D.gguf', '20260101-000000-fixed-A.gguf'])
+    expect((await readdir(path.join(dir, 'runs'))).sort()).toEqual(['20260103-000000-fixed-A.gguf', 'index.html', 'notes'])
+  })
+})
+
+describe('runs index', () => {
+  test('headline figures, links, and the compare command for the previous run of the same inputs', async () => {
+    const a = await fixtureRun('A', '2026-01-01T10:00:00.000Z')
+    const d = await fixtureRun('D', '2026-01-01T11:00:00.000Z')
+    const other = { ...d, config: { ...d.config, inputs: { astronomy: { ...d.config.inputs!.astronomy!, shots: 5 } } } }
+    expect(inputsKey(a)).toBe(inputsKey(d))
+    expect(inputsKey(other)).not.toBe(inputsKey(a))
+    const runs = [headlineOf(other, 'r3'), headlineOf(d, 'r2'), headlineOf(a, 'r1')]
+    const html = renderRunsIndex(runs, 'reports/runs')
+    const row = (id: string) => new RegExp(`<tr id="${id}">.*?</tr>`).exec(html)![0]
+    expect(row('r2')).toContain('<td class="model">fixed-D.gguf</td>')
+    expect(row('r2')).toContain('<td>llama.cpp · logprob · 0-shot</td>')
+    expect(row('r2')).toContain('<b>25.0%</b></td><td>[7.1, 59.1]</td>')
+    expect(row('r2')).toContain('<a href="r2/index.html">page</a> · <a href="r2/mmlu-results.json">JSON</a>')
+    expect(row('r2')).toContain('<code>npm run compare -- reports/runs/r1 reports/runs/r2</code>')
+    expect(row('r2')).toContain('gives D 100% (key 25%)')
+    // Different inputs (shots): a group of its own, nothing to compare with.
+    expect(row('r3')).toMatch(/<td title="sha256:\w+">#1<\/td>/)
+    expect(row('r2')).toMatch(/<td title="sha256:\w+">#2<\/td>/)
+    expect(row('r3')).toContain('<td class="command">–</td>')
+  })
+})
+
+/** A script's main, in-process: its exit code and everything it printed. */
+async function command(main: (argv: string[], print: (l: string) => void, printError: (l: string) => void) => Promise<number>, argv: string[]) {
+  const lines: string[] = []
+  const code = await main(argv, (l) => lines.push(l), (l) => lines.push(l))
+  return { code, output: lines.join('\n') }
+}
+
+describe('end to end', () => {
+  test('a real run is kept; compared by folder with the run before it; pruned to one', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-history-e2e-'))
+    const resultsFile = path.join(dir, 'mmlu-results.json')
+    // The run before: always-D, kept as the reporter keeps it (fixed probabilities, in-process).
+    await writeRunPages(resultsFile, await fixtureRun('D', '2026-01-01T00:00:00.000Z'), { keepRuns: undefined, keep: true })
+    const env = { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', MMLU_SHOTS: '0', MMLU_MODEL: await fixtureModelPath('fixed-A'), MMLU_RESULTS: resultsFile }
+    const a = await runVitest(['evals/astronomy'], { env })
+    expect(a.code, a.output).toBe(0)
+    // Always-A on the fixture astronomy split (keys C A B D C A B D): its probabilities say 100%, it is right 25%.
+    expect(a.results!.analysis!.calibration!.normalised.accuracy).toBe(0.25)
+    expect(a.results!.analysis!.calibration!.normalised.ece).toBeCloseTo(0.75, 6)
+    expect(a.output).toMatch(/^Calibration ECE 75\.0% \(normalised over the letters; raw 75\.0%\) · Brier 1\.500 · mean confidence 100\.0% vs accuracy 25\.0% over 8 answers$/m)
+    // 8 answers all A over key shares of .25 each: p = 4 · 4⁻⁸ (the four all-one-letter outcomes).
+    expect(a.output).toContain(`Letters    gives A 100% of the time (A is the key 25%) · exact multinomial test p ${(4 * 4 ** -8).toExponential(2)}`)
+    const runs = (await readdir(path.join(dir, 'runs'))).filter((n) => n !== 'index.html').sort()
+    expect(runs).toHaveLength(2)
+    expect(runs[0]).toBe('20260101-000000-fixed-D.gguf')
+    expect(runs[1]).toMatch(/^\d{8}-\d{6}-fixed-A\.gguf$/)
+    // Same data, prompts and shots: the reporter offers the comparison.
+    expect(a.output).toContain(`vs the previous run of the same inputs: npm run compare -- ${runsPathForCommands(path.join(dir, 'runs'))}/${runs[0]} ${runsPathForCommands(path.join(dir, 'runs'))}/${runs[1]}`)
+
+    const compared = await command(compareMain, [path.join(dir, 'runs', runs[0]!), path.join(dir, 'runs', runs[1]!), '--out', dir])
+    expect(compared.code, compared.output).toBe(0)
+    // The two D keys (#3, #7) flip right→wrong, the two A keys (#1, #5) wrong→right.
+    expect(compared.output).toMatch(/^astronomy\s+8\s+25\.0% \[7\.1, 59\.1\]\s+25\.0% \[7\.1, 59\.1\]\s+\+0\.0\s+2\s+2\s+1\.00\s+1\.00\s+0\.0%$/m)
+    expect(compared.output).toContain('wrong→right astronomy #1 · key A (Saturn) · fixed-D.gguf D (Venus) → fixed-A.gguf A · Which planet has the largest and brightest ring system?')
+    expect(await readFile(path.join(dir, 'compare.md'), 'utf8')).toContain('## fixed-A.gguf vs fixed-D.gguf')
+    expect(await readFile(path.join(dir, 'compare.html'), 'utf8')).toContain('id="chart-compare"')
+
+    const pruned = await command(runsMain, ['--keep', '1', '--dir', path.join(dir, 'runs')])
+    expect(pruned.code, pruned.output).toBe(0)
+    expect(pruned.output).toContain(`deleted 1: ${runs[0]}`)
+    expect((await readdir(path.join(dir, 'runs'))).sort()).toEqual([runs[1], 'index.html'])
+  })
+})
