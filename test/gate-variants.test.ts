@@ -116,3 +116,14 @@ describe('npm run compare with trials', () => {
     expect(same.overall.agreed).toBe(150)
   })
 })
+
+describe('flips of rotated asks name the options as they were shown', () => {
+  test('under rotation +1 the key B of the question as written is letter C, and the text follows', async () => {
+    const { formatFlipWithText } = await import('../reporters/render/compare.js')
+    const question = { subject: 'astronomy', split: 'test' as const, index: 3, question: 'Which planet is largest?', choices: ['Mars', 'Jupiter', 'Venus', 'Earth'], answer: 'B' as const }
+    const texts = new Map([['astronomy', { questions: [question], dir: '.' }]])
+    const line = formatFlipWithText({ subject: 'astronomy', index: 3, expected: 'C', before: 'C', after: 'A', rotation: 1, trial: 2, direction: 'right→wrong' }, texts, 'a', 'b')
+    // Rotated by one, the options read Earth, Mars, Jupiter, Venus.
+    expect(line).toBe('astronomy #3/t2/r1 · key C (Jupiter) · a C → b A (Earth) · Which planet is largest?')
+  })
+})
