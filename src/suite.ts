@@ -22,6 +22,7 @@ import { subjectInputs } from './gate/inputs.js'
 import { isSubject, SUBJECTS, subjectTitle, suggestSubjects } from './dataset/subjects.js'
 import type { Options, ScoringMode } from './options.js'
 import { readOptions } from './options.js'
+import { PROTOCOLS } from './protocols.js'
 import type { Prompt } from './prompt.js'
 import { fewShotPrefix, formatQuestion, questionLetters } from './prompt.js'
 import type { QuestionRecord, SubjectInputs, SubjectRun } from './results.js'
@@ -273,7 +274,8 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
       engine = await openEngine(options, workersSharingTheMachine())
       scoring = options.scoring ?? (engine.scoringModes[0] as ScoringMode)
       if (!engine.scoringModes.includes(scoring)) {
-        throw new EngineError(`${engine.info.engine} cannot score by ${scoring}; use MMLU_SCORING=${engine.scoringModes.join(' or ')}`)
+        const why = options.protocol && PROTOCOLS[options.protocol.name].sets.MMLU_SCORING === scoring ? ` (MMLU_PROTOCOL=${options.protocol.name} scores by ${scoring}: the protocol cannot be kept on this engine)` : ''
+        throw new EngineError(`${engine.info.engine} cannot score by ${scoring}${why}; use MMLU_SCORING=${engine.scoringModes.join(' or ')}`)
       }
       const reserve = scoring === 'generate' ? options.maxTokens : 1
       planned = planPrompts(source, dev, prompted, shots, engine, reserve)
