@@ -2,6 +2,9 @@
 // default, validation and help text. Everything else imports the parsed
 // `Options` and reads no env variable itself, so a bad value fails in one
 // place with one clear message.
+import type { ProtocolChoice, ProtocolName } from './protocols.js'
+import { PROTOCOL_NAMES, PROTOCOLS } from './protocols.js'
+import type { SampleSize } from './variants.js'
 
 export const SCORING_MODES = ['logprob', 'generate'] as const
 export type ScoringMode = (typeof SCORING_MODES)[number]
@@ -47,8 +50,18 @@ export interface Options {
   promptFormat: PromptFormat
   /** Ollama `keep_alive`: how long the model stays loaded after each request. */
   keepAlive: string | number
-  /** Sampling seed sent to servers (answers are greedy, temperature 0, either way). */
+  /** The run's seed: servers get it with every greedy request; trials, samples and sampled answers derive theirs from it. */
   seed: number
+  /** Sampling temperature; 0 (the default) is greedy, as every answer was before. */
+  temperature: number
+  /** Asks of each question, each with its own seed derived from MMLU_SEED. */
+  trials: number
+  /** Ask each question once per rotation of its options, so the key sits once under each letter. */
+  rotate: boolean
+  /** A seeded random sample of each subject's questions; undefined asks all (or MMLU_LIMIT's first N). */
+  sample: SampleSize | undefined
+  /** A named protocol (MMLU_PROTOCOL) whose settings fill the options not set explicitly. */
+  protocol: ProtocolChoice | undefined
   resultsFile: string
   /** Accept data folders whose test splits are smaller than the canonical counts (fixtures). */
   allowPartialData: boolean
@@ -293,6 +306,39 @@ function secret(fallbackEnv: string) {
   }
 }
 
+/** MMLU_SAMPLE: a whole number of questions per subject, or a fraction of each. */
+function sampleSize(raw: string | undefined): SampleSize | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  const n = Number(raw.trim())
+  if (Number.isInteger(n) && n >= 1 && n <= 1_000_000) return { count: n }
+  if (Number.isFinite(n) && n > 0 && n < 1) return { fraction: n }
+  throw new OptionsError(`MMLU_SAMPLE=${JSON.stringify(raw)} is not valid: expected a number of questions per subject (e.g. 20) or a fraction of each subject between 0 and 1 (e.g. 0.1).`)
+}
+
+function onOff(env: string) {
+  return (raw: string | undefined): boolean => {
+    if (raw === undefined || raw.trim() === '') return false
+    const v = raw.trim().toLowerCase()
+    if (['on', '1', 'true', 'yes'].includes(v)) return true
+    if (['off', '0', 'false', 'no'].includes(v)) return false
+    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected on or off.`)
+  }
+}
+
+/** MMLU_PROTOCOL, with the options set explicitly to other values than the protocol's. */
+function protocol(raw: string | undefined, env: Env): ProtocolChoice | undefined {
+  const name = oneOf<ProtocolName>('MMLU_PROTOCOL', PROTOCOL_NAMES, undefined)(raw)
+  if (!name) return undefined
+  const overrides: string[] = []
+  for (const [variable, value] of Object.entries(PROTOCOLS[name].sets)) {
+    const explicit = env[variable]
+    if (explicit === undefined || explicit.trim() === '') continue
+    const def = Object.values(DEFINITIONS).find((d) => d.env === variable) as Definition<unknown>
+    if (JSON.stringify(def.parse(explicit, env)) !== JSON.stringify(def.parse(value, env))) overrides.push(`${variable}=${explicit.trim()} (${name} sets ${value})`)
+  }
+  return { name, overrides }
+}
+
 export const DEFAULT_MODEL = 'llama3.2:1b'
 export const DEFAULT_KEEP_ALIVE = '30m'
 export const DEFAULT_SEED = 42
@@ -347,7 +393,36 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     parse: (raw) => oneOf('MMLU_PROMPT_FORMAT', PROMPT_FORMATS, 'raw')(raw) as PromptFormat,
   },
   keepAlive: { env: 'MMLU_KEEP_ALIVE', help: `Ollama keep_alive: how long the model stays loaded after each request. Default ${DEFAULT_KEEP_ALIVE}.`, parse: keepAlive },
-  seed: { env: 'MMLU_SEED', help: `Seed sent to servers with every request. Default ${DEFAULT_SEED}.`, parse: integer('MMLU_SEED', 0, 2_147_483_647, DEFAULT_SEED) },
+  seed: {
+    env: 'MMLU_SEED',
+    help: `Seed sent to servers with every greedy request; MMLU_SAMPLE, MMLU_TRIALS and MMLU_TEMPERATURE derive their seeds from it. Default ${DEFAULT_SEED}.`,
+    parse: integer('MMLU_SEED', 0, 2_147_483_647, DEFAULT_SEED),
+  },
+  temperature: {
+    env: 'MMLU_TEMPERATURE',
+    help: 'Sampling temperature, 0-5. 0 (default) is greedy. Above 0, generate scoring samples tokens over the whole vocabulary (no top-k or top-p) and log-prob scoring draws the letter from the letters\' probabilities at that temperature, each ask with its own seed from MMLU_SEED.',
+    parse: (raw) => decimal('MMLU_TEMPERATURE', 0, 5, 0, 'e.g. 0.7; 0 is greedy')(raw) as number,
+  },
+  trials: {
+    env: 'MMLU_TRIALS',
+    help: 'Ask each question this many times (1-100), each trial with its own seed from MMLU_SEED; reports the spread across trials, majority vote and agreement. Default 1.',
+    parse: integer('MMLU_TRIALS', 1, 100, 1),
+  },
+  rotate: {
+    env: 'MMLU_ROTATE',
+    help: 'on: ask each question once per rotation of its options (4 for MMLU), so the right answer sits once under each letter; reports accuracy per rotation, circular accuracy and consistency. Default off.',
+    parse: onOff('MMLU_ROTATE'),
+  },
+  sample: {
+    env: 'MMLU_SAMPLE',
+    help: 'A seeded random sample of each subject (MMLU_SEED): a number of questions (20) or a fraction (0.1). Unlike MMLU_LIMIT (the first N), an unbiased quick look.',
+    parse: sampleSize,
+  },
+  protocol: {
+    env: 'MMLU_PROTOCOL',
+    help: `A named protocol that sets shots, prompt format, scoring and sampling together: ${PROTOCOL_NAMES.join(' or ')} (docs/protocols.md). Options set explicitly still win, and the header says so.`,
+    parse: protocol,
+  },
   resultsFile: { env: 'MMLU_RESULTS', help: `Results JSON written by the reporter. Default ${DEFAULT_RESULTS_FILE}.`, parse: (raw) => text(DEFAULT_RESULTS_FILE)(raw) as string },
   ollamaRegistry: {
     env: 'MMLU_OLLAMA_REGISTRY',
@@ -395,11 +470,19 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
 
 /** Parses every option from the environment; the first bad value throws an `OptionsError`. */
 export function readOptions(env: Env = process.env): Options {
+  // A protocol fills the options it sets, where they are not set explicitly.
+  const chosen = DEFINITIONS.protocol.parse(env.MMLU_PROTOCOL, env)
+  const effective: Env = chosen ? { ...env } : env
+  if (chosen) for (const [variable, value] of Object.entries(PROTOCOLS[chosen.name].sets)) if (!effective[variable]?.trim()) effective[variable] = value
   const out: Record<string, unknown> = {}
   for (const [key, def] of Object.entries(DEFINITIONS) as [keyof Options, Definition<unknown>][]) {
-    out[key] = def.parse(env[def.env], env)
+    out[key] = def.parse(effective[def.env], effective)
   }
-  return out as unknown as Options
+  const options = out as unknown as Options
+  if (options.limit !== undefined && options.sample !== undefined) {
+    throw new OptionsError(`MMLU_LIMIT=${env.MMLU_LIMIT} and MMLU_SAMPLE=${env.MMLU_SAMPLE} are both set: choose one (MMLU_LIMIT asks the first N questions of each subject, MMLU_SAMPLE a seeded random sample).`)
+  }
+  return options
 }
 
 /** The servers the chosen backend would spread questions over: OLLAMA_HOST's or MMLU_OPENAI_BASE_URL's list (1 for the embedded engine). */

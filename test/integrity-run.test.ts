@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
+import { startModelServer } from '../fixtures/servers/model-server.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 
@@ -29,6 +30,26 @@ describe('a run that cannot start', () => {
     // No empty summary table before the error, no trace.
     expect(broken.output).not.toMatch(/subject +correct|Accuracy {3}|\n\s+at /)
     expect([readFileSync(results, 'utf8'), readFileSync(path.join(dir, 'index.html'), 'utf8')]).toEqual(before)
+  })
+
+  test('an interrupt before the first answer keeps the last results too (the process ends by SIGINT: a shell shows 130)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-keep-int-'))
+    const results = path.join(dir, 'mmlu-results.json')
+    writeFileSync(results, '{"the last run": true}')
+    // A server that takes 30 s to answer: the interrupt comes while the first question waits.
+    const slow = await startModelServer({ latencyMs: 30_000 })
+    try {
+      const run = await runVitest(['evals/astronomy'], {
+        env: { ...FIXTURES, MMLU_BACKEND: 'ollama', OLLAMA_HOST: slow.url, MMLU_RESULTS: results, MMLU_PROGRESS_MS: '50' },
+        interruptWhen: /progress\s+0\/8 questions/,
+      })
+      // Vitest re-raises the signal after its clean-up, so a shell sees 128 + 2.
+      expect(run.signal === 'SIGINT' || run.code === 130, `code ${run.code}, signal ${run.signal}`).toBe(true)
+      expect(run.output).toContain('Interrupted before any question was answered')
+      expect(readFileSync(results, 'utf8')).toBe('{"the last run": true}')
+    } finally {
+      await slow.close()
+    }
   })
 
   test('a results folder that cannot be written stops the run before the first question', async () => {

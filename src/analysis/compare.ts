@@ -10,7 +10,8 @@
 // given), and each run's calibration and letter bias.
 import type { FlippedQuestion, PairedComparison } from '../gate/baseline.js'
 import { compareWithBaseline, holmAdjust } from '../gate/baseline.js'
-import type { QuestionRecord, ResultsFile } from '../results.js'
+import { recordKey } from '../record.js'
+import type { ResultsFile } from '../results.js'
 import type { Interval } from '../stats.js'
 import { mcnemarExact, wilson } from '../stats.js'
 import type { RunAnalysis } from './run.js'
@@ -79,7 +80,8 @@ export interface RunComparison {
   alpha: number
 }
 
-const key = (r: Pick<QuestionRecord, 'subject' | 'index'>) => `${r.subject}#${r.index}`
+// By question and variant: trials and rotations pair one to one, as in the gate.
+const key = recordKey
 
 function accuracy(correct: number, n: number): Accuracy {
   return { correct, accuracy: n ? correct / n : NaN, ci95: wilson(correct, n) }
@@ -142,7 +144,8 @@ function compareOne(reference: ComparedRun, other: ComparedRun, run: number, alp
       rightToWrong: b,
       wrongToRight: w,
       drop: n ? (b - w) / n : 0,
-      pValue: mcnemarExact(b, w),
+      // With trials or rotations the test is over questions, as the gate's (a question's asks are not independent).
+      pValue: ps.every((p) => p.questions) ? mcnemarExact(sum((p) => p.questions!.worse), sum((p) => p.questions!.better)) : mcnemarExact(b, w),
       agreed: ps.reduce((s, p) => s + (agreedBySubject.get(p.name) ?? 0), 0),
     }
   })

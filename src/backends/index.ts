@@ -47,7 +47,7 @@ async function openResolved(options: Options, workers: number): Promise<Engine> 
   const settings = dispatchSettings(options)
   switch (r.backend) {
     case 'llamacpp': {
-      const engine = await openLlamaCppEngine({ modelPath: r.modelPath, reason: r.reason, digest: r.digest, gpu: options.gpu, threads: options.threads, workers })
+      const engine = await openLlamaCppEngine({ modelPath: r.modelPath, reason: r.reason, digest: r.digest, gpu: options.gpu, threads: options.threads, workers, promptFormat: options.promptFormat })
       // A store blob's file name is a digest: show the model's name instead.
       return openServerPool([{ engine: r.model ? { ...engine, info: { ...engine.info, model: r.model } } : engine }], settings)
     }

@@ -243,11 +243,14 @@ function openOllamaSession(o: OllamaEngineOptions, request: SessionRequest): Ses
   async function answer(prompt: Prompt, signal: AbortSignal): Promise<RawAnswer> {
     const text = promptText(prompt)
     const ollama = client(o.host, signal)
+    // MMLU_TEMPERATURE above 0 (generate scoring): this ask's temperature and seed, over the whole vocabulary.
+    const s = prompt.sampling
+    const request = s ? { ...common, options: { ...common.options, temperature: s.temperature, seed: s.seed, top_k: 0, top_p: 1 } } : common
     const startedAt = Date.now()
     const t0 = performance.now()
     let response: GenerateResponse | ChatResponse
     try {
-      response = chat ? await ollama.chat({ ...common, messages: [{ role: 'user', content: text }] }) : await ollama.generate({ ...common, prompt: text, raw: true })
+      response = chat ? await ollama.chat({ ...request, messages: [{ role: 'user', content: text }] }) : await ollama.generate({ ...request, prompt: text, raw: true })
     } catch (e) {
       const http = httpError(e)
       throw requestFailure(e, signal, where, http?.status, http?.message ?? (e as Error).message)

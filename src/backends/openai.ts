@@ -10,7 +10,7 @@
 //   every message and never put in EngineInfo.
 import OpenAI, { APIError } from 'openai'
 import type { PromptFormat, Secret } from '../options.js'
-import type { Prompt } from '../prompt.js'
+import type { Prompt, Sampling } from '../prompt.js'
 import { promptText } from '../prompt.js'
 import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
 import { EngineError } from './backend.js'
@@ -79,8 +79,9 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
 
   // How many alternatives the server gives: 20, or 5 where it refuses 20 (found by the probe below).
   let top = TOP_LOGPROBS
-  async function complete(text: string, maxTokens: number, logprobs: boolean, signal: AbortSignal): Promise<Completion> {
-    const base = { model: o.model, temperature: 0, seed: o.seed, max_tokens: maxTokens }
+  async function complete(text: string, maxTokens: number, logprobs: boolean, signal: AbortSignal, sampling?: Sampling): Promise<Completion> {
+    // MMLU_TEMPERATURE above 0 (generate scoring): this ask's temperature and seed, no nucleus cut.
+    const base = { model: o.model, temperature: sampling?.temperature ?? 0, seed: sampling?.seed ?? o.seed, max_tokens: maxTokens, ...(sampling ? { top_p: 1 } : {}) }
     if (chat) {
       const r = await client.chat.completions.create(
         { ...base, messages: [{ role: 'user', content: text }], ...(logprobs ? { logprobs: true, top_logprobs: top } : {}) },
@@ -172,7 +173,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
           const t0 = performance.now()
           let c: Completion
           try {
-            c = await complete(promptText(prompt), logprob ? 1 : request.maxTokens, logprob, signal)
+            c = await complete(promptText(prompt), logprob ? 1 : request.maxTokens, logprob, signal, prompt.sampling)
           } catch (e) {
             throw fail(e, signal, where)
           }
