@@ -28,6 +28,7 @@ import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import { concurrencyUsed, summarizeServers } from '../src/servers-report.js'
 import { keepInterruptedRun, writeRunPages } from './history.js'
 import { exitOnUserError, formatUserError, isUserError } from '../src/user-error.js'
 import { describeSample, plannedAsks } from '../src/variants.js'
@@ -37,6 +38,7 @@ import { questionTitles, reportLinks, vitestHtmlReportFile } from './render/html
 import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
+import { renderServers } from './render/servers.js'
 import { renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
 import { renderVariantTables } from './render/variants.js'
 
@@ -258,6 +260,7 @@ export default class MmluReporter implements Reporter {
     const analysis = analyzeRun(records)
     const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
     const config = this.runConfig(runs, results.length)
+    const servers = summarizeServers(records)
     const engines = uniqueEngines(runs)
 
     const problems = this.printProblems(modules, records, unhandledErrors)
@@ -270,6 +273,7 @@ export default class MmluReporter implements Reporter {
       for (const t of renderVariantTables(subjects, run)) log.log(`\n${t}`)
       log.log('')
       log.log(renderTotals(run, config))
+      if (servers.length > 1) log.log(renderServers(servers))
       for (const w of runs.flatMap((r) => r.warnings ?? [])) log.error(`Warning    ${w}`)
       const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
       if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
@@ -423,12 +427,16 @@ export default class MmluReporter implements Reporter {
     const options = readOptions()
     const first = runs[0]
     const maxWorkers = this.maxWorkers()
+    const used = concurrencyUsed(options.concurrency, runs.map((r) => r.session))
+    const servers = first?.engine.details.servers
     return {
       model: first?.engine.model ?? options.model,
       engine: first?.engine.engine ?? 'unknown',
       scoring: first?.scoring ?? options.scoring ?? 'logprob',
       shots: options.shots,
-      concurrency: options.concurrency,
+      concurrency: used.level,
+      ...(used.auto ? { concurrencyAuto: used.auto } : {}),
+      ...(typeof servers === 'number' ? { servers } : {}),
       vitest: { fileParallelism: maxWorkers > 1, maxWorkers, workersUsed: this.workersUsed(files) },
       dataDir: options.dataDir,
       limit: options.limit,

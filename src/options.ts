@@ -23,7 +23,8 @@ export interface Options {
   shots: number
   /** `undefined` lets the backend choose its best mode (log-prob where it can). */
   scoring: ScoringMode | undefined
-  concurrency: number
+  /** Questions in flight per server inside each subject file, or `auto`: found while the run goes (src/backends/auto-concurrency.ts). */
+  concurrency: Concurrency
   /** Ask only the first N test questions of each subject (quick runs). */
   limit: number | undefined
   timeoutMs: number
@@ -33,17 +34,17 @@ export interface Options {
   maxTokens: number
   /** Which engine serves the model; `auto` resolves the model reference (src/backends/resolve.ts). */
   backend: BackendChoice
-  /** Ollama server base URL, normalized from OLLAMA_HOST by the Ollama CLI's rules. */
-  ollamaHost: string
+  /** Ollama servers' base URLs, normalized from OLLAMA_HOST (a comma-separated list) by the Ollama CLI's rules. */
+  ollamaHosts: string[]
   /** Ollama's model store folder (OLLAMA_MODELS); undefined means Ollama's default places. */
   ollamaModels: string | undefined
-  /** Base URL of an OpenAI-compatible server (`…/v1`). */
-  openaiBaseUrl: string | undefined
+  /** Base URLs of OpenAI-compatible servers (`…/v1`), from a comma-separated list; empty when unset. */
+  openaiBaseUrls: string[]
   /** API key for the OpenAI-compatible server; never printed (see `Secret`). */
   apiKey: Secret | undefined
   /** Pull a model the Ollama server lacks instead of stopping with the `ollama pull` hint. */
   pull: boolean
-  /** Retries of a server request that failed with a connection reset, 429 or 5xx. */
+  /** Retries of one question's request after a retryable failure (connection refused or reset, 429, 5xx), with backoff, inside its deadline. */
   retries: number
   /** Server backends: the lm-eval prompt as raw text, or as one chat user message. */
   promptFormat: PromptFormat
@@ -156,6 +157,36 @@ function flag(env: string) {
   }
 }
 
+/** A fixed number of questions in flight per server, or `auto`. */
+export type Concurrency = number | 'auto'
+
+/** The levels MMLU_CONCURRENCY=auto may try per server: 1, 2, 4, … up to this. */
+export const AUTO_CONCURRENCY_MAX = 16
+
+function concurrency(raw: string | undefined): Concurrency {
+  if (raw !== undefined && raw.trim().toLowerCase() === 'auto') return 'auto'
+  try {
+    return integer('MMLU_CONCURRENCY', 1, 256, 1)(raw)
+  } catch {
+    throw new OptionsError(`MMLU_CONCURRENCY=${JSON.stringify(raw)} is not valid: expected auto or a whole number from 1 to 256.`)
+  }
+}
+
+/** A comma-separated list, each entry parsed by `one`; empty entries and repeats are errors naming the variable. */
+function list<T>(env: string, one: (raw: string) => T, key: (t: T) => string = String) {
+  return (raw: string): T[] => {
+    const parts = raw.split(',').map((p) => p.trim())
+    if (parts.length > 1 && parts.some((p) => p === '')) throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: an empty entry in the comma-separated list.`)
+    const out = parts.filter((p) => p !== '').map(one)
+    const seen = new Set<string>()
+    for (const t of out) {
+      if (seen.has(key(t))) throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: ${key(t)} is listed twice.`)
+      seen.add(key(t))
+    }
+    return out
+  }
+}
+
 export const BACKENDS = ['auto', 'ollama', 'openai', 'llamacpp'] as const
 export type BackendChoice = (typeof BACKENDS)[number]
 
@@ -244,17 +275,27 @@ function keepAlive(raw: string | undefined): string | number {
   throw new OptionsError(`MMLU_KEEP_ALIVE=${JSON.stringify(raw)} is not valid: expected a duration such as 30m or 1h, or a number of seconds (-1 keeps the model loaded).`)
 }
 
-function httpUrl(env: string, fallbackEnv: string) {
-  return (raw: string | undefined, all: Env): string | undefined => {
+/** OLLAMA_HOST: one host, or several separated by commas (several servers in one run). */
+function ollamaHosts(raw: string | undefined): string[] {
+  const s = (raw ?? '').trim().replace(/^["']+|["']+$/g, '')
+  if (!s.includes(',')) return [parseOllamaHost(raw)]
+  return list('OLLAMA_HOST', parseOllamaHost)(s)
+}
+
+function httpUrls(env: string, fallbackEnv: string) {
+  return (raw: string | undefined, all: Env): string[] => {
     const [name, value] = raw !== undefined && raw.trim() !== '' ? [env, raw.trim()] : [fallbackEnv, all[fallbackEnv]?.trim()]
-    if (!value) return undefined
-    try {
-      const u = new URL(value)
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http')
-    } catch {
-      throw new OptionsError(`${name}=${JSON.stringify(value)} is not valid: expected an http(s) URL such as http://127.0.0.1:8000/v1.`)
+    if (!value) return []
+    const one = (url: string) => {
+      try {
+        const u = new URL(url)
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http')
+      } catch {
+        throw new OptionsError(`${name}=${JSON.stringify(url)} is not valid: expected an http(s) URL such as http://127.0.0.1:8000/v1 (several: comma-separated).`)
+      }
+      return url.replace(/\/+$/, '')
     }
-    return value.replace(/\/+$/, '')
+    return list(name, one)(value)
   }
 }
 
@@ -302,6 +343,7 @@ export const DEFAULT_MODEL = 'llama3.2:1b'
 export const DEFAULT_KEEP_ALIVE = '30m'
 export const DEFAULT_SEED = 42
 export const DEFAULT_RESULTS_FILE = 'reports/mmlu-results.json'
+export const DEFAULT_RETRIES = 8
 
 export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
   dataDir: { env: 'MMLU_DATA_DIR', help: 'MMLU data folder (Hendrycks layout, either CSV dialect).', parse: text(undefined) },
@@ -312,7 +354,11 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     help: 'logprob (compare the next-token probabilities of A-D) or generate (greedy text, then extract the letter). Default: logprob where the engine offers it.',
     parse: oneOf('MMLU_SCORING', SCORING_MODES, undefined),
   },
-  concurrency: { env: 'MMLU_CONCURRENCY', help: 'Questions in flight at once inside each subject file. Default 1.', parse: integer('MMLU_CONCURRENCY', 1, 256, 1) },
+  concurrency: {
+    env: 'MMLU_CONCURRENCY',
+    help: `Questions in flight at once per server inside each subject file, or auto: raised 1, 2, 4, … (at most ${AUTO_CONCURRENCY_MAX}) while throughput still rises by a fifth, per server. Default 1.`,
+    parse: concurrency,
+  },
   limit: { env: 'MMLU_LIMIT', help: 'Ask only the first N test questions of each subject.', parse: optionalInteger('MMLU_LIMIT', 1, 1_000_000) },
   timeoutMs: { env: 'MMLU_TIMEOUT_MS', help: 'Time limit for one question, in ms. Default 120000.', parse: integer('MMLU_TIMEOUT_MS', 100, 3_600_000, 120_000) },
   threads: { env: 'MMLU_THREADS', help: 'llama.cpp threads per worker. Default: physical cores ÷ Vitest workers.', parse: optionalInteger('MMLU_THREADS', 1, 1024) },
@@ -323,16 +369,24 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     help: 'auto (an Ollama server that has the model, else Ollama\'s local store or a .gguf path on the embedded engine), ollama, openai or llamacpp. Default auto.',
     parse: (raw) => oneOf('MMLU_BACKEND', BACKENDS, 'auto')(raw) as BackendChoice,
   },
-  ollamaHost: { env: 'OLLAMA_HOST', help: `Ollama server, by the Ollama CLI's rules (host, host:port, scheme optional). Default ${DEFAULT_OLLAMA_HOST}.`, parse: parseOllamaHost },
+  ollamaHosts: {
+    env: 'OLLAMA_HOST',
+    help: `Ollama server, by the Ollama CLI's rules (host, host:port, scheme optional); several, comma-separated, share the questions. Default ${DEFAULT_OLLAMA_HOST}.`,
+    parse: ollamaHosts,
+  },
   ollamaModels: { env: 'OLLAMA_MODELS', help: "Ollama's model store. Default ~/.ollama/models, then /usr/share/ollama/.ollama/models.", parse: text(undefined) },
-  openaiBaseUrl: {
+  openaiBaseUrls: {
     env: 'MMLU_OPENAI_BASE_URL',
-    help: 'OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp server), e.g. http://127.0.0.1:8000/v1. Falls back to OPENAI_BASE_URL.',
-    parse: httpUrl('MMLU_OPENAI_BASE_URL', 'OPENAI_BASE_URL'),
+    help: 'OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp server), e.g. http://127.0.0.1:8000/v1; several, comma-separated, share the questions. Falls back to OPENAI_BASE_URL.',
+    parse: httpUrls('MMLU_OPENAI_BASE_URL', 'OPENAI_BASE_URL'),
   },
   apiKey: { env: 'MMLU_API_KEY', help: 'API key for the OpenAI-compatible server. Falls back to OPENAI_API_KEY. Never printed or written.', parse: secret('OPENAI_API_KEY') },
   pull: { env: 'MMLU_PULL', help: 'Pull a model the Ollama server lacks (with progress) instead of stopping with an `ollama pull` hint.', parse: flag('MMLU_PULL') },
-  retries: { env: 'MMLU_RETRIES', help: 'Retries, with backoff, of a server request that failed with a connection reset, 429 or 5xx. Default 2.', parse: integer('MMLU_RETRIES', 0, 10, 2) },
+  retries: {
+    env: 'MMLU_RETRIES',
+    help: `Retries of one question after a retryable server failure (connection refused or reset, 429, 5xx), with backoff from 0.25 s doubling to 4 s, inside its MMLU_TIMEOUT_MS. Default ${DEFAULT_RETRIES}: about 10-20 s, which outlasts a server restart.`,
+    parse: integer('MMLU_RETRIES', 0, 20, DEFAULT_RETRIES),
+  },
   promptFormat: {
     env: 'MMLU_PROMPT_FORMAT',
     help: 'Server backends: raw (the lm-eval prompt as is: /api/generate raw, /v1/completions) or chat (one user message: /api/chat, /v1/chat/completions). Default raw.',
@@ -429,6 +483,23 @@ export function readOptions(env: Env = process.env): Options {
     throw new OptionsError(`MMLU_LIMIT=${env.MMLU_LIMIT} and MMLU_SAMPLE=${env.MMLU_SAMPLE} are both set: choose one (MMLU_LIMIT asks the first N questions of each subject, MMLU_SAMPLE a seeded random sample).`)
   }
   return options
+}
+
+/** The servers the chosen backend would spread questions over: OLLAMA_HOST's or MMLU_OPENAI_BASE_URL's list (1 for the embedded engine). */
+export function serverCount(options: Pick<Options, 'backend' | 'ollamaHosts' | 'openaiBaseUrls'>): number {
+  if (options.backend === 'openai') return Math.max(1, options.openaiBaseUrls.length)
+  if (options.backend === 'llamacpp') return 1
+  return options.ollamaHosts.length
+}
+
+/**
+ * Questions in flight per subject file at most: Vitest's `maxConcurrency`. The
+ * dispatcher (src/backends/dispatch.ts) holds each server to its own level, so
+ * this only has to allow the highest: MMLU_CONCURRENCY per server, or the top
+ * level auto may try, times the servers.
+ */
+export function inFlightCap(options: Pick<Options, 'concurrency' | 'backend' | 'ollamaHosts' | 'openaiBaseUrls'>): number {
+  return (options.concurrency === 'auto' ? AUTO_CONCURRENCY_MAX : options.concurrency) * serverCount(options)
 }
 
 /** One line per option, for `--help`-style listings and the README. */

@@ -28,6 +28,8 @@ export interface QuestionRecord {
   outcome: Outcome
   /** Next-token probabilities of the question's letters (log-prob scoring). */
   probabilities?: LetterProbabilities
+  /** The spelling the probabilities were read from: `spaced` " A" (after a raw `Answer:`, as lm-eval scores) or `bare` "A" (a chat reply's start). */
+  letterForm?: 'spaced' | 'bare'
   /** How many options the question had, when not MMLU's four. */
   options?: number
   /** Raw model output (generated text, or the top token in log-prob scoring). */

@@ -7,7 +7,7 @@ import type { RunAnalysis } from './analysis/run.js'
 import type { EngineInfo } from './backends/backend.js'
 import type { Category } from './dataset/subjects.js'
 import type { TopicFile } from './dataset/topic.js'
-import type { ScoringMode } from './options.js'
+import type { Concurrency, ScoringMode } from './options.js'
 import type { ProtocolChoice } from './protocols.js'
 import type { QuestionRecord } from './record.js'
 import type { RunSummary, SubjectSummary } from './summary.js'
@@ -25,7 +25,8 @@ export interface SubjectRun {
   session: Record<string, string | number | boolean>
   scoring: ScoringMode
   shots: number
-  concurrency: number
+  /** MMLU_CONCURRENCY as set: per server; `auto` is resolved during the run (see `session`). */
+  concurrency: Concurrency
   questions: number
   /** Tests when each question is asked more than once (trials × rotations); absent otherwise. */
   asks?: number
@@ -88,7 +89,12 @@ export interface RunConfig {
   engine: string
   scoring: ScoringMode
   shots: number
+  /** Questions in flight per server: MMLU_CONCURRENCY, or the level auto chose (the highest, where servers differ). */
   concurrency: number
+  /** MMLU_CONCURRENCY=auto: what it measured and chose, per server. */
+  concurrencyAuto?: string
+  /** Servers that shared the questions, when more than one. */
+  servers?: number
   vitest: { fileParallelism: boolean; maxWorkers: number; workersUsed: number }
   dataDir: string | undefined
   limit: number | undefined

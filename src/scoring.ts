@@ -92,7 +92,9 @@ export function letterFromText(text: string, letters: readonly Letter[] = MMLU_L
 }
 
 function readLetter(raw: RawAnswer, letters: readonly Letter[], sampling: Sampling | undefined): LetterReading {
-  if (raw.probabilities) return sampling && sampling.temperature > 0 ? sampleLetter(raw.probabilities, sampling.temperature, sampling.seed) : letterFromProbabilities(raw.probabilities)
+  // Only the question's own letters: a server may list " E" for a four-option question.
+  const own = raw.probabilities && Object.fromEntries(letters.filter((l) => l in raw.probabilities!).map((l) => [l, raw.probabilities![l]]))
+  if (own) return sampling && sampling.temperature > 0 ? sampleLetter(own, sampling.temperature, sampling.seed) : letterFromProbabilities(own)
   const letter = letterFromText(raw.text, letters)
   const range = `${letters[0]}-${letters.at(-1)}`
   return letter ? { letter } : { letter: null, reason: `no letter ${range} at the start of the reply or after "Answer:" in ${JSON.stringify(raw.text.slice(0, 80))}` }
@@ -115,6 +117,7 @@ export function scoreAnswer(question: Question, raw: RawAnswer, shots: number, s
     given,
     outcome,
     probabilities: raw.probabilities,
+    ...(raw.letterForm !== undefined ? { letterForm: raw.letterForm } : {}),
     ...(question.choices.length !== MMLU_OPTIONS ? { options: question.choices.length } : {}),
     text: raw.text,
     shots,

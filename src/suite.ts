@@ -7,8 +7,7 @@
 import { availableParallelism } from 'node:os'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Engine, Session } from './backends/index.js'
-import { EngineError, NotAskedError, openEngine } from './backends/index.js'
-import { withRetries, withTimeout } from './backends/guard.js'
+import { EngineError, NotAskedError, openEngine, questionTimeLimitMs } from './backends/index.js'
 import type { Question } from './dataset/question.js'
 import { LETTERS } from './dataset/question.js'
 import { checkShots, loadSubject } from './dataset/load.js'
@@ -21,7 +20,7 @@ import { DatasetError } from './dataset/errors.js'
 import { subjectInputs } from './gate/inputs.js'
 import { isSubject, SUBJECTS, subjectTitle, suggestSubjects } from './dataset/subjects.js'
 import type { Options, ScoringMode } from './options.js'
-import { readOptions } from './options.js'
+import { inFlightCap, readOptions } from './options.js'
 import { PROTOCOLS } from './protocols.js'
 import type { Prompt } from './prompt.js'
 import { fewShotPrefix, formatQuestion, questionLetters } from './prompt.js'
@@ -47,8 +46,6 @@ declare module 'vitest' {
   }
 }
 
-/** Vitest's own timeout sits above ours, so our timeout fires first and is recorded. */
-const VITEST_TIMEOUT_GRACE_MS = 5_000
 const SETUP_TIMEOUT_MS = 30 * 60_000
 
 /** `#12 Which planet…`; with a variant `#12 (trial 2/5, rotation +1) Which planet…`, so the UI shows which ask a test is. */
@@ -239,7 +236,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
   const source = typeof subjectOrTopic === 'string' ? mmluSource(subjectOrTopic, options) : topicSource(subjectOrTopic)
   const subject = source.name
 
-  describe(source.title, { concurrent: options.concurrency > 1 }, async () => {
+  describe(source.title, { concurrent: inFlightCap(options) > 1 }, async () => {
     const { dev, test: all, shots, files, warnings } = await source.load(options)
     const questions = options.sample ? sampleQuestions(all, subject, options.sample, options.seed) : options.limit === undefined ? all : all.slice(0, options.limit)
     // Each question × rotation is one prompt; each of its trials one test.
@@ -282,7 +279,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
       const longest = Math.max(0, ...planned.map((p) => (p.prompt ? (p.promptTokens ?? 0) : 0)))
       session = await engine.openSession({
         scoring,
-        concurrency: options.concurrency,
+        concurrency: inFlightCap(options),
         promptTokens: engine.countTokens ? longest : undefined,
         maxTokens: options.maxTokens,
       })
@@ -318,13 +315,15 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
     afterAll(async () => {
       // Known only once the questions ran; the suite's meta goes to the reporter after this hook.
       if (subjectRun && cache?.writeError) subjectRun.cacheWriteError = cache.writeError
+      // What auto concurrency chose, likewise.
+      if (subjectRun && session) subjectRun.session = session.details
       await session?.close()
     })
 
     asks.forEach(({ question, asked, variant, plan: p, hash }) => {
       const label = variantLabel(variant, options.trials)
       const which = `#${question.index}${label ? ` ${label}` : ''}`
-      test(testName(question, label), { timeout: options.timeoutMs + VITEST_TIMEOUT_GRACE_MS }, async ({ task, annotate, skip }) => {
+      test(testName(question, label), { timeout: questionTimeLimitMs(options.timeoutMs, inFlightCap(options)) }, async ({ task, annotate, skip, signal }) => {
         const plan = planned[p] as PlannedQuestion
         let record: QuestionRecord
         const earlier = cache?.get(question.index, variant)
@@ -338,12 +337,12 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
           const sampling = options.temperature > 0 ? { temperature: options.temperature, seed: askSeed(options.seed, subject, question.index, variant) } : undefined
           const prompt: Prompt = sampling && scoring === 'generate' ? { ...plan.prompt, sampling } : plan.prompt
           try {
-            // One deadline for the question, retries of retryable server failures inside it.
-            const ask = (signal: AbortSignal) => withRetries((s) => session.answer(prompt, s), signal, options.retries)
-            const raw = await withTimeout(ask, options.timeoutMs, `question ${which}`)
+            // The session is the dispatcher's: deadline, retries and the choice of server are applied there (src/backends/dispatch.ts).
+            const raw = await session.answer(prompt, signal, `question ${which}`)
             record = { ...scoreAnswer(asked, raw, plan.prompt.shots, sampling), ...variant }
           } catch (e) {
             record = errorRecord(plan, variant, (e as Error).message, e instanceof NotAskedError ? 'not-asked' : 'error')
+            if ((e as EngineError).server) record.server = (e as EngineError).server
           }
           record.questionHash = hash
           cache?.put(record)

@@ -55,7 +55,7 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], 
   }
   const v = config.vitest
   lines.push(
-    `      scoring ${config.scoring} · ${shotsLabel(config.shots, run?.reducedShots ?? 0, config.inputs)} · concurrency ${config.concurrency} per file · ` +
+    `      scoring ${config.scoring} · ${shotsLabel(config.shots, run?.reducedShots ?? 0, config.inputs)} · concurrency ${config.concurrency}${config.concurrencyAuto ? ` (${config.concurrencyAuto})` : ''} per ${config.servers ? `server, ${config.servers} servers` : 'file'} · ` +
       `Vitest ${v.fileParallelism ? `file parallelism on, maxWorkers ${v.maxWorkers}` : 'file parallelism off'}, ${v.workersUsed} worker${v.workersUsed === 1 ? '' : 's'} used` +
       (config.limit ? ` · first ${config.limit} questions per subject` : ''),
   )

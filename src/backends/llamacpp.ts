@@ -255,6 +255,8 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
     }
     return {
       probabilities,
+      // The letter tokens are those that follow "Answer:" (letterTokens): " A", as lm-eval scores.
+      ...(probabilities ? { letterForm: 'spaced' as const } : {}),
       text,
       promptTokens: tokens.length,
       evaluatedTokens: rest.length + extraEvaluated,
