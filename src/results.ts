@@ -48,7 +48,7 @@ export interface SubjectRun {
   /** Things worth a look that did not stop the file (duplicate questions), each with file:line. */
   warnings?: string[]
   /** Rotation, sampling and sample inputs of the gate (see SubjectInputs); absent in a default run. */
-  askInputs?: Pick<SubjectInputs, 'rotate' | 'temperature' | 'trials' | 'seed' | 'sample'>
+  askInputs?: Pick<SubjectInputs, 'rotate' | 'unrotatedPromptHash' | 'temperature' | 'trials' | 'seed' | 'sample'>
 }
 
 /** What a subject's answers depend on besides the model; a baseline is only compared when these match. */
@@ -64,6 +64,8 @@ export interface SubjectInputs {
   files?: TopicFile[]
   /** MMLU_ROTATE=on (part of the prompt hash too). The fields below are present only when set. */
   rotate?: boolean
+  /** With rotate: the prompt hash of the unrotated asks (rotation 0), so runs can be compared on those. */
+  unrotatedPromptHash?: string
   /** MMLU_TEMPERATURE above 0. */
   temperature?: number
   /** MMLU_TRIALS above 1: records carry `trial`, and the gate pairs trial with trial. */

@@ -98,8 +98,8 @@ function planPrompts(source: Pick<QuestionSource, 'name' | 'title'>, dev: readon
 
 /** The gate inputs a default run does not have (rotation, sampling, a sample). */
 function askInputs(inputs: SubjectInputs): Pick<SubjectRun, 'askInputs'> {
-  const { rotate, temperature, trials, seed, sample } = inputs
-  const set = Object.fromEntries(Object.entries({ rotate, temperature, trials, seed, sample }).filter(([, v]) => v !== undefined))
+  const { rotate, unrotatedPromptHash, temperature, trials, seed, sample } = inputs
+  const set = Object.fromEntries(Object.entries({ rotate, unrotatedPromptHash, temperature, trials, seed, sample }).filter(([, v]) => v !== undefined))
   return Object.keys(set).length ? { askInputs: set } : {}
 }
 

@@ -33,7 +33,8 @@ export function subjectInputs(subject: string, dev: readonly Question[], test: r
     promptHash: promptHash(subject, dev, shots, title, ask),
     dataFingerprint: fingerprintQuestions(test),
     // Recorded only when on: the gate pairs trial with trial and refuses other sampling.
-    ...(ask.rotate ? { rotate: true } : {}),
+    // With the hash its unrotated asks (rotation 0) would have, so a comparison can pair those with an unrotated run.
+    ...(ask.rotate ? { rotate: true, unrotatedPromptHash: promptHash(subject, dev, shots, title, { ...ask, rotate: false }) } : {}),
     ...(ask.temperature ? { temperature: ask.temperature } : {}),
     ...(ask.trials !== undefined && ask.trials > 1 ? { trials: ask.trials } : {}),
     ...(ask.temperature || (ask.trials ?? 1) > 1 || ask.sample ? { seed: ask.seed } : {}),
