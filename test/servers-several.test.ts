@@ -2,10 +2,11 @@
 // (OLLAMA_HOST=a,b), the weights check at start, a server lost mid-run, and
 // MMLU_CONCURRENCY=auto in the header. The dispatcher's rules themselves are
 // unit-tested in dispatch.test.ts.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { renderMarkdownSummary } from '../reporters/render/markdown.js'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
 import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
 import type { ResultsFile } from '../src/results.js'
@@ -52,6 +53,11 @@ describe.skipIf(!HAS_REAL_DATA)('several servers in one run', () => {
     expect(two.output).toMatch(new RegExp(`Servers\\n  server +answered +errors +mean +p95\\n  ${a.url.replace(/\./g, '\\.')} +\\d+ +0 +\\d+ ms +\\d+ ms\\n  ${b.url.replace(/\./g, '\\.')} +\\d+ +0 `))
     expect(two.results!.provenance[0]).toMatchObject({ source: `${a.url}, ${b.url}`, details: { servers: 2 } })
     expect(two.results!.config).toMatchObject({ concurrency: 1, servers: 2 })
+    // The Markdown summary and the page carry the same per-server table.
+    const md = renderMarkdownSummary(two.results!, undefined, { flipsShown: 0 })
+    expect(md).toMatch(new RegExp(`\\| ${a.url.replace(/\./g, '\\.')} \\| ${by(a.url)} \\| 0 \\| \\d+ ms \\| \\d+ ms \\|`))
+    const page = await readFile(path.join(path.dirname(two.resultsPath), 'index.html'), 'utf8')
+    expect(page).toContain(`<tr data-server="${a.url}"><td>${a.url}</td><td>${by(a.url)}</td><td>0</td>`)
   })
 
   test('a server with other weights: the run stops at start, naming both, and asks nothing', async () => {

@@ -16,6 +16,8 @@ import { ANALYSIS_STYLE, analysisSection } from './analysis.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_COLORS, STYLE } from './page.js'
 import { ci, countsLabel, ms, pct, rate, renderTime, shotsLabel, subjectNote } from './terminal.js'
+import { renderServersHtml } from './servers.js'
+import { summarizeServers } from '../../src/servers-report.js'
 import { asksLabel, clusteringNote, headlineOf, protocolLabel, rotationLine, trialsLine } from './variants.js'
 
 export type { Svg } from './page.js'
@@ -156,6 +158,7 @@ ${subjectTable(subjects, links)}
 <h2>Categories</h2>
 ${categoryTable(results)}
 ${variantTables(results, subjects)}
+${renderServersHtml(summarizeServers(results.records), esc)}
 </section>
 <section id="charts">
 ${charts.join('\n')}

@@ -11,6 +11,8 @@ import { analysisOf } from '../../src/analysis/run.js'
 import type { ResultsFile } from '../../src/results.js'
 import { renderAnalysisMarkdown } from './analysis.js'
 import { formatCheck, formatFlip, verdictLabel } from './gate.js'
+import { renderServersMarkdown } from './servers.js'
+import { summarizeServers } from '../../src/servers-report.js'
 import { ci, countsLabel, pct, shotsLabel, subjectNote } from './terminal.js'
 import { asksLabel, headlineOf, markdownVariants, protocolLabel } from './variants.js'
 
@@ -115,6 +117,7 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   if (comparison) total.push(baselineCell(comparison.overall))
   total.push('')
   out.push(row(total), '')
+  out.push(...renderServersMarkdown(summarizeServers(results.records)))
   out.push(...markdownVariants(results))
   out.push(...renderAnalysisMarkdown(analysisOf(results)))
 
