@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { configDefaults, defineConfig } from 'vitest/config'
 import type { Options } from './src/options.js'
-import { readOptions } from './src/options.js'
+import { inFlightCap, readOptions } from './src/options.js'
 import { exitOnUserError } from './src/user-error.js'
 
 // Options are read here too (not only in the workers) because in-file
@@ -64,9 +64,10 @@ export default defineConfig({
           globalSetup: ['src/global-setup.ts'],
           // One model load per worker, shared by the subject files it runs.
           isolate: false,
-          // Exactly MMLU_CONCURRENCY questions in flight per file (describe.concurrent
-          // is switched on by the suite when it is above 1).
-          maxConcurrency: options.concurrency,
+          // The most questions in flight per file: MMLU_CONCURRENCY per server, or the
+          // top level auto may try, times the servers (describe.concurrent is switched
+          // on by the suite above 1). The dispatcher holds each server to its own level.
+          maxConcurrency: inFlightCap(options),
           // A retried test would send its question again; retries belong to the backends.
           retry: 0,
         },

@@ -19,23 +19,28 @@ import type { EngineInfo } from '../src/backends/backend.js'
 import { isSubject, SUBJECTS, subjectFilterHints } from '../src/dataset/subjects.js'
 import type { GateSettings } from '../src/gate/index.js'
 import { evaluateGate, loadGate } from '../src/gate/index.js'
+import type { Options } from '../src/options.js'
 import { OptionsError, readOptions } from '../src/options.js'
-import type { QuestionRecord, ResultsFile, RunConfig, SubjectRun } from '../src/results.js'
+import type { AskConfig, QuestionRecord, ResultsFile, RunConfig, SubjectRun } from '../src/results.js'
 import { RESULTS_SCHEMA_VERSION, writeResults, writeResultsSync } from '../src/results.js'
 import type { SpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import { concurrencyUsed, summarizeServers } from '../src/servers-report.js'
 import { keepInterruptedRun, writeRunPages } from './history.js'
 import { exitOnUserError, formatUserError, isUserError } from '../src/user-error.js'
+import { describeSample, plannedAsks } from '../src/variants.js'
 import { RunProgress } from './progress.js'
 import { renderAnalysisLines } from './render/analysis.js'
 import { questionTitles, reportLinks, vitestHtmlReportFile } from './render/html.js'
 import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
+import { renderServers } from './render/servers.js'
 import { renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
+import { renderVariantTables } from './render/variants.js'
 
 export const MMLU_PROJECT = 'mmlu'
 
@@ -87,9 +92,9 @@ function subjectSummary(r: SubjectResult): SubjectSummary {
 }
 
 /** A subject file that was planned but never reported back (its worker died first). */
-function notRunSummary(subject: string, limit: number | undefined): SubjectSummary {
+function notRunSummary(subject: string, options: Options): SubjectSummary {
   const canonical = isSubject(subject) ? SUBJECTS[subject].testCount : undefined
-  return summarizeSubject(subject, [], 0, canonical === undefined ? {} : { planned: limit === undefined ? canonical : Math.min(limit, canonical) })
+  return summarizeSubject(subject, [], 0, canonical === undefined ? {} : { planned: plannedAsks(canonical, options) })
 }
 
 /** Errors with the same message, once each, with where they happened. */
@@ -125,7 +130,7 @@ export default class MmluReporter implements Reporter {
     this.ctx = ctx
     this.fallback.onInit(ctx)
     const options = readOptions()
-    this.progress = new RunProgress(ctx, options.progressMs, options.limit)
+    this.progress = new RunProgress(ctx, options.progressMs, (canonical) => plannedAsks(canonical, options))
     // On SIGINT/SIGTERM Vitest exits without onTestRunEnd; its terminal cleanup
     // runs synchronously first, so that is where answered questions are saved.
     ctx.logger.onTerminalCleanup(() => this.saveInterrupted())
@@ -249,7 +254,7 @@ export default class MmluReporter implements Reporter {
     const reported = new Set(results.map((r) => r.module.moduleId))
     const subjects: SubjectSummary[] = [
       ...results.map(subjectSummary),
-      ...this.planned.filter((p) => !reported.has(p.moduleId)).map((p) => notRunSummary(p.subject, options.limit)),
+      ...this.planned.filter((p) => !reported.has(p.moduleId)).map((p) => notRunSummary(p.subject, options)),
     ]
     const records = results.flatMap((r) => r.records)
     // A merge replays finished shards in milliseconds: their questions' own span is the run's wall time.
@@ -258,6 +263,7 @@ export default class MmluReporter implements Reporter {
     const analysis = analyzeRun(records)
     const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
     const config = this.runConfig(runs, results.length)
+    const servers = summarizeServers(records)
     const engines = uniqueEngines(runs)
 
     const problems = this.printProblems(modules, records, unhandledErrors)
@@ -267,8 +273,10 @@ export default class MmluReporter implements Reporter {
       log.log(renderHeader(config, engines, run))
       log.log('')
       log.log(renderSubjectTable(subjects))
+      for (const t of renderVariantTables(subjects, run)) log.log(`\n${t}`)
       log.log('')
-      log.log(renderTotals(run))
+      log.log(renderTotals(run, config))
+      if (servers.length > 1) log.log(renderServers(servers))
       for (const w of runs.flatMap((r) => r.warnings ?? [])) log.error(`Warning    ${w}`)
       const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
       if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
@@ -430,20 +438,36 @@ export default class MmluReporter implements Reporter {
     const options = readOptions()
     const first = runs[0]
     const maxWorkers = this.maxWorkers()
+    const used = concurrencyUsed(options.concurrency, runs.map((r) => r.session))
+    const servers = first?.engine.details.servers
     return {
       model: first?.engine.model ?? options.model,
       engine: first?.engine.engine ?? 'unknown',
       scoring: first?.scoring ?? options.scoring ?? 'logprob',
       shots: options.shots,
-      concurrency: options.concurrency,
+      concurrency: used.level,
+      ...(used.auto ? { concurrencyAuto: used.auto } : {}),
+      ...(typeof servers === 'number' ? { servers } : {}),
       vitest: { fileParallelism: maxWorkers > 1, maxWorkers, workersUsed: this.workersUsed(files) },
       dataDir: options.dataDir,
       limit: options.limit,
+      ...(options.protocol ? { protocol: options.protocol } : {}),
+      ...(asksConfig(options) ? { asks: asksConfig(options) } : {}),
+      ...(options.promptFormat === 'chat' ? { promptFormat: 'chat' as const } : {}),
       inputs: Object.fromEntries(
-        runs.map((r) => [r.subject, { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint, ...(r.shotsNote ? { shotsNote: r.shotsNote } : {}), ...(r.files ? { files: r.files } : {}) }]),
+        runs.map((r) => [
+          r.subject,
+          { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint, ...(r.shotsNote ? { shotsNote: r.shotsNote } : {}), ...(r.files ? { files: r.files } : {}), ...r.askInputs },
+        ]),
       ),
     }
   }
+}
+
+/** Sampling, trials, rotation and sample, when any is set (a default run's config stays as it was). */
+function asksConfig(o: Options): AskConfig | undefined {
+  if (o.temperature === 0 && o.trials === 1 && !o.rotate && !o.sample) return undefined
+  return { temperature: o.temperature, trials: o.trials, rotate: o.rotate, seed: o.seed, ...(o.sample ? { sample: describeSample(o.sample) } : {}) }
 }
 
 /**

@@ -242,8 +242,8 @@ export class RunProgress {
   constructor(
     private readonly ctx: Vitest,
     private readonly intervalMs: number,
-    /** Questions asked per subject at most (MMLU_LIMIT), for the estimate before a file is collected. */
-    private readonly limit: number | undefined,
+    /** Tests a subject of so many questions will hold (MMLU_LIMIT or MMLU_SAMPLE, trials, rotations), for the estimate before a file is collected. */
+    private readonly planned: (canonical: number) => number = (n) => n,
   ) {}
 
   /** Starts the display for the subject files of a run; 0 ms turns it off. */
@@ -254,7 +254,7 @@ export class RunProgress {
     for (const spec of specs) {
       const subject = subjectOfFile(spec.moduleId)
       const canonical = isSubject(subject) ? SUBJECTS[subject].testCount : 0
-      this.tracker.plan(spec.moduleId, subject, this.limit === undefined ? canonical : Math.min(this.limit, canonical))
+      this.tracker.plan(spec.moduleId, subject, this.planned(canonical))
     }
     const logger = this.ctx.logger
     if ((logger.outputStream as NodeJS.WriteStream).isTTY) {

@@ -6,8 +6,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { GateConfigError } from '../src/gate/errors.js'
-import { OptionsError } from '../src/options.js'
-import { loadStudy, runStudy, studySummary, StudyError } from '../src/study/runner.js'
+import { OptionsError, readOptions } from '../src/options.js'
+import { loadStudy, runStudy, serverList, studySummary, StudyError } from '../src/study/runner.js'
 import { parseStudyArgs, STUDY_USAGE } from '../src/study/settings.js'
 import { renderStudyHtml, renderStudyMarkdown } from '../reporters/render/study.js'
 
@@ -29,8 +29,10 @@ async function main(): Promise<number> {
   let study
   if (settings.render) study = await loadStudy(out)
   else {
-    const runs = settings.repeats * 2 + settings.sweep.filter((c) => c > 1 || settings.repeats === 0).length
-    console.log(`Study      ${settings.subjects.join(', ')} · sequential × ${settings.repeats}, files (${settings.workers} workers) × ${settings.repeats}, in-file concurrency ${settings.sweep.join(', ') || 'none'} · ${runs} timed runs`)
+    const servers = serverList(readOptions()).entries.length
+    const runs = settings.repeats * (servers > 1 ? 3 : 2) + settings.sweep.filter((c) => c > 1 || settings.repeats === 0).length
+    const several = servers > 1 ? `, ${servers} servers × ${settings.repeats} (the others on the first alone)` : ''
+    console.log(`Study      ${settings.subjects.join(', ')} · sequential × ${settings.repeats}, files (${settings.workers} workers) × ${settings.repeats}${several}, in-file concurrency ${settings.sweep.join(', ') || 'none'} · ${runs} timed runs`)
     study = await runStudy(settings, argv, (line) => console.log(`  ${line}`))
   }
   await writeAtomically(join(out, 'study.json'), `${JSON.stringify(studySummary(study, out), null, 1)}\n`)
@@ -39,6 +41,7 @@ async function main(): Promise<number> {
   const a = study.analysis
   console.log('')
   if (a.speedup !== undefined) console.log(`Speedup    ${a.speedup.toFixed(2)}× (files in parallel vs sequential) · latency inflation ${a.latencyInflation!.toFixed(2)}×`)
+  if (a.servers) console.log(`Servers    ${a.servers.count} servers ${a.servers.throughput.toFixed(2)} q/s · ${a.serversGain!.toFixed(2)}× the first alone · latency ${a.serversLatencyInflation!.toFixed(2)}×`)
   for (const p of a.sweep) console.log(`Sweep      concurrency ${String(p.concurrency).padEnd(3)} ${p.throughput.toFixed(2)} q/s · ${p.gain.toFixed(2)}× · latency ${p.latencyInflation.toFixed(2)}×`)
   console.log('')
   for (const p of study.explanation) console.log(`${p}\n`)

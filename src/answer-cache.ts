@@ -22,7 +22,10 @@ import type { Question } from './dataset/question.js'
 import { isLetter, lettersOf } from './dataset/question.js'
 import type { CacheMode, Options, ScoringMode } from './options.js'
 import type { QuestionRecord } from './record.js'
+import { variantSuffix } from './record.js'
 import { SCORING_VERSION } from './scoring.js'
+import type { Variant } from './variants.js'
+import { describeSample, rotateQuestion } from './variants.js'
 
 export interface AnswerKey {
   subject: string
@@ -39,8 +42,13 @@ export interface AnswerKey {
   scoringVersion: number
   shots: number
   maxTokens: number
-  /** Other settings that change an answer (prompt format, seed, …). */
-  extra: Record<string, string | number | undefined>
+  /**
+   * Other settings that change an answer or which questions are asked: prompt
+   * format, seed, and (only when set, so a default run keeps its key) the
+   * temperature, rotated options and the sample. Trials are per record: the
+   * cache holds each trial and rotation of a question apart (AnswerCache.get).
+   */
+  extra: Record<string, string | number | boolean | undefined>
 }
 
 /** The key of one subject's answers: everything in this run that can change them. */
@@ -49,7 +57,7 @@ export function answerKey(
   engine: Pick<EngineInfo, 'engine' | 'model' | 'digest' | 'server'>,
   inputs: { dataFingerprint: string; promptHash: string },
   scoring: ScoringMode,
-  options: Pick<Options, 'shots' | 'maxTokens' | 'promptFormat' | 'seed'>,
+  options: Pick<Options, 'shots' | 'maxTokens' | 'promptFormat' | 'seed'> & Partial<Pick<Options, 'temperature' | 'rotate' | 'sample'>>,
 ): AnswerKey {
   return {
     subject,
@@ -63,7 +71,13 @@ export function answerKey(
     scoringVersion: SCORING_VERSION,
     shots: options.shots,
     maxTokens: options.maxTokens,
-    extra: { promptFormat: options.promptFormat, seed: options.seed },
+    extra: {
+      promptFormat: options.promptFormat,
+      seed: options.seed,
+      ...(options.temperature ? { temperature: options.temperature } : {}),
+      ...(options.rotate ? { rotate: true } : {}),
+      ...(options.sample ? { sample: describeSample(options.sample) } : {}),
+    },
   }
 }
 
@@ -103,6 +117,8 @@ export function checkCachedRecord(line: unknown, subject: string, questions: rea
     isTime(r.startedAt) &&
     isTime(r.latencyMs) &&
     typeof r.questionHash === 'string' &&
+    (r.trial === undefined || (Number.isInteger(r.trial) && (r.trial as number) >= 1)) &&
+    (r.rotation === undefined || (Number.isInteger(r.rotation) && (r.rotation as number) >= 0)) &&
     (r.probabilities === undefined || (isObject(r.probabilities) && Object.entries(r.probabilities).every(([l, p]) => isLetter(l) && typeof p === 'number')))
   if (!wellTyped) return 'malformed'
   // The outcome must follow from the letters, or the record was not written by us.
@@ -110,7 +126,10 @@ export function checkCachedRecord(line: unknown, subject: string, questions: rea
   if (outcome !== r.outcome) return 'malformed'
   const question = questions[r.index as number]
   if (!question || question.index !== r.index) return 'out of range'
-  if (r.questionHash !== questionHash(question) || r.expected !== question.answer) return 'stale'
+  if (r.rotation !== undefined && (r.rotation as number) >= question.choices.length) return 'out of range'
+  // The hash is the question as written; the key, as asked (under its rotation).
+  const asked = r.rotation === undefined ? question : rotateQuestion(question, r.rotation as number)
+  if (r.questionHash !== questionHash(question) || r.expected !== asked.answer) return 'stale'
   // Probabilities for exactly the question's letters.
   const letters = lettersOf(question.choices.length)
   const probabilities = r.probabilities as Record<string, number> | undefined
@@ -119,7 +138,8 @@ export function checkCachedRecord(line: unknown, subject: string, questions: rea
 }
 
 export class AnswerCache {
-  private readonly answers = new Map<number, QuestionRecord>()
+  /** By index and variant (`12`, `12/t2/r1`): each trial and rotation of a question is its own answer. */
+  private readonly answers = new Map<string, QuestionRecord>()
   /** Cached lines not trusted, by reason; they are asked again. */
   readonly ignored: Partial<Record<IgnoredReason, number>> = {}
   /** Why the cache stopped writing (the first failed write); undefined while it works. */
@@ -159,7 +179,7 @@ export class AnswerCache {
       }
       const checked = checkCachedRecord(parsed, key.subject, questions)
       if (typeof checked === 'string') cache.ignore(checked)
-      else cache.answers.set(checked.index, checked)
+      else cache.answers.set(`${checked.index}${variantSuffix(checked)}`, checked)
     }
     return cache
   }
@@ -172,8 +192,8 @@ export class AnswerCache {
     return this.answers.size
   }
 
-  get(index: number): QuestionRecord | undefined {
-    return this.answers.get(index)
+  get(index: number, variant: Variant = {}): QuestionRecord | undefined {
+    return this.answers.get(`${index}${variantSuffix(variant)}`)
   }
 
   /**
@@ -191,6 +211,6 @@ export class AnswerCache {
       this.writeError = `${this.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`
       return
     }
-    this.answers.set(record.index, fresh)
+    this.answers.set(`${record.index}${variantSuffix(record)}`, fresh)
   }
 }

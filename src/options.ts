@@ -2,6 +2,9 @@
 // default, validation and help text. Everything else imports the parsed
 // `Options` and reads no env variable itself, so a bad value fails in one
 // place with one clear message.
+import type { ProtocolChoice, ProtocolName } from './protocols.js'
+import { PROTOCOL_NAMES, PROTOCOLS } from './protocols.js'
+import type { SampleSize } from './variants.js'
 
 export const SCORING_MODES = ['logprob', 'generate'] as const
 export type ScoringMode = (typeof SCORING_MODES)[number]
@@ -20,7 +23,8 @@ export interface Options {
   shots: number
   /** `undefined` lets the backend choose its best mode (log-prob where it can). */
   scoring: ScoringMode | undefined
-  concurrency: number
+  /** Questions in flight per server inside each subject file, or `auto`: found while the run goes (src/backends/auto-concurrency.ts). */
+  concurrency: Concurrency
   /** Ask only the first N test questions of each subject (quick runs). */
   limit: number | undefined
   timeoutMs: number
@@ -30,24 +34,34 @@ export interface Options {
   maxTokens: number
   /** Which engine serves the model; `auto` resolves the model reference (src/backends/resolve.ts). */
   backend: BackendChoice
-  /** Ollama server base URL, normalized from OLLAMA_HOST by the Ollama CLI's rules. */
-  ollamaHost: string
+  /** Ollama servers' base URLs, normalized from OLLAMA_HOST (a comma-separated list) by the Ollama CLI's rules. */
+  ollamaHosts: string[]
   /** Ollama's model store folder (OLLAMA_MODELS); undefined means Ollama's default places. */
   ollamaModels: string | undefined
-  /** Base URL of an OpenAI-compatible server (`…/v1`). */
-  openaiBaseUrl: string | undefined
+  /** Base URLs of OpenAI-compatible servers (`…/v1`), from a comma-separated list; empty when unset. */
+  openaiBaseUrls: string[]
   /** API key for the OpenAI-compatible server; never printed (see `Secret`). */
   apiKey: Secret | undefined
   /** Pull a model the Ollama server lacks instead of stopping with the `ollama pull` hint. */
   pull: boolean
-  /** Retries of a server request that failed with a connection reset, 429 or 5xx. */
+  /** Retries of one question's request after a retryable failure (connection refused or reset, 429, 5xx), with backoff, inside its deadline. */
   retries: number
   /** Server backends: the lm-eval prompt as raw text, or as one chat user message. */
   promptFormat: PromptFormat
   /** Ollama `keep_alive`: how long the model stays loaded after each request. */
   keepAlive: string | number
-  /** Sampling seed sent to servers (answers are greedy, temperature 0, either way). */
+  /** The run's seed: servers get it with every greedy request; trials, samples and sampled answers derive theirs from it. */
   seed: number
+  /** Sampling temperature; 0 (the default) is greedy, as every answer was before. */
+  temperature: number
+  /** Asks of each question, each with its own seed derived from MMLU_SEED. */
+  trials: number
+  /** Ask each question once per rotation of its options, so the key sits once under each letter. */
+  rotate: boolean
+  /** A seeded random sample of each subject's questions; undefined asks all (or MMLU_LIMIT's first N). */
+  sample: SampleSize | undefined
+  /** A named protocol (MMLU_PROTOCOL) whose settings fill the options not set explicitly. */
+  protocol: ProtocolChoice | undefined
   resultsFile: string
   /** Accept data folders whose test splits are smaller than the canonical counts (fixtures). */
   allowPartialData: boolean
@@ -143,6 +157,36 @@ function flag(env: string) {
   }
 }
 
+/** A fixed number of questions in flight per server, or `auto`. */
+export type Concurrency = number | 'auto'
+
+/** The levels MMLU_CONCURRENCY=auto may try per server: 1, 2, 4, … up to this. */
+export const AUTO_CONCURRENCY_MAX = 16
+
+function concurrency(raw: string | undefined): Concurrency {
+  if (raw !== undefined && raw.trim().toLowerCase() === 'auto') return 'auto'
+  try {
+    return integer('MMLU_CONCURRENCY', 1, 256, 1)(raw)
+  } catch {
+    throw new OptionsError(`MMLU_CONCURRENCY=${JSON.stringify(raw)} is not valid: expected auto or a whole number from 1 to 256.`)
+  }
+}
+
+/** A comma-separated list, each entry parsed by `one`; empty entries and repeats are errors naming the variable. */
+function list<T>(env: string, one: (raw: string) => T, key: (t: T) => string = String) {
+  return (raw: string): T[] => {
+    const parts = raw.split(',').map((p) => p.trim())
+    if (parts.length > 1 && parts.some((p) => p === '')) throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: an empty entry in the comma-separated list.`)
+    const out = parts.filter((p) => p !== '').map(one)
+    const seen = new Set<string>()
+    for (const t of out) {
+      if (seen.has(key(t))) throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: ${key(t)} is listed twice.`)
+      seen.add(key(t))
+    }
+    return out
+  }
+}
+
 export const BACKENDS = ['auto', 'ollama', 'openai', 'llamacpp'] as const
 export type BackendChoice = (typeof BACKENDS)[number]
 
@@ -231,17 +275,27 @@ function keepAlive(raw: string | undefined): string | number {
   throw new OptionsError(`MMLU_KEEP_ALIVE=${JSON.stringify(raw)} is not valid: expected a duration such as 30m or 1h, or a number of seconds (-1 keeps the model loaded).`)
 }
 
-function httpUrl(env: string, fallbackEnv: string) {
-  return (raw: string | undefined, all: Env): string | undefined => {
+/** OLLAMA_HOST: one host, or several separated by commas (several servers in one run). */
+function ollamaHosts(raw: string | undefined): string[] {
+  const s = (raw ?? '').trim().replace(/^["']+|["']+$/g, '')
+  if (!s.includes(',')) return [parseOllamaHost(raw)]
+  return list('OLLAMA_HOST', parseOllamaHost)(s)
+}
+
+function httpUrls(env: string, fallbackEnv: string) {
+  return (raw: string | undefined, all: Env): string[] => {
     const [name, value] = raw !== undefined && raw.trim() !== '' ? [env, raw.trim()] : [fallbackEnv, all[fallbackEnv]?.trim()]
-    if (!value) return undefined
-    try {
-      const u = new URL(value)
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http')
-    } catch {
-      throw new OptionsError(`${name}=${JSON.stringify(value)} is not valid: expected an http(s) URL such as http://127.0.0.1:8000/v1.`)
+    if (!value) return []
+    const one = (url: string) => {
+      try {
+        const u = new URL(url)
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http')
+      } catch {
+        throw new OptionsError(`${name}=${JSON.stringify(url)} is not valid: expected an http(s) URL such as http://127.0.0.1:8000/v1 (several: comma-separated).`)
+      }
+      return url.replace(/\/+$/, '')
     }
-    return value.replace(/\/+$/, '')
+    return list(name, one)(value)
   }
 }
 
@@ -252,10 +306,44 @@ function secret(fallbackEnv: string) {
   }
 }
 
+/** MMLU_SAMPLE: a whole number of questions per subject, or a fraction of each. */
+function sampleSize(raw: string | undefined): SampleSize | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  const n = Number(raw.trim())
+  if (Number.isInteger(n) && n >= 1 && n <= 1_000_000) return { count: n }
+  if (Number.isFinite(n) && n > 0 && n < 1) return { fraction: n }
+  throw new OptionsError(`MMLU_SAMPLE=${JSON.stringify(raw)} is not valid: expected a number of questions per subject (e.g. 20) or a fraction of each subject between 0 and 1 (e.g. 0.1).`)
+}
+
+function onOff(env: string) {
+  return (raw: string | undefined): boolean => {
+    if (raw === undefined || raw.trim() === '') return false
+    const v = raw.trim().toLowerCase()
+    if (['on', '1', 'true', 'yes'].includes(v)) return true
+    if (['off', '0', 'false', 'no'].includes(v)) return false
+    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected on or off.`)
+  }
+}
+
+/** MMLU_PROTOCOL, with the options set explicitly to other values than the protocol's. */
+function protocol(raw: string | undefined, env: Env): ProtocolChoice | undefined {
+  const name = oneOf<ProtocolName>('MMLU_PROTOCOL', PROTOCOL_NAMES, undefined)(raw)
+  if (!name) return undefined
+  const overrides: string[] = []
+  for (const [variable, value] of Object.entries(PROTOCOLS[name].sets)) {
+    const explicit = env[variable]
+    if (explicit === undefined || explicit.trim() === '') continue
+    const def = Object.values(DEFINITIONS).find((d) => d.env === variable) as Definition<unknown>
+    if (JSON.stringify(def.parse(explicit, env)) !== JSON.stringify(def.parse(value, env))) overrides.push(`${variable}=${explicit.trim()} (${name} sets ${value})`)
+  }
+  return { name, overrides }
+}
+
 export const DEFAULT_MODEL = 'llama3.2:1b'
 export const DEFAULT_KEEP_ALIVE = '30m'
 export const DEFAULT_SEED = 42
 export const DEFAULT_RESULTS_FILE = 'reports/mmlu-results.json'
+export const DEFAULT_RETRIES = 8
 
 export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
   dataDir: { env: 'MMLU_DATA_DIR', help: 'MMLU data folder (Hendrycks layout, either CSV dialect). Unset: the verified download in ~/.cache/vitest-mmlu/mmlu, fetched by a first eval or npm run data:pull.', parse: text(undefined) },
@@ -266,7 +354,11 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     help: 'logprob (compare the next-token probabilities of A-D) or generate (greedy text, then extract the letter). Default: logprob where the engine offers it.',
     parse: oneOf('MMLU_SCORING', SCORING_MODES, undefined),
   },
-  concurrency: { env: 'MMLU_CONCURRENCY', help: 'Questions in flight at once inside each subject file. Default 1.', parse: integer('MMLU_CONCURRENCY', 1, 256, 1) },
+  concurrency: {
+    env: 'MMLU_CONCURRENCY',
+    help: `Questions in flight at once per server inside each subject file, or auto: raised 1, 2, 4, … (at most ${AUTO_CONCURRENCY_MAX}) while throughput still rises by a fifth, per server. Default 1.`,
+    parse: concurrency,
+  },
   limit: { env: 'MMLU_LIMIT', help: 'Ask only the first N test questions of each subject.', parse: optionalInteger('MMLU_LIMIT', 1, 1_000_000) },
   timeoutMs: { env: 'MMLU_TIMEOUT_MS', help: 'Time limit for one question, in ms. Default 120000.', parse: integer('MMLU_TIMEOUT_MS', 100, 3_600_000, 120_000) },
   threads: { env: 'MMLU_THREADS', help: 'llama.cpp threads per worker. Default: physical cores ÷ Vitest workers.', parse: optionalInteger('MMLU_THREADS', 1, 1024) },
@@ -277,23 +369,60 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     help: 'auto (an Ollama server that has the model, else Ollama\'s local store or a .gguf path on the embedded engine), ollama, openai or llamacpp. Default auto.',
     parse: (raw) => oneOf('MMLU_BACKEND', BACKENDS, 'auto')(raw) as BackendChoice,
   },
-  ollamaHost: { env: 'OLLAMA_HOST', help: `Ollama server, by the Ollama CLI's rules (host, host:port, scheme optional). Default ${DEFAULT_OLLAMA_HOST}.`, parse: parseOllamaHost },
+  ollamaHosts: {
+    env: 'OLLAMA_HOST',
+    help: `Ollama server, by the Ollama CLI's rules (host, host:port, scheme optional); several, comma-separated, share the questions. Default ${DEFAULT_OLLAMA_HOST}.`,
+    parse: ollamaHosts,
+  },
   ollamaModels: { env: 'OLLAMA_MODELS', help: "Ollama's model store. Default ~/.ollama/models, then /usr/share/ollama/.ollama/models.", parse: text(undefined) },
-  openaiBaseUrl: {
+  openaiBaseUrls: {
     env: 'MMLU_OPENAI_BASE_URL',
-    help: 'OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp server), e.g. http://127.0.0.1:8000/v1. Falls back to OPENAI_BASE_URL.',
-    parse: httpUrl('MMLU_OPENAI_BASE_URL', 'OPENAI_BASE_URL'),
+    help: 'OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp server), e.g. http://127.0.0.1:8000/v1; several, comma-separated, share the questions. Falls back to OPENAI_BASE_URL.',
+    parse: httpUrls('MMLU_OPENAI_BASE_URL', 'OPENAI_BASE_URL'),
   },
   apiKey: { env: 'MMLU_API_KEY', help: 'API key for the OpenAI-compatible server. Falls back to OPENAI_API_KEY. Never printed or written.', parse: secret('OPENAI_API_KEY') },
   pull: { env: 'MMLU_PULL', help: 'Pull a model the Ollama server lacks (with progress) instead of stopping with an `ollama pull` hint.', parse: flag('MMLU_PULL') },
-  retries: { env: 'MMLU_RETRIES', help: 'Retries, with backoff, of a server request that failed with a connection reset, 429 or 5xx. Default 2.', parse: integer('MMLU_RETRIES', 0, 10, 2) },
+  retries: {
+    env: 'MMLU_RETRIES',
+    help: `Retries of one question after a retryable server failure (connection refused or reset, 429, 5xx), with backoff from 0.25 s doubling to 4 s, inside its MMLU_TIMEOUT_MS. Default ${DEFAULT_RETRIES}: about 10-20 s, which outlasts a server restart.`,
+    parse: integer('MMLU_RETRIES', 0, 20, DEFAULT_RETRIES),
+  },
   promptFormat: {
     env: 'MMLU_PROMPT_FORMAT',
     help: 'Server backends: raw (the lm-eval prompt as is: /api/generate raw, /v1/completions) or chat (one user message: /api/chat, /v1/chat/completions). Default raw.',
     parse: (raw) => oneOf('MMLU_PROMPT_FORMAT', PROMPT_FORMATS, 'raw')(raw) as PromptFormat,
   },
   keepAlive: { env: 'MMLU_KEEP_ALIVE', help: `Ollama keep_alive: how long the model stays loaded after each request. Default ${DEFAULT_KEEP_ALIVE}.`, parse: keepAlive },
-  seed: { env: 'MMLU_SEED', help: `Seed sent to servers with every request. Default ${DEFAULT_SEED}.`, parse: integer('MMLU_SEED', 0, 2_147_483_647, DEFAULT_SEED) },
+  seed: {
+    env: 'MMLU_SEED',
+    help: `Seed sent to servers with every greedy request; MMLU_SAMPLE, MMLU_TRIALS and MMLU_TEMPERATURE derive their seeds from it. Default ${DEFAULT_SEED}.`,
+    parse: integer('MMLU_SEED', 0, 2_147_483_647, DEFAULT_SEED),
+  },
+  temperature: {
+    env: 'MMLU_TEMPERATURE',
+    help: 'Sampling temperature, 0-5. 0 (default) is greedy. Above 0, generate scoring samples tokens over the whole vocabulary (no top-k or top-p) and log-prob scoring draws the letter from the letters\' probabilities at that temperature, each ask with its own seed from MMLU_SEED.',
+    parse: (raw) => decimal('MMLU_TEMPERATURE', 0, 5, 0, 'e.g. 0.7; 0 is greedy')(raw) as number,
+  },
+  trials: {
+    env: 'MMLU_TRIALS',
+    help: 'Ask each question this many times (1-100), each trial with its own seed from MMLU_SEED; reports the spread across trials, majority vote and agreement. Default 1.',
+    parse: integer('MMLU_TRIALS', 1, 100, 1),
+  },
+  rotate: {
+    env: 'MMLU_ROTATE',
+    help: 'on: ask each question once per rotation of its options (4 for MMLU), so the right answer sits once under each letter; reports accuracy per rotation, circular accuracy and consistency. Default off.',
+    parse: onOff('MMLU_ROTATE'),
+  },
+  sample: {
+    env: 'MMLU_SAMPLE',
+    help: 'A seeded random sample of each subject (MMLU_SEED): a number of questions (20) or a fraction (0.1). Unlike MMLU_LIMIT (the first N), an unbiased quick look.',
+    parse: sampleSize,
+  },
+  protocol: {
+    env: 'MMLU_PROTOCOL',
+    help: `A named protocol that sets shots, prompt format, scoring and sampling together: ${PROTOCOL_NAMES.join(' or ')} (docs/protocols.md). Options set explicitly still win, and the header says so.`,
+    parse: protocol,
+  },
   resultsFile: { env: 'MMLU_RESULTS', help: `Results JSON written by the reporter. Default ${DEFAULT_RESULTS_FILE}.`, parse: (raw) => text(DEFAULT_RESULTS_FILE)(raw) as string },
   ollamaRegistry: {
     env: 'MMLU_OLLAMA_REGISTRY',
@@ -341,11 +470,36 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
 
 /** Parses every option from the environment; the first bad value throws an `OptionsError`. */
 export function readOptions(env: Env = process.env): Options {
+  // A protocol fills the options it sets, where they are not set explicitly.
+  const chosen = DEFINITIONS.protocol.parse(env.MMLU_PROTOCOL, env)
+  const effective: Env = chosen ? { ...env } : env
+  if (chosen) for (const [variable, value] of Object.entries(PROTOCOLS[chosen.name].sets)) if (!effective[variable]?.trim()) effective[variable] = value
   const out: Record<string, unknown> = {}
   for (const [key, def] of Object.entries(DEFINITIONS) as [keyof Options, Definition<unknown>][]) {
-    out[key] = def.parse(env[def.env], env)
+    out[key] = def.parse(effective[def.env], effective)
   }
-  return out as unknown as Options
+  const options = out as unknown as Options
+  if (options.limit !== undefined && options.sample !== undefined) {
+    throw new OptionsError(`MMLU_LIMIT=${env.MMLU_LIMIT} and MMLU_SAMPLE=${env.MMLU_SAMPLE} are both set: choose one (MMLU_LIMIT asks the first N questions of each subject, MMLU_SAMPLE a seeded random sample).`)
+  }
+  return options
+}
+
+/** The servers the chosen backend would spread questions over: OLLAMA_HOST's or MMLU_OPENAI_BASE_URL's list (1 for the embedded engine). */
+export function serverCount(options: Pick<Options, 'backend' | 'ollamaHosts' | 'openaiBaseUrls'>): number {
+  if (options.backend === 'openai') return Math.max(1, options.openaiBaseUrls.length)
+  if (options.backend === 'llamacpp') return 1
+  return options.ollamaHosts.length
+}
+
+/**
+ * Questions in flight per subject file at most: Vitest's `maxConcurrency`. The
+ * dispatcher (src/backends/dispatch.ts) holds each server to its own level, so
+ * this only has to allow the highest: MMLU_CONCURRENCY per server, or the top
+ * level auto may try, times the servers.
+ */
+export function inFlightCap(options: Pick<Options, 'concurrency' | 'backend' | 'ollamaHosts' | 'openaiBaseUrls'>): number {
+  return (options.concurrency === 'auto' ? AUTO_CONCURRENCY_MAX : options.concurrency) * serverCount(options)
 }
 
 /** One line per option, for `--help`-style listings and the README. */

@@ -20,6 +20,18 @@ export interface Prompt {
   shots: number
   /** The question's answer letters; absent: MMLU's A-D. */
   letters?: readonly Letter[]
+  /**
+   * Generate scoring at a temperature above 0 (MMLU_TEMPERATURE): the engine
+   * samples with this temperature and seed, over the whole vocabulary (no
+   * top-k or top-p). Absent: greedy, as every engine answers by default.
+   */
+  sampling?: Sampling
+}
+
+export interface Sampling {
+  temperature: number
+  /** This ask's own seed (variants.ts askSeed), a non-negative 31-bit integer. */
+  seed: number
 }
 
 const MMLU_LETTERS = lettersOf(MMLU_OPTIONS)

@@ -43,6 +43,8 @@ export interface QuestionRecord {
   outcome: Outcome
   /** Next-token probabilities of the question's letters (log-prob scoring). */
   probabilities?: LetterProbabilities
+  /** The spelling the probabilities were read from: `spaced` " A" (after a raw `Answer:`, as lm-eval scores) or `bare` "A" (a chat reply's start). */
+  letterForm?: 'spaced' | 'bare'
   /** How many options the question had, when not MMLU's four. */
   options?: number
   /** Raw model output (generated text, or the top token in log-prob scoring). */
@@ -62,6 +64,32 @@ export interface QuestionRecord {
   cached?: boolean
   /** Which server answered (redacted base URL), when the run spread questions over several. */
   server?: string
+  /** Which of MMLU_TRIALS asks this was (1 … N); absent when each question is asked once. */
+  trial?: number
+  /**
+   * MMLU_ROTATE=on: how many letters every option moved down (0 … n−1), so
+   * `expected` and `given` are letters of the rotated question; absent when off.
+   */
+  rotation?: number
+}
+
+/** `astronomy#12`: one question, whatever its trials and rotations. */
+export function questionKey(r: Pick<QuestionRecord, 'subject' | 'index'>): string {
+  return `${r.subject}#${r.index}`
+}
+
+/**
+ * `astronomy#12`, `astronomy#12/t2/r1`: one ask of a question. Everything that
+ * pairs or looks up records (the answer cache, the baseline gate, the page's
+ * links) keys by this, so trials and rotations never collide.
+ */
+export function recordKey(r: Pick<QuestionRecord, 'subject' | 'index' | 'trial' | 'rotation'>): string {
+  return `${questionKey(r)}${variantSuffix(r)}`
+}
+
+/** `/t2/r1`, or empty for a plain ask. */
+export function variantSuffix(v: Pick<QuestionRecord, 'trial' | 'rotation'>): string {
+  return `${v.trial !== undefined ? `/t${v.trial}` : ''}${v.rotation !== undefined ? `/r${v.rotation}` : ''}`
 }
 
 /** A fresh answer, with a timing of this run: not an error, not unasked, not from the answer cache. */

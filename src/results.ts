@@ -7,7 +7,8 @@ import type { RunAnalysis } from './analysis/run.js'
 import type { EngineInfo } from './backends/backend.js'
 import type { Category } from './dataset/subjects.js'
 import type { TopicFile } from './dataset/topic.js'
-import type { ScoringMode } from './options.js'
+import type { Concurrency, ScoringMode } from './options.js'
+import type { ProtocolChoice } from './protocols.js'
 import type { QuestionRecord } from './record.js'
 import type { RunSummary, SubjectSummary } from './summary.js'
 
@@ -24,8 +25,11 @@ export interface SubjectRun {
   session: Record<string, string | number | boolean>
   scoring: ScoringMode
   shots: number
-  concurrency: number
+  /** MMLU_CONCURRENCY as set: per server; `auto` is resolved during the run (see `session`). */
+  concurrency: Concurrency
   questions: number
+  /** Tests when each question is asked more than once (trials × rotations); absent otherwise. */
+  asks?: number
   /** Model load + context creation, kept out of every question's latency. */
   setupMs: number
   /** Questions whose prompt was cut to fewer shots to fit the model's context. */
@@ -43,6 +47,8 @@ export interface SubjectRun {
   shotsNote?: string
   /** Things worth a look that did not stop the file (duplicate questions), each with file:line. */
   warnings?: string[]
+  /** Rotation, sampling and sample inputs of the gate (see SubjectInputs); absent in a default run. */
+  askInputs?: Pick<SubjectInputs, 'rotate' | 'unrotatedPromptHash' | 'temperature' | 'trials' | 'seed' | 'sample'>
 }
 
 /** What a subject's answers depend on besides the model; a baseline is only compared when these match. */
@@ -56,6 +62,28 @@ export interface SubjectInputs {
   shotsNote?: string
   /** A question set of your own: its files, each with its fingerprint. */
   files?: TopicFile[]
+  /** MMLU_ROTATE=on (part of the prompt hash too). The fields below are present only when set. */
+  rotate?: boolean
+  /** With rotate: the prompt hash of the unrotated asks (rotation 0), so runs can be compared on those. */
+  unrotatedPromptHash?: string
+  /** MMLU_TEMPERATURE above 0. */
+  temperature?: number
+  /** MMLU_TRIALS above 1: records carry `trial`, and the gate pairs trial with trial. */
+  trials?: number
+  /** MMLU_SEED, when it decides what is asked or drawn (a sample, trials, a temperature). */
+  seed?: number
+  /** MMLU_SAMPLE, e.g. `20 per subject`. */
+  sample?: string
+}
+
+/** How the run asked its questions beyond the prompt (present only when any is set, so a default run's config is as before). */
+export interface AskConfig {
+  temperature: number
+  trials: number
+  rotate: boolean
+  seed: number
+  /** MMLU_SAMPLE, e.g. `20 per subject` or `10% of each subject`. */
+  sample?: string
 }
 
 export interface RunConfig {
@@ -63,10 +91,21 @@ export interface RunConfig {
   engine: string
   scoring: ScoringMode
   shots: number
+  /** Questions in flight per server: MMLU_CONCURRENCY, or the level auto chose (the highest, where servers differ). */
   concurrency: number
+  /** MMLU_CONCURRENCY=auto: what it measured and chose, per server. */
+  concurrencyAuto?: string
+  /** Servers that shared the questions, when more than one. */
+  servers?: number
   vitest: { fileParallelism: boolean; maxWorkers: number; workersUsed: number }
   dataDir: string | undefined
   limit: number | undefined
+  /** MMLU_PROTOCOL, with the options that overrode it; absent when none was named. */
+  protocol?: ProtocolChoice
+  /** Sampling, trials, rotation and sample; absent in a default run. */
+  asks?: AskConfig
+  /** The prompt sent as one chat turn (MMLU_PROMPT_FORMAT=chat); absent for the raw prompt. */
+  promptFormat?: 'chat'
   /** Per subject: shots, prompt hash and data fingerprint (absent in files written before they were recorded). */
   inputs?: Record<string, SubjectInputs>
 }

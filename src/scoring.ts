@@ -2,6 +2,8 @@
 import type { RawAnswer } from './backends/backend.js'
 import type { Letter, Question } from './dataset/question.js'
 import { LETTERS, lettersOf, MMLU_OPTIONS } from './dataset/question.js'
+import type { Sampling } from './prompt.js'
+import { seededRandom } from './random.js'
 import type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
 
 export type { LetterProbabilities } from './record.js'
@@ -36,6 +38,28 @@ export function letterFromProbabilities(p: LetterProbabilities): LetterReading {
 }
 
 /**
+ * Log-prob scoring at a temperature T above 0: the letter is drawn from the
+ * question's letters alone, with probabilities p_i^(1/T) renormalised, which
+ * is softmax(logit_i / T) over the letters: the model's next token at that
+ * temperature, given that it is one of the letters. The draw uses the ask's
+ * seed and our own generator, so it is the same on every engine and rerun.
+ * Unusable probabilities are invalid for the same reasons as the argmax's.
+ */
+export function sampleLetter(p: LetterProbabilities, temperature: number, seed: number): LetterReading {
+  const argmax = letterFromProbabilities(p)
+  if (argmax.letter === null) return argmax
+  const letters = LETTERS.filter((l) => l in p && p[l]! > 0)
+  const top = Math.log(p[argmax.letter]!)
+  const weights = letters.map((l) => Math.exp((Math.log(p[l]!) - top) / temperature))
+  let u = seededRandom(seed)() * weights.reduce((a, b) => a + b, 0)
+  for (let i = 0; i < letters.length; i++) {
+    u -= weights[i]!
+    if (u < 0) return { letter: letters[i]! }
+  }
+  return { letter: letters.at(-1)! }
+}
+
+/**
  * Generated text → letter, among the question's letters (A-D for MMLU, up to
  * J for a question set of your own). Tried in order, the first match wins:
  *  1. the text opens with the letter: optional spaces, `(` or `[`, then the
@@ -67,17 +91,23 @@ export function letterFromText(text: string, letters: readonly Letter[] = MMLU_L
   return m ? (m[1] as Letter) : null
 }
 
-function readLetter(raw: RawAnswer, letters: readonly Letter[]): LetterReading {
-  if (raw.probabilities) return letterFromProbabilities(raw.probabilities)
+function readLetter(raw: RawAnswer, letters: readonly Letter[], sampling: Sampling | undefined): LetterReading {
+  // Only the question's own letters: a server may list " E" for a four-option question.
+  const own = raw.probabilities && Object.fromEntries(letters.filter((l) => l in raw.probabilities!).map((l) => [l, raw.probabilities![l]]))
+  if (own) return sampling && sampling.temperature > 0 ? sampleLetter(own, sampling.temperature, sampling.seed) : letterFromProbabilities(own)
   const letter = letterFromText(raw.text, letters)
   const range = `${letters[0]}-${letters.at(-1)}`
   return letter ? { letter } : { letter: null, reason: `no letter ${range} at the start of the reply or after "Answer:" in ${JSON.stringify(raw.text.slice(0, 80))}` }
 }
 
-/** An engine's raw reply to a question → its record: the letter, the outcome, what it cost. */
-export function scoreAnswer(question: Question, raw: RawAnswer, shots: number): QuestionRecord {
+/**
+ * An engine's raw reply to a question → its record: the letter, the outcome,
+ * what it cost. `sampling`: the ask's temperature and seed; with log-prob
+ * scoring above 0 the letter is drawn (sampleLetter), not the argmax.
+ */
+export function scoreAnswer(question: Question, raw: RawAnswer, shots: number, sampling?: Sampling): QuestionRecord {
   const letters = question.choices.length === MMLU_OPTIONS ? MMLU_LETTERS : lettersOf(question.choices.length)
-  const read = readLetter(raw, letters)
+  const read = readLetter(raw, letters, sampling)
   const given = read.letter
   const outcome: Outcome = given === null ? 'invalid' : given === question.answer ? 'correct' : 'wrong'
   return {
@@ -87,6 +117,7 @@ export function scoreAnswer(question: Question, raw: RawAnswer, shots: number): 
     given,
     outcome,
     probabilities: raw.probabilities,
+    ...(raw.letterForm !== undefined ? { letterForm: raw.letterForm } : {}),
     ...(question.choices.length !== MMLU_OPTIONS ? { options: question.choices.length } : {}),
     text: raw.text,
     shots,

@@ -98,6 +98,50 @@ export function macroInterval(groups: readonly Tally[], z = Z95): Interval {
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) }
 }
 
+export interface ClusteredAccuracy {
+  accuracy: number
+  ci95: Interval
+  /** Standard error of the accuracy, clusters as the unit. */
+  stderr: number
+  /** The number of independent answers the clusters are worth: p(1 − p) / stderr². */
+  effectiveN: number
+}
+
+/**
+ * Accuracy over answers that come in clusters which are not independent: the
+ * asks of one question (trials, rotations). The accuracy is Σk / Σn over
+ * every answer; its variance is the ratio estimator's, with the question as
+ * the unit: Var = Σ_q (k_q − p·n_q)² / (Σn)², so N identical asks of a
+ * question count once, not N times. The 95% interval is Wilson's at the
+ * effective sample size n_eff = p(1 − p) / Var (capped at the answers; the
+ * questions when p is 0 or 1). With one answer per question, or N identical
+ * ones, n_eff is the number of questions and the interval is wilson(k, Q)
+ * exactly; no small-sample factor Q/(Q − 1) is applied, for that reason.
+ */
+export function clusteredAccuracy(clusters: readonly Tally[], z = Z95): ClusteredAccuracy {
+  const asked = clusters.filter((c) => c.total > 0)
+  const k = asked.reduce((s, c) => s + c.correct, 0)
+  const n = asked.reduce((s, c) => s + c.total, 0)
+  if (n === 0) return { accuracy: NaN, ci95: { low: 0, high: 1 }, stderr: NaN, effectiveN: 0 }
+  const p = k / n
+  let sum = 0
+  for (const c of asked) sum += (c.correct - p * c.total) ** 2
+  const variance = sum / (n * n)
+  const binomial = p * (1 - p)
+  const effectiveN = binomial === 0 ? asked.length : variance === 0 ? n : Math.min(n, binomial / variance)
+  return { accuracy: p, ci95: wilson(p * effectiveN, effectiveN, z), stderr: Math.sqrt(variance), effectiveN }
+}
+
+/** Sample standard deviation (n − 1); 0 for a single value, NaN for none. */
+export function sampleStd(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN
+  if (xs.length === 1) return 0
+  const m = mean(xs)
+  let s = 0
+  for (const x of xs) s += (x - m) ** 2
+  return Math.sqrt(s / (xs.length - 1))
+}
+
 /**
  * Exact two-sided McNemar test: under H0 the discordant pairs split as
  * Binomial(b + c, 1/2). p = min(1, 2·P(X ≤ min(b, c))).

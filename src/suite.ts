@@ -7,8 +7,7 @@
 import { availableParallelism } from 'node:os'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Engine, Session } from './backends/index.js'
-import { EngineError, NotAskedError, openEngine } from './backends/index.js'
-import { withRetries, withTimeout } from './backends/guard.js'
+import { EngineError, NotAskedError, openEngine, questionTimeLimitMs } from './backends/index.js'
 import type { Question } from './dataset/question.js'
 import { LETTERS } from './dataset/question.js'
 import { checkShots, loadSubject } from './dataset/load.js'
@@ -21,12 +20,15 @@ import { DatasetError } from './dataset/errors.js'
 import { subjectInputs } from './gate/inputs.js'
 import { isSubject, SUBJECTS, subjectTitle, suggestSubjects } from './dataset/subjects.js'
 import type { Options, ScoringMode } from './options.js'
-import { readOptions } from './options.js'
+import { inFlightCap, readOptions } from './options.js'
+import { PROTOCOLS } from './protocols.js'
 import type { Prompt } from './prompt.js'
 import { fewShotPrefix, formatQuestion, questionLetters } from './prompt.js'
-import type { QuestionRecord, SubjectRun } from './results.js'
+import type { QuestionRecord, SubjectInputs, SubjectRun } from './results.js'
 import { formatProbabilities } from './record.js'
 import { scoreAnswer } from './scoring.js'
+import type { Variant } from './variants.js'
+import { askSeed, questionVariants, rotateQuestion, sampleQuestions, variantLabel } from './variants.js'
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -45,14 +47,24 @@ declare module 'vitest' {
   }
 }
 
-/** Vitest's own timeout sits above ours, so our timeout fires first and is recorded. */
-const VITEST_TIMEOUT_GRACE_MS = 5_000
 const SETUP_TIMEOUT_MS = 30 * 60_000
 
-export function testName(q: Question): string {
+/** `#12 Which planet…`; with a variant `#12 (trial 2/5, rotation +1) Which planet…`, so the UI shows which ask a test is. */
+export function testName(q: Question, variant = ''): string {
   const words = q.question.replace(/\s+/g, ' ').trim()
   const short = words.length <= 60 ? words : `${words.slice(0, 60).replace(/\s+\S*$/, '')}…`
-  return `#${q.index} ${short}`
+  return `#${q.index} ${variant ? `${variant} ` : ''}${short}`
+}
+
+/** One test: a question as written, as asked (its options rotated or not), and which trial and rotation. */
+interface Ask {
+  question: Question
+  asked: Question
+  variant: Variant
+  /** Its prompt plan (planned[plan]): trials of one rotation share one. */
+  plan: number
+  /** questionHash of the question as written. */
+  hash: string
 }
 
 interface PlannedQuestion {
@@ -85,6 +97,13 @@ function planPrompts(source: Pick<QuestionSource, 'name' | 'title'>, dev: readon
   })
 }
 
+/** The gate inputs a default run does not have (rotation, sampling, a sample). */
+function askInputs(inputs: SubjectInputs): Pick<SubjectRun, 'askInputs'> {
+  const { rotate, unrotatedPromptHash, temperature, trials, seed, sample } = inputs
+  const set = Object.fromEntries(Object.entries({ rotate, unrotatedPromptHash, temperature, trials, seed, sample }).filter(([, v]) => v !== undefined))
+  return Object.keys(set).length ? { askInputs: set } : {}
+}
+
 /** A topic's name is its file's name, so thresholds, results and the cache all find it by one name. */
 function checkTopicFile(name: string, file: string): void {
   const base = path.basename(file).replace(/\.eval\.[cm]?[jt]s$/, '')
@@ -103,7 +122,7 @@ function workersSharingTheMachine(): number {
   return inject('mmluWorkers') ?? Math.max(1, availableParallelism() - 1)
 }
 
-function errorRecord(planned: PlannedQuestion, message: string, outcome: 'error' | 'not-asked' = 'error'): QuestionRecord {
+function errorRecord(planned: PlannedQuestion, variant: Variant, message: string, outcome: 'error' | 'not-asked' = 'error'): QuestionRecord {
   return {
     subject: planned.question.subject,
     index: planned.question.index,
@@ -118,6 +137,7 @@ function errorRecord(planned: PlannedQuestion, message: string, outcome: 'error'
     startedAt: Date.now(),
     latencyMs: 0,
     error: message,
+    ...variant,
   }
 }
 
@@ -217,9 +237,24 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
   const source = typeof subjectOrTopic === 'string' ? mmluSource(subjectOrTopic, options) : topicSource(subjectOrTopic)
   const subject = source.name
 
-  describe(source.title, { concurrent: options.concurrency > 1 }, async () => {
+  describe(source.title, { concurrent: inFlightCap(options) > 1 }, async () => {
     const { dev, test: all, shots, files, warnings } = await source.load(options)
-    const questions = options.limit === undefined ? all : all.slice(0, options.limit)
+    const questions = options.sample ? sampleQuestions(all, subject, options.sample, options.seed) : options.limit === undefined ? all : all.slice(0, options.limit)
+    // Each question × rotation is one prompt; each of its trials one test.
+    const prompted: Question[] = []
+    const asks: Ask[] = []
+    for (const question of questions) {
+      const hash = questionHash(question)
+      const plans = new Map<number | undefined, number>()
+      for (const variant of questionVariants(options, question.choices.length)) {
+        let plan = plans.get(variant.rotation)
+        if (plan === undefined) {
+          plan = prompted.push(variant.rotation ? rotateQuestion(question, variant.rotation) : question) - 1
+          plans.set(variant.rotation, plan)
+        }
+        asks.push({ question, asked: prompted[plan]!, variant, plan, hash })
+      }
+    }
     // Each annotation is a round trip to the main process (about 0.4 ms per
     // question, bench B1): sent only when something shows them.
     const annotating = inject('mmluAnnotations') ?? true
@@ -230,7 +265,6 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
     let planned: PlannedQuestion[] = []
     let cache: AnswerCache | undefined
     let subjectRun: SubjectRun | undefined
-    const hashes = questions.map(questionHash)
 
     beforeAll(async ({}, suite) => {
       const t0 = performance.now()
@@ -238,18 +272,19 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
       engine = await openEngine(options, workersSharingTheMachine())
       scoring = options.scoring ?? (engine.scoringModes[0] as ScoringMode)
       if (!engine.scoringModes.includes(scoring)) {
-        throw new EngineError(`${engine.info.engine} cannot score by ${scoring}; use MMLU_SCORING=${engine.scoringModes.join(' or ')}`)
+        const why = options.protocol && PROTOCOLS[options.protocol.name].sets.MMLU_SCORING === scoring ? ` (MMLU_PROTOCOL=${options.protocol.name} scores by ${scoring}: the protocol cannot be kept on this engine)` : ''
+        throw new EngineError(`${engine.info.engine} cannot score by ${scoring}${why}; use MMLU_SCORING=${engine.scoringModes.join(' or ')}`)
       }
       const reserve = scoring === 'generate' ? options.maxTokens : 1
-      planned = planPrompts(source, dev, questions, shots, engine, reserve)
+      planned = planPrompts(source, dev, prompted, shots, engine, reserve)
       const longest = Math.max(0, ...planned.map((p) => (p.prompt ? (p.promptTokens ?? 0) : 0)))
       session = await engine.openSession({
         scoring,
-        concurrency: options.concurrency,
+        concurrency: inFlightCap(options),
         promptTokens: engine.countTokens ? longest : undefined,
         maxTokens: options.maxTokens,
       })
-      const inputs = subjectInputs(subject, dev, all, shots, source.title)
+      const inputs = subjectInputs(subject, dev, all, shots, source.title, options)
       if (options.cache !== 'off') {
         cache = AnswerCache.open(path.join(cacheRoot(), 'answers'), answerKey(subject, engine.info, inputs, scoring, { ...options, shots }), options.cache, all)
       }
@@ -262,6 +297,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         shots,
         concurrency: options.concurrency,
         questions: questions.length,
+        ...(asks.length !== questions.length ? { asks: asks.length } : {}),
         setupMs: performance.now() - t0,
         reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < shots).length,
         // What the baseline gate checks before pairing this subject's questions with another run's.
@@ -271,6 +307,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         ...(files ? { files } : {}),
         ...(shots !== options.shots ? { shotsNote: 'no dev file' } : {}),
         ...(warnings.length ? { warnings } : {}),
+        ...askInputs(inputs),
       }
       suite.meta.mmluSubject = run
       subjectRun = run
@@ -279,28 +316,36 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
     afterAll(async () => {
       // Known only once the questions ran; the suite's meta goes to the reporter after this hook.
       if (subjectRun && cache?.writeError) subjectRun.cacheWriteError = cache.writeError
+      // What auto concurrency chose, likewise.
+      if (subjectRun && session) subjectRun.session = session.details
       await session?.close()
     })
 
-    questions.forEach((question, i) => {
-      test(testName(question), { timeout: options.timeoutMs + VITEST_TIMEOUT_GRACE_MS }, async ({ task, annotate, skip }) => {
-        const plan = planned[i] as PlannedQuestion
+    asks.forEach(({ question, asked, variant, plan: p, hash }) => {
+      const label = variantLabel(variant, options.trials)
+      const which = `#${question.index}${label ? ` ${label}` : ''}`
+      test(testName(question, label), { timeout: questionTimeLimitMs(options.timeoutMs, inFlightCap(options)) }, async ({ task, annotate, skip, signal }) => {
+        const plan = planned[p] as PlannedQuestion
         let record: QuestionRecord
-        const earlier = cache?.get(question.index)
+        const earlier = cache?.get(question.index, variant)
         if (earlier) {
           record = { ...earlier, cached: true }
         } else if (!plan.prompt) {
-          record = errorRecord(plan, plan.unfit ?? 'no prompt')
+          record = errorRecord(plan, variant, plan.unfit ?? 'no prompt')
         } else {
+          // Above temperature 0 every ask draws from its own seed: the engine samples
+          // generated tokens; a log-prob answer's letter is drawn in scoring.
+          const sampling = options.temperature > 0 ? { temperature: options.temperature, seed: askSeed(options.seed, subject, question.index, variant) } : undefined
+          const prompt: Prompt = sampling && scoring === 'generate' ? { ...plan.prompt, sampling } : plan.prompt
           try {
-            // One deadline for the question, retries of retryable server failures inside it.
-            const ask = (signal: AbortSignal) => withRetries((s) => session.answer(plan.prompt as Prompt, s), signal, options.retries)
-            const raw = await withTimeout(ask, options.timeoutMs, `question #${question.index}`)
-            record = scoreAnswer(question, raw, plan.prompt.shots)
+            // The session is the dispatcher's: deadline, retries and the choice of server are applied there (src/backends/dispatch.ts).
+            const raw = await session.answer(prompt, signal, `question ${which}`)
+            record = { ...scoreAnswer(asked, raw, plan.prompt.shots, sampling), ...variant }
           } catch (e) {
-            record = errorRecord(plan, (e as Error).message, e instanceof NotAskedError ? 'not-asked' : 'error')
+            record = errorRecord(plan, variant, (e as Error).message, e instanceof NotAskedError ? 'not-asked' : 'error')
+            if ((e as EngineError).server) record.server = (e as EngineError).server
           }
-          record.questionHash = hashes[i]
+          record.questionHash = hash
           cache?.put(record)
         }
         task.meta.mmlu = record
@@ -308,11 +353,11 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         if (record.outcome === 'not-asked') skip(`not asked: ${record.error}`)
         // The question, then the answer (none on an error): one round trip each, sent together.
         if (annotating) {
-          const asked = annotate(describeQuestion(question), 'question')
-          await (record.outcome === 'error' ? asked : Promise.all([asked, annotate(describeAnswer(record), 'answer')]))
+          const shown = annotate(describeQuestion(asked), 'question')
+          await (record.outcome === 'error' ? shown : Promise.all([shown, annotate(describeAnswer(record), 'answer')]))
         }
-        if (record.outcome === 'error') throw new EngineError(`${subject} #${question.index}: ${record.error}`)
-        expectAnswer(record, `${subject} #${question.index}: the model's answer`)
+        if (record.outcome === 'error') throw new EngineError(`${subject} ${which}: ${record.error}`)
+        expectAnswer(record, `${subject} ${which}: the model's answer`)
       })
     })
   })

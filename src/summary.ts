@@ -9,14 +9,21 @@
 //   questions a dead worker never reached are outside every accuracy; the
 //   subject is then `partial` ("84 of 166 asked") and the run exits 1;
 // - cached answers count like fresh ones but carry no timing; timings come
-//   from fresh answers only.
+//   from fresh answers only;
+// - with trials or rotated options, each ask is one answer: accuracy is over
+//   every answer, but intervals count each question once (clusteredAccuracy),
+//   and the spread across trials and the rotation figures come beside them.
 import type { Category } from './dataset/subjects.js'
 import { CATEGORIES, isSubject, SUBJECTS } from './dataset/subjects.js'
 import { MMLU_OPTIONS } from './dataset/question.js'
+import type { RotationSummary } from './analysis/rotation.js'
+import { rotationSummary } from './analysis/rotation.js'
+import type { TrialSpread } from './analysis/trials.js'
+import { trialSpread } from './analysis/trials.js'
 import type { QuestionRecord } from './record.js'
-import { isTimed } from './record.js'
-import type { Interval } from './stats.js'
-import { macroAccuracy, macroInterval, mean, microAccuracy, percentile, stderrOfProportion, wilson } from './stats.js'
+import { isTimed, questionKey } from './record.js'
+import type { Interval, Tally } from './stats.js'
+import { clusteredAccuracy, macroAccuracy, macroInterval, mean, microAccuracy, percentile, stderrOfProportion, wilson } from './stats.js'
 
 export interface LatencySummary {
   mean: number
@@ -73,6 +80,12 @@ export interface SubjectSummary {
   questionsPerSecond: number
   promptTokens: number
   evaluatedTokens: number
+  /** With trials or rotated options: the distinct questions asked (each `total` answer is one ask of one of them). */
+  questionsAsked?: number
+  /** MMLU_TRIALS > 1: the spread across trials, majority vote and agreement. */
+  trials?: TrialSpread
+  /** MMLU_ROTATE=on: accuracy per rotation, circular accuracy and consistency. */
+  rotation?: RotationSummary
 }
 
 export interface CategorySummary {
@@ -118,10 +131,41 @@ export interface RunSummary {
   questionsPerSecond: number
   /** Facts a reader must not miss (a model that always gives one letter, an accuracy indistinguishable from chance). Notes, not errors. */
   notes: string[]
+  /** With trials or rotated options: distinct questions asked (`questions` counts every ask). */
+  questionsAsked?: number
+  trials?: TrialSpread
+  rotation?: RotationSummary
 }
 
 const ASKED = new Set(['correct', 'wrong', 'invalid', 'error'])
 const isAsked = (r: QuestionRecord) => ASKED.has(r.outcome)
+
+/** Whether any question was asked more than once (trials, rotations): then answers cluster by question. */
+function hasVariants(records: readonly QuestionRecord[]): boolean {
+  return records.some((r) => r.trial !== undefined || r.rotation !== undefined)
+}
+
+/** Each asked question's answers: the clusters of clusteredAccuracy. */
+function questionTallies(records: readonly QuestionRecord[]): Tally[] {
+  const byQuestion = new Map<string, Tally>()
+  for (const r of records) {
+    if (!isAsked(r)) continue
+    const key = questionKey(r)
+    const t = byQuestion.get(key) ?? { correct: 0, total: 0 }
+    t.total++
+    if (r.outcome === 'correct') t.correct++
+    byQuestion.set(key, t)
+  }
+  return [...byQuestion.values()]
+}
+
+/** What trials and rotations add to a summary; nothing for a run that asked each question once. */
+function variantFigures(records: readonly QuestionRecord[]): Pick<SubjectSummary, 'questionsAsked' | 'trials' | 'rotation'> {
+  if (!hasVariants(records)) return {}
+  const trials = trialSpread(records)
+  const rotation = rotationSummary(records)
+  return { questionsAsked: questionTallies(records).length, ...(trials ? { trials } : {}), ...(rotation ? { rotation } : {}) }
+}
 
 function latency(records: readonly QuestionRecord[]): LatencySummary {
   const xs = records.filter(isTimed).map((r) => r.latencyMs)
@@ -175,6 +219,8 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
   const wallMs = span(records)
   const planned = facts.planned ?? null
   const status: SubjectStatus = records.length === 0 ? 'not-run' : notAsked > 0 || (planned !== null && total < planned) ? 'partial' : 'complete'
+  // N asks of one question are not N independent answers: the interval counts each question once.
+  const clustered = hasVariants(records) ? clusteredAccuracy(questionTallies(records)) : undefined
   return {
     subject,
     category: isSubject(subject) ? SUBJECTS[subject].category : (facts.category ?? 'unknown'),
@@ -191,14 +237,15 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
     reducedShots,
     cacheIgnored: addCounts({}, facts.cacheIgnored),
     accuracy: total ? correct / total : NaN,
-    ci95: wilson(correct, total),
-    stderr: stderrOfProportion(correct, total),
+    ci95: clustered?.ci95 ?? wilson(correct, total),
+    stderr: clustered?.stderr ?? stderrOfProportion(correct, total),
     wallMs,
     fileMs,
     latencyMs: latency(records),
     questionsPerSecond: wallMs > 0 ? timed / (wallMs / 1000) : NaN,
     promptTokens,
     evaluatedTokens,
+    ...variantFigures(records),
   }
 }
 
@@ -230,6 +277,13 @@ export function runNotes(records: readonly QuestionRecord[], asked: number, corr
 }
 
 export function summarizeRun(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], wallMs: number): RunSummary {
+  const variants = hasVariants(records)
+  // With trials or rotations an interval counts each question once (see clusteredAccuracy).
+  const interval = (subjectNames: readonly string[], correct: number, total: number): Interval => {
+    if (!variants) return wilson(correct, total)
+    const names = new Set(subjectNames)
+    return clusteredAccuracy(questionTallies(records.filter((r) => names.has(r.subject)))).ci95
+  }
   const categories: CategorySummary[] = []
   const own = [...new Set(subjects.map((s) => s.category))].filter((c) => !(CATEGORIES as readonly string[]).includes(c) && c !== 'unknown')
   for (const category of [...CATEGORIES, ...own]) {
@@ -237,14 +291,21 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
     if (group.length === 0) continue
     const correct = group.reduce((n, s) => n + s.correct, 0)
     const total = group.reduce((n, s) => n + s.total, 0)
-    categories.push({ category, correct, total, accuracy: total ? correct / total : NaN, ci95: wilson(correct, total) })
+    categories.push({ category, correct, total, accuracy: total ? correct / total : NaN, ci95: interval(group.map((s) => s.subject), correct, total) })
   }
   const sum = (f: (s: SubjectSummary) => number) => subjects.reduce((n, s) => n + f(s), 0)
   const correct = sum((s) => s.correct)
   const questions = sum((s) => s.total)
   const sumFileMs = sum((s) => s.fileMs)
   const timed = records.filter(isTimed).length
-  const microCi95 = wilson(correct, questions)
+  const microCi95 = interval(subjects.map((s) => s.subject), correct, questions)
+  // The macro interval weighs each subject by what its answers are worth (its effective sample size).
+  const macroTallies = variants
+    ? subjects.map((s) => {
+        const c = clusteredAccuracy(questionTallies(records.filter((r) => r.subject === s.subject)))
+        return { correct: c.effectiveN ? c.accuracy * c.effectiveN : 0, total: c.effectiveN }
+      })
+    : subjects
   return {
     subjects: subjects.filter((s) => s.total > 0).length,
     questions,
@@ -262,7 +323,7 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
     microAccuracy: microAccuracy(subjects),
     microCi95,
     macroAccuracy: macroAccuracy(subjects),
-    macroCi95: macroInterval(subjects),
+    macroCi95: macroInterval(macroTallies),
     categories,
     wallMs,
     sumFileMs,
@@ -270,5 +331,6 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
     latencyMs: latency(records),
     questionsPerSecond: wallMs > 0 && timed > 0 ? timed / (wallMs / 1000) : NaN,
     notes: runNotes(records, questions, correct, microCi95),
+    ...variantFigures(records),
   }
 }

@@ -47,6 +47,17 @@ describe('the key: everything that can change an answer', () => {
   const base = answerKey('astronomy', engine, inputs, 'logprob', options)
   const hash = answerKeyHash(base)
 
+  test('a sampled key differs from another temperature\'s and another seed\'s', () => {
+    const warm = answerKeyHash(answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_TEMPERATURE: '0.7' })))
+    expect(answerKeyHash(answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_TEMPERATURE: '0.7', MMLU_SEED: '7' })))).not.toBe(warm)
+    expect(answerKeyHash(answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_TEMPERATURE: '0.8' })))).not.toBe(warm)
+  })
+
+  test('options left at their defaults leave the key as it always was (a default run keeps its cache)', () => {
+    expect(answerKeyHash(answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_TEMPERATURE: '0', MMLU_TRIALS: '1', MMLU_ROTATE: 'off' })))).toBe(hash)
+    expect(base.extra).toEqual({ promptFormat: 'raw', seed: 42 })
+  })
+
   test('the same configuration gives the same entry', () => {
     expect(answerKeyHash(answerKey('astronomy', { ...engine }, { ...inputs }, 'logprob', readOptions({})))).toBe(hash)
     expect(base.scoringVersion).toBe(SCORING_VERSION)
@@ -67,6 +78,11 @@ describe('the key: everything that can change an answer', () => {
     ['other max tokens', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_MAX_TOKENS: '9' }))],
     ['chat prompts', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_PROMPT_FORMAT: 'chat' }))],
     ['another seed', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_SEED: '7' }))],
+    ['a sampling temperature', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_TEMPERATURE: '0.7' }))],
+    ['another temperature', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_TEMPERATURE: '1' }))],
+    ['rotated options', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_ROTATE: 'on' }))],
+    ['a seeded sample', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_SAMPLE: '20' }))],
+    ['another sample', answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_SAMPLE: '0.5' }))],
     ['older scoring code', { ...base, scoringVersion: SCORING_VERSION - 1 }],
   ])('%s gives another entry', (_what, key) => {
     expect(answerKeyHash(key)).not.toBe(hash)
@@ -76,6 +92,11 @@ describe('the key: everything that can change an answer', () => {
 describe('a cached record is checked before it is trusted', () => {
   test('a record written by the cache is accepted as it is', () => {
     const r = record(questions[1]!, 'B')
+    expect(checkCachedRecord(JSON.parse(JSON.stringify(r)), 'astronomy', questions)).toEqual(r)
+  })
+
+  test('a rotated record is accepted with the key under its rotation', () => {
+    const r = { ...record(questions[1]!, 'C'), expected: 'C' as const, outcome: 'correct' as const, rotation: 1, trial: 2 }
     expect(checkCachedRecord(JSON.parse(JSON.stringify(r)), 'astronomy', questions)).toEqual(r)
   })
 
@@ -91,6 +112,11 @@ describe('a cached record is checked before it is trusted', () => {
     ['an index past the end', { ...record(questions[1]!, 'B'), index: 3 }, 'out of range'],
     ['a changed question', { ...record(questions[1]!, 'B'), questionHash: questionHash({ ...questions[1]!, question: 'Which is a liquid?' }) }, 'stale'],
     ['a changed key', { ...record(questions[1]!, 'B'), expected: 'C', given: 'C', outcome: 'correct' }, 'stale'],
+    // Question 1's key is B; rotated by 1 it is C: a rotated record must expect the rotated key.
+    ['a rotated record that expects the key as written', { ...record(questions[1]!, 'B'), rotation: 1 }, 'stale'],
+    ['a rotation past the options', { ...record(questions[1]!, 'B'), rotation: 4 }, 'out of range'],
+    ['a trial that is not a positive whole number', { ...record(questions[1]!, 'B'), trial: 0 }, 'malformed'],
+    ['a rotation that is not a whole number', { ...record(questions[1]!, 'B'), rotation: 1.5 }, 'malformed'],
   ])('%s is ignored (%s)', (_what, line, reason) => {
     expect(checkCachedRecord(line, 'astronomy', questions)).toBe(reason)
   })
@@ -114,6 +140,24 @@ describe('the cache file', () => {
     expect(again.get(1)).toMatchObject({ given: 'C', outcome: 'wrong' })
     expect(again.get(2)).toBeUndefined()
     expect(again.ignored).toEqual({ malformed: 2, stale: 1 })
+  })
+
+  test('each trial and rotation of a question is its own answer: the cache never hands one trial\'s answer to another', () => {
+    const cache = AnswerCache.open(dir, key, 'on', questions)
+    cache.put({ ...record(questions[1]!, 'B'), trial: 1 })
+    cache.put({ ...record(questions[1]!, 'D'), trial: 2 })
+    // Rotated by 1, question 1's key B sits under C.
+    cache.put({ ...record(questions[1]!, 'C'), expected: 'C', outcome: 'correct', rotation: 1, trial: 1 })
+    cache.put(record(questions[1]!, 'A'))
+    const again = AnswerCache.open(dir, key, 'on', questions)
+    expect(again.size).toBe(4)
+    expect(again.ignored).toEqual({})
+    expect(again.get(1, { trial: 1 })).toMatchObject({ given: 'B', trial: 1 })
+    expect(again.get(1, { trial: 2 })).toMatchObject({ given: 'D', trial: 2 })
+    expect(again.get(1, { trial: 1, rotation: 1 })).toMatchObject({ given: 'C', outcome: 'correct' })
+    expect(again.get(1)).toMatchObject({ given: 'A' })
+    expect(again.get(1, { trial: 3 })).toBeUndefined()
+    expect(again.get(1, { rotation: 1 })).toBeUndefined()
   })
 
   test('a last line cut by a crash is ended before the next record goes in', () => {

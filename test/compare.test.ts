@@ -11,7 +11,10 @@ import type { ComparedRun, RunComparison } from '../src/analysis/compare.js'
 import { compareRuns, runLabels } from '../src/analysis/compare.js'
 import { analyzeRun } from '../src/analysis/run.js'
 import { lookUpQuestions } from '../src/dataset/lookup.js'
+import { loadSubject } from '../src/dataset/load.js'
 import { loadTopic } from '../src/dataset/topic.js'
+import { subjectInputs } from '../src/gate/inputs.js'
+import { rotateQuestion } from '../src/variants.js'
 import type { Question } from '../src/dataset/question.js'
 import { wilson } from '../src/stats.js'
 import { renderCompareHtml, renderCompareMarkdown, renderCompareTerminal } from '../reporters/render/compare.js'
@@ -122,6 +125,25 @@ describe('refusals and warnings, as the gate decides them', () => {
       'b was scored by generate, the reference by logprob: the same model can score differently under the two',
     ])
     expect(renderCompareTerminal(c, undefined)).toContain('Warning    astronomy: different shots (baseline 0-shot, this run 5-shot)')
+  })
+
+  test('a rotated run against an unrotated one: compared on its unrotated asks, with a warning line (issue 14 part 4)', async () => {
+    const { dev, test: questions } = await loadSubject(FIXTURE_DATA_DIR, 'astronomy', { allowPartial: true })
+    // Always-B, every question under its four rotations: rotation 0 asks the options in the file's order.
+    const rotated = questions.flatMap((q) =>
+      [0, 1, 2, 3].map((r) => ({ ...answerAll([rotateQuestion(q, r)], fixedLetter('B'))[0]!, rotation: r })),
+    )
+    const spun: LoadedSubject = { subject: 'astronomy', test: questions, inputs: subjectInputs('astronomy', dev, questions, 0, undefined, { rotate: true }) }
+    const c = compareRuns([run('plain', withRecords('plain', astronomy)), run('rotated', resultsOf('rotated', [spun], rotated, FIXTURE_DATA_DIR))])
+    const pair = c.pairs[0]!
+    expect(pair.kind).toBe('compared')
+    if (pair.kind !== 'compared') return
+    expect(pair.warnings).toEqual(['rotated rotates the options (MMLU_ROTATE=on): only its unrotated asks (rotation 0, the options in the file\'s order) are compared; its other rotations are not'])
+    // Rotation 0 is the plain run's prompt: the same always-B answers, no flip, full agreement.
+    expect(pair.overall).toMatchObject({ n: 8, rightToWrong: 0, wrongToRight: 0, agreement: 1 })
+    // Prompts of another template are still refused, rotated or not.
+    const other = { ...spun, inputs: { ...spun.inputs, unrotatedPromptHash: 'sha256:0123456789ab' } }
+    expect(compareRuns([run('plain', withRecords('plain', astronomy)), run('rotated', resultsOf('rotated', [other], rotated, FIXTURE_DATA_DIR))]).pairs[0]!.kind).toBe('refused')
   })
 
   test('three runs: each against the first; labels tell runs of one model apart', () => {

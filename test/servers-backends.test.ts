@@ -5,13 +5,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
 import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
 import type { Engine, RawAnswer, SessionRequest } from '../src/backends/backend.js'
-import { ServerError, TimeoutError, withRetries, withTimeout } from '../src/backends/guard.js'
+import { openServerPool } from '../src/backends/dispatch.js'
+import { ServerError, TimeoutError } from '../src/backends/guard.js'
 import type { OllamaEngineOptions } from '../src/backends/ollama.js'
 import { compareVersions, MIN_NUM_CTX, numCtx, openOllamaEngine, renderPullProgress, supportsLogprobs } from '../src/backends/ollama.js'
 import type { OpenAIEngineOptions } from '../src/backends/openai.js'
 import { openOpenAIEngine } from '../src/backends/openai.js'
-import { estimateTokens, lettersFromTopLogprobs, redactUrl, scrub } from '../src/backends/server.js'
+import { tokenUpperBound } from '../src/backends/ollama-tokens.js'
+import { lettersFromTopLogprobs, redactUrl, scrub } from '../src/backends/server.js'
 import { Secret } from '../src/options.js'
+import type { Question } from '../src/dataset/question.js'
+import { letterFromProbabilities, scoreAnswer } from '../src/scoring.js'
 import type { Prompt } from '../src/prompt.js'
 
 let server: ModelServer
@@ -21,7 +25,7 @@ beforeAll(async () => {
 afterAll(() => server.close())
 beforeEach(() => {
   server.reset()
-  Object.assign(server.config, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined, version: '0.12.11', openaiLogprobs: true, apiKey: undefined, letterForm: 'natural', letters: 'all', answerProbability: 0.6 })
+  Object.assign(server.config, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined, version: '0.12.11', openaiLogprobs: true, apiKey: undefined, letterForm: 'natural', letters: 'all', answerProbability: 0.6, topLogprobs: undefined })
 })
 
 const prompt: Prompt = { prefix: 'The following are multiple choice questions (with answers) about astronomy.\n\n', suffix: 'Q?\nA. a\nB. b\nC. c\nD. d\nAnswer:', shots: 0 }
@@ -50,19 +54,31 @@ async function ask(engine: Engine, request: SessionRequest = logprobSession): Pr
 }
 
 describe('reading the letters from top log-probs', () => {
-  test('" A" and "A" both count for A (added); SentencePiece and BPE piece spellings too; others ignored', () => {
-    const p = lettersFromTopLogprobs([
-      { token: ' A', logprob: Math.log(0.3) },
-      { token: 'A', logprob: Math.log(0.2) },
-      { token: '▁B', logprob: Math.log(0.1) },
-      { token: 'ĠC', logprob: Math.log(0.05) },
-      { token: ' Answer', logprob: Math.log(0.2) },
-      { token: ' a', logprob: Math.log(0.1) },
-    ])
-    expect(p.A).toBeCloseTo(0.5, 12)
-    expect(p.B).toBeCloseTo(0.1, 12)
-    expect(p.C).toBeCloseTo(0.05, 12)
-    expect(p.D).toBe(0)
+  const top = (entries: Record<string, number>) => Object.entries(entries).map(([token, p]) => ({ token, logprob: Math.log(p) }))
+
+  test('raw prompts read only the spaced letter (" A", "▁A", "ĠA"), as lm-eval scores it after "Answer:"; chat reads only the bare "A"', () => {
+    const listed = top({ ' A': 0.3, A: 0.2, '▁B': 0.1, 'ĠC': 0.05, D: 0.04, ' Answer': 0.2, ' a': 0.1 })
+    expect(lettersFromTopLogprobs(listed, 'spaced')).toEqual({ A: expect.closeTo(0.3, 12), B: expect.closeTo(0.1, 12), C: expect.closeTo(0.05, 12), D: 0 })
+    expect(lettersFromTopLogprobs(listed, 'bare')).toEqual({ A: expect.closeTo(0.2, 12), B: 0, C: 0, D: expect.closeTo(0.04, 12) })
+  })
+
+  test('the two spellings are not added: {" B": .30, "A": .20, " A": .15} is B after a raw prompt (adding would give A)', () => {
+    const p = lettersFromTopLogprobs(top({ ' B': 0.3, A: 0.2, ' A': 0.15 }), 'spaced')
+    expect(letterFromProbabilities(p)).toEqual({ letter: 'B' })
+    expect(p.A).toBeCloseTo(0.15, 12)
+    // In a chat reply the bare letter is the answer's spelling: A.
+    expect(letterFromProbabilities(lettersFromTopLogprobs(top({ ' B': 0.3, A: 0.2, ' A': 0.15 }), 'bare'))).toEqual({ letter: 'A' })
+  })
+
+  test("a letter beyond the question's options is not its answer: \" E\" listed first for an MMLU question is left out", () => {
+    const p = lettersFromTopLogprobs(top({ ' E': 0.5, ' B': 0.3, ' A': 0.1 }), 'spaced')
+    expect(p.E).toBeCloseTo(0.5, 12)
+    const question: Question = { subject: 'astronomy', split: 'test', index: 0, question: 'q', choices: ['a', 'b', 'c', 'd'], answer: 'B' }
+    expect(scoreAnswer(question, { probabilities: p, letterForm: 'spaced', text: ' E', promptTokens: 1, evaluatedTokens: 1, completionTokens: 1, startedAt: 0, latencyMs: 1 }, 0)).toMatchObject({ given: 'B', outcome: 'correct', letterForm: 'spaced' })
+  })
+
+  test('no letter in the list: all four 0, which scoring calls invalid', () => {
+    expect(lettersFromTopLogprobs(top({ ' The': 0.5, ' It': 0.25 }), 'spaced')).toEqual({ A: 0, B: 0, C: 0, D: 0 })
   })
 })
 
@@ -106,12 +122,24 @@ describe('Ollama engine', () => {
     expect(server.inference()[0]!.body).toMatchObject({ messages: [{ role: 'user', content: prompt.prefix + prompt.suffix }], logprobs: true })
   })
 
-  test('letters split between " B" and "B" are added; letters missing from the top 20 get 0', async () => {
+  test('letters split between " B" and "B": a raw prompt reads " B" alone, a chat reply "B" alone; letters missing from the top 20 get 0', async () => {
     server.config.letterForm = 'split'
-    expect((await ask(ollama())).probabilities!.B).toBeCloseTo(0.6, 12)
+    expect(await ask(ollama())).toMatchObject({ probabilities: { B: expect.closeTo(0.3, 12), A: expect.closeTo(0.1, 12) }, letterForm: 'spaced' })
+    // The chat reply's bare letters: only the answer is listed bare in this distribution.
+    expect(await ask(ollama({ promptFormat: 'chat' }))).toMatchObject({ probabilities: { A: 0, B: expect.closeTo(0.3, 12), C: 0, D: 0 }, letterForm: 'bare' })
     server.config.letterForm = 'natural'
     server.config.letters = 'answer-only'
     expect((await ask(ollama())).probabilities).toEqual({ A: 0, B: expect.closeTo(0.6, 12), C: 0, D: 0 })
+  })
+
+  test('the form the reference scores: {" B": .30, "A": .20, " A": .15} reads B on a raw prompt, A in a chat reply', async () => {
+    server.config.topLogprobs = () => [{ token: ' B', logprob: Math.log(0.3) }, { token: 'A', logprob: Math.log(0.2) }, { token: ' A', logprob: Math.log(0.15) }]
+    const raw = await ask(ollama())
+    expect(raw).toMatchObject({ probabilities: { A: expect.closeTo(0.15, 12), B: expect.closeTo(0.3, 12), C: 0, D: 0 }, letterForm: 'spaced', text: ' B' })
+    const chat = await ask(ollama({ promptFormat: 'chat' }))
+    expect(chat).toMatchObject({ probabilities: { A: expect.closeTo(0.2, 12), B: 0, C: 0, D: 0 }, letterForm: 'bare' })
+    const openai = await openOpenAIEngine({ baseUrl: `${server.url}/v1`, model: DEFAULT_MODEL.name, reason: 'test', apiKey: undefined, promptFormat: 'raw', seed: 7, timeoutMs: 10_000, wantLogprobs: true })
+    expect(await ask(openai)).toMatchObject({ probabilities: { A: expect.closeTo(0.15, 12), B: expect.closeTo(0.3, 12) }, letterForm: 'spaced' })
   })
 
   test('an older server: generate scoring only, one warning line; none when generate was asked for anyway', () => {
@@ -134,8 +162,8 @@ describe('Ollama engine', () => {
     expect(numCtx({ promptTokens: 8_192, scoring: 'logprob', maxTokens: 5 }, 131072)).toBe(16384)
     expect(numCtx({ promptTokens: 3_000, scoring: 'logprob', maxTokens: 5 }, 4096)).toBe(4096)
     expect(numCtx({ promptTokens: undefined, scoring: 'generate', maxTokens: 5 }, undefined)).toBe(8192)
-    // The estimate never undercounts English: a 4-byte word is at least one token, we count two.
-    expect(estimateTokens('word word')).toBe(6)
+    // Without a tokenizer, an upper bound: one token a UTF-8 byte, plus BOS and a dummy-prefix space.
+    expect([tokenUpperBound('word word'), tokenUpperBound('é')]).toEqual([11, 4])
   })
 
   test('pull progress renders a bar with percent and sizes', () => {
@@ -156,18 +184,18 @@ describe('Ollama engine', () => {
     expect((err as Error).message).toMatch(message)
   })
 
-  test('with the shared retries: a dropped connection then an answer, two requests in all', async () => {
+  test('through the dispatcher: a dropped connection then an answer, two requests in all', async () => {
     server.config.fault = () => (server.inference().length === 1 ? 'drop' : undefined)
-    const session = await ollama().openSession(logprobSession)
-    const a = await withRetries((s) => session.answer(prompt, s), signal(), 2, () => 10)
-    expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
+    const session = await openServerPool([{ engine: ollama(), server: server.url }], { timeoutMs: 10_000, retries: 2, concurrency: 1, autoMax: 16, backoff: () => 10 }).openSession(logprobSession)
+    const a = await session.answer(prompt, signal(), 'question #1')
+    expect(a).toMatchObject({ probabilities: { B: expect.closeTo(0.6, 12) }, server: server.url })
     expect(server.inference()).toHaveLength(2)
   })
 
   test('a hung request ends at the deadline with the TimeoutError, sent once', async () => {
     server.config.fault = () => 'hang'
-    const session = await ollama().openSession(logprobSession)
-    const err = await withTimeout((s) => session.answer(prompt, s), 300, 'question #3').catch((e: unknown) => e)
+    const session = await openServerPool([{ engine: ollama() }], { timeoutMs: 300, retries: 2, concurrency: 1, autoMax: 16 }).openSession(logprobSession)
+    const err = await session.answer(prompt, signal(), 'question #3').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(TimeoutError)
     expect((err as Error).message).toBe('question #3 timed out after 300 ms (MMLU_TIMEOUT_MS)')
     expect(server.inference()).toHaveLength(1)
@@ -196,6 +224,19 @@ describe('OpenAI-compatible engine', () => {
     expect(a.text).toBe(' B')
     expect(server.requests.map((r) => r.path)).toEqual(['/v1/models', '/v1/completions', '/v1/completions'])
     expect(server.inference()[1]!.body).toEqual({ model: 'llama3.2:1b', prompt: prompt.prefix + prompt.suffix, temperature: 0, seed: 7, max_tokens: 1, logprobs: 20 })
+  })
+
+  test('a server that takes at most 5 log-probs (OpenAI\'s completions): the probe steps down to 5, and every request asks 5', async () => {
+    server.config.maxLogprobs = 5
+    try {
+      const engine = await open()
+      expect(engine.scoringModes).toEqual(['logprob', 'generate'])
+      expect(engine.info.details.logprobs).toBe('yes (top 5)')
+      expect((await ask(engine)).probabilities!.B).toBeCloseTo(0.6, 12)
+      expect(server.inference().map((r) => [r.body!.logprobs, r.status])).toEqual([[20, 400], [5, 200], [5, 200]])
+    } finally {
+      server.config.maxLogprobs = 20
+    }
   })
 
   test('chat completions with top_logprobs 20', async () => {

@@ -95,6 +95,51 @@ describe('OpenAI endpoints', () => {
   })
 })
 
+describe('requests are checked as strictly as the real servers check them (stricter where they would silently ignore)', () => {
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) })
+    return [res.status, ((await res.json()) as { error: string | { message: string } }).error] as const
+  }
+  const message = (e: string | { message: string }) => (typeof e === 'string' ? e : e.message)
+  const generate = { model: 'llama3.2:1b', prompt: 'Answer:', raw: true, stream: false }
+
+  test.each([
+    [undefined, 400, 'missing request body'],
+    [{ ...generate, top_logprobs: '20' }, 400, 'json: cannot unmarshal string into Go struct field GenerateRequest.top_logprobs of type int'],
+    [{ ...generate, logprobs: 1 }, 400, 'json: cannot unmarshal number into Go struct field GenerateRequest.logprobs of type bool'],
+    [{ ...generate, logprobs: true, top_logprobs: 21 }, 400, 'top_logprobs must be between 0 and 20'],
+    [{ ...generate, system: 'be brief' }, 400, 'raw mode does not support template, system, or context'],
+    [{ ...generate, top_logprob: 5 }, 400, 'test server: unknown field "top_logprob" (Ollama would ignore it silently)'],
+    [{ ...generate, options: { num_cxt: 8192 } }, 400, 'test server: unknown option "num_cxt" (Ollama would log "invalid option provided" and ignore it)'],
+    [{ ...generate, options: { num_ctx: '8192' } }, 400, 'test server: option "num_ctx" must be of type integer'],
+    [{ ...generate, model: 'nope:1b' }, 404, "model 'nope:1b' not found"],
+  ])('Ollama /api/generate %j → %i %s', async (body, status, error) => {
+    expect(await post('/api/generate', body)).toEqual([status, error])
+  })
+
+  test.each([
+    ['/v1/completions', { model: 'llama3.2:1b', prompt: 'x', logprobs: true }, 'json: cannot unmarshal boolean into Go struct field CompletionRequest.logprobs of type int'],
+    ['/v1/completions', { model: 'llama3.2:1b', prompt: 'x', logprobs: 21 }, 'logprobs must be between 0 and 20'],
+    ['/v1/completions', { model: 'llama3.2:1b', prompt: 'x', top_k: 1 }, 'Unrecognized request argument supplied: top_k'],
+    ['/v1/completions', { model: 'llama3.2:1b' }, "'prompt' is a required property"],
+    ['/v1/chat/completions', { model: 'llama3.2:1b', messages: [{ role: 'user', content: 'x' }], top_logprobs: 3 }, 'top_logprobs requires logprobs: true'],
+    ['/v1/chat/completions', { model: 'llama3.2:1b', messages: [] }, "'messages' must contain at least one message"],
+  ])('OpenAI %s %j → 400 %s', async (path, body, error) => {
+    const [status, e] = await post(path, body)
+    expect([status, message(e)]).toEqual([400, error])
+  })
+
+  test("OpenAI's own limit of 5 log-probs on completions (maxLogprobs 5); vLLM's 20 by default", async () => {
+    server.config.maxLogprobs = 5
+    try {
+      expect(message((await post('/v1/completions', { model: 'llama3.2:1b', prompt: 'x', logprobs: 20 }))[1])).toBe('logprobs must be between 0 and 5')
+    } finally {
+      server.config.maxLogprobs = 20
+    }
+    expect((await post('/v1/completions', { model: 'llama3.2:1b', prompt: 'x', logprobs: 20, max_tokens: 1 }))[0]).toBe(200 as never)
+  })
+})
+
 describe('serving', () => {
   const generate = (prompt: string) => fetch(`${server.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt, stream: false }) })
 
@@ -125,6 +170,28 @@ describe('serving', () => {
     expect((await generate('d')).status).toBe(200)
     expect(server.inference().map((r) => r.fault ?? 'ok')).toEqual([{ status: 503 }, 'drop', 'hang', 'ok'])
     expect([...server.promptCounts().entries()]).toEqual([['a', 1], ['b', 1], ['c', 1], ['d', 1]])
+  })
+
+  test('a restart: open connections are dropped, the port refuses for a while, then the same port answers again', async () => {
+    const s = await startModelServer({ latencyMs: 200 })
+    try {
+      const inFlight = fetch(`${s.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'a', stream: false }) })
+      await new Promise((r) => setTimeout(r, 50))
+      const back = s.restart(300)
+      await expect(inFlight).rejects.toThrow('fetch failed')
+      expect(s.down).toBe(true)
+      const refused = await fetch(`${s.url}/api/version`).catch((e: Error) => (e.cause as { code?: string }).code)
+      expect(refused).toBe('ECONNREFUSED')
+      await back
+      expect(s.down).toBe(false)
+      expect(await (await fetch(`${s.url}/api/version`)).json()).toEqual({ version: '0.12.11' })
+      // As a fault: the request that triggers it is dropped, and the restart follows.
+      s.config.fault = () => ({ restart: 100 })
+      await expect(fetch(`${s.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'b', stream: false }) })).rejects.toThrow('fetch failed')
+      expect(s.down).toBe(true)
+    } finally {
+      await s.close()
+    }
   })
 
   test('it closes itself at the end of its lifetime; a closed port refuses; a silent server never answers', async () => {

@@ -13,7 +13,8 @@ import type { MachineFacts } from '../src/study/explain.js'
 import { explainStudy, isQueueing, verdictOf } from '../src/study/explain.js'
 import { compareSpeed, measureRun, unionLength } from '../src/study/measure.js'
 import type { Study } from '../src/study/runner.js'
-import { planStudy, runEnvironment, studyCommand } from '../src/study/runner.js'
+import { planStudy, runEnvironment, serverList, studyCommand } from '../src/study/runner.js'
+import { readOptions } from '../src/options.js'
 import { parseStudyArgs } from '../src/study/settings.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
 
@@ -364,6 +365,40 @@ describe('settings and plan', () => {
     ])
     expect(plan[0]!.env).toEqual({ MMLU_LIMIT: '1' })
     expect(planStudy({ subjects: ['astronomy'], repeats: 0, sweep: [1, 4], workers: 1, outDir: 'r', warmup: false, render: false }).map((p) => p.label)).toEqual(['concurrency-1', 'concurrency-4'])
+  })
+
+  test('several servers listed: the servers profile after each sequential run over all of them; every other run on the first alone', () => {
+    const servers = serverList(readOptions({ OLLAMA_HOST: 'a:1,b:2' }), { OLLAMA_HOST: 'a:1,b:2' })
+    expect(servers).toEqual({ variable: 'OLLAMA_HOST', entries: ['a:1', 'b:2'] })
+    const plan = planStudy({ subjects: ['astronomy'], repeats: 1, sweep: [1, 4], workers: 1, outDir: 'r', warmup: true, render: false }, servers)
+    expect(plan.map((p) => [p.label, p.kind, p.profile, p.concurrency, p.env])).toEqual([
+      ['warmup', 'warmup', 'sequential', 1, { MMLU_LIMIT: '2' }],
+      ['sequential-1', 'sequential', 'sequential', 1, { OLLAMA_HOST: 'a:1' }],
+      ['servers-1', 'servers', 'sequential', 1, {}],
+      ['files-1', 'files', 'files', 1, { OLLAMA_HOST: 'a:1' }],
+      ['concurrency-4', 'concurrent', 'concurrent', 4, { OLLAMA_HOST: 'a:1' }],
+    ])
+    const openai = serverList(readOptions({ MMLU_BACKEND: 'openai', OPENAI_BASE_URL: 'http://a/v1,http://b/v1' }), { MMLU_BACKEND: 'openai', OPENAI_BASE_URL: 'http://a/v1,http://b/v1' })
+    expect(openai).toEqual({ variable: 'OPENAI_BASE_URL', entries: ['http://a/v1', 'http://b/v1'] })
+  })
+
+  test('two servers: their gain over the first alone, and an explanation for each verdict', () => {
+    const sequential = run('sequential', results(serial('astronomy', 20, 200)))
+    const twoServers = (latency: number) => {
+      // Two servers, one question each at a time: pairs in flight together.
+      const r = results(Array.from({ length: 20 }, (_, i) => ({ subject: 'astronomy', start: Math.floor(i / 2) * latency, latency })), { concurrency: 1 })
+      r.config.servers = 2
+      return run('servers', r)
+    }
+    const paid = analyzeStudy([sequential, twoServers(200)])
+    expect(paid.servers).toMatchObject({ count: 2, throughput: 10 })
+    expect([paid.serversGain, paid.serversLatencyInflation]).toEqual([2, 1])
+    const text = explainStudy(paid, MACHINE, 1)
+    expect(text[0]).toBe('2 servers, one question in flight on each (`OLLAMA_HOST` or `MMLU_OPENAI_BASE_URL` listing them), gave 2.00× the throughput of the first server alone (ideal 2×; latency 1.00×): each server answered its share at the same time, the seed\'s remedy of separate servers working as it should.')
+    expect(text[1]).toMatch(/^Here several servers paid most: keep listing them/)
+    // On one machine: twice as long each, no gain.
+    const shared = explainStudy(analyzeStudy([sequential, twoServers(400)]), MACHINE, 1)
+    expect(shared[0]).toMatch(/gave 1\.00× the throughput of the first server alone \(ideal 2×; latency 2\.00×\): no gain, so they share what limits one server/)
   })
 
   test("each run's environment: the user's model settings kept; Vitest's variables, gates, the cache and the run history set by the study", () => {

@@ -7,6 +7,8 @@ import type { QuestionLookup } from '../../src/dataset/lookup.js'
 import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
 import type { Category } from '../../src/dataset/subjects.js'
 import { formatP } from '../../src/gate/baseline.js'
+import { variantSuffix } from '../../src/record.js'
+import { rotateQuestion } from '../../src/variants.js'
 import { biasPhrase, CALIBRATION_NOTE, confusionTable } from './analysis.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
@@ -58,9 +60,11 @@ function pairRows(c: RunComparison, pair: Extract<RunVsReference, { kind: 'compa
   ]
 }
 
-function questionOf(texts: QuestionTexts | undefined, subject: string, index: number) {
+/** The question as it was asked: with its options rotated when the flip is of a rotated ask, so letters name the options shown. */
+function questionOf(texts: QuestionTexts | undefined, subject: string, index: number, rotation?: number) {
   const found = texts?.get(subject)
-  return found && 'questions' in found ? found.questions.find((q) => q.index === index) : undefined
+  const q = found && 'questions' in found ? found.questions.find((x) => x.index === index) : undefined
+  return q && rotation !== undefined ? rotateQuestion(q, rotation) : q
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim()
@@ -75,11 +79,11 @@ function answerText(q: { choices: readonly string[] } | undefined, letter: strin
 
 /** `astronomy #3 · key A (A length of time) · fixed-A A → fixed-D D (A distance) · What kind of…` */
 export function formatFlipWithText(f: Flip, texts: QuestionTexts | undefined, ref: string, other: string, width = 120): string {
-  const q = questionOf(texts, f.subject, f.index)
+  const q = questionOf(texts, f.subject, f.index, f.rotation)
   const what = q ? ` · ${clip(oneLine(q.question), width)}` : ''
   // An answer that is the key is not spelled out twice.
   const given = (l: string | null) => (l === f.expected ? (l as string) : answerText(q, l))
-  return `${f.subject} #${f.index} · key ${answerText(q, f.expected)} · ${ref} ${given(f.before)} → ${other} ${given(f.after)}${what}`
+  return `${f.subject} #${f.index}${variantSuffix(f)} · key ${answerText(q, f.expected)} · ${ref} ${given(f.before)} → ${other} ${given(f.after)}${what}`
 }
 
 function calibrationRows(c: RunComparison): string[][] {
@@ -277,8 +281,8 @@ function flipsHtml(pair: Extract<RunVsReference, { kind: 'compared' }>, texts: Q
   for (const f of pair.flips) bySubject.set(f.subject, [...(bySubject.get(f.subject) ?? []), f])
   const blocks = [...bySubject].map(([subject, flips]) => {
     const rows = flips.map((f) => {
-      const q = questionOf(texts, f.subject, f.index)
-      return `<tr class="${f.direction === 'right→wrong' ? 'worse' : 'better'}"><td>${f.index}</td><td class="text">${q ? esc(oneLine(q.question)) : '<span class="empty">text not available</span>'}</td><td>${esc(answerText(q, f.expected))}</td><td>${esc(answerText(q, f.before))}</td><td>${esc(answerText(q, f.after))}</td><td>${f.direction}</td></tr>`
+      const q = questionOf(texts, f.subject, f.index, f.rotation)
+      return `<tr class="${f.direction === 'right→wrong' ? 'worse' : 'better'}"><td>${f.index}${variantSuffix(f)}</td><td class="text">${q ? esc(oneLine(q.question)) : '<span class="empty">text not available</span>'}</td><td>${esc(answerText(q, f.expected))}</td><td>${esc(answerText(q, f.before))}</td><td>${esc(answerText(q, f.after))}</td><td>${f.direction}</td></tr>`
     })
     const down = flips.filter((f) => f.direction === 'right→wrong').length
     return `<details data-subject="${esc(subject)}"><summary>${esc(subject)} · ${down} right→wrong, ${flips.length - down} wrong→right</summary><table class="flips"><thead><tr><th>#</th><th>question</th><th>key</th><th>${esc(ref)}</th><th>${esc(other)}</th><th>flip</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></details>`

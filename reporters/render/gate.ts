@@ -1,13 +1,14 @@
 // Terminal rendering of the gate's verdict: pure functions from the verdict to text.
 import type { BaselineComparison, BaselineRefusal, FlippedQuestion, GateVerdict, PairedComparison, ThresholdCheck, ThresholdReport } from '../../src/gate/index.js'
 import { checkLabel, formatP } from '../../src/gate/index.js'
+import { variantSuffix } from '../../src/record.js'
 import { ci, pct } from './terminal.js'
 
 const INDENT = '           '
 
-/** `astronomy #12 A→C`: the question, then the baseline's letter and this run's (– for none). */
+/** `astronomy #12 A→C` (`#12/t2/r1` for a trial and rotation): the question, then the baseline's letter and this run's (– for none). */
 export function formatFlip(f: FlippedQuestion): string {
-  return `${f.subject} #${f.index} ${f.before ?? '–'}→${f.after ?? '–'}`
+  return `${f.subject} #${f.index}${variantSuffix(f)} ${f.before ?? '–'}→${f.after ?? '–'}`
 }
 
 /** One breach or pass, with subject (or scope), accuracy, CI and threshold. */
@@ -60,8 +61,10 @@ function renderBaseline(c: BaselineComparison | BaselineRefusal, flipsShown: num
     ]
   }
   const m = c.subjects.length
+  const q = c.overall.questions
+  const paired = q ? `${c.overall.n} asks of ${q.n} questions paired trial with trial and rotation with rotation · exact McNemar over questions (${q.worse} worse, ${q.better} better on the whole)` : `${c.overall.n} questions paired · exact McNemar`
   const lines = [
-    `Baseline   ${c.file} (${c.baseline.model}, ${c.baseline.createdAt}) · ${c.overall.n} questions paired · exact McNemar, α ${c.alpha}${m > 1 ? `, Holm across ${m} subjects` : ''} · tolerance ${c.tolerance === undefined ? 'none' : `${(c.tolerance * 100).toFixed(1)} points`}`,
+    `Baseline   ${c.file} (${c.baseline.model}, ${c.baseline.createdAt}) · ${paired}, α ${c.alpha}${m > 1 ? `, Holm across ${m} subjects` : ''} · tolerance ${c.tolerance === undefined ? 'none' : `${(c.tolerance * 100).toFixed(1)} points`}`,
   ]
   if (c.onlyCurrent || c.onlyBaseline) lines.push(`${INDENT}not paired: ${c.onlyCurrent} questions only in this run, ${c.onlyBaseline} only in the baseline`)
   lines.push(...alignRows(comparisonRows(c), new Set([1, 2, 3, 4, 5, 6])).map((l) => `${INDENT}${l}`))

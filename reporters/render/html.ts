@@ -8,13 +8,17 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { TestModule, Vitest } from 'vitest/node'
 import { analysisOf } from '../../src/analysis/run.js'
 import { categoryLabel } from '../../src/dataset/subjects.js'
-import { isTimed } from '../../src/record.js'
+import { rotationName } from '../../src/analysis/rotation.js'
+import { isTimed, recordKey, variantSuffix } from '../../src/record.js'
 import type { QuestionRecord, ResultsFile } from '../../src/results.js'
 import type { SubjectSummary } from '../../src/summary.js'
 import { ANALYSIS_STYLE, analysisSection } from './analysis.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_COLORS, STYLE } from './page.js'
 import { ci, countsLabel, ms, pct, rate, renderTime, shotsLabel, subjectNote } from './terminal.js'
+import { renderServersHtml } from './servers.js'
+import { summarizeServers } from '../../src/servers-report.js'
+import { asksLabel, clusteringNote, headlineOf, protocolLabel, rotationLine, trialsLine } from './variants.js'
 
 export type { Svg } from './page.js'
 export { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
@@ -25,7 +29,7 @@ export interface ReportLinks {
   href: string
   /** subject → module id */
   files: Map<string, string>
-  /** `subject#index` → test id */
+  /** recordKey (`subject#index`, with `/t2/r1` for a trial and rotation) → test id */
   tests: Map<string, string>
 }
 
@@ -43,7 +47,8 @@ export function questionTitles(modules: readonly TestModule[]): Map<string, stri
   for (const m of modules) {
     for (const t of m.children.allTests()) {
       const r = t.meta().mmlu
-      if (r) titles.set(`${r.subject}#${r.index}`, t.name.replace(/^#\d+\s*/, ''))
+      // Without the number and, for a trial or rotation, its label (`#12 (trial 2/5, rotation +1) `).
+      if (r) titles.set(`${r.subject}#${r.index}`, t.name.replace(r.trial !== undefined || r.rotation !== undefined ? /^#\d+\s*\([^)]*\)\s*/ : /^#\d+\s*/, ''))
     }
   }
   return titles
@@ -88,7 +93,7 @@ export function reportLinks(modules: readonly TestModule[], reportFile: string, 
       const r = t.meta().mmlu
       if (!r) continue
       files.set(r.subject, m.id)
-      tests.set(`${r.subject}#${r.index}`, t.id)
+      tests.set(recordKey(r), t.id)
     }
   }
   return { href: relative(dirname(resultsFile), reportFile).split(sep).join('/'), files, tests }
@@ -131,6 +136,7 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
     figure('chart-categories', 'Accuracy per category, with 95% Wilson intervals · dotted: chance', accuracyByCategory(results, svg), false),
     figure('chart-latency', untimed ? 'Latency per question' : `Latency per question · p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`, latencyHistogram(results.records, svg), false, untimed),
     figure('chart-throughput', 'Questions per second over the run (answers completed per time bucket)', throughputTimeline(results.records, svg, run.questionsPerSecond), true, untimed),
+    ...variantCharts(results, subjects, svg),
   ]
   return `<!doctype html>
 <html lang="en">
@@ -151,6 +157,8 @@ ${overview(results, links, extras)}
 ${subjectTable(subjects, links)}
 <h2>Categories</h2>
 ${categoryTable(results)}
+${variantTables(results, subjects)}
+${renderServersHtml(summarizeServers(results.records), esc)}
 </section>
 <section id="charts">
 ${charts.join('\n')}
@@ -174,9 +182,11 @@ function overview(results: ResultsFile, links: ReportLinks | undefined, extras: 
     .map((e) => `${esc(e.engine)} · ${esc(e.model)}${e.digest ? ` <code>${esc(e.digest.slice(0, 19))}</code>` : ''}`)
     .join('<br>')
   const ignored = countsLabel(run.cacheIgnored ?? {})
+  const micro: [string, string] = ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}`]
+  const macro: [string, string] = ['accuracy (macro)', `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''} over ${run.subjects} subject${run.subjects === 1 ? '' : 's'}`]
+  // A protocol whose published figures are macro averages shows the macro first.
   const facts: [string, string][] = [
-    ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}`],
-    ['accuracy (macro)', `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''} over ${run.subjects} subject${run.subjects === 1 ? '' : 's'}`],
+    ...(headlineOf(c) === 'macro' ? [macro, micro] : [micro, macro]),
     [
       'answers',
       `${run.correct} correct · ${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors` +
@@ -186,6 +196,7 @@ function overview(results: ResultsFile, links: ReportLinks | undefined, extras: 
     ],
     ['time', esc(renderTime(run).replace(/^Time\s+/, ''))],
     ['setup', `${esc(c.scoring)} scoring · ${esc(shotsLabel(c.shots, run.reducedShots ?? 0, c.inputs))} · concurrency ${c.concurrency} · ${c.vitest.workersUsed} worker${c.vitest.workersUsed === 1 ? '' : 's'}${c.limit ? ` · first ${c.limit} per subject` : ''}`],
+    ...variantFacts(results),
     ['engine', engines || esc(c.engine)],
     [
       'details',
@@ -248,14 +259,17 @@ function questionIndex(subjects: readonly SubjectSummary[], records: readonly Qu
     .map(([k, color]) => `<span class="q" style="background:${color}">${k}</span>`)
     .join(' ')
   const blocks = subjects.map((s) => {
-    const rs = [...(bySubject.get(s.subject) ?? [])].sort((a, b) => a.index - b.index)
+    const rs = [...(bySubject.get(s.subject) ?? [])].sort((a, b) => a.index - b.index || (a.trial ?? 0) - (b.trial ?? 0) || (a.rotation ?? 0) - (b.rotation ?? 0))
     const chips = rs.map((r) => {
-      const title = `#${r.index} expected ${r.expected}, given ${r.given ?? 'none'}${r.outcome === 'error' ? ' (error)' : ''}`
-      const test = links?.tests.get(`${r.subject}#${r.index}`)
+      // A trial and rotation are part of the chip: `12/t2/r1`.
+      const which = variantSuffix(r)
+      const variant = `${r.trial !== undefined ? `, trial ${r.trial}` : ''}${r.rotation !== undefined ? `, options ${rotationName(r.rotation)}` : ''}`
+      const title = `#${r.index}${variant} expected ${r.expected}, given ${r.given ?? 'none'}${r.outcome === 'error' ? ' (error)' : ''}`
+      const test = links?.tests.get(recordKey(r))
       const file = links?.files.get(r.subject)
       return test && file
-        ? `<a class="q ${r.outcome}" href="${esc(links!.href)}#/?file=${encodeURIComponent(file)}&amp;test=${encodeURIComponent(test)}" title="${title}">${r.index}</a>`
-        : `<a class="q ${r.outcome}" href="#q-${esc(s.subject)}-${r.index}" title="${title}">${r.index}</a>`
+        ? `<a class="q ${r.outcome}" href="${esc(links!.href)}#/?file=${encodeURIComponent(file)}&amp;test=${encodeURIComponent(test)}" title="${title}">${r.index}${which}</a>`
+        : `<a class="q ${r.outcome}" href="#${questionAnchor(r)}" title="${title}">${r.index}${which}</a>`
     })
     const open = s.wrong + s.invalid + s.errors
     const notAsked = s.notAsked ? `; ${s.notAsked} not asked` : ''
@@ -263,6 +277,11 @@ function questionIndex(subjects: readonly SubjectSummary[], records: readonly Qu
   })
   const how = links ? 'Each number opens the question in the Vitest HTML report; the table under it has every answer.' : 'Each number leads to its row in the table under it.'
   return `<p>${how} ${legend}</p>\n${blocks.join('\n')}`
+}
+
+/** The id of an ask's row in the question table: `q-astronomy-12`, `q-astronomy-12-t2-r1` for a trial and rotation. */
+function questionAnchor(r: QuestionRecord): string {
+  return esc(`q-${r.subject}-${r.index}${variantSuffix(r).replace(/\//g, '-')}`)
 }
 
 /** Every question of a subject: key, answer, outcome, the letters' probabilities, and why an answer has no letter. */
@@ -273,7 +292,7 @@ function questionTable(subject: string, records: readonly QuestionRecord[], titl
     const probs = r.probabilities as Record<string, number> | undefined
     const note = r.outcome === 'error' || r.outcome === 'not-asked' ? (r.error ?? '') : r.outcome === 'invalid' ? (r.invalidReason ?? `no letter in ${JSON.stringify(r.text.slice(0, 60))}`) : ''
     const cells = [
-      `<td>${r.index}</td>`,
+      `<td>${r.index}${variantSuffix(r)}</td>`,
       ...(titles ? [`<td class="text">${esc(titles.get(`${r.subject}#${r.index}`) ?? '')}</td>`] : []),
       `<td>${r.expected}</td>`,
       `<td>${r.given ?? '–'}</td>`,
@@ -283,7 +302,7 @@ function questionTable(subject: string, records: readonly QuestionRecord[], titl
       `<td>${r.cached ? '–' : ms(r.latencyMs)}</td>`,
       `<td class="text">${esc(note)}</td>`,
     ]
-    return `<tr id="q-${esc(subject)}-${r.index}">${cells.join('')}</tr>`
+    return `<tr id="${questionAnchor(r)}">${cells.join('')}</tr>`
   })
   return `<table class="questions"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`
 }
@@ -449,6 +468,114 @@ function throughputTimeline(records: readonly QuestionRecord[], svg: Svg, averag
       ],
     },
     CHART_WIDE,
+    300,
+  )
+}
+
+/** Protocol, trials, rotation and sample, in the page's list of facts. */
+function variantFacts(results: ResultsFile): [string, string][] {
+  const c = results.config
+  const run = results.summary
+  const facts: [string, string][] = []
+  const protocol = protocolLabel(c)
+  if (protocol) facts.push(['protocol', esc(protocol.replace(/^protocol /, ''))])
+  const asks = asksLabel(c)
+  if (asks) facts.push(['asked', esc(asks)])
+  if (run.trials) facts.push(['trials', esc(trialsLine(run.trials, c.asks?.temperature))])
+  if (run.rotation) facts.push(['rotation', esc(rotationLine(run.rotation))])
+  const note = clusteringNote(run)
+  if (note) facts.push(['intervals', esc(note)])
+  return facts
+}
+
+/** Per-subject tables of the trials and the rotations, when the run had them. */
+function variantTables(results: ResultsFile, subjects: readonly SubjectSummary[]): string {
+  const out: string[] = []
+  const run = results.summary
+  const withTrials = subjects.filter((s) => s.trials)
+  if (withTrials.length && run.trials) {
+    const rows = [...withTrials.map((s) => [s.subject, s.trials!] as const), ['all', run.trials] as const].map(
+      ([name, t]) =>
+        `<tr data-subject="${esc(name)}"><td>${esc(name)}</td><td>${t.accuracies.map(pct).join(' · ')}</td><td class="accuracy">${pct(t.mean)}</td><td>${pct(t.min)}–${pct(t.max)}</td><td>${(t.sd * 100).toFixed(1)}</td><td>${pct(t.majority)}</td><td>${pct(t.agreement)}</td><td>${pct(t.unanimous)}</td></tr>`,
+    )
+    out.push(
+      '<h2>Trials</h2>',
+      `<table id="trials"><thead><tr><th>subject</th><th>each trial</th><th>mean</th><th>min–max</th><th>sd (points)</th><th>majority vote</th><th>agreement</th><th>unanimous</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+    )
+  }
+  const rotated = subjects.filter((s) => s.rotation)
+  if (rotated.length && run.rotation) {
+    const n = run.rotation.rotations
+    const rows = [...rotated.map((s) => [s.subject, s.rotation!] as const), ['all', run.rotation] as const].map(
+      ([name, r]) =>
+        `<tr data-subject="${esc(name)}"><td>${esc(name)}</td>${Array.from({ length: n }, (_, i) => `<td>${pct(r.accuracies[i] ?? NaN)}</td>`).join('')}<td class="accuracy">${pct(r.circular)}</td><td>${pct(r.consistency)}</td></tr>`,
+    )
+    out.push(
+      '<h2>Rotated options</h2>',
+      `<table id="rotations"><thead><tr><th>subject</th>${Array.from({ length: n }, (_, i) => `<th>${esc(rotationName(i))}</th>`).join('')}<th>circular</th><th>consistent</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+    )
+  }
+  return out.join('\n')
+}
+
+/** The spread across trials per subject, and accuracy per rotation, when the run had them. */
+function variantCharts(results: ResultsFile, subjects: readonly SubjectSummary[], svg: Svg): string[] {
+  const charts: string[] = []
+  const run = results.summary
+  const withTrials = subjects.filter((s) => s.trials && s.trials.accuracies.some(Number.isFinite))
+  if (withTrials.length && run.trials) {
+    charts.push(
+      figure(
+        'chart-trials',
+        `Spread across ${run.trials.trials} trials per subject: each trial's accuracy (dots), min–max (bar), mean (diamond) · overall mean ${pct(run.trials.mean)}, sd ${(run.trials.sd * 100).toFixed(1)} points`,
+        trialSpreadChart(withTrials, svg),
+        true,
+      ),
+    )
+  }
+  if (run.rotation) {
+    charts.push(figure('chart-rotations', `Accuracy under each rotation of the options, and circular accuracy (right under all ${run.rotation.rotations}) · dotted: chance`, rotationChart(run.rotation, svg), false))
+  }
+  return charts
+}
+
+function trialSpreadChart(subjects: readonly SubjectSummary[], svg: Svg): string {
+  const sorted = [...subjects].sort((a, b) => a.trials!.mean - b.trials!.mean || b.subject.localeCompare(a.subject))
+  const percent = (x: number) => Math.round(x * 1000) / 10
+  return svg(
+    {
+      grid: { left: 30, right: 30, top: 12, bottom: 30, containLabel: true },
+      xAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' }, splitLine: { lineStyle: { color: '#eee' } } },
+      yAxis: { type: 'category', data: sorted.map((s) => s.subject), axisTick: { show: false }, axisLabel: { fontSize: 12 } },
+      series: [
+        { type: 'custom', renderItem: errorBars, encode: { x: [1, 2], y: 0 }, data: sorted.map((s, i) => [i, percent(s.trials!.min), percent(s.trials!.max)]), z: 5 },
+        { type: 'scatter', symbolSize: 7, itemStyle: { color: '#4e79a7', opacity: 0.7 }, data: sorted.flatMap((s, i) => s.trials!.accuracies.filter(Number.isFinite).map((a) => [percent(a), i])), z: 8 },
+        { type: 'scatter', symbol: 'diamond', symbolSize: 12, itemStyle: { color: '#c62828' }, data: sorted.map((s, i) => [percent(s.trials!.mean), i]), z: 10 },
+      ],
+    },
+    CHART_WIDE,
+    70 + sorted.length * 24,
+  )
+}
+
+function rotationChart(r: NonNullable<ResultsFile['summary']['rotation']>, svg: Svg): string {
+  const names = [...r.accuracies.map((_, i) => rotationName(i)), 'circular', 'consistent']
+  const values = [...r.accuracies, r.circular, r.consistency].map((x) => (Number.isFinite(x) ? Math.round(x * 1000) / 10 : 0))
+  return svg(
+    {
+      grid: { left: 8, right: 24, top: 30, bottom: 24, containLabel: true },
+      xAxis: { type: 'category', data: names, axisLabel: { fontSize: 11, interval: 0 } },
+      yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' }, splitLine: { lineStyle: { color: '#eee' } } },
+      series: [
+        {
+          type: 'bar',
+          data: values.map((v, i) => ({ value: v, itemStyle: { color: i < r.accuracies.length ? '#4e79a7' : i === r.accuracies.length ? '#2e7d32' : '#b07aa1' } })),
+          label: { show: true, position: 'top', formatter: ({ value }) => `${(value as number).toFixed(1)}%`, fontSize: 11 },
+          markLine: { symbol: 'none', silent: true, label: { show: false }, data: [{ yAxis: 25, lineStyle: { type: 'dotted', color: '#888', width: 1.5 } }] },
+        },
+      ],
+    },
+    CHART_HALF,
     300,
   )
 }

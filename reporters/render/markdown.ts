@@ -11,7 +11,10 @@ import { analysisOf } from '../../src/analysis/run.js'
 import type { ResultsFile } from '../../src/results.js'
 import { renderAnalysisMarkdown } from './analysis.js'
 import { formatCheck, formatFlip, verdictLabel } from './gate.js'
+import { renderServersMarkdown } from './servers.js'
+import { summarizeServers } from '../../src/servers-report.js'
 import { ci, countsLabel, pct, shotsLabel, subjectNote } from './terminal.js'
+import { asksLabel, headlineOf, markdownVariants, protocolLabel } from './variants.js'
 
 /** Table cells must not break the row: pipes escaped, line breaks flattened. */
 export function cell(text: string): string {
@@ -73,14 +76,18 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const out: string[] = [
     `## MMLU · ${cell(config.model)}${status}`,
     '',
-    `${cell(config.engine)} · ${config.scoring} · ${shotsLabel(config.shots, run.reducedShots ?? 0, config.inputs)} · ${run.questions} questions in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
+    `${cell(config.engine)} · ${config.scoring} · ${shotsLabel(config.shots, run.reducedShots ?? 0, config.inputs)} · ${run.questionsAsked !== undefined ? `${run.questionsAsked} questions (${run.questions} asks)` : `${run.questions} questions`} in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
     '',
   ]
+  const asks = [protocolLabel(config), asksLabel(config)].filter(Boolean).join(' · ')
+  if (asks) out.push(cell(asks), '')
   if (opts.note) out.push(`> ${opts.note}`, '')
   for (const note of run.notes ?? []) out.push(`> **Note:** ${cell(note)}`, '')
   const ignored = countsLabel(run.cacheIgnored ?? {})
+  const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)}`
+  const macro = `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''}`
   out.push(
-    `**Accuracy ${pct(run.microAccuracy)} ${ci(run.microCi95)}** micro (${run.correct}/${run.questions}) · ${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''} macro · ` +
+    (headlineOf(config) === 'macro' ? `**Accuracy ${macro}** macro · ${micro} micro (${run.correct}/${run.questions}) · ` : `**Accuracy ${micro}** micro (${run.correct}/${run.questions}) · ${macro} macro · `) +
       `${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors` +
       (run.notAsked ? ` · ${run.notAsked} not asked` : '') +
       (run.cached ? ` · ${run.cached} from the answer cache` : '') +
@@ -110,6 +117,8 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   if (comparison) total.push(baselineCell(comparison.overall))
   total.push('')
   out.push(row(total), '')
+  out.push(...renderServersMarkdown(summarizeServers(results.records)))
+  out.push(...markdownVariants(results))
   out.push(...renderAnalysisMarkdown(analysisOf(results)))
 
   if (!verdict) return `${out.join('\n')}\n`
@@ -131,8 +140,11 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   } else if (b) {
     const m = b.subjects.length
     out.push(
-      `Baseline ${code(b.file)} (${cell(b.baseline.model)}, ${b.baseline.createdAt}): ${b.overall.n} questions paired by subject and index; ` +
-        `exact McNemar test, α ${b.alpha}${m > 1 ? `, Holm-adjusted across ${m} subjects` : ''}; tolerance ${b.tolerance === undefined ? 'none' : `${(b.tolerance * 100).toFixed(1)} points`}.`,
+      `Baseline ${code(b.file)} (${cell(b.baseline.model)}, ${b.baseline.createdAt}): ` +
+        (b.overall.questions
+          ? `${b.overall.n} asks of ${b.overall.questions.n} questions paired trial with trial and rotation with rotation; exact McNemar test over questions (${b.overall.questions.worse} worse, ${b.overall.questions.better} better on the whole), `
+          : `${b.overall.n} questions paired by subject and index; exact McNemar test, `) +
+        `α ${b.alpha}${m > 1 ? `, Holm-adjusted across ${m} subjects` : ''}; tolerance ${b.tolerance === undefined ? 'none' : `${(b.tolerance * 100).toFixed(1)} points`}.`,
       '',
       ...comparisonTable(b),
       '',

@@ -78,6 +78,7 @@ function latencyTable(study: Study): Table {
   const a = study.analysis
   if (a.sequential) add('sequential', a.sequential.runs)
   if (a.files) add('files', a.files.runs)
+  if (a.servers) add(`${a.servers.count} servers`, a.servers.runs)
   for (const p of a.sweep) if (p.concurrency > 1) add(`concurrency ${p.concurrency}`, p.runs)
   return { id: 'latency', head: ['profile', 'topic', 'questions', 'mean', 'p50 (lowest run)', 'p95 (highest run)'], rows, left: 2 }
 }
@@ -162,6 +163,13 @@ function sections(study: Study): Section[] {
   out.push({ title: 'Per-question time', table: latencyTable(study) })
   const speedup = speedupTable(study)
   if (speedup) out.push({ title: 'Speedup and latency inflation', intro: 'Speedup = sequential work time ÷ parallel work time (as a throughput ratio); latency inflation = mean latency in parallel ÷ sequential.', table: speedup })
+  if (a.servers) {
+    out.push({
+      title: `Several servers (${a.servers.count})`,
+      intro: `The sequential profile over every listed server: one file at a time, one question in flight per server (\`OLLAMA_HOST=a,b npm run eval:sequential\`); every other profile ran on the first server alone. Throughput ${rate(a.servers.throughput)} q/s, ${times(a.serversGain)} the sequential profile's; mean latency ${times(a.serversLatencyInflation)}.`,
+      table: runsTable('servers', study, a.servers, false),
+    })
+  }
   const sweep = sweepTable(study)
   if (sweep) out.push({ title: 'Throughput vs in-file concurrency', intro: 'One file at a time with N questions in flight inside it (`MMLU_CONCURRENCY=N npm run eval:concurrent`); concurrency 1 is the sequential profile.', table: sweep })
   return out

@@ -3,6 +3,7 @@ import type { EngineInfo } from '../../src/backends/backend.js'
 import { categoryLabel } from '../../src/dataset/subjects.js'
 import type { RunConfig } from '../../src/results.js'
 import type { SubjectSummary, RunSummary } from '../../src/summary.js'
+import { headlineOf, renderAsksHeader, renderVariantTotals } from './variants.js'
 
 export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
 export const ci = (i: { low: number; high: number }): string => `[${(i.low * 100).toFixed(1)}, ${(i.high * 100).toFixed(1)}]`
@@ -54,10 +55,12 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], 
   }
   const v = config.vitest
   lines.push(
-    `      scoring ${config.scoring} · ${shotsLabel(config.shots, run?.reducedShots ?? 0, config.inputs)} · concurrency ${config.concurrency} per file · ` +
+    `      scoring ${config.scoring} · ${shotsLabel(config.shots, run?.reducedShots ?? 0, config.inputs)} · concurrency ${config.concurrency}${config.concurrencyAuto ? ` (${config.concurrencyAuto})` : ''} per ${config.servers ? `server, ${config.servers} servers` : 'file'} · ` +
       `Vitest ${v.fileParallelism ? `file parallelism on, maxWorkers ${v.maxWorkers}` : 'file parallelism off'}, ${v.workersUsed} worker${v.workersUsed === 1 ? '' : 's'} used` +
       (config.limit ? ` · first ${config.limit} questions per subject` : ''),
   )
+  const asks = renderAsksHeader(config)
+  if (asks) lines.push(asks)
   return lines.join('\n')
 }
 
@@ -100,10 +103,11 @@ export function countsLabel(counts: Readonly<Record<string, number>>): string {
     .join(', ')
 }
 
-export function renderTotals(run: RunSummary): string {
-  const lines = [
-    `Accuracy   ${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.correct}/${run.questions}, every question equal) · ${pct(run.macroAccuracy)} ${ci(run.macroCi95)} macro (${run.subjects} subjects, every subject equal)`,
-  ]
+export function renderTotals(run: RunSummary, config?: Pick<RunConfig, 'protocol' | 'asks'>): string {
+  const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.correct}/${run.questions}, every question equal)`
+  const macro = `${pct(run.macroAccuracy)} ${ci(run.macroCi95)} macro (${run.subjects} subjects, every subject equal)`
+  // A protocol whose published figures are macro averages shows the macro first.
+  const lines = [`Accuracy   ${config && headlineOf(config) === 'macro' ? `${macro} · ${micro}` : `${micro} · ${macro}`}`]
   if (run.categories.length > 1 || run.subjects > 1) {
     lines.push(`Categories ${run.categories.filter((c) => c.total > 0).map((c) => `${categoryLabel(c.category)} ${pct(c.accuracy)} (${c.correct}/${c.total})`).join(' · ')}`)
   }
@@ -112,6 +116,7 @@ export function renderTotals(run: RunSummary): string {
       (run.notAsked ? ` · ${run.notAsked} not asked` : '') +
       (run.cached ? ` · ${run.cached} from the answer cache (not timed; MMLU_CACHE=refresh asks again)` : ''),
   )
+  lines.push(...renderVariantTotals(run, config))
   const ignored = countsLabel(run.cacheIgnored)
   if (ignored) lines.push(`Cache      ${Object.values(run.cacheIgnored).reduce((a, b) => a + b, 0)} cached answers ignored (${ignored}) and asked again`)
   if (run.partialSubjects.length || run.notRunSubjects.length) {

@@ -10,7 +10,8 @@
 // given), and each run's calibration and letter bias.
 import type { FlippedQuestion, PairedComparison } from '../gate/baseline.js'
 import { compareWithBaseline, holmAdjust } from '../gate/baseline.js'
-import type { QuestionRecord, ResultsFile } from '../results.js'
+import { recordKey } from '../record.js'
+import type { ResultsFile } from '../results.js'
 import type { Interval } from '../stats.js'
 import { mcnemarExact, wilson } from '../stats.js'
 import type { RunAnalysis } from './run.js'
@@ -79,7 +80,8 @@ export interface RunComparison {
   alpha: number
 }
 
-const key = (r: Pick<QuestionRecord, 'subject' | 'index'>) => `${r.subject}#${r.index}`
+// By question and variant: trials and rotations pair one to one, as in the gate.
+const key = recordKey
 
 function accuracy(correct: number, n: number): Accuracy {
   return { correct, accuracy: n ? correct / n : NaN, ci95: wilson(correct, n) }
@@ -110,12 +112,36 @@ function protocolWarnings(reference: ResultsFile, other: ResultsFile, label: str
   return out
 }
 
+/**
+ * A rotated run seen as an unrotated one: its rotation-0 asks (the options in
+ * the file's order) with the prompt hash they have. Used only when the other
+ * run is not rotated, so the two can be compared on the prompts both asked.
+ */
+function unrotated(results: ResultsFile): ResultsFile {
+  const inputs = Object.fromEntries(
+    Object.entries(results.config.inputs ?? {}).map(([s, { rotate: _rotate, unrotatedPromptHash, ...i }]) => [s, { ...i, promptHash: unrotatedPromptHash ?? i.promptHash }]),
+  )
+  const records = results.records.filter((r) => (r.rotation ?? 0) === 0).map(({ rotation: _rotation, ...r }) => r)
+  return { ...results, config: { ...results.config, inputs }, records }
+}
+
+const rotates = (r: ResultsFile) => Object.values(r.config.inputs ?? {}).some((i) => i.rotate)
+
 function compareOne(reference: ComparedRun, other: ComparedRun, run: number, alpha: number): RunVsReference {
-  const c = compareWithBaseline(reference.results, other.results, reference.file, { alpha, differentShots: 'warn' })
+  // Rotated against unrotated: the gate never pairs them; a comparison pairs the rotated run's unrotated asks, and says so.
+  const rotation: string[] = []
+  let [a, b] = [reference.results, other.results]
+  if (rotates(a) !== rotates(b)) {
+    const spun = rotates(a) ? reference : other
+    rotation.push(`${spun.label} rotates the options (MMLU_ROTATE=on): only its unrotated asks (rotation 0, the options in the file's order) are compared; its other rotations are not`)
+    if (rotates(a)) a = unrotated(a)
+    else b = unrotated(b)
+  }
+  const c = compareWithBaseline(a, b, reference.file, { alpha, differentShots: 'warn' })
   if (c.kind === 'refused') return { kind: 'refused', run, reasons: c.reasons }
-  const before = new Map(reference.results.records.map((r) => [key(r), r]))
+  const before = new Map(a.records.map((r) => [key(r), r]))
   const agreedBySubject = new Map<string, number>()
-  for (const r of other.results.records) {
+  for (const r of b.records) {
     const b = before.get(key(r))
     if (b && r.given !== null && b.given === r.given) agreedBySubject.set(r.subject, (agreedBySubject.get(r.subject) ?? 0) + 1)
   }
@@ -142,7 +168,8 @@ function compareOne(reference: ComparedRun, other: ComparedRun, run: number, alp
       rightToWrong: b,
       wrongToRight: w,
       drop: n ? (b - w) / n : 0,
-      pValue: mcnemarExact(b, w),
+      // With trials or rotations the test is over questions, as the gate's (a question's asks are not independent).
+      pValue: ps.every((p) => p.questions) ? mcnemarExact(sum((p) => p.questions!.worse), sum((p) => p.questions!.better)) : mcnemarExact(b, w),
       agreed: ps.reduce((s, p) => s + (agreedBySubject.get(p.name) ?? 0), 0),
     }
   })
@@ -150,6 +177,7 @@ function compareOne(reference: ComparedRun, other: ComparedRun, run: number, alp
   const categories = pooled.map((p, i) => row({ ...p, adjustedP: adjusted[i] as number }, p.agreed))
 
   const warnings = [
+    ...rotation,
     ...(c.warnings ?? []).map((w) => `${w}: compared anyway; the few-shot prompts differ, and their template is not checked across different shots`),
     ...protocolWarnings(reference.results, other.results, other.label),
   ]

@@ -41,6 +41,8 @@ export interface SessionRequest {
 export interface RawAnswer {
   /** Next-token probabilities of ` A`…` D` (log-prob scoring). */
   probabilities?: LetterProbabilities
+  /** Which spelling of the letters `probabilities` were read from: " A" after a raw `Answer:`, "A" at the start of a chat reply. */
+  letterForm?: 'spaced' | 'bare'
   /** Generated text, or the most likely letter's text in log-prob scoring. */
   text: string
   promptTokens: number
@@ -55,9 +57,10 @@ export interface RawAnswer {
 }
 
 export interface Session {
-  /** Sizes the engine actually chose, e.g. context tokens and sequences. */
+  /** Sizes the engine actually chose, e.g. context tokens and sequences; read again after the questions (auto concurrency is known then). */
   readonly details: Record<string, string | number | boolean>
-  answer(prompt: Prompt, signal: AbortSignal): Promise<RawAnswer>
+  /** `label` names the question in messages (`question #12`); engines may ignore it. */
+  answer(prompt: Prompt, signal: AbortSignal, label?: string): Promise<RawAnswer>
   close(): Promise<void>
 }
 
@@ -69,12 +72,16 @@ export interface Engine {
   readonly trainedContextTokens?: number
   /** Exact token count of a prompt, when the engine can tokenize locally. */
   countTokens?(text: string): number
+  /** The most questions in flight that can pay on this engine; MMLU_CONCURRENCY=auto tries no higher. */
+  readonly concurrencyLimit?: number
   openSession(request: SessionRequest): Promise<Session>
 }
 
 /** A failure of the engine or its input, as opposed to a wrong answer. */
 export class EngineError extends Error {
   override name = 'EngineError'
+  /** The server the failure came from, when the run has several (a redacted base URL). */
+  server?: string
 }
 
 /**

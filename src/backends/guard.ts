@@ -1,29 +1,13 @@
 // Shared protection around any backend call, so no backend copies it:
-// - a deadline that aborts the call and rejects, so a hung engine or server
-//   never hangs the run;
-// - bounded retries with backoff, for failures a backend marks as retryable
-//   (connection resets, 429, 5xx). Nothing else is ever sent twice.
+// - what a failure is: a ServerError says whether trying again may help
+//   (connection failures, 429, 5xx) and whether the request reached the server;
+// - deadlines that abort a call, so a hung engine or server never hangs the run;
+// - the backoff between retries. The retry loop itself, with the server's
+//   health and the queue-aware deadline, is the dispatcher's (dispatch.ts).
 import { EngineError } from './backend.js'
 
 export class TimeoutError extends EngineError {
   override name = 'TimeoutError'
-}
-
-export async function withTimeout<T>(call: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
-  const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new TimeoutError(`${what} timed out after ${ms} ms (MMLU_TIMEOUT_MS)`)
-      controller.abort(err)
-      reject(err)
-    }, ms)
-  })
-  try {
-    return await Promise.race([call(controller.signal), deadline])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /**
@@ -37,6 +21,8 @@ export class ServerError extends EngineError {
     message: string,
     readonly retryable: boolean,
     readonly status?: number,
+    /** False when the connection failed before the request was sent (refused): the server never saw the question. */
+    readonly reached: boolean = true,
   ) {
     super(message)
   }
@@ -64,56 +50,40 @@ const CONNECTION_FAILURES: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
 }
 
-/** The connection failure behind an error (fetch wraps it in `cause`), in words; undefined when it is something else. */
-export function connectionFailure(error: unknown): string | undefined {
+// Failures that happen while connecting, before a byte of the request is sent.
+const BEFORE_SENDING = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'])
+
+function connectionCode(error: unknown): string | undefined {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && code in CONNECTION_FAILURES) return `${CONNECTION_FAILURES[code]} (${code})`
+    if (typeof code === 'string' && code in CONNECTION_FAILURES) return code
   }
   return undefined
 }
 
-export const RETRY_BASE_DELAY_MS = 200
-export const RETRY_MAX_DELAY_MS = 5_000
+/** The connection failure behind an error (fetch wraps it in `cause`), in words; undefined when it is something else. */
+export function connectionFailure(error: unknown): string | undefined {
+  const code = connectionCode(error)
+  return code ? `${CONNECTION_FAILURES[code]} (${code})` : undefined
+}
+
+/** Whether a connection failure happened before the request was sent (refused, unreachable): the server never saw it. */
+export function failedBeforeSending(error: unknown): boolean {
+  const code = connectionCode(error)
+  return code !== undefined && BEFORE_SENDING.has(code)
+}
+
+/**
+ * Backoff between retries: 0.25 s doubling to a 4 s ceiling. With the default
+ * MMLU_RETRIES (8) a question keeps trying for 10-20 s (jitter), which spans a
+ * server restart of a few seconds or a burst of 503s; a server that stays down
+ * is given up sooner than that, by the rule in server-health.ts.
+ */
+export const RETRY_BASE_DELAY_MS = 250
+export const RETRY_MAX_DELAY_MS = 4_000
 
 /** Exponential backoff with jitter (half to full), so queued clients do not come back in step. */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** attempt)
   return Math.round(ceiling * (0.5 + random() / 2))
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-/**
- * Calls `call` until it succeeds, at most `retries` + 1 times. Only a
- * `ServerError` marked retryable is tried again, after a backoff; anything
- * else, an aborted signal (the question's deadline) or the last failure is
- * thrown, with the number of attempts in its message.
- */
-export async function withRetries<T>(call: (signal: AbortSignal) => Promise<T>, signal: AbortSignal, retries: number, delay: (attempt: number) => number = backoffMs): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call(signal)
-    } catch (e) {
-      if (signal.aborted) throw signal.reason
-      if (!(e instanceof ServerError && e.retryable)) throw e
-      if (attempt >= retries) {
-        throw new ServerError(`${e.message} (gave up after ${attempt + 1} attempt${attempt === 0 ? '' : 's'}, MMLU_RETRIES=${retries})`, false, e.status)
-      }
-      await sleep(delay(attempt), signal)
-    }
-  }
 }

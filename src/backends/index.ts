@@ -1,13 +1,22 @@
-// Opens the engine a run's options call for. The only place that knows every backend.
+// Opens the engine a run's options call for. The only place that knows every
+// backend. Whatever the backend, the engine it returns is the dispatcher's
+// (dispatch.ts): retries, deadlines, server health and concurrency are applied
+// there, once, above one or several single-server engines.
 import { resolve as resolvePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Options } from '../options.js'
+import { AUTO_CONCURRENCY_MAX } from '../options.js'
 import type { Engine } from './backend.js'
 import { EngineError } from './backend.js'
+import type { DispatchSettings } from './dispatch.js'
+import { openServerPool } from './dispatch.js'
 import { openLlamaCppEngine } from './llamacpp.js'
 import { openOllamaEngine } from './ollama.js'
+import { ollamaStores } from './ollama-store.js'
+import { ollamaPromptCounter } from './ollama-tokens.js'
 import { openOpenAIEngine } from './openai.js'
 import { resolveModel } from './resolve.js'
+import { redactUrl } from './server.js'
 
 // One engine per worker and set of options: with `isolate: false` the files of
 // a worker share it, so resolution (a server probe, a store lookup) runs once
@@ -27,24 +36,71 @@ export function openEngine(options: Options, workers: number): Promise<Engine> {
   return pending
 }
 
+/** What the dispatcher takes from the options. */
+function dispatchSettings(options: Options): DispatchSettings {
+  return { timeoutMs: options.timeoutMs, retries: options.retries, concurrency: options.concurrency, autoMax: AUTO_CONCURRENCY_MAX }
+}
+
 async function openResolved(options: Options, workers: number): Promise<Engine> {
   const r = await resolveModel(options)
   const wantLogprobs = options.scoring !== 'generate'
+  const settings = dispatchSettings(options)
   switch (r.backend) {
     case 'llamacpp': {
-      const engine = await openLlamaCppEngine({ modelPath: r.modelPath, reason: r.reason, digest: r.digest, gpu: options.gpu, threads: options.threads, workers })
+      const engine = await openLlamaCppEngine({ modelPath: r.modelPath, reason: r.reason, digest: r.digest, gpu: options.gpu, threads: options.threads, workers, promptFormat: options.promptFormat })
       // A store blob's file name is a digest: show the model's name instead.
-      return r.model ? { ...engine, info: { ...engine.info, model: r.model } } : engine
+      return openServerPool([{ engine: r.model ? { ...engine, info: { ...engine.info, model: r.model } } : engine }], settings)
     }
-    case 'ollama':
-      return openOllamaEngine({ ...r, promptFormat: options.promptFormat, keepAlive: options.keepAlive, seed: options.seed, wantLogprobs })
-    case 'openai':
-      return openOpenAIEngine({ ...r, apiKey: options.apiKey, promptFormat: options.promptFormat, seed: options.seed, timeoutMs: options.timeoutMs, wantLogprobs })
+    case 'ollama': {
+      const facts = r.servers[0]!.facts
+      const overhead = options.promptFormat === 'chat' ? [facts.template, facts.system].filter(Boolean).join('\n') : ''
+      // Every server has these weights (checked below), so one tokenizer counts for all.
+      const counter = await ollamaPromptCounter({ model: r.model, digest: facts.digest, stores: ollamaStores(options.ollamaModels), overhead })
+      const engines = r.servers.map((s) =>
+        openOllamaEngine({ host: s.host, version: s.version, facts: s.facts, model: r.model, reason: r.reason, promptFormat: options.promptFormat, keepAlive: options.keepAlive, seed: options.seed, wantLogprobs, counter }),
+      )
+      checkSameWeights(engines, 'OLLAMA_HOST')
+      return openServerPool(engines.map((engine, i) => ({ engine, server: redactUrl(r.servers[i]!.host) })), settings)
+    }
+    case 'openai': {
+      const engines = await Promise.all(
+        r.baseUrls.map((baseUrl) => openOpenAIEngine({ baseUrl, model: r.model, reason: r.reason, apiKey: options.apiKey, promptFormat: options.promptFormat, seed: options.seed, timeoutMs: options.timeoutMs, wantLogprobs })),
+      )
+      checkSameWeights(engines, 'MMLU_OPENAI_BASE_URL')
+      return openServerPool(engines.map((engine, i) => ({ engine, server: redactUrl(r.baseUrls[i]!) })), settings)
+    }
+  }
+}
+
+/** What identifies a server's weights: the digest (Ollama), else what an OpenAI-compatible server says of the model (vLLM's root, llama.cpp's meta). */
+const weightsOf = (e: Engine): string | undefined => e.info.digest ?? (typeof e.info.details.weights === 'string' ? e.info.details.weights : undefined)
+
+/**
+ * A run never mixes answers from different weights: every server must report
+ * the same identity as the first. Ollama always reports a digest; a server
+ * that reports nothing to compare cannot be checked, and says so in the reason.
+ */
+export function checkSameWeights(engines: readonly Engine[], variable: string): void {
+  if (engines.length < 2) return
+  const first = engines[0]!
+  for (const other of engines.slice(1)) {
+    const [a, b] = [weightsOf(first), weightsOf(other)]
+    if (a !== b) {
+      const shown = (w: string | undefined) => w ?? 'nothing to compare (no digest)'
+      throw new EngineError(
+        `The servers in ${variable} do not serve the same weights of ${first.info.model}: ${first.info.source} has ${shown(a)}, ${other.info.source} has ${shown(b)}. ` +
+          `A run never mixes answers from different weights. Fix: pull the same model on every server (e.g. \`ollama pull ${first.info.model}\`), or list only servers that have it.`,
+      )
+    }
   }
 }
 
 /** MMLU_ENGINE_MODULE: a module whose default export opens the engine (benchmark backends, experiments). */
 async function openEngineModule(path: string, options: Options, workers: number): Promise<Engine> {
+  return openServerPool([{ engine: await importEngineModule(path, options, workers) }], dispatchSettings(options))
+}
+
+async function importEngineModule(path: string, options: Options, workers: number): Promise<Engine> {
   const file = resolvePath(path)
   const mod = (await import(pathToFileURL(file).href).catch((e: Error) => {
     throw new EngineError(`MMLU_ENGINE_MODULE=${path}: could not import ${file} (${e.message}). Fix: point it at a module relative to the current folder.`)
@@ -57,3 +113,4 @@ async function openEngineModule(path: string, options: Options, workers: number)
 
 export type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
 export { EngineError, NotAskedError } from './backend.js'
+export { questionTimeLimitMs } from './dispatch.js'

@@ -10,6 +10,9 @@
 //   llama.cpp batches into one decode; decode-gate.ts decides what goes in a
 //   batch (all one-token steps, at most one prompt), for speed and because
 //   other batches can hand answers to the wrong question.
+// - MMLU_PROMPT_FORMAT=chat wraps the prompt in the model's own chat template
+//   (llamacpp-chat.ts); MMLU_TEMPERATURE above 0 samples generated tokens with
+//   each ask's seed.
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { basename } from 'node:path'
@@ -17,13 +20,15 @@ import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
 import type { Letter } from '../dataset/question.js'
 import { lettersOf, MMLU_OPTIONS } from '../dataset/question.js'
-import type { GpuMode, ScoringMode } from '../options.js'
+import type { GpuMode, PromptFormat, ScoringMode } from '../options.js'
 import type { Prompt } from '../prompt.js'
 import { continuation, promptLetters, promptText } from '../prompt.js'
+import { deriveSeed } from '../random.js'
 import type { LetterProbabilities } from '../record.js'
 import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
 import { EngineError } from './backend.js'
 import { checkGguf } from './gguf-check.js'
+import { bareLetterToken, chatTokenizer } from './llamacpp-chat.js'
 import { physicalCores } from './cpu.js'
 import { DecodeGate } from './decode-gate.js'
 
@@ -45,6 +50,8 @@ export interface LlamaCppOptions {
   workers: number
   /** Known digest (e.g. from an Ollama manifest); otherwise the file is hashed. */
   digest?: string
+  /** raw (default): the prompt as text; chat: one user message in the model's chat template. */
+  promptFormat?: PromptFormat
 }
 
 interface Loaded {
@@ -109,6 +116,19 @@ function letterTokens(model: LlamaModel): (letter: Letter) => Token {
   }
 }
 
+/** The letters' tokens at the start of a chat reply: "A", not " A". */
+function bareLetterTokens(model: LlamaModel): (letter: Letter) => Token {
+  const found = new Map<Letter, Token>()
+  return (letter) => {
+    let token = found.get(letter)
+    if (token !== undefined) return token
+    token = bareLetterToken(model, letter)
+    if (token === undefined) throw new EngineError(`This model's vocabulary has no single token for "${letter}" at the start of a reply; use MMLU_SCORING=generate.`)
+    found.set(letter, token)
+    return token
+  }
+}
+
 export async function openLlamaCppEngine(opts: LlamaCppOptions): Promise<Engine> {
   const key = `${opts.modelPath}|${opts.gpu}|${opts.threads ?? `w${opts.workers}`}`
   let pending = registry.get(key)
@@ -119,7 +139,8 @@ export async function openLlamaCppEngine(opts: LlamaCppOptions): Promise<Engine>
   }
   const { llama, model, digest, threads } = await pending
   const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null
-  const tokenize = (text: string): Token[] => (bos === null ? model.tokenize(text) : [bos, ...model.tokenize(text)])
+  const chat = opts.promptFormat === 'chat'
+  const tokenize = chat ? chatTokenizer(model, basename(opts.modelPath)) : (text: string): Token[] => (bos === null ? model.tokenize(text) : [bos, ...model.tokenize(text)])
 
   const info: EngineInfo = {
     engine: 'llama.cpp',
@@ -127,7 +148,7 @@ export async function openLlamaCppEngine(opts: LlamaCppOptions): Promise<Engine>
     source: opts.modelPath,
     digest,
     reason: opts.reason,
-    details: { threads, gpu: llama.gpu === false ? 'off' : llama.gpu, trainedContext: model.trainContextSize },
+    details: { threads, gpu: llama.gpu === false ? 'off' : llama.gpu, trainedContext: model.trainContextSize, ...(chat ? { prompt: 'chat (GGUF template)' } : {}) },
   }
 
   return {
@@ -136,13 +157,13 @@ export async function openLlamaCppEngine(opts: LlamaCppOptions): Promise<Engine>
     trainedContextTokens: model.trainContextSize,
     countTokens: (text) => tokenize(text).length,
     async openSession(request) {
-      return openSession(model, tokenize, threads, request)
+      return openSession(model, tokenize, threads, request, chat)
     },
   }
 }
 
-async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], threads: number, request: SessionRequest): Promise<Session> {
-  const letters = request.scoring === 'logprob' ? letterTokens(model) : undefined
+async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], threads: number, request: SessionRequest, chat: boolean): Promise<Session> {
+  const letters = request.scoring === 'logprob' ? (chat ? bareLetterTokens(model) : letterTokens(model)) : undefined
   // Every MMLU letter must be a token before the first question: one clear error at open, not one per question.
   if (letters) for (const l of lettersOf(MMLU_OPTIONS)) letters(l)
   const needed = (request.promptTokens ?? 2048) + (request.scoring === 'generate' ? request.maxTokens : 1)
@@ -192,8 +213,13 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
     }
     const rest = tokens.slice(reuse)
     const last = rest.length - 1
+    // Greedy, or (generate scoring above temperature 0) sampled over the whole vocabulary with
+    // one seed per generated token, derived from the ask's: a fresh sampler per call would
+    // otherwise draw every token of the reply from the same first number.
+    const sampling = letters === undefined ? prompt.sampling : undefined
+    const draw = (step: number) => (sampling ? { temperature: sampling.temperature, seed: deriveSeed(sampling.seed, step), topK: 0, topP: 1 } : { temperature: 0 })
     const input = rest.map((t, i) =>
-      i === last ? ([t, { generateNext: { probabilities: letters !== undefined, token: true, options: { temperature: 0 } } }] as const) : t,
+      i === last ? ([t, { generateNext: { probabilities: letters !== undefined, token: true, options: draw(0) } }] as const) : t,
     )
     const place = order.get(seq)!
     const out = await gate.decode(place, input.length, () => seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]))
@@ -218,7 +244,8 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
         generated.push(token)
         if (model.detokenize([token]).includes('\n') && generated.length > 1) break
         if (generated.length === request.maxTokens) break
-        const step = await gate.decode(place, 1, () => seq.controlledEvaluate([[token!, { generateNext: { token: true, options: { temperature: 0 } } }]]))
+        const options = draw(steps + 1)
+        const step = await gate.decode(place, 1, () => seq.controlledEvaluate([[token!, { generateNext: { token: true, options } }]]))
         steps++
         token = step[0]?.next.token ?? null
       }
@@ -228,6 +255,8 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
     }
     return {
       probabilities,
+      // The letter tokens are those that follow "Answer:" (letterTokens): " A", as lm-eval scores.
+      ...(probabilities ? { letterForm: 'spaced' as const } : {}),
       text,
       promptTokens: tokens.length,
       evaluatedTokens: rest.length + extraEvaluated,

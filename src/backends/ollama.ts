@@ -18,7 +18,9 @@ import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './b
 import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
 import { modelName, parseModelReference } from './ollama-store.js'
-import { estimateTokens, lettersFromTopLogprobs, redactUrl, requestFailure } from './server.js'
+import type { PromptCounter } from './ollama-tokens.js'
+import { tokenUpperBound } from './ollama-tokens.js'
+import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure } from './server.js'
 
 /** The first Ollama release that returns log-probs on /api/generate and /api/chat. */
 export const LOGPROBS_SINCE = '0.12.11'
@@ -26,8 +28,9 @@ export const LOGPROBS_SINCE = '0.12.11'
 export const TOP_LOGPROBS = 20
 /**
  * The smallest num_ctx we ask for. Ollama reloads the model whenever num_ctx
- * changes, so files of one run should agree: every MMLU prompt fits 8192 by
- * our estimate (the longest 5-shot prompt is about 3,000 Llama 3 tokens).
+ * changes, so files of one run should agree: every MMLU prompt fits 8192 by an
+ * exact count (the longest 5-shot prompt is about 3,000 Llama 3 tokens); by
+ * the byte upper bound the longest subjects ask for 16384.
  */
 export const MIN_NUM_CTX = 8192
 
@@ -83,6 +86,9 @@ export interface OllamaModelFacts {
   contextLength?: number
   quantization?: string
   parameters?: string
+  /** The chat template and system prompt: what /api/chat adds around a message. */
+  template?: string
+  system?: string
 }
 
 function facts(show: ShowResponse, tagDigest: string | undefined): OllamaModelFacts {
@@ -97,6 +103,8 @@ function facts(show: ShowResponse, tagDigest: string | undefined): OllamaModelFa
     contextLength: typeof ctx === 'number' && ctx > 0 ? ctx : undefined,
     quantization: show.details?.quantization_level || undefined,
     parameters: show.details?.parameter_size || undefined,
+    ...(show.template ? { template: show.template } : {}),
+    ...(show.system ? { system: show.system } : {}),
   }
 }
 
@@ -178,6 +186,8 @@ export interface OllamaEngineOptions {
   wantLogprobs: boolean
   /** Where the one-line fallback warning goes. */
   warn?: (line: string) => void
+  /** Counts prompt tokens (ollama-tokens.ts); default the upper bound that needs no tokenizer. */
+  counter?: PromptCounter
 }
 
 /** A power of two that holds the longest prompt and the answer, at least MIN_NUM_CTX, at most the model's context. */
@@ -201,13 +211,14 @@ export function openOllamaEngine(o: OllamaEngineOptions): Engine {
   if (o.facts.quantization) details.quantization = o.facts.quantization
   details.keepAlive = o.keepAlive
   details.seed = o.seed
+  details.tokens = o.counter?.how ?? 'upper bound (UTF-8 bytes)'
   const info: EngineInfo = { engine: 'ollama', model: o.model, source: redactUrl(o.host), server: redactUrl(o.host), digest: o.facts.digest, reason: o.reason, details }
   return {
     info,
     scoringModes: logprobs ? ['logprob', 'generate'] : ['generate'],
     trainedContextTokens: o.facts.contextLength,
-    // Ollama has no tokenize endpoint: a conservative estimate sizes num_ctx (records keep the server's own counts).
-    countTokens: estimateTokens,
+    // Ollama has no tokenize endpoint: the local tokenizer where the store has the model, else an upper bound (ollama-tokens.ts).
+    countTokens: o.counter?.count ?? tokenUpperBound,
     async openSession(request) {
       return openOllamaSession(o, request)
     },
@@ -219,6 +230,7 @@ function openOllamaSession(o: OllamaEngineOptions, request: SessionRequest): Ses
   const logprob = request.scoring === 'logprob'
   const ctx = numCtx(request, o.facts.contextLength)
   const endpoint = chat ? '/api/chat' : '/api/generate'
+  const letterForm = letterFormOf(chat)
   const where = `Ollama at ${redactUrl(o.host)} ${endpoint}`
   const common = {
     model: o.model,
@@ -231,11 +243,14 @@ function openOllamaSession(o: OllamaEngineOptions, request: SessionRequest): Ses
   async function answer(prompt: Prompt, signal: AbortSignal): Promise<RawAnswer> {
     const text = promptText(prompt)
     const ollama = client(o.host, signal)
+    // MMLU_TEMPERATURE above 0 (generate scoring): this ask's temperature and seed, over the whole vocabulary.
+    const s = prompt.sampling
+    const request = s ? { ...common, options: { ...common.options, temperature: s.temperature, seed: s.seed, top_k: 0, top_p: 1 } } : common
     const startedAt = Date.now()
     const t0 = performance.now()
     let response: GenerateResponse | ChatResponse
     try {
-      response = chat ? await ollama.chat({ ...common, messages: [{ role: 'user', content: text }] }) : await ollama.generate({ ...common, prompt: text, raw: true })
+      response = chat ? await ollama.chat({ ...request, messages: [{ role: 'user', content: text }] }) : await ollama.generate({ ...request, prompt: text, raw: true })
     } catch (e) {
       const http = httpError(e)
       throw requestFailure(e, signal, where, http?.status, http?.message ?? (e as Error).message)
@@ -247,10 +262,10 @@ function openOllamaSession(o: OllamaEngineOptions, request: SessionRequest): Ses
     if (logprob) {
       const top = response.logprobs?.[0]?.top_logprobs
       if (!Array.isArray(top)) throw new EngineError(`${where}: the reply has no logprobs[0].top_logprobs although they were asked for. Fix: MMLU_SCORING=generate.`)
-      probabilities = lettersFromTopLogprobs(top)
+      probabilities = lettersFromTopLogprobs(top, letterForm)
     }
     const promptTokens = response.prompt_eval_count ?? 0
-    return { probabilities, text: output, promptTokens, evaluatedTokens: promptTokens, completionTokens: response.eval_count ?? 0, startedAt, latencyMs }
+    return { probabilities, ...(logprob ? { letterForm } : {}), text: output, promptTokens, evaluatedTokens: promptTokens, completionTokens: response.eval_count ?? 0, startedAt, latencyMs }
   }
 
   return {

@@ -10,16 +10,18 @@
 //   every message and never put in EngineInfo.
 import OpenAI, { APIError } from 'openai'
 import type { PromptFormat, Secret } from '../options.js'
-import type { Prompt } from '../prompt.js'
+import type { Prompt, Sampling } from '../prompt.js'
 import { promptText } from '../prompt.js'
 import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
 import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
 import type { TopLogprob } from './server.js'
-import { lettersFromTopLogprobs, redactUrl, requestFailure, scrub } from './server.js'
+import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure, scrub } from './server.js'
 
-/** vLLM's default cap on alternatives per token (OpenAI's chat API allows 20 too). */
+/** vLLM's default cap on alternatives per token (--max-logprobs); OpenAI's chat API allows 20 too. */
 export const TOP_LOGPROBS = 20
+/** OpenAI's own completions API takes at most 5 ("The maximum value for logprobs is 5"): asked when 20 is refused. */
+export const TOP_LOGPROBS_FALLBACK = 5
 /** How long opening waits for the server to answer /models. */
 export const OPEN_TIMEOUT_MS = 4_000
 
@@ -44,6 +46,23 @@ interface Completion {
   completionTokens: number
 }
 
+/**
+ * What an OpenAI-compatible server says about the weights behind a model id,
+ * for checking that several servers serve the same: vLLM's `root` (the path or
+ * repository it loaded), llama.cpp's `meta` (parameters and file size). The
+ * API itself reports no digest.
+ */
+export function weightsOf(entry: Record<string, unknown> | undefined): string | undefined {
+  if (!entry) return undefined
+  const meta = entry.meta
+  if (meta && typeof meta === 'object') {
+    const m = meta as Record<string, unknown>
+    const fields = ['n_params', 'size', 'n_vocab', 'n_embd', 'n_ctx_train'].filter((k) => typeof m[k] === 'number').map((k) => `${k} ${String(m[k])}`)
+    if (fields.length) return `meta ${fields.join(', ')}`
+  }
+  return typeof entry.root === 'string' && entry.root ? `root ${entry.root}` : undefined
+}
+
 export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> {
   const key = o.apiKey?.reveal()
   const url = redactUrl(o.baseUrl)
@@ -58,11 +77,14 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     return requestFailure(e, signal, where, status, scrub((e as Error).message.replace(/^\d{3} /, ''), key))
   }
 
-  async function complete(text: string, maxTokens: number, logprobs: boolean, signal: AbortSignal): Promise<Completion> {
-    const base = { model: o.model, temperature: 0, seed: o.seed, max_tokens: maxTokens }
+  // How many alternatives the server gives: 20, or 5 where it refuses 20 (found by the probe below).
+  let top = TOP_LOGPROBS
+  async function complete(text: string, maxTokens: number, logprobs: boolean, signal: AbortSignal, sampling?: Sampling): Promise<Completion> {
+    // MMLU_TEMPERATURE above 0 (generate scoring): this ask's temperature and seed, no nucleus cut.
+    const base = { model: o.model, temperature: sampling?.temperature ?? 0, seed: sampling?.seed ?? o.seed, max_tokens: maxTokens, ...(sampling ? { top_p: 1 } : {}) }
     if (chat) {
       const r = await client.chat.completions.create(
-        { ...base, messages: [{ role: 'user', content: text }], ...(logprobs ? { logprobs: true, top_logprobs: TOP_LOGPROBS } : {}) },
+        { ...base, messages: [{ role: 'user', content: text }], ...(logprobs ? { logprobs: true, top_logprobs: top } : {}) },
         { signal },
       )
       const choice = r.choices?.[0]
@@ -73,7 +95,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
         completionTokens: r.usage?.completion_tokens ?? 0,
       }
     }
-    const r = await client.completions.create({ ...base, prompt: text, ...(logprobs ? { logprobs: TOP_LOGPROBS } : {}) }, { signal })
+    const r = await client.completions.create({ ...base, prompt: text, ...(logprobs ? { logprobs: top } : {}) }, { signal })
     const choice = r.choices?.[0]
     const first = choice?.logprobs?.top_logprobs?.[0]
     return {
@@ -87,8 +109,11 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
   // Reachable, key accepted, model served: one clear error at start instead of one per question.
   const opening = AbortSignal.timeout(OPEN_TIMEOUT_MS)
   let served: string[] | undefined
+  let entry: Record<string, unknown> | undefined
   try {
-    served = (await client.models.list({ signal: opening })).data.map((m) => m.id)
+    const listed = (await client.models.list({ signal: opening })).data
+    served = listed.map((m) => m.id)
+    entry = listed.find((m) => m.id === o.model) as unknown as Record<string, unknown> | undefined
   } catch (e) {
     const status = e instanceof APIError ? e.status : undefined
     if (status === 401 || status === 403) {
@@ -108,13 +133,18 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
   if (o.wantLogprobs) {
     // A question's deadline: the first request may load the model (Ollama's /v1 does).
     const probe = AbortSignal.timeout(o.timeoutMs)
-    try {
-      logprobs = Array.isArray((await complete('Answer:', 1, true, probe)).top)
-    } catch (e) {
-      const err = fail(e, probe, `${url} ${endpoint}`)
-      // A 4xx says "no log-probs here" (some servers reject the parameter); anything else is a broken server.
-      if (!(e instanceof APIError && e.status !== undefined && e.status >= 400 && e.status < 500)) {
-        throw new EngineError(`The OpenAI-compatible server at ${url} failed a one-token test request (${probe.aborted ? `no answer within ${o.timeoutMs} ms, MMLU_TIMEOUT_MS` : err.message}).`)
+    // A 4xx says "not that many log-probs here" (OpenAI's completions take 5), or none at all.
+    for (const n of [TOP_LOGPROBS, TOP_LOGPROBS_FALLBACK]) {
+      top = n
+      try {
+        logprobs = Array.isArray((await complete('Answer:', 1, true, probe)).top)
+        break
+      } catch (e) {
+        const err = fail(e, probe, `${url} ${endpoint}`)
+        // Anything but a 4xx is a broken server.
+        if (!(e instanceof APIError && e.status !== undefined && e.status >= 400 && e.status < 500)) {
+          throw new EngineError(`The OpenAI-compatible server at ${url} failed a one-token test request (${probe.aborted ? `no answer within ${o.timeoutMs} ms, MMLU_TIMEOUT_MS` : err.message}).`)
+        }
       }
     }
     if (!logprobs) {
@@ -128,7 +158,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     source: url,
     server: url,
     reason: o.reason,
-    details: { endpoint, logprobs: logprobs ? 'yes' : 'no', prompt: o.promptFormat, seed: o.seed },
+    details: { endpoint, logprobs: logprobs ? (top === TOP_LOGPROBS ? 'yes' : `yes (top ${top})`) : 'no', prompt: o.promptFormat, seed: o.seed, ...(weightsOf(entry) ? { weights: weightsOf(entry)! } : {}) },
   }
   return {
     info,
@@ -143,14 +173,15 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
           const t0 = performance.now()
           let c: Completion
           try {
-            c = await complete(promptText(prompt), logprob ? 1 : request.maxTokens, logprob, signal)
+            c = await complete(promptText(prompt), logprob ? 1 : request.maxTokens, logprob, signal, prompt.sampling)
           } catch (e) {
             throw fail(e, signal, where)
           }
           const latencyMs = performance.now() - t0
           if (logprob && !c.top) throw new EngineError(`${where}: the reply has no top log-probs although they were asked for. Fix: MMLU_SCORING=generate.`)
           return {
-            probabilities: logprob ? lettersFromTopLogprobs(c.top ?? []) : undefined,
+            probabilities: logprob ? lettersFromTopLogprobs(c.top ?? [], letterFormOf(chat)) : undefined,
+            ...(logprob ? { letterForm: letterFormOf(chat) } : {}),
             text: c.text,
             promptTokens: c.promptTokens,
             evaluatedTokens: c.promptTokens,

@@ -9,6 +9,9 @@
 //   4. nothing: one message listing the ways to get a model.
 // (A path cannot name a server model, so checking it first changes no outcome.)
 // MMLU_BACKEND=ollama / openai / llamacpp use only that engine, and say why not when they cannot.
+// Several servers (OLLAMA_HOST or MMLU_OPENAI_BASE_URL as a comma-separated
+// list) must all answer and all have the model; that they hold the same
+// weights is checked where the engines are opened (index.ts).
 import { statSync } from 'node:fs'
 import { resolve as resolvePath } from 'node:path'
 import type { Options } from '../options.js'
@@ -25,12 +28,20 @@ export const AUTO_PROBE_TIMEOUT_MS = 1_500
 /** With MMLU_BACKEND=ollama the server must answer: a clear error within 5 s when it does not. */
 export const OLLAMA_PROBE_TIMEOUT_MS = 4_000
 
+/** One Ollama server that has the model. */
+export interface OllamaServer {
+  host: string
+  /** From /api/version. */
+  version: string
+  facts: OllamaModelFacts
+}
+
 export type Resolution =
   | { backend: 'llamacpp'; modelPath: string; /** The name to show instead of the file name. */ model?: string; digest?: string; reason: string }
-  | { backend: 'ollama'; host: string; model: string; version: string; facts: OllamaModelFacts; reason: string }
-  | { backend: 'openai'; baseUrl: string; model: string; reason: string }
+  | { backend: 'ollama'; servers: OllamaServer[]; model: string; reason: string }
+  | { backend: 'openai'; baseUrls: string[]; model: string; reason: string }
 
-type ResolveOptions = Pick<Options, 'model' | 'backend' | 'ollamaHost' | 'ollamaModels' | 'openaiBaseUrl' | 'pull'>
+type ResolveOptions = Pick<Options, 'model' | 'backend' | 'ollamaHosts' | 'ollamaModels' | 'openaiBaseUrls' | 'pull'>
 
 function isFile(path: string): boolean {
   try {
@@ -61,8 +72,7 @@ async function lookInStore(ref: string, options: ResolveOptions): Promise<Stored
 }
 
 /** The server answered: it has the model, gets it (MMLU_PULL=1), or we stop with the hint. */
-async function serverResolution(ref: string, options: ResolveOptions, version: string, why: string, progress: PullProgress): Promise<Resolution> {
-  const host = options.ollamaHost
+async function serverResolution(ref: string, host: string, options: ResolveOptions, version: string, why: string, progress: PullProgress): Promise<{ server: OllamaServer; reason: string }> {
   let facts = await showOllamaModel(host, ref, OLLAMA_PROBE_TIMEOUT_MS)
   let reason = `${why}the Ollama server at ${redactUrl(host)} has ${ref}`
   if (!facts) {
@@ -76,7 +86,29 @@ async function serverResolution(ref: string, options: ResolveOptions, version: s
     if (!facts) throw new EngineError(`The Ollama server at ${redactUrl(host)} pulled ${ref} but still does not list it. Fix: run \`ollama pull ${ref}\` and check \`ollama list\`.`)
     reason = `${why}the Ollama server at ${redactUrl(host)} pulled ${ref} (MMLU_PULL=1)`
   }
-  return { backend: 'ollama', host, model: ref, version, facts, reason }
+  return { server: { host, version, facts }, reason }
+}
+
+/** Every listed server answered: each has the model (or pulls it); one reason for them all. */
+async function serversResolution(ref: string, hosts: readonly string[], versions: readonly string[], options: ResolveOptions, why: string, progress: PullProgress): Promise<Resolution> {
+  const resolved = []
+  for (const [i, host] of hosts.entries()) resolved.push(await serverResolution(ref, host, options, versions[i] as string, why, progress))
+  const reason = resolved.length === 1 ? (resolved[0]!.reason) : `${why}the ${resolved.length} Ollama servers ${hosts.map(redactUrl).join(', ')} have ${ref}`
+  return { backend: 'ollama', servers: resolved.map((r) => r.server), model: ref, reason }
+}
+
+type Probed = { host: string; probe: Awaited<ReturnType<typeof probeOllama>> }
+
+async function probeAll(hosts: readonly string[], timeoutMs: number): Promise<Probed[]> {
+  return Promise.all(hosts.map(async (host) => ({ host, probe: await probeOllama(host, timeoutMs) })))
+}
+
+/** Of several listed servers, one that does not answer stops the run: it would silently get no questions. */
+function someUnreachable(probed: readonly Probed[]): EngineError | undefined {
+  const down = probed.filter((p) => !p.probe.reachable)
+  if (down.length === 0 || probed.length === 1) return undefined
+  const list = down.map((p) => `${redactUrl(p.host)} (${p.probe.reachable ? '' : p.probe.why})`).join(', ')
+  return new EngineError(`OLLAMA_HOST lists ${probed.length} servers, and ${down.length === 1 ? 'one is' : `${down.length} are`} not reachable: ${list}. Fix: start ${down.length === 1 ? 'it' : 'them'}, or take ${down.length === 1 ? 'it' : 'them'} out of OLLAMA_HOST.`)
 }
 
 /** A copy fetched by `npm run model:pull` into the cache. */
@@ -96,7 +128,7 @@ function remoteResolution(ref: string, why: string): Resolution | undefined {
 
 function nothingFound(ref: string, options: ResolveOptions, noServer: string | undefined): EngineError {
   const looked = [
-    noServer ? `no Ollama server at ${redactUrl(options.ollamaHost)} (${noServer})` : undefined,
+    noServer ? `no Ollama server at ${options.ollamaHosts.map(redactUrl).join(', ')} (${noServer})` : undefined,
     parseModelReference(ref) ? `not in Ollama's model store (looked in ${ollamaStores(options.ollamaModels).join(', ')})` : `not an Ollama model name`,
     'not a path to a file',
   ].filter(Boolean)
@@ -117,10 +149,12 @@ export async function resolveModel(options: ResolveOptions, progress: PullProgre
   const ref = options.model
   switch (options.backend) {
     case 'openai': {
-      if (!options.openaiBaseUrl) {
+      const urls = options.openaiBaseUrls
+      if (urls.length === 0) {
         throw new EngineError('MMLU_BACKEND=openai needs the server: set MMLU_OPENAI_BASE_URL (or OPENAI_BASE_URL), e.g. http://127.0.0.1:8000/v1 for vLLM.')
       }
-      return { backend: 'openai', baseUrl: options.openaiBaseUrl, model: ref, reason: `MMLU_BACKEND=openai: the server at ${redactUrl(options.openaiBaseUrl)}` }
+      const where = urls.length === 1 ? `the server at ${redactUrl(urls[0]!)}` : `the ${urls.length} servers ${urls.map(redactUrl).join(', ')}`
+      return { backend: 'openai', baseUrls: urls, model: ref, reason: `MMLU_BACKEND=openai: ${where}` }
     }
     case 'llamacpp': {
       const why = 'MMLU_BACKEND=llamacpp: '
@@ -135,13 +169,16 @@ export async function resolveModel(options: ResolveOptions, progress: PullProgre
       throw nothingFound(ref, options, undefined)
     }
     case 'ollama': {
-      const probe = await probeOllama(options.ollamaHost, OLLAMA_PROBE_TIMEOUT_MS)
-      if (!probe.reachable) {
+      const probed = await probeAll(options.ollamaHosts, OLLAMA_PROBE_TIMEOUT_MS)
+      const some = someUnreachable(probed)
+      if (some) throw some
+      const [only] = probed
+      if (!only!.probe.reachable) {
         throw new EngineError(
-          `The Ollama server at ${redactUrl(options.ollamaHost)} is not reachable (${probe.why}). Fix: start it with \`ollama serve\`, or set OLLAMA_HOST to where it runs (MMLU_BACKEND=ollama).`,
+          `The Ollama server at ${redactUrl(only!.host)} is not reachable (${only!.probe.why}). Fix: start it with \`ollama serve\`, or set OLLAMA_HOST to where it runs (MMLU_BACKEND=ollama).`,
         )
       }
-      return serverResolution(ref, options, probe.version, 'MMLU_BACKEND=ollama: ', progress)
+      return serversResolution(ref, options.ollamaHosts, probed.map((p) => (p.probe.reachable ? p.probe.version : '')), options, 'MMLU_BACKEND=ollama: ', progress)
     }
     case 'auto': {
       const remote = remoteResolution(ref, '')
@@ -149,14 +186,21 @@ export async function resolveModel(options: ResolveOptions, progress: PullProgre
       const file = fileResolution(ref, '')
       if (file) return file
       if (!parseModelReference(ref)) throw nothingFound(ref, options, undefined)
-      const probe = await probeOllama(options.ollamaHost, AUTO_PROBE_TIMEOUT_MS)
-      if (probe.reachable) return serverResolution(ref, options, probe.version, '', progress)
-      const noServer = `no Ollama server at ${redactUrl(options.ollamaHost)} (${probe.why}); `
+      const probed = await probeAll(options.ollamaHosts, AUTO_PROBE_TIMEOUT_MS)
+      // None answers: no server at all, so the local store may serve. Some answer: every listed one must.
+      const whyNot = probed.map((p) => (p.probe.reachable ? '' : p.probe.why))
+      if (probed.some((p) => p.probe.reachable)) {
+        const some = someUnreachable(probed)
+        if (some) throw some
+        return serversResolution(ref, options.ollamaHosts, probed.map((p) => (p.probe.reachable ? p.probe.version : '')), options, '', progress)
+      }
+      const why = [...new Set(whyNot)].join('; ')
+      const noServer = `no Ollama server at ${options.ollamaHosts.map(redactUrl).join(', ')} (${why}); `
       const stored = await lookInStore(ref, options)
       if (stored) return storeResolution(stored, noServer)
       const pulled = pulledResolution(ref, noServer)
       if (pulled) return pulled
-      throw nothingFound(ref, options, probe.why)
+      throw nothingFound(ref, options, why)
     }
   }
 }

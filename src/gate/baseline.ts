@@ -12,7 +12,17 @@
 // Pairing is only meaningful when both runs asked the same prompts about the
 // same data, so runs that differ in shots, prompt template, few-shot examples,
 // test questions or per-question shot counts are refused, not compared.
+//
+// Trials and rotations: the asks are paired trial with trial and rotation with
+// rotation (recordKey), and runs that sampled differently (temperature,
+// number of trials) or rotated differently are refused. N asks of one question
+// are not N independent pairs, so the test is then McNemar's over questions:
+// each question's paired asks are netted into one sign (worse, better or
+// unchanged on the whole), and the worse against the better questions are the
+// exact two-sided sign test, which is the exact McNemar test when each
+// question is asked once.
 import type { Letter } from '../dataset/question.js'
+import { questionKey, recordKey } from '../record.js'
 import type { QuestionRecord, ResultsFile, SubjectInputs } from '../results.js'
 import { mcnemarExact } from '../stats.js'
 
@@ -31,13 +41,19 @@ export interface PairedComparison {
   wrongToRight: number
   /** Accuracy drop on the paired questions, (b − c) / n; negative is a gain. */
   drop: number
-  /** Exact two-sided McNemar p-value of b against c. */
+  /** Exact two-sided McNemar p-value of b against c (with trials or rotations: of `questions`' worse against better). */
   pValue: number
   /** Holm-adjusted across subjects; equal to pValue for the overall test. */
   adjustedP: number
   verdict: Verdict
   /** Why a regression: a significant drop, a drop above the tolerance, or both. */
   reasons: string[]
+  /**
+   * With trials or rotations: the paired questions, and how many got worse or
+   * better over all their paired asks; the p-value tests these, since the asks
+   * of one question are not independent. Absent when each question was asked once.
+   */
+  questions?: { n: number; worse: number; better: number }
 }
 
 export interface FlippedQuestion {
@@ -47,6 +63,9 @@ export interface FlippedQuestion {
   /** The baseline's answer and this run's (null: no letter or an error). */
   before: Letter | null
   after: Letter | null
+  /** Which trial and rotation, when the runs asked each question more than once. */
+  trial?: number
+  rotation?: number
 }
 
 export interface ComparisonSettings {
@@ -89,7 +108,7 @@ export interface BaselineRefusal {
 /** p-values to three significant digits, small ones in exponent form. */
 export const formatP = (p: number): string => (p >= 0.001 ? p.toPrecision(3) : p.toExponential(2))
 
-const key = (r: Pick<QuestionRecord, 'subject' | 'index'>) => `${r.subject}#${r.index}`
+const key = recordKey
 const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12)
 
 /**
@@ -108,9 +127,13 @@ export function holmAdjust(pValues: readonly number[]): number[] {
   return adjusted
 }
 
-/** One way two runs' inputs differ: `shots` (the examples given), or what makes pairing meaningless. */
+/**
+ * One way two runs' inputs differ: `shots` (the examples given), or what makes
+ * pairing meaningless: other prompts or data, options rotated on one side only
+ * (`rotation`), answers drawn differently (`sampling`: temperature, trials).
+ */
 export interface InputDifference {
-  kind: 'shots' | 'prompt' | 'data' | 'unrecorded'
+  kind: 'shots' | 'prompt' | 'data' | 'rotation' | 'sampling' | 'unrecorded'
   reason: string
 }
 
@@ -132,8 +155,12 @@ export function inputDifferences(
       found.push({ kind: 'unrecorded', reason: `${subject}: ${b ? 'this run' : 'the baseline'} records no prompt hash or data fingerprint for it` })
       continue
     }
+    // Rotated options and sampling first: they say more than the prompt hash that follows from them.
+    if (!!b.rotate !== !!c.rotate) found.push({ kind: 'rotation', reason: `${subject}: ${c.rotate ? 'this run rotates' : 'the baseline rotates'} the options (MMLU_ROTATE=on) and ${c.rotate ? 'the baseline does' : 'this run does'} not: a rotated run is never paired with an unrotated one` })
+    if ((b.temperature ?? 0) !== (c.temperature ?? 0)) found.push({ kind: 'sampling', reason: `${subject}: different sampling (baseline temperature ${b.temperature ?? 0}, this run ${c.temperature ?? 0}): answers drawn differently are not paired` })
+    if ((b.trials ?? 1) !== (c.trials ?? 1)) found.push({ kind: 'sampling', reason: `${subject}: different trials (baseline ${b.trials ?? 1}, this run ${c.trials ?? 1} per question): trials are paired one to one, so MMLU_TRIALS must match` })
     if (b.shots !== c.shots) found.push({ kind: 'shots', reason: `${subject}: different shots (baseline ${b.shots}-shot, this run ${c.shots}-shot)` })
-    else if (b.promptHash !== c.promptHash) found.push({ kind: 'prompt', reason: `${subject}: different prompts (prompt template or few-shot examples; hash ${short(b.promptHash)} vs ${short(c.promptHash)})` })
+    else if (!!b.rotate === !!c.rotate && b.promptHash !== c.promptHash) found.push({ kind: 'prompt', reason: `${subject}: different prompts (prompt template or few-shot examples; hash ${short(b.promptHash)} vs ${short(c.promptHash)})` })
     if (b.dataFingerprint !== c.dataFingerprint) found.push({ kind: 'data', reason: `${subject}: different test questions (data fingerprint ${short(b.dataFingerprint)} vs ${short(c.dataFingerprint)})` })
   }
   if (found.length) return found
@@ -163,6 +190,9 @@ function pair(name: string, pairs: readonly [QuestionRecord, QuestionRecord][]):
   let c = 0
   let before = 0
   let after = 0
+  // Net change of each question over its paired asks (trials, rotations).
+  const net = new Map<string, number>()
+  let variants = false
   for (const [x, y] of pairs) {
     const wasRight = x.outcome === 'correct'
     const isRight = y.outcome === 'correct'
@@ -170,20 +200,30 @@ function pair(name: string, pairs: readonly [QuestionRecord, QuestionRecord][]):
     if (isRight) after++
     if (wasRight && !isRight) b++
     if (!wasRight && isRight) c++
+    if (y.trial !== undefined || y.rotation !== undefined) variants = true
+    const q = questionKey(y)
+    net.set(q, (net.get(q) ?? 0) + (isRight ? 1 : 0) - (wasRight ? 1 : 0))
   }
   const n = pairs.length
-  return { name, n, baselineCorrect: before, currentCorrect: after, rightToWrong: b, wrongToRight: c, drop: n ? (b - c) / n : 0, pValue: mcnemarExact(b, c) }
+  const paired = { name, n, baselineCorrect: before, currentCorrect: after, rightToWrong: b, wrongToRight: c, drop: n ? (b - c) / n : 0 }
+  if (!variants) return { ...paired, pValue: mcnemarExact(b, c) }
+  const changes = [...net.values()]
+  const worse = changes.filter((d) => d < 0).length
+  const better = changes.filter((d) => d > 0).length
+  return { ...paired, pValue: mcnemarExact(worse, better), questions: { n: net.size, worse, better } }
 }
 
 function judge(p: Omit<PairedComparison, 'verdict' | 'reasons'>, s: ComparisonSettings): PairedComparison {
   const reasons: string[] = []
   const significant = p.adjustedP < s.alpha
-  if (significant && p.rightToWrong > p.wrongToRight) {
+  // The direction the test tested: questions with trials or rotations, else pairs.
+  const [worse, better] = p.questions ? [p.questions.worse, p.questions.better] : [p.rightToWrong, p.wrongToRight]
+  if (significant && worse > better) {
     reasons.push(`significant drop (${p.adjustedP === p.pValue ? 'p' : 'Holm-adjusted p'} ${formatP(p.adjustedP)} < α ${s.alpha})`)
   }
   // A small epsilon keeps (b − c) / n == tolerance from counting as "larger" through rounding.
   if (s.tolerance !== undefined && p.drop > s.tolerance + 1e-12) reasons.push(`drop ${(p.drop * 100).toFixed(1)} points > tolerance ${(s.tolerance * 100).toFixed(1)}`)
-  const verdict: Verdict = reasons.length ? 'regression' : significant && p.wrongToRight > p.rightToWrong ? 'improvement' : 'no significant change'
+  const verdict: Verdict = reasons.length ? 'regression' : significant && better > worse ? 'improvement' : 'no significant change'
   return { ...p, verdict, reasons }
 }
 
@@ -224,8 +264,16 @@ export function compareWithBaseline(baseline: ResultsFile, current: ResultsFile,
   const all = [...bySubject.values()].flat()
   const overallRaw = pair('overall', all)
   const overall = judge({ ...overallRaw, adjustedP: overallRaw.pValue }, settings)
-  const flip = ([b, c]: [QuestionRecord, QuestionRecord]): FlippedQuestion => ({ subject: c.subject, index: c.index, expected: c.expected, before: b.given, after: c.given })
-  const byIndex = (x: FlippedQuestion, y: FlippedQuestion) => x.index - y.index
+  const flip = ([b, c]: [QuestionRecord, QuestionRecord]): FlippedQuestion => ({
+    subject: c.subject,
+    index: c.index,
+    expected: c.expected,
+    before: b.given,
+    after: c.given,
+    ...(c.trial !== undefined ? { trial: c.trial } : {}),
+    ...(c.rotation !== undefined ? { rotation: c.rotation } : {}),
+  })
+  const byIndex = (x: FlippedQuestion, y: FlippedQuestion) => x.index - y.index || (x.trial ?? 0) - (y.trial ?? 0) || (x.rotation ?? 0) - (y.rotation ?? 0)
   const flips = (pred: (b: QuestionRecord, c: QuestionRecord) => boolean) =>
     [...bySubject.values()].flatMap((pairs) => pairs.filter(([b, c]) => pred(b, c)).map(flip).sort(byIndex))
   return {

@@ -2,8 +2,13 @@
 // run so the baseline gate can refuse to pair runs that asked different things.
 import { fingerprintQuestions, fingerprintText } from '../dataset/fingerprint.js'
 import type { Question } from '../dataset/question.js'
+import type { Options } from '../options.js'
 import { fewShotPrefix, formatQuestion } from '../prompt.js'
 import type { SubjectInputs } from '../results.js'
+import { describeSample } from '../variants.js'
+
+/** What besides the template and examples changes the prompts (hashed) or which answers are drawn (recorded). */
+export type AskOptions = Partial<Pick<Options, 'promptFormat' | 'rotate' | 'temperature' | 'trials' | 'seed' | 'sample'>>
 
 /** A stand-in test question: it renders the question template without any real question. */
 const TEMPLATE_PROBE = { question: '{question}', choices: ['{A}', '{B}', '{C}', '{D}'] }
@@ -13,12 +18,26 @@ const TEMPLATE_PROBE = { question: '{question}', choices: ['{A}', '{B}', '{C}', 
  * the dev examples) followed by the question template. Equal hashes and equal
  * test questions (the data fingerprint) mean equal prompts, question by
  * question, whatever MMLU_LIMIT asked; prompts cut to fewer shots to fit a
- * context are caught per question (QuestionRecord.shots).
+ * context are caught per question (QuestionRecord.shots). Rotated options and
+ * a chat turn are other prompts, so they are part of the hash (only when on,
+ * so a default run's hash is as it always was).
  */
-export function promptHash(subject: string, dev: readonly Question[], shots: number, title?: string): string {
-  return fingerprintText(fewShotPrefix(subject, dev, shots, title) + formatQuestion(TEMPLATE_PROBE))
+export function promptHash(subject: string, dev: readonly Question[], shots: number, title?: string, ask: AskOptions = {}): string {
+  const marks = `${ask.rotate ? '\0rotated options' : ''}${ask.promptFormat === 'chat' ? '\0one chat turn' : ''}`
+  return fingerprintText(fewShotPrefix(subject, dev, shots, title) + formatQuestion(TEMPLATE_PROBE) + marks)
 }
 
-export function subjectInputs(subject: string, dev: readonly Question[], test: readonly Question[], shots: number, title?: string): SubjectInputs {
-  return { shots, promptHash: promptHash(subject, dev, shots, title), dataFingerprint: fingerprintQuestions(test) }
+export function subjectInputs(subject: string, dev: readonly Question[], test: readonly Question[], shots: number, title?: string, ask: AskOptions = {}): SubjectInputs {
+  return {
+    shots,
+    promptHash: promptHash(subject, dev, shots, title, ask),
+    dataFingerprint: fingerprintQuestions(test),
+    // Recorded only when on: the gate pairs trial with trial and refuses other sampling.
+    // With the hash its unrotated asks (rotation 0) would have, so a comparison can pair those with an unrotated run.
+    ...(ask.rotate ? { rotate: true, unrotatedPromptHash: promptHash(subject, dev, shots, title, { ...ask, rotate: false }) } : {}),
+    ...(ask.temperature ? { temperature: ask.temperature } : {}),
+    ...(ask.trials !== undefined && ask.trials > 1 ? { trials: ask.trials } : {}),
+    ...(ask.temperature || (ask.trials ?? 1) > 1 || ask.sample ? { seed: ask.seed } : {}),
+    ...(ask.sample ? { sample: describeSample(ask.sample) } : {}),
+  }
 }

@@ -27,7 +27,9 @@ export function parseResultsFile(text: string, file: string): ResultsFile {
       OUTCOMES.includes(r.outcome) &&
       isLetter(r.expected) &&
       (r.given === null || isLetter(r.given)) &&
-      Number.isInteger(r.shots)
+      Number.isInteger(r.shots) &&
+      (r.trial === undefined || (Number.isInteger(r.trial) && r.trial >= 1)) &&
+      (r.rotation === undefined || (Number.isInteger(r.rotation) && r.rotation >= 0))
     if (!ok) fail(`record ${i} is not a question record (needs subject, index, expected, given, outcome, shots): ${JSON.stringify(r).slice(0, 200)}`)
   })
   if (!Array.isArray(results.provenance)) results.provenance = []

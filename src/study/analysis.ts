@@ -10,7 +10,8 @@ import type { LatencySummary } from '../summary.js'
 import type { RunMeasure } from './measure.js'
 import { isTimed, latencySummary, median } from './measure.js'
 
-export type RunKind = 'sequential' | 'files' | 'concurrent'
+/** `servers`: the sequential profile over every server the environment lists (OLLAMA_HOST=a,b); the other kinds use the first alone. */
+export type RunKind = 'sequential' | 'files' | 'concurrent' | 'servers'
 
 export interface StudyRun {
   kind: RunKind
@@ -74,6 +75,12 @@ export interface StudyAnalysis {
   latencyInflation: number | undefined
   /** In-file concurrency levels, ascending; concurrency 1 is the sequential profile's runs when there are any. */
   sweep: SweepPoint[]
+  /** The sequential profile over N servers; undefined when the environment lists one. */
+  servers: (ProfileFigures & { count: number }) | undefined
+  /** Throughput over N servers ÷ throughput of the first alone (the sequential profile). */
+  serversGain: number | undefined
+  /** Mean latency over N servers ÷ sequential. */
+  serversLatencyInflation: number | undefined
 }
 
 function figures(runs: StudyRun[]): ProfileFigures {
@@ -130,7 +137,10 @@ export function analyzeStudy(runs: readonly StudyRun[]): StudyAnalysis {
     latencyInflation: one ? p.latencyMs.mean / one.latencyMs.mean : NaN,
   }))
 
-  const ordered = [...sequentialRuns, ...fileRuns, ...of('concurrent')]
+  const serverRuns = of('servers')
+  const servers = serverRuns.length ? { ...figures(serverRuns), count: Math.max(...serverRuns.map((r) => serverCountOf(r))) } : undefined
+
+  const ordered = [...sequentialRuns, ...fileRuns, ...of('concurrent'), ...serverRuns]
   return {
     engine: ordered[0]?.results.provenance[0],
     work: questionWork(one?.runs ?? ordered),
@@ -140,7 +150,16 @@ export function analyzeStudy(runs: readonly StudyRun[]): StudyAnalysis {
     speedup: sequential && files ? files.throughput / sequential.throughput : undefined,
     latencyInflation: sequential && files ? files.latencyMs.mean / sequential.latencyMs.mean : undefined,
     sweep,
+    servers,
+    serversGain: sequential && servers ? servers.throughput / sequential.throughput : undefined,
+    serversLatencyInflation: sequential && servers ? servers.latencyMs.mean / sequential.latencyMs.mean : undefined,
   }
+}
+
+/** How many servers a run spread its questions over (its config, or the engine's details). */
+export function serverCountOf(run: StudyRun): number {
+  const details = run.results.provenance[0]?.details.servers
+  return run.results.config.servers ?? (typeof details === 'number' ? details : 1)
 }
 
 /** Per subject of one run: its own wall time and latency, as the seed's tables show them. */

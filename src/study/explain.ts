@@ -161,6 +161,25 @@ function sweepParagraph(a: StudyAnalysis, kind: EngineKind): { text: string; bes
   return { text, best, verdict, queueing }
 }
 
+/**
+ * The seed's other remedy: N servers, one question in flight on each, against
+ * the first alone. Servers that do not share a machine scale with N; servers
+ * on one machine share its compute, as parallel files share one server.
+ */
+function serversParagraph(a: StudyAnalysis): { text: string; verdict: Verdict } | undefined {
+  const { sequential: seq, servers, serversGain: gain, serversLatencyInflation: inflation } = a
+  if (!seq || !servers || gain === undefined || inflation === undefined) return undefined
+  const n = servers.count
+  const verdict = verdictOf(gain, n)
+  const first = `${n} servers, one question in flight on each (\`OLLAMA_HOST\` or \`MMLU_OPENAI_BASE_URL\` listing them), gave ${x(gain)} the throughput of the first server alone (ideal ${n}×; latency ${x(inflation)})`
+  if (verdict === 'full') return { text: `${first}: each server answered its share at the same time, the seed's remedy of separate servers working as it should.`, verdict }
+  if (verdict === 'partial') return { text: `${first}: they overlapped in part, so they share some limit (the same GPU or CPU, memory bandwidth, or the network).`, verdict }
+  return {
+    text: `${first}: no gain, so they share what limits one server, most likely one machine's GPU or CPU; servers on separate machines (or GPUs) are what adds throughput.`,
+    verdict,
+  }
+}
+
 function advice(kind: EngineKind, a: StudyAnalysis, files: ReturnType<typeof filesParagraph>, sweep: ReturnType<typeof sweepParagraph>): string | undefined {
   const concurrencyPays = sweep && (sweep.verdict === 'full' || sweep.verdict === 'partial')
   const filesPay = files && (files.verdict === 'full' || files.verdict === 'partial')
@@ -211,6 +230,12 @@ export function explainStudy(a: StudyAnalysis, machine: MachineFacts, repeats: n
   const kind = engineKind(a.engine?.engine)
   const files = filesParagraph(a, kind, machine)
   const sweep = sweepParagraph(a, kind)
-  const runs = new Set([...(a.sequential?.runs ?? []), ...(a.files?.runs ?? []), ...a.sweep.flatMap((p) => p.runs)]).size
-  return [files?.text, sweep?.text, advice(kind, a, files, sweep), noise(machine, runs, repeats)].filter((p): p is string => p !== undefined)
+  const servers = serversParagraph(a)
+  const runs = new Set([...(a.sequential?.runs ?? []), ...(a.files?.runs ?? []), ...a.sweep.flatMap((p) => p.runs), ...(a.servers?.runs ?? [])]).size
+  // Several servers that paid more than anything tried on one: that is the advice.
+  const serversBest =
+    servers && (servers.verdict === 'full' || servers.verdict === 'partial') && a.serversGain! > Math.max(a.speedup ?? 0, ...a.sweep.map((p) => p.gain).filter(Number.isFinite))
+      ? `Here several servers paid most: keep listing them (\`OLLAMA_HOST=a,b\`), one question in flight on each, or \`MMLU_CONCURRENCY=auto\` to let each find its own level.`
+      : undefined
+  return [files?.text, sweep?.text, servers?.text, serversBest ?? advice(kind, a, files, sweep), noise(machine, runs, repeats)].filter((p): p is string => p !== undefined)
 }

@@ -9,6 +9,10 @@
 // then sequential and files alternately R times (slow drift on a shared
 // machine hits both alike), then the in-file concurrency sweep. Concurrency 1
 // of the sweep is the sequential profile, so its runs are reused.
+// Several servers (OLLAMA_HOST or MMLU_OPENAI_BASE_URL listing N): every run
+// above uses the first server alone, and the `servers` runs (R of them, after
+// each sequential one) are the sequential profile over all N: one question in
+// flight per server, the seed's "two separate Ollama servers".
 import { spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, rm } from 'node:fs/promises'
@@ -52,15 +56,16 @@ export interface Study {
 }
 
 /** Settings that choose the model and what is asked, as the user set them: the study's command line shows them. */
-const SHOWN_SETTINGS: (keyof Options)[] = ['model', 'backend', 'ollamaHost', 'openaiBaseUrl', 'dataDir', 'limit', 'shots', 'scoring', 'promptFormat', 'threads', 'gpu']
-const URL_SETTINGS = new Set<keyof Options>(['ollamaHost', 'openaiBaseUrl'])
+const SHOWN_SETTINGS: (keyof Options)[] = ['model', 'backend', 'ollamaHosts', 'openaiBaseUrls', 'dataDir', 'limit', 'shots', 'scoring', 'promptFormat', 'threads', 'gpu']
+/** Comma-separated lists of server URLs: each shown without credentials. */
+const URL_SETTINGS = new Set<keyof Options>(['ollamaHosts', 'openaiBaseUrls'])
 
 export function studyCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
   const vars = SHOWN_SETTINGS.flatMap((key) => {
     const name = DEFINITIONS[key].env
     const value = env[name]
     if (value === undefined || value === '') return []
-    return [`${name}=${URL_SETTINGS.has(key) ? redactUrl(value) : value}`]
+    return [`${name}=${URL_SETTINGS.has(key) ? value.split(',').map((u) => redactUrl(u.trim())).join(',') : value}`]
   })
   const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
   return [...vars.map(quote), 'npm run study', ...(argv.length ? ['--', ...argv.map(quote)] : [])].join(' ')
@@ -89,16 +94,36 @@ export interface RunPlan {
   concurrency: number
   maxWorkers: number
   subjects: string[]
-  /** Extra environment (the warm-up's one question). */
+  /** Extra environment (the warm-up's one question; the first server alone where several are listed). */
   env: Record<string, string>
 }
 
-export function planStudy(s: StudySettings): RunPlan[] {
+/** The servers the environment lists for the backend in use: the variable and its entries as written. */
+export interface ServerList {
+  variable: string
+  entries: string[]
+}
+
+export function serverList(options: Options, env: NodeJS.ProcessEnv = process.env): ServerList {
+  const key = options.backend === 'openai' ? 'openaiBaseUrls' : 'ollamaHosts'
+  const def = DEFINITIONS[key]
+  // The fallback variable (OPENAI_BASE_URL) where the project's own is unset.
+  const variable = env[def.env]?.trim() ? def.env : key === 'openaiBaseUrls' && env.OPENAI_BASE_URL?.trim() ? 'OPENAI_BASE_URL' : def.env
+  const raw = env[variable] ?? ''
+  return { variable, entries: raw.split(',').map((e) => e.trim()).filter(Boolean) }
+}
+
+export function planStudy(s: StudySettings, servers: ServerList = { variable: DEFINITIONS.ollamaHosts.env, entries: [] }): RunPlan[] {
   const plan: RunPlan[] = []
-  const base = { subjects: s.subjects, env: {} }
-  if (s.warmup) plan.push({ ...base, label: 'warmup', kind: 'warmup', profile: 'sequential', repeat: 1, concurrency: 1, maxWorkers: 1, subjects: s.subjects.slice(0, 1), env: { [DEFINITIONS.limit.env]: '1' } })
+  const several = servers.entries.length > 1
+  // With several servers listed, every profile but `servers` runs on the first alone.
+  const first: Record<string, string> = several ? { [servers.variable]: servers.entries[0]! } : {}
+  const base = { subjects: s.subjects, env: first }
+  // The warm-up loads the model on every server.
+  if (s.warmup) plan.push({ ...base, label: 'warmup', kind: 'warmup', profile: 'sequential', repeat: 1, concurrency: 1, maxWorkers: 1, subjects: s.subjects.slice(0, 1), env: { [DEFINITIONS.limit.env]: several ? String(servers.entries.length) : '1' } })
   for (let i = 1; i <= s.repeats; i++) {
     plan.push({ ...base, label: `sequential-${i}`, kind: 'sequential', profile: 'sequential', repeat: i, concurrency: 1, maxWorkers: 1 })
+    if (several) plan.push({ ...base, env: {}, label: `servers-${i}`, kind: 'servers', profile: 'sequential', repeat: i, concurrency: 1, maxWorkers: 1 })
     plan.push({ ...base, label: `files-${i}`, kind: 'files', profile: 'files', repeat: i, concurrency: 1, maxWorkers: s.workers })
   }
   for (const c of s.sweep) {
@@ -186,7 +211,7 @@ export async function runStudy(settings: StudySettings, argv: readonly string[],
   const dir = resolve(settings.outDir, 'study-runs')
   // The runs of an earlier study would mix with these: the folder is the study's own.
   await rm(dir, { recursive: true, force: true })
-  const plan = planStudy(settings)
+  const plan = planStudy(settings, serverList(options))
   const runs: StudyRun[] = []
   const timed = plan.filter((p) => p.kind !== 'warmup').length
   for (const p of plan) {
@@ -248,6 +273,7 @@ export function studySummary(study: Study, outDir: string): unknown {
     sequential: slim(a.sequential),
     files: slim(a.files),
     sweep: a.sweep.map((p) => ({ concurrency: p.concurrency, ...slim(p), gain: p.gain, latencyInflation: p.latencyInflation })),
+    ...(a.servers ? { servers: { count: a.servers.count, ...slim(a.servers), gain: a.serversGain, latencyInflation: a.serversLatencyInflation } } : {}),
     accuracy: a.accuracy,
     explanation: study.explanation,
     runs: study.runs.map((r) => ({

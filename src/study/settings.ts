@@ -37,7 +37,9 @@ export const STUDY_USAGE = `Usage: npm run study [-- options]
   --no-warmup        skip the untimed one-question run that loads the model first
   --render           run nothing: write the report again from DIR/study.json and the runs' results
 The model and backend come from the environment as for any run: MMLU_MODEL, MMLU_BACKEND, OLLAMA_HOST,
-MMLU_OPENAI_BASE_URL, MMLU_DATA_DIR, MMLU_LIMIT (questions per subject), MMLU_SHOTS, …`
+MMLU_OPENAI_BASE_URL, MMLU_DATA_DIR, MMLU_LIMIT (questions per subject), MMLU_SHOTS, …
+Several servers (OLLAMA_HOST=a,b): the profiles above run on the first alone, and R more runs of the
+sequential profile go over all of them, one question in flight on each.`
 
 const bad = (flag: string, value: string, expected: string) => new OptionsError(`npm run study: ${flag} ${JSON.stringify(value)} is not valid: expected ${expected}.`)
 

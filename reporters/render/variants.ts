@@ -1,0 +1,128 @@
+// How a run that asked questions more than once (trials, rotated options), a
+// sample, or under a named protocol is shown: terminal lines and Markdown
+// tables. Pure functions over the summaries; nothing here is computed again
+// (src/analysis/trials.ts and rotation.ts compute, these only format).
+import { rotationName } from '../../src/analysis/rotation.js'
+import type { RotationSummary } from '../../src/analysis/rotation.js'
+import type { TrialSpread } from '../../src/analysis/trials.js'
+import { PROTOCOLS } from '../../src/protocols.js'
+import type { RunConfig } from '../../src/results.js'
+import type { RunSummary, SubjectSummary } from '../../src/summary.js'
+
+// terminal.ts imports this file: its percent format is repeated, not imported.
+const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
+
+const points = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} points` : '–')
+
+/** `protocol lm-eval (MMLU_SHOTS=0 overrides it: lm-eval sets 5)`; undefined without one. */
+export function protocolLabel(config: Pick<RunConfig, 'protocol'>): string | undefined {
+  const p = config.protocol
+  if (!p) return undefined
+  return `protocol ${p.name}${p.overrides.length ? ` (overridden: ${p.overrides.join(', ')})` : ''}`
+}
+
+/** `5 trials at temperature 1, seeds from 42 · options rotated · seeded sample of 20 per subject (seed 42)`; undefined for a default run. */
+export function asksLabel(config: Pick<RunConfig, 'asks' | 'promptFormat'>): string | undefined {
+  const a = config.asks
+  const parts: string[] = []
+  if (config.promptFormat === 'chat') parts.push('prompt as one chat message')
+  if (a) {
+    const sampling = a.temperature > 0 ? `temperature ${a.temperature} (seeds from MMLU_SEED ${a.seed})` : 'greedy'
+    if (a.trials > 1) parts.push(`${a.trials} trials per question, ${sampling}${a.temperature === 0 ? ': trials give the same answers' : ''}`)
+    else if (a.temperature > 0) parts.push(sampling)
+    if (a.rotate) parts.push('options rotated: each question once per rotation, the key under each letter once')
+    if (a.sample) parts.push(`seeded random sample of ${a.sample} (seed ${a.seed})`)
+  }
+  return parts.length ? parts.join(' · ') : undefined
+}
+
+/** The header's extra line, or none for a default run. */
+export function renderAsksHeader(config: RunConfig): string | undefined {
+  const parts = [protocolLabel(config), asksLabel(config)].filter(Boolean)
+  return parts.length ? `      ${parts.join(' · ')}` : undefined
+}
+
+/** Which average a run shows first: its protocol's (Meta's model-card figures are macro), else micro. */
+export function headlineOf(config: Pick<RunConfig, 'protocol'>): 'micro' | 'macro' {
+  return config.protocol ? PROTOCOLS[config.protocol.name].headline : 'micro'
+}
+
+export function trialsLine(t: TrialSpread, temperature?: number): string {
+  return (
+    `${t.trials} trials${temperature !== undefined ? ` at temperature ${temperature}` : ''} · mean ${pct(t.mean)} (min ${pct(t.min)}, max ${pct(t.max)}, sd ${points(t.sd)}) · ` +
+    `majority vote ${pct(t.majority)} · every trial agrees on ${pct(t.unanimous)} of questions, ${pct(t.agreement)} of trials agree with the majority`
+  )
+}
+
+export function rotationLine(r: RotationSummary): string {
+  const per = r.accuracies.map((a, i) => `${i === 0 ? 'as written' : `+${i}`} ${pct(a)}`).join(' · ')
+  const incomplete = r.incomplete ? ` (${r.incomplete} not asked under every rotation: left out)` : ''
+  return `per rotation ${per} · circular ${pct(r.circular)} (right under all ${r.rotations}) · consistent ${pct(r.consistency)} (same option under all ${r.rotations})${incomplete}`
+}
+
+/** How the intervals treat repeated asks, in one phrase. */
+export function clusteringNote(run: Pick<RunSummary, 'questions' | 'questionsAsked'>): string | undefined {
+  if (run.questionsAsked === undefined) return undefined
+  return `each question counts once: ${run.questions} answers to ${run.questionsAsked} questions, intervals clustered by question`
+}
+
+/** The totals' extra lines: trials, rotation, how intervals count. */
+export function renderVariantTotals(run: RunSummary, config?: Pick<RunConfig, 'asks'>): string[] {
+  const lines: string[] = []
+  if (run.trials) lines.push(`Trials     ${trialsLine(run.trials, config?.asks?.temperature)}`)
+  if (run.rotation) lines.push(`Rotation   ${rotationLine(run.rotation)}`)
+  const note = clusteringNote(run)
+  if (note) lines.push(`Intervals  ${note}`)
+  return lines
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n')
+}
+
+/** Per-subject tables of the trials and the rotations, when the run had them. */
+export function renderVariantTables(subjects: readonly SubjectSummary[], run: RunSummary): string[] {
+  const out: string[] = []
+  const withTrials = subjects.filter((s) => s.trials)
+  if (withTrials.length) {
+    const rows = [['subject (trials)', 'mean', 'min', 'max', 'sd', 'majority', 'agree', 'unanimous'], ...[...withTrials.map((s) => [s.subject, s.trials!] as const), ...(run.trials && withTrials.length > 1 ? [['all', run.trials] as const] : [])].map(([name, t]) => [name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous)])]
+    out.push(table(rows))
+  }
+  const rotated = subjects.filter((s) => s.rotation)
+  if (rotated.length) {
+    const n = Math.max(...rotated.map((s) => s.rotation!.rotations))
+    const head = ['subject (rotations)', ...Array.from({ length: n }, (_, i) => (i === 0 ? 'as written' : `+${i}`)), 'circular', 'consistent']
+    const rows = [head, ...[...rotated.map((s) => [s.subject, s.rotation!] as const), ...(run.rotation && rotated.length > 1 ? [['all', run.rotation] as const] : [])].map(([name, r]) => [name, ...Array.from({ length: n }, (_, i) => pct(r.accuracies[i] ?? NaN)), pct(r.circular), pct(r.consistency)])]
+    out.push(table(rows))
+  }
+  return out
+}
+
+const mdRow = (cells: readonly string[]) => `| ${cells.join(' | ')} |`
+
+/** The Markdown summary's sections for trials and rotations. */
+export function markdownVariants(results: { subjects: readonly SubjectSummary[]; summary: RunSummary; config: RunConfig }): string[] {
+  const { subjects, summary: run, config } = results
+  const out: string[] = []
+  const note = clusteringNote(run)
+  if (run.trials) {
+    out.push('### Trials', '', `${trialsLine(run.trials, config.asks?.temperature)}.`, '')
+    out.push(mdRow(['subject', 'mean', 'min', 'max', 'sd (points)', 'majority vote', 'agreement', 'unanimous']), '|---|---:|---:|---:|---:|---:|---:|---:|')
+    for (const [name, t] of [...subjects.filter((s) => s.trials).map((s) => [s.subject, s.trials!] as const), ['**all**', run.trials] as const]) {
+      out.push(mdRow([name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous)]))
+    }
+    out.push('')
+  }
+  if (run.rotation) {
+    const n = run.rotation.rotations
+    out.push('### Rotated options', '', `${rotationLine(run.rotation)}.`, '')
+    out.push(mdRow(['subject', ...Array.from({ length: n }, (_, i) => rotationName(i)), 'circular', 'consistent']), `|---|${'---:|'.repeat(n + 2)}`)
+    for (const [name, r] of [...subjects.filter((s) => s.rotation).map((s) => [s.subject, s.rotation!] as const), ['**all**', run.rotation] as const]) {
+      out.push(mdRow([name, ...Array.from({ length: n }, (_, i) => pct(r.accuracies[i] ?? NaN)), pct(r.circular), pct(r.consistency)]))
+    }
+    out.push('')
+  }
+  if (note) out.push(`Intervals: ${note}.`, '')
+  return out
+}

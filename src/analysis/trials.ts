@@ -1,0 +1,81 @@
+// Trials (MMLU_TRIALS): each question asked N times, each time with its own
+// seed. Pure functions over records; the summaries, renderers and results
+// JSON show what these compute.
+// The unit is one question as asked (with its rotation, when options rotate):
+// its N trials are compared with each other.
+import type { QuestionRecord } from '../record.js'
+import { questionKey } from '../record.js'
+import { mean, sampleStd } from '../stats.js'
+
+export interface TrialSpread {
+  /** Trials asked (the largest trial number seen). */
+  trials: number
+  /** Questions (× rotations) with at least one asked trial. */
+  questions: number
+  /** Accuracy of each trial, trial 1 first (NaN for a trial with nothing asked). */
+  accuracies: number[]
+  /** Mean, smallest, largest and sample standard deviation of the trials' accuracies. */
+  mean: number
+  min: number
+  max: number
+  sd: number
+  /**
+   * Majority-vote accuracy: a question is right when its most frequent answer
+   * across trials is the key; a tie between answers counts the key's share of
+   * the tied answers (1/2 when two tie and one is right), the expectation of
+   * breaking the tie at random. No letter and errors vote as "no answer".
+   */
+  majority: number
+  /** Mean share of a question's trials that gave its most frequent answer (1: every trial agreed). */
+  agreement: number
+  /** Share of questions whose trials all gave the same answer. */
+  unanimous: number
+}
+
+const asked = (r: QuestionRecord) => r.outcome !== 'not-asked'
+const answer = (r: QuestionRecord) => (r.outcome === 'error' ? '∅' : (r.given ?? '∅'))
+
+/** The spread across trials of the given records (one subject's, or a run's); undefined when they have no trials. */
+export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | undefined {
+  const withTrials = records.filter((r) => r.trial !== undefined && asked(r))
+  if (withTrials.length === 0) return undefined
+  const trials = Math.max(...withTrials.map((r) => r.trial!))
+  const right = new Array<number>(trials).fill(0)
+  const total = new Array<number>(trials).fill(0)
+  const units = new Map<string, QuestionRecord[]>()
+  for (const r of withTrials) {
+    total[r.trial! - 1]!++
+    if (r.outcome === 'correct') right[r.trial! - 1]!++
+    const unit = `${questionKey(r)}/r${r.rotation ?? ''}`
+    const list = units.get(unit)
+    if (list) list.push(r)
+    else units.set(unit, [r])
+  }
+  const accuracies = total.map((n, i) => (n ? right[i]! / n : NaN))
+  const finite = accuracies.filter(Number.isFinite)
+  let majority = 0
+  let agreement = 0
+  let unanimous = 0
+  for (const rs of units.values()) {
+    const votes = new Map<string, number>()
+    for (const r of rs) votes.set(answer(r), (votes.get(answer(r)) ?? 0) + 1)
+    const top = Math.max(...votes.values())
+    const leaders = [...votes].filter(([, n]) => n === top).map(([a]) => a)
+    if (leaders.includes(rs[0]!.expected)) majority += 1 / leaders.length
+    agreement += top / rs.length
+    if (votes.size === 1) unanimous++
+  }
+  const n = units.size
+  return {
+    trials,
+    questions: n,
+    accuracies,
+    mean: mean(finite),
+    min: Math.min(...finite),
+    max: Math.max(...finite),
+    sd: sampleStd(finite),
+    majority: majority / n,
+    agreement: agreement / n,
+    unanimous: unanimous / n,
+  }
+}

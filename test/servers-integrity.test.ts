@@ -1,0 +1,56 @@
+// Issue 12, server side, end to end against the loopback server: what a run
+// reports when the server's answers hold no letter, and which spelling of the
+// letter is read.
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import type { ModelServer } from '../fixtures/servers/model-server.js'
+import { startModelServer } from '../fixtures/servers/model-server.js'
+import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
+import { runVitest } from './helpers/run-vitest.js'
+
+let server: ModelServer
+let emptyStore: string
+beforeAll(async () => {
+  server = await startModelServer({ slots: 4 })
+  emptyStore = await mkdtemp(path.join(os.tmpdir(), 'mmlu-empty-store-'))
+})
+afterAll(async () => {
+  await server.close()
+  await rm(emptyStore, { recursive: true, force: true })
+})
+beforeEach(() => {
+  server.reset()
+  Object.assign(server.config, { answer: () => 'B', letters: 'all', letterForm: 'natural', topLogprobs: undefined, fault: undefined })
+})
+
+const env = (extra: Record<string, string>) => ({ OLLAMA_HOST: server.url, OLLAMA_MODELS: emptyStore, MMLU_CONCURRENCY: '4', ...extra })
+
+describe.skipIf(!HAS_REAL_DATA)('no letter in the top log-probs', () => {
+  test('an Ollama server whose first token is " The", never a letter: astronomy 0 correct, 152 invalid with the reason, and the output says so', async () => {
+    server.config.letters = 'none'
+    const run = await runVitest(['evals/astronomy'], { env: env({ MMLU_DATA_DIR: REAL_DATA_DIR }) })
+    expect(run.results!.summary).toMatchObject({ questions: 152, correct: 0, wrong: 0, invalid: 152, errors: 0 })
+    for (const r of run.results!.records) {
+      expect(r).toMatchObject({ given: null, outcome: 'invalid', text: ' The', letterForm: 'spaced', probabilities: { A: 0, B: 0, C: 0, D: 0 } })
+      expect(r.invalidReason).toMatch(/no probability for any of the letters A-D/)
+    }
+    // Exit 0 is honest only because every output says what happened: no answer counted, all invalid.
+    expect(run.output).toContain('astronomy  0/152 correct')
+    expect(run.output).toContain('(152 invalid)')
+    expect(run.output).toContain('0 correct · 0 wrong · 152 invalid (no letter) · 0 errors')
+    expect(server.promptCounts().size).toBe(152)
+  })
+})
+
+describe('the spelling of the letter the reference scores', () => {
+  test('{" B": .30, "A": .20, " A": .15} on every question: a raw run answers B throughout, recorded as the spaced form', async () => {
+    server.config.topLogprobs = () => [{ token: ' B', logprob: Math.log(0.3) }, { token: 'A', logprob: Math.log(0.2) }, { token: ' A', logprob: Math.log(0.15) }]
+    const run = await runVitest(['evals/business_ethics'], { env: env({ MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' }) })
+    expect(run.code, run.output).toBe(0)
+    // business_ethics fixture keys A B C D A B C D: B is right twice; adding the spellings would have answered A, right twice too, at other questions.
+    expect(run.results!.records.map((r) => [r.index, r.given, r.letterForm])).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => [i, 'B', 'spaced']))
+    expect(run.results!.summary).toMatchObject({ correct: 2, wrong: 6, invalid: 0 })
+  })
+})
