@@ -13,8 +13,8 @@
 //   MMLU_PROGRESS_MS=0, NO_COLOR; none of this run's MMLU_*, VITEST* or GITHUB_*;
 // - without ../shared, the fixture data (MMLU_ALLOW_PARTIAL=1: it has astronomy and
 //   business_ethics, 8 questions each) and the always-C model stand in for them;
-// - the fixed ports of the examples (11435, 11436, 4173) become free ones, so two
-//   runs on one machine do not collide;
+// - the fixed ports of the examples (4173, 11000-11999) move to free ones, all by
+//   one offset, so two runs on one machine do not collide;
 // - `npm ci` is taken as done (it would replace node_modules under the running
 //   tests), and `npm test` is this run (an `npm` wrapper first on the PATH says so);
 //   a block of nothing else is skipped.
@@ -24,6 +24,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -31,7 +32,6 @@ import { fixtureModelPath } from '../fixtures/models.js'
 import { OPTIONS_PAGE, renderOptionsPage } from '../scripts/docs-options.js'
 import type { ShellBlock } from './helpers/docs.js'
 import { docFiles, headingAnchors, npmRunNames, readDoc, relativeLinks, shellBlocks } from './helpers/docs.js'
-import { freePort } from './helpers/run-vitest.js'
 
 const ROOT = path.resolve('.')
 const SHARED = path.resolve('../shared')
@@ -39,7 +39,6 @@ const HAS_SHARED_DATA = existsSync(path.join(SHARED, 'mmlu', 'test'))
 const HAS_SHARED_MODEL = existsSync(path.join(SHARED, 'models', 'llama-2-tiny-random.gguf'))
 /** Left out of each copy: installed packages and caches are linked, the rest is output. */
 const NOT_COPIED = new Set(['node_modules', '.git', '.cache', 'reports', 'html', 'baselines'])
-const PORTS = [11435, 11436, 4173]
 /** A block's own run, at most: long enough for a loaded machine, and a third of the test's timeout. */
 const BLOCK_LIMIT_MS = 100_000
 
@@ -111,9 +110,36 @@ function skipReason(block: ShellBlock): string | undefined {
   return undefined
 }
 
+/** Fixed ports in a block (a server's `--port`, its OLLAMA_HOST, `npm run report -- --port`). */
+const FIXED_PORT = /\b(4173|11[0-9]{3})\b/g
+
+/**
+ * The block's fixed ports moved to free ones, each by the same offset, so a block
+ * that starts two servers on 11501 and 11502 still names them right.
+ */
+async function freePorts(code: string): Promise<string> {
+  const ports = [...new Set([...code.matchAll(FIXED_PORT)].map((m) => Number(m[1])))]
+  if (ports.length === 0) return code
+  const low = Math.min(...ports)
+  const span = Math.max(...ports) - low + 4 // --count N servers take the ports after the first
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000)
+    const free = await Promise.all(Array.from({ length: span }, (_, i) => portIsFree(base + i)))
+    if (free.every(Boolean)) return code.replace(FIXED_PORT, (p) => String(base + Number(p) - low))
+  }
+  throw new Error('no free range of ports for the block')
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
 async function runBlock(block: ShellBlock, repo: string, pageEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; ready: boolean }> {
-  let code = block.code
-  for (const port of PORTS) if (new RegExp(`\\b${port}\\b`).test(code)) code = code.replace(new RegExp(`\\b${port}\\b`, 'g'), String(await freePort()))
+  const code = await freePorts(block.code)
   const env = { ...pageEnv }
   const setsModel = /\bMMLU_MODEL=/.test(code)
   const pointsAtServer = /\b(OLLAMA_HOST|MMLU_OPENAI_BASE_URL|MMLU_BACKEND)=/.test(code)
@@ -137,11 +163,14 @@ async function runBlock(block: ShellBlock, repo: string, pageEnv: NodeJS.Process
   }
   child.stdout.on('data', onData)
   child.stderr.on('data', onData)
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()))
   const limit = setTimeout(() => stopGroup('SIGKILL'), BLOCK_LIMIT_MS)
-  const exit = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+  // The shell's own exit: a server it left in the background may still hold its output open.
+  const exit = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
   clearTimeout(limit)
-  // A block that failed half-way may leave a background server behind: end its whole group.
+  // A block that failed half-way, or lets a server run out its time, leaves it behind: end the whole group.
   stopGroup('SIGKILL')
+  await closed
   return { code: exit, output, ready }
 }
 
