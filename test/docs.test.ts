@@ -5,7 +5,7 @@
 // beside a ../shared that holds the real MMLU data and the tiny GGUF when this
 // machine has them. What the test sets, so the blocks run here, fast and alone:
 // - MMLU_DATA_DIR=../shared/mmlu, and MMLU_LIMIT=20 questions per subject; a
-//   block that sets either itself wins;
+//   block that sets either itself wins, and one that sets MMLU_SAMPLE gets no limit;
 // - MMLU_MODEL=the always-C fixture GGUF, unless the block sets its own or points
 //   at a server (OLLAMA_HOST, MMLU_OPENAI_BASE_URL, MMLU_BACKEND): then the
 //   server's default model stays;
@@ -141,6 +141,8 @@ function portIsFree(port: number): Promise<boolean> {
 async function runBlock(block: ShellBlock, repo: string, pageEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; ready: boolean }> {
   const code = await freePorts(block.code)
   const env = { ...pageEnv }
+  // A block that picks its own questions keeps them (MMLU_SAMPLE and MMLU_LIMIT exclude each other).
+  if (/\bMMLU_SAMPLE=/.test(code)) delete env.MMLU_LIMIT
   const setsModel = /\bMMLU_MODEL=/.test(code)
   const pointsAtServer = /\b(OLLAMA_HOST|MMLU_OPENAI_BASE_URL|MMLU_BACKEND)=/.test(code)
   if (!setsModel && !pointsAtServer) env.MMLU_MODEL = await fixtureModelPath('fixed-C')
