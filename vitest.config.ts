@@ -14,14 +14,19 @@ try {
   exitOnUserError(e)
 }
 
-// Tests whose assertions are timing ratios against the loopback server's sleeps
-// (queueing, speedup, latency inflation): minutes of waiting by design, and
-// thrown off by a busy machine. They run on their own in `npm run test:timing`.
-const TIMING_TESTS = ['test/servers-timing.test.ts', 'test/study-e2e.test.ts']
+// Tests built on the loopback server's sleeps and timing: throughput and latency
+// ratios (queueing, speedup, two servers against one), restarts and deaths that
+// must be survived within seconds. Minutes of waiting by design, and thrown off
+// by a busy machine: they run on their own in `npm run test:timing`.
+const TIMING_TESTS = ['test/servers-timing.test.ts', 'test/study-e2e.test.ts', 'test/servers-several.test.ts', 'test/servers-faults.test.ts']
 
 export default defineConfig({
   test: {
     reporters: ['./reporters/mmlu-reporter.ts'],
+    // Transformed modules cached on disk (node_modules/.experimental-vitest-cache, keyed by
+    // content and config): every later `vitest run` starts about 1 s of CPU sooner, which the
+    // tests' ~200 spawned runs and a user's repeated evals both feel.
+    experimental: { fsModuleCache: true },
     // `--reporter=html` (@vitest/ui) writes here, beside the summary page reports/index.html.
     outputFile: { html: 'reports/html/index.html' },
     projects: [
@@ -36,6 +41,8 @@ export default defineConfig({
           // Most of these tests wait on a spawned `vitest run`: two files at a time keep
           // both cores of a small machine busy (Vitest's default is CPUs − 1, one here).
           maxWorkers: Math.max(2, availableParallelism() - 1),
+          // test/docs.test.ts runs this many of its pages at once (each page's blocks in order).
+          maxConcurrency: 3,
           // Projects with different maxWorkers must run in different groups, e.g. when a
           // filter such as `npx vitest run evals` also matches test/evals-layout.test.ts.
           sequence: { groupOrder: 1 },

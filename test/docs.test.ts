@@ -1,7 +1,7 @@
 // Every command in README.md and docs/ runs as written, and this test proves it.
 //
-// Each page's fenced `sh` blocks run in order, with bash (-e, -o pipefail), in a
-// copy of the repository of its own (its files; node_modules and .cache linked),
+// Each page's fenced `sh` blocks run in order (pages side by side), with bash
+// (-e, -o pipefail), in a copy of the repository of its own (its files; node_modules and .cache linked),
 // beside a ../shared that holds the real MMLU data and the tiny GGUF when this
 // machine has them. What the test sets, so the blocks run here, fast and alone:
 // - MMLU_DATA_DIR=../shared/mmlu, and MMLU_LIMIT=20 questions per subject; a
@@ -180,13 +180,14 @@ describe('every shell block of the README and docs/ runs as written', () => {
   for (const { file, text } of pages) {
     const blocks = shellBlocks(file, text)
     if (blocks.length === 0) continue
-    describe(file, () => {
+    // Pages run side by side (the unit project's maxConcurrency), each page's blocks in order.
+    describe(file, { concurrent: true }, () => {
       let page: Promise<{ repo: string; env: NodeJS.ProcessEnv }> | undefined
       for (const block of blocks) {
         const first = block.code.split('\n').find((l) => l.trim() && !l.trim().startsWith('#'))?.trim() ?? ''
         const name = `${file}:${block.line} ${first.length > 70 ? `${first.slice(0, 70)}…` : first}`
         const reason = skipReason(block)
-        test(name, { timeout: 3 * BLOCK_LIMIT_MS }, async ({ skip }) => {
+        test.sequential(name, { timeout: 3 * BLOCK_LIMIT_MS }, async ({ skip }) => {
           if (reason) {
             console.log(`skipped ${file}:${block.line}: ${reason}`)
             skip(reason)
