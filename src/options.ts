@@ -501,10 +501,3 @@ export function serverCount(options: Pick<Options, 'backend' | 'ollamaHosts' | '
 export function inFlightCap(options: Pick<Options, 'concurrency' | 'backend' | 'ollamaHosts' | 'openaiBaseUrls'>): number {
   return (options.concurrency === 'auto' ? AUTO_CONCURRENCY_MAX : options.concurrency) * serverCount(options)
 }
-
-/** One line per option, for `--help`-style listings and the README. */
-export function describeOptions(): string {
-  return Object.values(DEFINITIONS)
-    .map((d) => `${d.env.padEnd(20)} ${d.help}`)
-    .join('\n')
-}
