@@ -81,11 +81,13 @@ export function macroAccuracy(groups: readonly Tally[]): number {
  * Agresti–Coull-adjusted accuracy p̃ = (k + z²/2) / (n + z²), var_i =
  * p̃(1 − p̃) / (n + z²), so a subject at 0% or 100% still carries
  * uncertainty; the interval is the macro average ± z·√Var, clipped to [0, 1].
- * Empty subjects are left out, as in macroAccuracy.
+ * Empty subjects are left out, as in macroAccuracy. With one subject the
+ * macro average is the micro one, so it gets the same (Wilson) interval.
  */
 export function macroInterval(groups: readonly Tally[], z = Z95): Interval {
   const asked = groups.filter((g) => g.total > 0)
   if (asked.length === 0) return { low: 0, high: 1 }
+  if (asked.length === 1) return wilson(asked[0]!.correct, asked[0]!.total, z)
   const z2 = z * z
   let variance = 0
   for (const { correct: k, total: n } of asked) {

@@ -2,7 +2,7 @@
 // Holm across subjects, the tolerance, the flips, and the refusals.
 import { describe, expect, test } from 'vitest'
 import type { BaselineComparison, BaselineRefusal } from '../src/gate/baseline.js'
-import { compareWithBaseline, holmAdjust } from '../src/gate/baseline.js'
+import { compareWithBaseline, formatP, holmAdjust } from '../src/gate/baseline.js'
 import { parseResultsFile } from '../src/gate/results-file.js'
 import type { Outcome } from '../src/results.js'
 import { fakeRun } from './helpers/gate-runs.js'
@@ -119,6 +119,10 @@ describe('baseline comparison', () => {
     expect(astronomy.verdict).toBe('no significant change')
     expect(c.overall).toMatchObject({ n: 110, rightToWrong: 12, wrongToRight: 2, verdict: 'regression' })
     expect(c.regressions.map((r) => r.name)).toEqual(['overall'])
+  })
+
+  test('formatP: 3 significant digits, exponent form below 0.001, and a p that underflowed to 0 as a bound, never "0"', () => {
+    expect([formatP(0.0123456), formatP(0.000123456), formatP(5e-324), formatP(0)]).toEqual(['0.0123', '1.23e-4', '4.94e-324', '< 1e-300'])
   })
 
   test('holmAdjust matches a hand computation and keeps the input order', () => {

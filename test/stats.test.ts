@@ -124,6 +124,8 @@ describe('stats', () => {
     expect(perfect.low).toBeGreaterThan(0.8)
     expect(perfect.low).toBeLessThan(1)
     expect(macroInterval([])).toEqual({ low: 0, high: 1 })
+    // One subject: macro is micro, so the same interval is printed for both (not two for one figure).
+    expect(macroInterval([{ correct: 2, total: 8 }, { correct: 0, total: 0 }])).toEqual(wilson(2, 8))
     // Empty subjects carry no weight, as in macroAccuracy.
     expect(macroInterval([...groups, { correct: 0, total: 0 }])).toEqual(i)
   })

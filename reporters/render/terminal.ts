@@ -105,7 +105,7 @@ export function countsLabel(counts: Readonly<Record<string, number>>): string {
 
 export function renderTotals(run: RunSummary, config?: Pick<RunConfig, 'protocol' | 'asks'>): string {
   const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.correct}/${run.questions}, every question equal)`
-  const macro = `${pct(run.macroAccuracy)} ${ci(run.macroCi95)} macro (${run.subjects} subjects, every subject equal)`
+  const macro = `${pct(run.macroAccuracy)} ${ci(run.macroCi95)} macro (${run.subjects} ${run.subjects === 1 ? 'subject' : 'subjects'}, every subject equal)`
   // A protocol whose published figures are macro averages shows the macro first.
   const lines = [`Accuracy   ${config && headlineOf(config) === 'macro' ? `${macro} · ${micro}` : `${micro} · ${macro}`}`]
   if (run.categories.length > 1 || run.subjects > 1) {
