@@ -4,8 +4,9 @@
 // JSON is already written, and each failure is one line saying why.
 import { writeFileSync } from 'node:fs'
 import { rename, writeFile } from 'node:fs/promises'
-import { isAbsolute, join, relative, sep } from 'node:path'
+import { join } from 'node:path'
 import type { ResultsFile } from '../src/results.js'
+import { shownPath } from '../src/shown-path.js'
 import { writeResults, writeResultsSync } from '../src/results.js'
 import type { RunHeadline } from '../src/run-history.js'
 import {
@@ -37,30 +38,25 @@ export interface RunPagesOptions {
   keep: boolean
 }
 
-/** The runs folder as typed from the current folder, for the commands shown (`reports/runs`). */
-export function runsPathForCommands(runsDir: string, cwd = process.cwd()): string {
-  const rel = relative(cwd, runsDir)
-  return (rel === '' || rel.startsWith('..') || isAbsolute(rel) ? runsDir : rel).split(sep).join('/')
-}
 
 /** Rewrites runs/index.html from the headlines there. */
 export async function writeRunsIndex(runsDir: string): Promise<RunHeadline[]> {
   const runs = await listRuns(runsDir)
   const file = join(runsDir, 'index.html')
   const tmp = `${file}.${process.pid}.tmp`
-  await writeFile(tmp, renderRunsIndex(runs, runsPathForCommands(runsDir)))
+  await writeFile(tmp, renderRunsIndex(runs, shownPath(runsDir)))
   await rename(tmp, file)
   return runs
 }
 
 function writeRunsIndexSync(runsDir: string): RunHeadline[] {
   const runs = listRunsSync(runsDir)
-  writeFileSync(join(runsDir, 'index.html'), renderRunsIndex(runs, runsPathForCommands(runsDir)))
+  writeFileSync(join(runsDir, 'index.html'), renderRunsIndex(runs, shownPath(runsDir)))
   return runs
 }
 
 function keptLines(runsDir: string, id: string, runs: readonly RunHeadline[], pruned: readonly string[], keepRuns: number | undefined): string[] {
-  const path = runsPathForCommands(runsDir)
+  const path = shownPath(runsDir)
   const lines = [`History    ${path}/${id}/ · ${runs.length} run${runs.length === 1 ? '' : 's'} kept, listed in ${path}/index.html${pruned.length ? ` · ${pruned.length} older deleted (MMLU_KEEP_RUNS=${keepRuns})` : ''}`]
   const prev = previousOfSameInputs(runs).get(id)
   if (prev) lines.push(`           vs the previous run of the same inputs: ${compareCommand(path, prev.id, id)}`)

@@ -9,7 +9,7 @@
 // default reporter untouched.
 import { appendFile, mkdir, open, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { dirname, relative, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import type { SerializedError } from 'vitest'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { DefaultReporter } from 'vitest/node'
@@ -41,6 +41,7 @@ import { renderParallel, renderSpeedup } from './render/parallel.js'
 import { renderServers } from './render/servers.js'
 import { renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
 import { renderVariantTables } from './render/variants.js'
+import { shownPath } from '../src/shown-path.js'
 
 export const MMLU_PROJECT = 'mmlu'
 
@@ -304,14 +305,13 @@ export default class MmluReporter implements Reporter {
     }
     if (records.length > 0) {
       await writeResults(file, out)
-      log.log(`Results    ${file}`)
+      log.log(`Results    ${shownPath(file)}`)
       const vitestReport = vitestHtmlReportFile(this.ctx)
       const links = vitestReport ? reportLinks(modules, vitestReport, file) : undefined
       for (const line of await writeRunPages(file, out, { ...(links ? { links } : {}), titles: questionTitles(modules), keepRuns: options.keepRuns, keep: !this.ctx.config.shard })) log.log(line)
     } else {
       // A run that could not start must not replace the last good results with an empty file.
-      const shown = relative(this.ctx.config.root, file)
-      log.error(`\nResults    not written: no question was answered, so ${shown.startsWith('..') ? file : shown} and its summary page keep the last run's.`)
+      log.error(`\nResults    not written: no question was answered, so ${shownPath(file, this.ctx.config.root)} and its summary page keep the last run's.`)
     }
     if (failed) log.error(`\nExit code 1: ${exitReasons.join('; ')}. Wrong answers alone never fail the run.`)
     this.printFilterHints(modules)

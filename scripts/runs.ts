@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { OptionsError, readOptions } from '../src/options.js'
 import { pruneRuns, RUNS_FOLDER } from '../src/run-history.js'
-import { runsPathForCommands, writeRunsIndex } from '../reporters/history.js'
+import { writeRunsIndex } from '../reporters/history.js'
+import { shownPath } from '../src/shown-path.js'
 import { protocol } from '../reporters/render/history.js'
 import { ci, pct, rate, table } from '../reporters/render/terminal.js'
 
@@ -24,12 +25,12 @@ export async function main(argv: string[], print: (line: string) => void = conso
   if (keep !== undefined && !(Number.isInteger(keep) && keep >= 0)) throw new Error(`--keep ${values.keep} is not valid: expected a whole number of runs to keep (0 deletes them all)`)
   const dir = resolve(values.dir ?? join(dirname(readOptions().resultsFile), RUNS_FOLDER))
   if (!existsSync(dir)) {
-    print(`No runs kept yet in ${runsPathForCommands(dir)}/: every run that answers questions is kept there.`)
+    print(`No runs kept yet in ${shownPath(dir)}/: every run that answers questions is kept there.`)
     return 0
   }
   const pruned = keep === undefined ? [] : await pruneRuns(dir, keep)
   const runs = await writeRunsIndex(dir)
-  const path = runsPathForCommands(dir)
+  const path = shownPath(dir)
   if (runs.length) {
     const rows = [['run', 'model', 'protocol', 'questions', 'accuracy', '95% CI', 'q/s', 'status']]
     for (const r of runs) rows.push([`${path}/${r.id}`, r.model, protocol(r), String(r.questions), pct(r.accuracy), ci(r.ci95), rate(r.questionsPerSecond ?? NaN), r.status])

@@ -13,7 +13,8 @@ import type { ResultsFile } from '../src/results.js'
 import type { RunHeadline } from '../src/run-history.js'
 import { createRunFolder, headlineOf, inputsKey, listRuns, pruneRuns, runId } from '../src/run-history.js'
 import { renderRunsIndex } from '../reporters/render/history.js'
-import { runsPathForCommands, writeRunPages } from '../reporters/history.js'
+import { writeRunPages } from '../reporters/history.js'
+import { shownPath } from '../src/shown-path.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fixed-answers.js'
 import { runVitest } from './helpers/run-vitest.js'
@@ -44,7 +45,7 @@ describe('run folders', () => {
     const runs = path.join(dir, 'runs')
     const id = '20260101-100000-fixed-A.gguf'
     expect(lines[0]).toBe(`Summary    ${path.join(dir, 'index.html')}`)
-    expect(lines[1]).toBe(`History    ${runsPathForCommands(runs)}/${id}/ · 1 run kept, listed in ${runsPathForCommands(runs)}/index.html`)
+    expect(lines[1]).toBe(`History    ${shownPath(runs)}/${id}/ · 1 run kept, listed in ${shownPath(runs)}/index.html`)
     expect((await readdir(path.join(runs, id))).sort()).toEqual(['index.html', 'mmlu-results.json', 'run.json'])
     expect(JSON.parse(await readFile(path.join(runs, id, 'mmlu-results.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(a)))
     const headline = JSON.parse(await readFile(path.join(runs, id, 'run.json'), 'utf8')) as RunHeadline
@@ -57,7 +58,7 @@ describe('run folders', () => {
     const before = await stat(path.join(runs, id, 'mmlu-results.json'))
     const d = await fixtureRun('D', '2026-01-01T11:00:00.000Z')
     const more = await writeRunPages(resultsFile, d, { keepRuns: undefined, keep: true })
-    expect(more[2]).toBe(`           vs the previous run of the same inputs: npm run compare -- ${runsPathForCommands(runs)}/${id} ${runsPathForCommands(runs)}/20260101-110000-fixed-D.gguf`)
+    expect(more[2]).toBe(`           vs the previous run of the same inputs: npm run compare -- ${shownPath(runs)}/${id} ${shownPath(runs)}/20260101-110000-fixed-D.gguf`)
     expect((await stat(path.join(runs, id, 'mmlu-results.json'))).mtimeMs).toBe(before.mtimeMs)
     expect((await listRuns(runs)).map((r) => r.id)).toEqual(['20260101-110000-fixed-D.gguf', id])
 
@@ -131,7 +132,7 @@ describe('end to end', () => {
     expect(runs[0]).toBe('20260101-000000-fixed-D.gguf')
     expect(runs[1]).toMatch(/^\d{8}-\d{6}-fixed-A\.gguf$/)
     // Same data, prompts and shots: the reporter offers the comparison.
-    expect(a.output).toContain(`vs the previous run of the same inputs: npm run compare -- ${runsPathForCommands(path.join(dir, 'runs'))}/${runs[0]} ${runsPathForCommands(path.join(dir, 'runs'))}/${runs[1]}`)
+    expect(a.output).toContain(`vs the previous run of the same inputs: npm run compare -- ${shownPath(path.join(dir, 'runs'))}/${runs[0]} ${shownPath(path.join(dir, 'runs'))}/${runs[1]}`)
 
     const compared = await command(compareMain, [path.join(dir, 'runs', runs[0]!), path.join(dir, 'runs', runs[1]!), '--out', dir])
     expect(compared.code, compared.output).toBe(0)

@@ -18,6 +18,7 @@ import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_
 import { ci, countsLabel, ms, pct, rate, renderTime, shotsLabel, subjectNote } from './terminal.js'
 import { renderServersHtml } from './servers.js'
 import { summarizeServers } from '../../src/servers-report.js'
+import { shownPath } from '../../src/shown-path.js'
 import { asksLabel, clusteringNote, headlineOf, protocolLabel, rotationLine, trialsLine } from './variants.js'
 
 export type { Svg } from './page.js'
@@ -116,7 +117,7 @@ export async function writeSummaryPage(resultsFile: string, results: ResultsFile
   } catch (e) {
     return `Summary    not written to ${file}: ${(e as Error).message}`
   }
-  return `Summary    ${file}${links ? ` · with the Vitest HTML report: npm run report serves both` : ''}`
+  return `Summary    ${shownPath(file)}${links ? ` · with the Vitest HTML report: npm run report serves both` : ''}`
 }
 
 /** `resultsName`: the results JSON's file name, linked from the page (it sits in the same folder). */
