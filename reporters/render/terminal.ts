@@ -1,9 +1,11 @@
 // Terminal rendering of a run: pure functions from summaries to text.
+import { isAbsolute } from 'node:path'
 import type { EngineInfo } from '../../src/backends/backend.js'
 import { categoryLabel } from '../../src/dataset/subjects.js'
 import type { RunConfig } from '../../src/results.js'
 import type { SubjectSummary, RunSummary } from '../../src/summary.js'
 import { headlineOf, renderAsksHeader, renderVariantTotals } from './variants.js'
+import { shownPath } from '../../src/shown-path.js'
 
 export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
 export const ci = (i: { low: number; high: number }): string => `[${(i.low * 100).toFixed(1)}, ${(i.high * 100).toFixed(1)}]`
@@ -51,7 +53,7 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], 
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')
     lines.push(`MMLU  model ${e.model}${digest} · engine ${e.engine}${details ? ` (${details})` : ''}`)
-    lines.push(`      weights ${e.source} — ${e.reason}`)
+    lines.push(`      weights ${isAbsolute(e.source) ? shownPath(e.source) : e.source} — ${e.reason}`)
   }
   const v = config.vitest
   lines.push(
