@@ -30,6 +30,9 @@ import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import { OPTIONS_PAGE, renderOptionsPage } from '../scripts/docs-options.js'
+import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from '../src/backends/guard.js'
+import { GONE_AFTER_MS } from '../src/backends/server-health.js'
+import { readOptions } from '../src/options.js'
 import type { ShellBlock } from './helpers/docs.js'
 import { docFiles, headingAnchors, npmRunNames, readDoc, relativeLinks, shellBlocks } from './helpers/docs.js'
 
@@ -239,6 +242,28 @@ describe('the docs agree with the repository', () => {
     expect(readme).toMatch(/npm ci && .*npm run eval/)
     // No absolute path of the machine a sample ran on.
     for (const { file, text } of pages) expect(text, file).not.toMatch(/\/(work|home|Users|root)\/[\w.-]+\//)
+  })
+})
+
+describe('what the README states is what the code does', () => {
+  const readme = readFileSync('README.md', 'utf8')
+
+  test('exit codes: 0 for wrong answers, 1 for errors, and an interrupt ends by its signal (test/integrity-run.test.ts runs it)', () => {
+    expect(readme).toMatch(/exit code is 0/)
+    expect(readme).toMatch(/130 after Ctrl-C, 143 after\s+SIGTERM/)
+    expect(readme).not.toMatch(/interrupt\w*[^.]*exit code (is )?1\b/i)
+  })
+
+  test('the faults table names the rules the code applies', () => {
+    const opts = readOptions({})
+    expect(readme).toContain(`every request to it has failed for ${GONE_AFTER_MS / 1000} s`)
+    expect(readme).toContain(`backoff (${RETRY_BASE_DELAY_MS / 1000} s doubling to ${RETRY_MAX_DELAY_MS / 1000} s, \`MMLU_RETRIES\` ${opts.retries})`)
+    expect(readme).toContain(`\`MMLU_TIMEOUT_MS\` (${opts.timeoutMs / 1000} s)`)
+  })
+
+  test('a published figure is quoted with its protocol', () => {
+    expect(readme).toMatch(/49\.3 for Llama 3\.2 1B Instruct is 5-shot, macro-averaged and\s+\*generative\*/)
+    expect(readme).toMatch(/default\s+run is lm-evaluation-harness's: 5-shot, raw prompt, log-prob/)
   })
 })
 
