@@ -157,21 +157,36 @@ describe('fixture data', () => {
     expect(run.results!.status).toBe('failed')
   })
 
-  test.each([
-    ['missing llama.feed_forward_length', 'lacks llama.feed_forward_length'],
-    ['truncated file', 'truncated'],
-    ['not a GGUF', 'not a readable GGUF file'],
-  ])('a corrupt GGUF (%s) is a clear error; the process survives and exits 1', async (kind, message) => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-gguf-'))
-    const bad = path.join(dir, 'bad.gguf')
+  const corrupt = async (kind: string) => {
+    const bad = path.join(await mkdtemp(path.join(os.tmpdir(), 'mmlu-gguf-')), 'bad.gguf')
     const { corruptGguf } = await import('./helpers/corrupt-gguf.js')
     await corruptGguf(kind, bad)
+    return bad
+  }
+
+  // The one llama.cpp itself would abort the process on: through a whole run.
+  test('a corrupt GGUF (missing llama.feed_forward_length) is a clear error; the process survives and exits 1', async () => {
+    const bad = await corrupt('missing llama.feed_forward_length')
     const run = await runVitest(['evals/astronomy'], { env: { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_MODEL: bad, MMLU_ALLOW_PARTIAL: '1' } })
     expect(run.signal).toBeNull()
     expect(run.code).toBe(1)
     expect(run.output).toContain(bad)
-    expect(run.output).toContain(message)
+    expect(run.output).toContain('lacks llama.feed_forward_length')
     expect(run.output).toMatch(/Fix: /)
+  })
+
+  // The same check before any load, in this process: the run above shows how its error is reported.
+  test.each([
+    ['truncated file', 'truncated'],
+    ['not a GGUF', 'not a readable GGUF file'],
+  ])('a corrupt GGUF (%s) is stopped by the same check with the file and a fix', async (kind, message) => {
+    const bad = await corrupt(kind)
+    const { checkGguf } = await import('../src/backends/gguf-check.js')
+    const error = await checkGguf(bad).then(() => undefined, (e: Error) => e)
+    expect(error?.name).toBe('EngineError')
+    expect(error?.message).toContain(bad)
+    expect(error?.message).toContain(message)
+    expect(error?.message).toMatch(/Fix: /)
   })
 })
 
