@@ -4,8 +4,9 @@
 // (-e, -o pipefail), in a copy of the repository of its own (its files; node_modules and .cache linked),
 // beside a ../shared that holds the real MMLU data and the tiny GGUF when this
 // machine has them. What the test sets, so the blocks run here, fast and alone:
-// - MMLU_DATA_DIR=../shared/mmlu, and MMLU_LIMIT=20 questions per subject; a
-//   block that sets either itself wins, and one that sets MMLU_SAMPLE gets no limit;
+// - MMLU_DATA_DIR=../shared/mmlu, and MMLU_LIMIT=10 questions per subject; a
+//   block that sets either itself wins, and one that sets MMLU_SAMPLE or MMLU_THRESHOLDS
+//   gets no limit;
 // - MMLU_MODEL=the always-C fixture GGUF, unless the block sets its own or points
 //   at a server (OLLAMA_HOST, MMLU_OPENAI_BASE_URL, MMLU_BACKEND): then the
 //   server's default model stays;
@@ -68,7 +69,7 @@ async function sandbox(): Promise<{ repo: string; env: NodeJS.ProcessEnv }> {
   Object.assign(env, {
     PATH: `${await npmWrapper(top)}${path.delimiter}${process.env.PATH ?? ''}`,
     MMLU_DATA_DIR: '../shared/mmlu',
-    MMLU_LIMIT: '20',
+    MMLU_LIMIT: '10',
     MMLU_THREADS: '1',
     MMLU_PROGRESS_MS: '0',
     XDG_CACHE_HOME: path.join(top, 'cache'),
@@ -144,8 +145,9 @@ function portIsFree(port: number): Promise<boolean> {
 async function runBlock(block: ShellBlock, repo: string, pageEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; ready: boolean }> {
   const code = await freePorts(block.code)
   const env = { ...pageEnv }
-  // A block that picks its own questions keeps them (MMLU_SAMPLE and MMLU_LIMIT exclude each other).
-  if (/\bMMLU_SAMPLE=/.test(code)) delete env.MMLU_LIMIT
+  // A block that picks its own questions keeps them (MMLU_SAMPLE and MMLU_LIMIT exclude each other),
+  // and a gate judges the questions its page means, whole subjects: a few are not its accuracy.
+  if (/\bMMLU_(SAMPLE|THRESHOLDS)=/.test(code)) delete env.MMLU_LIMIT
   const setsModel = /\bMMLU_MODEL=/.test(code)
   const pointsAtServer = /\b(OLLAMA_HOST|MMLU_OPENAI_BASE_URL|MMLU_BACKEND)=/.test(code)
   if (!setsModel && !pointsAtServer) env.MMLU_MODEL = await fixtureModelPath('fixed-C')
