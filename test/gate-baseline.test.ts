@@ -121,8 +121,8 @@ describe('baseline comparison', () => {
     expect(c.regressions.map((r) => r.name)).toEqual(['overall'])
   })
 
-  test('formatP: 3 significant digits, exponent form below 0.001, and a p that underflowed to 0 as a bound, never "0"', () => {
-    expect([formatP(0.0123456), formatP(0.000123456), formatP(5e-324), formatP(0)]).toEqual(['0.0123', '1.23e-4', '4.94e-324', '< 1e-300'])
+  test('formatP: 3 significant digits, exponent form below 0.001, and a p that underflowed to 0 as a bound, never "0"; no p at all as –', () => {
+    expect([formatP(0.0123456), formatP(0.000123456), formatP(5e-324), formatP(0), formatP(NaN)]).toEqual(['0.0123', '1.23e-4', '4.94e-324', '< 1e-300', '–'])
   })
 
   test('holmAdjust matches a hand computation and keeps the input order', () => {

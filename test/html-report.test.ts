@@ -141,6 +141,13 @@ describe('summary page', () => {
     expect(linked).toContain('<a href="html/index.html">Vitest HTML report</a>')
   })
 
+  test('tiny probabilities keep their digits in the question table (always-C gives the other letters ~1e-5), as in the UI', async () => {
+    const results = sampleResults()
+    results.records[0] = { ...results.records[0]!, probabilities: { A: 3.12e-5, B: 3.14e-5, C: 0.99990, D: 3.1e-5 } }
+    const page = await renderSummaryPage(results)
+    expect(page).toContain('<td>3.12e-5</td><td>3.14e-5</td><td class="chosen">1.000</td><td>3.10e-5</td>')
+  })
+
   test('a run where nothing was answered still renders, with the charts marked empty', async () => {
     const empty = sampleResults()
     empty.records = []

@@ -9,7 +9,7 @@ import type { TestModule, Vitest } from 'vitest/node'
 import { analysisOf } from '../../src/analysis/run.js'
 import { categoryLabel } from '../../src/dataset/subjects.js'
 import { rotationName } from '../../src/analysis/rotation.js'
-import { isTimed, recordKey, variantSuffix } from '../../src/record.js'
+import { formatProbabilities, isTimed, recordKey, variantSuffix } from '../../src/record.js'
 import type { QuestionRecord, ResultsFile } from '../../src/results.js'
 import type { SubjectSummary } from '../../src/summary.js'
 import { ANALYSIS_STYLE, analysisSection } from './analysis.js'
@@ -291,6 +291,10 @@ function questionTable(subject: string, records: readonly QuestionRecord[], titl
   const head = ['#', ...(titles ? ['question'] : []), 'key', 'given', 'outcome', ...letters.map((l) => `p(${l})`), 'shots', 'latency', 'note']
   const rows = records.map((r) => {
     const probs = r.probabilities as Record<string, number> | undefined
+    // The row's own letters shown apart (3.12e-5, not 0.000), as in the Vitest UI.
+    const present = letters.filter((l) => probs && Number.isFinite(probs[l]))
+    const formatted = formatProbabilities(present.map((l) => probs![l]!))
+    const text = new Map(present.map((l, i) => [l, formatted[i]!]))
     const note = r.outcome === 'error' || r.outcome === 'not-asked' ? (r.error ?? '') : r.outcome === 'invalid' ? (r.invalidReason ?? `no letter in ${JSON.stringify(r.text.slice(0, 60))}`) : ''
     const cells = [
       `<td>${r.index}${variantSuffix(r)}</td>`,
@@ -298,7 +302,7 @@ function questionTable(subject: string, records: readonly QuestionRecord[], titl
       `<td>${r.expected}</td>`,
       `<td>${r.given ?? '–'}</td>`,
       `<td class="${r.outcome}">${r.outcome}${r.cached ? ' (cached)' : ''}</td>`,
-      ...letters.map((l) => `<td${l === r.given ? ' class="chosen"' : ''}>${probs && Number.isFinite(probs[l]) ? (probs[l] as number).toFixed(3) : '–'}</td>`),
+      ...letters.map((l) => `<td${l === r.given ? ' class="chosen"' : ''}>${text.get(l) ?? '–'}</td>`),
       `<td>${r.shots}</td>`,
       `<td>${r.cached ? '–' : ms(r.latencyMs)}</td>`,
       `<td class="text">${esc(note)}</td>`,

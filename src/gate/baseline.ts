@@ -107,7 +107,7 @@ export interface BaselineRefusal {
 
 /** p-values to three significant digits, small ones in exponent form. */
 // A p below double precision's range underflows to 0: print the bound, not a p of exactly 0.
-export const formatP = (p: number): string => (p >= 0.001 ? p.toPrecision(3) : p > 0 ? p.toExponential(2) : '< 1e-300')
+export const formatP = (p: number): string => (!Number.isFinite(p) ? '–' : p >= 0.001 ? p.toPrecision(3) : p > 0 ? p.toExponential(2) : '< 1e-300')
 
 const key = recordKey
 const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12)
