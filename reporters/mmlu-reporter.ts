@@ -311,7 +311,7 @@ export default class MmluReporter implements Reporter {
       for (const line of await writeRunPages(file, out, { ...(links ? { links } : {}), titles: questionTitles(modules), keepRuns: options.keepRuns, keep: !this.ctx.config.shard })) log.log(line)
     } else {
       // A run that could not start must not replace the last good results with an empty file.
-      log.error(`\nResults    not written: no question was answered, so ${shownPath(file, this.ctx.config.root)} and its summary page keep the last run's.`)
+      log.error(`\nResults    not written: no question was answered, so ${shownPath(file)} and its summary page keep the last run's.`)
     }
     if (failed) log.error(`\nExit code 1: ${exitReasons.join('; ')}. Wrong answers alone never fail the run.`)
     this.printFilterHints(modules)
@@ -425,7 +425,7 @@ export default class MmluReporter implements Reporter {
       records: this.answered,
     }
     writeResultsSync(file, out)
-    process.stderr.write(`\nInterrupted: ${this.answered.length} answered questions saved to ${file}\n`)
+    process.stderr.write(`\nInterrupted: ${this.answered.length} answered questions saved to ${shownPath(file)}\n`)
     for (const line of keepInterruptedRun(file, out, readOptions().keepRuns)) process.stderr.write(`${line}\n`)
   }
 

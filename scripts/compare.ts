@@ -9,7 +9,7 @@
 // Exit code 1 when a run cannot be read or a pair is refused (different prompts or data).
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname, join, relative, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { ComparedRun, RunComparison } from '../src/analysis/compare.js'
@@ -20,15 +20,11 @@ import { GateConfigError } from '../src/gate/errors.js'
 import { parseResultsFile } from '../src/gate/results-file.js'
 import { OptionsError, readOptions } from '../src/options.js'
 import { RUN_RESULTS_FILE } from '../src/run-history.js'
+import { shownPath } from '../src/shown-path.js'
 import { renderCompareHtml, renderCompareMarkdown, renderCompareTerminal } from '../reporters/render/compare.js'
 
 const USAGE = 'Usage: npm run compare -- <results.json | run folder> <results.json | run folder> [more…] [--out <dir>] [--data <dir>] [--flips <n>] [--alpha <a>]'
 
-/** A path as the user would type it from here: relative inside the current folder, absolute outside it. */
-const shown = (file: string) => {
-  const rel = relative(process.cwd(), file)
-  return rel && !rel.startsWith('..') ? rel : file
-}
 
 class UsageError extends Error {
   override name = 'UsageError'
@@ -49,7 +45,7 @@ async function readRun(arg: string): Promise<Omit<ComparedRun, 'label'>> {
       fix: 'pass a results JSON (reports/mmlu-results.json) or a kept run folder (reports/runs/<time>-<model>/); npm run runs lists them',
     })
   })
-  return { file: shown(file), results: parseResultsFile(text, file) }
+  return { file: shownPath(file), results: parseResultsFile(text, file) }
 }
 
 /** The text of every subject with a flip: from --data, else from the first run whose data folder still holds what was asked. */
@@ -110,7 +106,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
   const html = join(out, 'compare.html')
   await writeAtomically(md, renderCompareMarkdown(comparison, texts))
   await writeAtomically(html, await renderCompareHtml(comparison, texts))
-  print(`\nWritten    ${shown(md)} · ${shown(html)}`)
+  print(`\nWritten    ${shownPath(md)} · ${shownPath(html)}`)
   const refused = comparison.pairs.filter((p) => p.kind === 'refused').length
   if (refused) printError(`\nExit code 1: ${refused} of ${comparison.pairs.length} comparison${comparison.pairs.length === 1 ? ' was' : 's were'} refused (different prompts or data).`)
   return refused ? 1 : 0
