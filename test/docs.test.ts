@@ -10,7 +10,7 @@
 // - MMLU_MODEL=the always-C fixture GGUF, unless the block sets its own or points
 //   at a server (OLLAMA_HOST, MMLU_OPENAI_BASE_URL, MMLU_BACKEND): then the
 //   server's default model stays;
-// - a fresh XDG_CACHE_HOME (answer cache, downloads), MMLU_THREADS=1,
+// - a fresh XDG_CACHE_HOME (answer cache, downloads), MMLU_THREADS=1 (cleanEnv, as spawned runs),
 //   MMLU_PROGRESS_MS=0, NO_COLOR; none of this run's MMLU_*, VITEST* or GITHUB_*;
 // - without ../shared, the fixture data (MMLU_ALLOW_PARTIAL=1: it has astronomy and
 //   business_ethics, 8 questions each) and the always-C model stand in for them;
@@ -36,6 +36,7 @@ import { GONE_AFTER_MS } from '../src/backends/server-health.js'
 import { readOptions } from '../src/options.js'
 import type { ShellBlock } from './helpers/docs.js'
 import { docFiles, headingAnchors, npmRunNames, readDoc, relativeLinks, shellBlocks } from './helpers/docs.js'
+import { cleanEnv } from './helpers/run-vitest.js'
 
 const ROOT = path.resolve('.')
 const SHARED = path.resolve('../shared')
@@ -61,20 +62,12 @@ async function sandbox(): Promise<{ repo: string; env: NodeJS.ProcessEnv }> {
   const tiny = HAS_SHARED_MODEL ? path.join(SHARED, 'models', 'llama-2-tiny-random.gguf') : await fixtureModelPath('fixed-C')
   await symlink(tiny, path.join(shared, 'models', 'llama-2-tiny-random.gguf'))
 
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('MMLU_') || k.startsWith('VITEST') || k.startsWith('GITHUB_') || k === 'TEST' || k === 'NODE_ENV') continue
-    env[k] = v
-  }
-  Object.assign(env, {
+  const env = cleanEnv({
     PATH: `${await npmWrapper(top)}${path.delimiter}${process.env.PATH ?? ''}`,
     MMLU_DATA_DIR: '../shared/mmlu',
     MMLU_LIMIT: '10',
-    MMLU_THREADS: '1',
     MMLU_PROGRESS_MS: '0',
     XDG_CACHE_HOME: path.join(top, 'cache'),
-    NO_COLOR: '1',
-    FORCE_COLOR: '0',
     ...(HAS_SHARED_DATA ? {} : { MMLU_ALLOW_PARTIAL: '1' }),
   })
   return { repo, env }
@@ -261,6 +254,11 @@ describe('what the README states is what the code does', () => {
     expect(readme).toContain(`every request to it has failed for ${GONE_AFTER_MS / 1000} s`)
     expect(readme).toContain(`backoff (${RETRY_BASE_DELAY_MS / 1000} s doubling to ${RETRY_MAX_DELAY_MS / 1000} s, \`MMLU_RETRIES\` ${opts.retries})`)
     expect(readme).toContain(`\`MMLU_TIMEOUT_MS\` (${opts.timeoutMs / 1000} s)`)
+    // faults.md, where the rules are written out in full, states the same numbers.
+    const faults = readFileSync('docs/faults.md', 'utf8')
+    expect(faults).toContain(`\`MMLU_RETRIES\` (default ${opts.retries}) times, backoff ${RETRY_BASE_DELAY_MS / 1000} s doubling to ${RETRY_MAX_DELAY_MS / 1000} s`)
+    expect(faults).toContain(`for **${GONE_AFTER_MS / 1000} s**`)
+    expect(faults).toContain(`\`MMLU_TIMEOUT_MS\` (default ${opts.timeoutMs / 1000} s)`)
   })
 
   test('a published figure is quoted with its protocol', () => {

@@ -52,6 +52,27 @@ describe('a run that cannot start', () => {
     }
   })
 
+  test('SIGTERM mid-run saves every answer so far and ends the process by SIGTERM (a shell shows 143), as the README says', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-term-'))
+    const results = path.join(dir, 'mmlu-results.json')
+    const slow = await startModelServer({ latencyMs: 150 })
+    try {
+      const run = await runVitest(['evals/astronomy'], {
+        env: { ...FIXTURES, MMLU_BACKEND: 'ollama', OLLAMA_HOST: slow.url, MMLU_RESULTS: results, MMLU_PROGRESS_MS: '50' },
+        interruptWhen: /progress\s+[2-5]\/8 questions/,
+        interruptSignal: 'SIGTERM',
+      })
+      expect(run.signal === 'SIGTERM' || run.code === 143, `code ${run.code}, signal ${run.signal}`).toBe(true)
+      const saved = JSON.parse(readFileSync(results, 'utf8')) as { status: string; records: unknown[] }
+      expect(saved.status).toBe('interrupted')
+      expect(saved.records.length).toBeGreaterThanOrEqual(2)
+      expect(saved.records.length).toBeLessThan(8)
+      expect(run.output).toContain(`Interrupted: ${saved.records.length} answered questions saved to ${results}`)
+    } finally {
+      await slow.close()
+    }
+  })
+
   test('a results folder that cannot be written stops the run before the first question', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-unwritable-'))
     const blocker = path.join(dir, 'reports')

@@ -24,6 +24,8 @@ export interface RunOptions {
   interruptAfterMs?: number
   /** The same, as soon as the output matches (e.g. a progress line): deterministic where a delay is not. */
   interruptWhen?: RegExp
+  /** The signal those send: SIGINT (Ctrl-C, the default) or SIGTERM (a CI runner or `kill`). */
+  interruptSignal?: 'SIGINT' | 'SIGTERM'
 }
 
 /**
@@ -33,7 +35,7 @@ export interface RunOptions {
  * the real astronomy split with fixed-C under load: 9 s wall and 5 s CPU on one thread against
  * 21-31 s and 12-14 s on two. The default threads (cores ÷ workers) are tested by the profiles.
  */
-function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { MMLU_THREADS: '1' }
   for (const [k, v] of Object.entries(process.env)) {
     // GITHUB_*: a spawned run on a CI host must not append to the job's real summary.
@@ -65,13 +67,13 @@ export async function runVitest(files: string[], opts: RunOptions = {}): Promise
     output += d.toString()
     if (opts.interruptWhen && !interrupted && opts.interruptWhen.test(output)) {
       interrupted = true
-      process.kill(-child.pid!, 'SIGINT')
+      process.kill(-child.pid!, opts.interruptSignal ?? 'SIGINT')
     }
   }
   child.stdout.on('data', onData)
   child.stderr.on('data', onData)
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000)
-  const interrupt = opts.interruptAfterMs === undefined ? undefined : setTimeout(() => process.kill(-child.pid!, 'SIGINT'), opts.interruptAfterMs)
+  const interrupt = opts.interruptAfterMs === undefined ? undefined : setTimeout(() => process.kill(-child.pid!, opts.interruptSignal ?? 'SIGINT'), opts.interruptAfterMs)
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])))
   clearTimeout(timer)
   clearTimeout(interrupt)
