@@ -35,6 +35,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
+          globalSetup: ['test/helpers/tmp-setup.ts'],
           exclude: [...configDefaults.exclude, ...TIMING_TESTS],
           testTimeout: 120_000,
           hookTimeout: 120_000,
@@ -54,6 +55,7 @@ export default defineConfig({
           // `npm run test:timing`, the second command of .ci/run.
           name: 'timing',
           include: TIMING_TESTS,
+          globalSetup: ['test/helpers/tmp-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           // Alone and one file at a time: their figures are latency ratios.
