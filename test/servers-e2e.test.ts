@@ -190,8 +190,9 @@ describe('acceptance 5: faults', () => {
       const asked = silent.waits.filter((w) => w.bytes > 0)
       expect(asked).toHaveLength(1)
       const waited = asked[0]!.closedAt! - asked[0]!.openedAt
-      expect(waited).toBeGreaterThanOrEqual(3_900)
-      // The 4 s check, not a hang: the margin is for timers that fire late on a loaded machine.
+      // The 4 s check, neither a quick give-up nor a hang. Both ends are seen from this
+      // process, whose events run late on a loaded machine (3.87 s seen), hence the margins.
+      expect(waited).toBeGreaterThanOrEqual(3_000)
       expect(waited).toBeLessThan(8_000)
     } finally {
       await silent.close()
