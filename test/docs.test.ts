@@ -17,7 +17,7 @@
 // - the fixed ports of the examples (4173, 11000-11999) move to free ones, all by
 //   one offset, so two runs on one machine do not collide;
 // - `npm ci` is taken as done (it would replace node_modules under the running
-//   tests), and `npm test` is this run (an `npm` wrapper first on the PATH says so);
+//   tests), and `npm test` runs beside this test in .ci/run (an `npm` wrapper first on the PATH says so);
 //   a block of nothing else is skipped.
 // Markers on a block's first lines: `# needs: …` and `# slow: …` skip it with the
 // reason printed; `# exits: N` is the exit code it must end with (0 otherwise);
@@ -74,7 +74,7 @@ async function sandbox(): Promise<{ repo: string; env: NodeJS.ProcessEnv }> {
 }
 
 /**
- * An `npm` first on the PATH: `npm ci` is done, `npm test` is this very run, and
+ * An `npm` first on the PATH: `npm ci` is done, `npm test` is run by .ci/run beside this test, and
  * anything else is the real npm, exec'd, so `npm run … &` then `kill %1` stops it.
  */
 async function npmWrapper(dir: string): Promise<string> {
@@ -86,7 +86,7 @@ async function npmWrapper(dir: string): Promise<string> {
     `#!/usr/bin/env bash
 case "$1" in
   ci) echo "(docs test: npm ci is done for this checkout)"; exit 0 ;;
-  test) echo "(docs test: npm test is the run this test belongs to)"; exit 0 ;;
+  test) echo "(docs test: npm test runs beside this test in .ci/run)"; exit 0 ;;
 esac
 exec ${JSON.stringify(realNpm)} "$@"
 `,
@@ -103,7 +103,7 @@ function skipReason(block: ShellBlock): string | undefined {
     .map((l) => l.replace(/#.*$/, '').trim())
     .filter(Boolean)
     .flatMap((l) => l.split('&&').map((c) => c.trim()))
-  if (commands.every((c) => /^npm (ci|test)$/.test(c))) return 'npm ci and npm test: the run this test belongs to'
+  if (commands.every((c) => /^npm (ci|test)$/.test(c))) return 'npm ci and npm test: .ci/run runs them around this test'
   return undefined
 }
 
