@@ -54,3 +54,40 @@ describe('the spelling of the letter the reference scores', () => {
     expect(run.results!.summary).toMatchObject({ correct: 2, wrong: 6, invalid: 0 })
   })
 })
+
+describe('a reply that is not a completion: HTTP 200 with an error in the body (a server under memory pressure, vLLM\'s error shape, a proxy\'s page)', () => {
+  const openai = (extra: Record<string, string>) => ({ MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `${server.url}/v1`, MMLU_MODEL: 'llama3.2:1b', MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', MMLU_CONCURRENCY: '4', ...extra })
+
+  test('generate scoring: each such reply is an error, never an empty answer counted invalid, and never cached', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-'))
+    server.config.fault = () => ({ status: 200, error: 'CUDA out of memory' })
+    const run = await runVitest(['evals/business_ethics'], { env: openai({ MMLU_SCORING: 'generate', XDG_CACHE_HOME: cache }) })
+    expect(run.code, run.output).toBe(1)
+    expect(run.output).toContain('CUDA out of memory')
+    expect(run.results!.summary).toMatchObject({ correct: 0, invalid: 0, errors: 8 })
+    // The server recovers: every question is asked again, none replayed from the cache.
+    server.config.fault = undefined
+    server.reset()
+    const rerun = await runVitest(['evals/business_ethics'], { env: openai({ MMLU_SCORING: 'generate', XDG_CACHE_HOME: cache }) })
+    expect(rerun.code, rerun.output).toBe(0)
+    expect(server.inference()).toHaveLength(8)
+    expect(rerun.results!.summary).toMatchObject({ correct: 2, errors: 0, cached: 0 })
+  })
+
+  test('log-prob scoring: the one-token test request gets one, and the run stops at start instead of scoring by generate', async () => {
+    server.config.fault = () => ({ status: 200, error: 'CUDA out of memory' })
+    const run = await runVitest(['evals/business_ethics'], { env: openai({}) })
+    expect(run.code, run.output).toBe(1)
+    expect(run.output).not.toContain('scoring by generate')
+    expect(run.output).toMatch(/failed a one-token test request \(.*CUDA out of memory/)
+    expect(run.results).toBeUndefined()
+  })
+
+  test('Ollama: a 200 reply with only an error is an error that says what the server said', async () => {
+    server.config.fault = () => ({ status: 200, error: 'model runner has unexpectedly stopped' })
+    const run = await runVitest(['evals/business_ethics'], { env: env({ MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' }) })
+    expect(run.code, run.output).toBe(1)
+    expect(run.output).toContain('the reply has no response field: model runner has unexpectedly stopped')
+    expect(run.results!.summary).toMatchObject({ correct: 0, invalid: 0, errors: 8 })
+  })
+})

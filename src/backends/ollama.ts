@@ -257,7 +257,11 @@ function openOllamaSession(o: OllamaEngineOptions, request: SessionRequest): Ses
     }
     const latencyMs = performance.now() - t0
     const output = chat ? (response as ChatResponse).message?.content : (response as GenerateResponse).response
-    if (typeof output !== 'string') throw new EngineError(`${where}: the reply has no ${chat ? 'message.content' : 'response'} field`)
+    if (typeof output !== 'string') {
+      // An error sent with HTTP 200 ({"error": "model runner has unexpectedly stopped"}): say what the server said.
+      const said = (response as { error?: unknown }).error
+      throw new EngineError(`${where}: the reply has no ${chat ? 'message.content' : 'response'} field${typeof said === 'string' ? `: ${said}` : ''}`)
+    }
     let probabilities: RawAnswer['probabilities']
     if (logprob) {
       const top = response.logprobs?.[0]?.top_logprobs

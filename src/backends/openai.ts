@@ -63,6 +63,36 @@ export function weightsOf(entry: Record<string, unknown> | undefined): string | 
   return typeof entry.root === 'string' && entry.root ? `root ${entry.root}` : undefined
 }
 
+/**
+ * The reply's first choice. A body without one is an error, never an empty
+ * answer: servers send errors with HTTP 200 too ({"error": {...}}, vLLM's
+ * {"object": "error", "message": ...}), and a proxy may answer with a page.
+ */
+export function firstChoice<T>(reply: unknown): T {
+  const choices = (reply as { choices?: unknown } | null)?.choices
+  if (Array.isArray(choices) && choices[0] !== null && typeof choices[0] === 'object') return choices[0] as T
+  const body = reply as { error?: unknown; message?: unknown } | string | null
+  const said =
+    typeof body === 'string'
+      ? JSON.stringify(body.slice(0, 80))
+      : typeof body?.error === 'string'
+        ? body.error
+        : typeof (body?.error as { message?: unknown } | undefined)?.message === 'string'
+          ? (body!.error as { message: string }).message
+          : typeof body?.message === 'string'
+            ? body.message
+            : JSON.stringify(body)?.slice(0, 120)
+  throw new EngineError(`the reply is not a completion (no choices[0]): ${said}`)
+}
+
+/** A chat reply's top log-probs, each a {token, logprob}: anything else (a null) is a malformed reply, said as such. */
+export function checkedAlternatives<T extends { token: string; logprob: number }>(top: T[] | undefined): T[] | undefined {
+  if (top?.some((t) => typeof t?.token !== 'string' || typeof t.logprob !== 'number')) {
+    throw new EngineError(`the reply's top_logprobs hold an entry that is not {token, logprob}: ${JSON.stringify(top).slice(0, 120)}`)
+  }
+  return top
+}
+
 export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> {
   const key = o.apiKey?.reveal()
   const url = redactUrl(o.baseUrl)
@@ -87,19 +117,19 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
         { ...base, messages: [{ role: 'user', content: text }], ...(logprobs ? { logprobs: true, top_logprobs: top } : {}) },
         { signal },
       )
-      const choice = r.choices?.[0]
+      const choice = firstChoice<(typeof r.choices)[number]>(r)
       return {
-        text: choice?.message?.content ?? '',
-        top: choice?.logprobs?.content?.[0]?.top_logprobs ?? undefined,
+        text: choice.message?.content ?? '',
+        top: checkedAlternatives(choice.logprobs?.content?.[0]?.top_logprobs ?? undefined),
         promptTokens: r.usage?.prompt_tokens ?? 0,
         completionTokens: r.usage?.completion_tokens ?? 0,
       }
     }
     const r = await client.completions.create({ ...base, prompt: text, ...(logprobs ? { logprobs: top } : {}) }, { signal })
-    const choice = r.choices?.[0]
-    const first = choice?.logprobs?.top_logprobs?.[0]
+    const choice = firstChoice<(typeof r.choices)[number]>(r)
+    const first = choice.logprobs?.top_logprobs?.[0]
     return {
-      text: choice?.text ?? '',
+      text: choice.text ?? '',
       top: first ? Object.entries(first).map(([token, logprob]) => ({ token, logprob })) : undefined,
       promptTokens: r.usage?.prompt_tokens ?? 0,
       completionTokens: r.usage?.completion_tokens ?? 0,
