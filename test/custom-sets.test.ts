@@ -32,12 +32,22 @@ describe('reading 2 to 10 options', () => {
     expect(lines).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
   })
 
-  test('without a header, the count of columns says it, row by row', () => {
-    const { questions } = parseSplit('Q1?,yes,no,A\nQ2?,a,b,c,d,e,E\n', 'inline.csv', 't', 'test', {})
+  test("without a header, the first row's count of columns says how many options every question has", () => {
+    const { questions } = parseSplit('Q1?,yes,no,maybe,C\nQ2?,a,b,c,A\n', 'inline.csv', 't', 'test', {})
     expect(questions.map((q) => [q.choices.length, q.answer])).toEqual([
-      [2, 'A'],
-      [5, 'E'],
+      [3, 'C'],
+      [3, 'A'],
     ])
+  })
+
+  test('without a header, a row with another count is an error, not another question: an unquoted comma would move its key', () => {
+    // "What is 2+2, roughly?" unquoted: read row by row, its options would be " roughly?",3,4,5,6 and key B would mark "3".
+    const csv = 'Which is a primary colour of light?,red,orange,purple,brown,A\nWhat is 2+2, roughly?,3,4,5,6,B\n'
+    expect(error(() => parseSplit(csv, 'mine.csv', 't', 'test', {})).message).toBe(
+      'mine.csv:2: 7 columns, where line 1 has 6 (question, 4 choices, answer). Fix: quote a field that contains a comma, a quote or a line break ("like, this"), and write each quote inside a quoted field twice ("say ""hi"""); questions with different numbers of options need a header row (question,A,…,J,answer, answers as indexes from 0), each leaving its unused last options empty.',
+    )
+    // A deleted option: the same message, at its line.
+    expect(error(() => parseSplit('Q1?,a,b,c,d,A\nQ2?,a,c,d,B\n', 'mine.csv', 't', 'test', {})).message).toMatch(/^mine\.csv:2: 5 columns, where line 1 has 6/)
   })
 
   test('MMLU files still need exactly four options (the default), with the same messages', () => {

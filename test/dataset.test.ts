@@ -211,6 +211,21 @@ describe('malformed files', () => {
     )
     expect(answer.fix).toBe('write the letter of the right choice (A, B, C or D) in the last column')
   })
+  test('Latin-1 or Windows-1252 bytes stop the read at their line; UTF-8 (with or without BOM) and UTF-16LE with its BOM are read', async () => {
+    // "Café" with é as the single Latin-1 byte 0xE9, on the second question's line.
+    const latin1 = Buffer.concat([Buffer.from('Q1?,a,b,c,d,A\r\nCaf'), Buffer.from([0xe9]), Buffer.from(' au lait?,a,b,c,d,B\r\n')])
+    const err = await datasetError(() => parseSplitFile(latin1, 'latin1.csv', 'astronomy', 'test'))
+    expect(err.code).toBe('encoding')
+    expect(err.line).toBe(2)
+    expect(err.message).toContain('latin1.csv:2: a byte here is not UTF-8')
+    // Windows-1252 curly quotes (0x93, 0x94) likewise.
+    const cp1252 = Buffer.concat([Buffer.from('Q1?,a,b,c,d,A\nQ2?,a,b,'), Buffer.from([0x93, 0x63, 0x94]), Buffer.from(',d,B\n')])
+    expect((await datasetError(() => parseSplitFile(cp1252, 'w.csv', 'astronomy', 'test'))).line).toBe(2)
+    const utf8 = 'Q1?,a,b,c,d,A\nCafé au lait? “yes”,a,b,c,d,B\n'
+    expect(parseSplitFile(Buffer.from(`\uFEFF${utf8}`), 'u.csv', 'astronomy', 'test').map((q) => q.question)).toEqual(['Q1?', 'Café au lait? “yes”'])
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(utf8, 'utf16le')])
+    expect(parseSplitFile(utf16, 'u16.csv', 'astronomy', 'test').map((q) => q.question)).toEqual(['Q1?', 'Café au lait? “yes”'])
+  })
 })
 
 describe('loading errors', () => {

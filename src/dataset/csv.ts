@@ -7,8 +7,9 @@
 // MMLU's files have four options per question, exactly. A question set of your
 // own may have 2 to 10 (letters A-J): the header names the options
 // (question,choice0,…,choice9,answer or question,A,…,J,answer), or without a
-// header the count of columns says it, row by row. A row may leave its last
-// options empty when it has fewer than the header names (MMLU-Pro style).
+// header the first row's count of columns says it, for every row (a different
+// count is an error: an unquoted comma must not move a key). A row may leave its
+// last options empty when it has fewer than the header names (MMLU-Pro style).
 
 import { CsvError, parse } from 'csv-parse/sync'
 import type { InfoRecord } from 'csv-parse/sync'
@@ -135,6 +136,19 @@ export function parseSplitFile(text: string | Uint8Array, file: string, subject:
   return parseSplit(text, file, subject, split, opts).questions
 }
 
+/**
+ * The line of the first byte that is not UTF-8, if any: csv-parse would read it as
+ * U+FFFD and the model would be asked other text. A UTF-16LE file with its BOM is
+ * left to csv-parse, which decodes it.
+ */
+function notUtf8Line(bytes: Uint8Array): number | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return undefined
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+  const bad = text.indexOf('\uFFFD')
+  if (bad < 0 || Buffer.from(text, 'utf8').equals(bytes)) return undefined
+  return text.slice(0, bad).split(/\r\n|\r|\n/).length
+}
+
 export function parseSplit(text: string | Uint8Array, file: string, subject: string, split: Split, opts: ParseOptions = { options: MMLU_OPTIONS }): ParsedSplit {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
   const lines = new LineCounter(bytes)
@@ -143,6 +157,9 @@ export function parseSplit(text: string | Uint8Array, file: string, subject: str
   let dialect: Dialect | undefined
   /** Options named by the header (hf dialect). */
   let named: number | undefined
+  // Without a header: the first question's line and count of columns, which every row must have.
+  let firstLine: number | undefined
+  let firstColumns: number | undefined
   const fixed = opts.options
   const allowed = fixed !== undefined ? [fixed] : Array.from({ length: MAX_OPTIONS - MIN_OPTIONS + 1 }, (_, i) => MIN_OPTIONS + i)
   const range = fixed !== undefined ? `${fixed}` : `${MIN_OPTIONS} to ${MAX_OPTIONS}`
@@ -173,9 +190,20 @@ export function parseSplit(text: string | Uint8Array, file: string, subject: str
       dialect = 'original'
     }
 
-    // The header names the columns; without one, each row's count of columns says how many options it has.
-    const columns = named !== undefined ? named + 2 : record.length
+    // The header names the columns; without one, the first row's count does, for every row: a
+    // comma left unquoted in one row would otherwise add an option there and move its key.
+    firstLine ??= line
+    const columns = named !== undefined ? named + 2 : (firstColumns ??= record.length)
     const n = columns - 2
+    if (named === undefined && fixed === undefined && record.length !== columns && allowed.includes(n)) {
+      throw new DatasetError({
+        code: 'columns',
+        file,
+        line,
+        problem: `${record.length} columns, where line ${firstLine} has ${columns} (question, ${n} choices, answer)`,
+        fix: `${QUOTING_FIX}; questions with different numbers of options need a header row (question,A,…,J,answer, answers as indexes from 0), each leaving its unused last options empty`,
+      })
+    }
     if (record.length !== columns || !allowed.includes(n)) {
       const exact = named ?? fixed
       throw new DatasetError({
@@ -225,6 +253,17 @@ export function parseSplit(text: string | Uint8Array, file: string, subject: str
     questions.push({ subject, split, index: questions.length, question, choices, answer })
     starts.push(line)
     return null
+  }
+
+  const badLine = notUtf8Line(bytes)
+  if (badLine !== undefined) {
+    throw new DatasetError({
+      code: 'encoding',
+      file,
+      line: badLine,
+      problem: 'a byte here is not UTF-8 (Latin-1 or Windows-1252 text?), and would be read as "\uFFFD", changing the question',
+      fix: `save the file as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8 ${file} > utf8.csv`,
+    })
   }
 
   try {

@@ -7,6 +7,7 @@ export type DatasetErrorCode =
   | 'missing-file'
   | 'empty-file'
   | 'csv-syntax'
+  | 'encoding'
   | 'header'
   | 'columns'
   | 'answer'
