@@ -3,38 +3,21 @@
 // and `openai` packages. The exact accuracies follow from the server's rules
 // applied to the data; the fault cases check messages, exit codes, and that
 // every question is recorded once with nothing answered lost.
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import type { ModelServer } from '../fixtures/servers/model-server.js'
-import { closedPort, startModelServer, startSilentServer } from '../fixtures/servers/model-server.js'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { closedPort, startSilentServer } from '../fixtures/servers/model-server.js'
 import type { Question } from '../src/dataset/question.js'
 import { loadSubject } from '../src/dataset/load.js'
 import { promptText, buildPrompt } from '../src/prompt.js'
 import type { QuestionRecord } from '../src/results.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { byPrompt, correctBy, longestChoice, shortestChoice } from './helpers/model-server-rules.js'
+import { useLoopbackServer } from './helpers/loopback.js'
 import { runVitest } from './helpers/run-vitest.js'
 
-let server: ModelServer
-let emptyStore: string
+// An empty store: no run can fall back to a real Ollama store on this machine.
+const loop = useLoopbackServer({}, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined, version: '0.12.11', openaiLogprobs: true, apiKey: undefined, letterForm: 'natural', letters: 'all' })
 
-beforeAll(async () => {
-  server = await startModelServer()
-  // A store with nothing in it, so no run can fall back to a real Ollama store on this machine.
-  emptyStore = await mkdtemp(path.join(os.tmpdir(), 'mmlu-empty-store-'))
-})
-afterAll(async () => {
-  await server.close()
-  await rm(emptyStore, { recursive: true, force: true })
-})
-beforeEach(() => {
-  server.reset()
-  Object.assign(server.config, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined, version: '0.12.11', openaiLogprobs: true, apiKey: undefined, letterForm: 'natural', letters: 'all' })
-})
-
-const ollamaEnv = (extra: Record<string, string> = {}) => ({ OLLAMA_HOST: server.url, OLLAMA_MODELS: emptyStore, ...extra })
+const ollamaEnv = (extra: Record<string, string> = {}) => ({ OLLAMA_HOST: loop.server.url, OLLAMA_MODELS: loop.emptyStore, ...extra })
 const fixtureEnv = (extra: Record<string, string> = {}) => ollamaEnv({ MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', ...extra })
 
 /** Every question recorded exactly once, in order. */
@@ -55,7 +38,7 @@ describe.skipIf(!HAS_REAL_DATA)('acceptance 1 and 3: the real astronomy split th
   })
 
   test('Ollama, log-prob scoring: raw /api/generate, one token with 20 top log-probs; accuracy = the rule on the data', async () => {
-    server.config.answer = byPrompt(longestChoice)
+    loop.server.config.answer = byPrompt(longestChoice)
     const expected = correctBy(questions, longestChoice).length
     const run = await runVitest(['evals/astronomy'], { env: ollamaEnv({ MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_CONCURRENCY: '4' }) })
     expect(run.code, run.output).toBe(0)
@@ -69,68 +52,68 @@ describe.skipIf(!HAS_REAL_DATA)('acceptance 1 and 3: the real astronomy split th
       expect(Object.values(r.probabilities!).reduce((a, b) => a + b, 0)).toBeCloseTo(0.9, 9)
     }
     // Each question's prompt went out exactly once, as lm-eval's raw prompt.
-    const counts = server.promptCounts()
+    const counts = loop.server.promptCounts()
     expect(counts.size).toBe(152)
     for (const p of promptsOf('astronomy', dev, questions)) expect(counts.get(p)).toBe(1)
-    const body = server.inference()[0]!.body!
-    expect(server.inference().every((r) => r.path === '/api/generate')).toBe(true)
+    const body = loop.server.inference()[0]!.body!
+    expect(loop.server.inference().every((r) => r.path === '/api/generate')).toBe(true)
     expect(body).toMatchObject({ model: 'llama3.2:1b', raw: true, stream: false, logprobs: true, top_logprobs: 20, keep_alive: '30m' })
     expect(body.options).toMatchObject({ temperature: 0, seed: 42, num_predict: 1, num_ctx: 8192 })
     // Provenance: server version, weights digest and host in the header and the results file.
-    expect(results.provenance[0]).toMatchObject({ engine: 'ollama', source: server.url, digest: `sha256:${server.config.models[0]!.blobDigest}` })
-    expect(results.provenance[0]!.details).toMatchObject({ server: '0.12.11', logprobs: 'yes', id: server.config.models[0]!.digest!.slice(0, 12) })
+    expect(results.provenance[0]).toMatchObject({ engine: 'ollama', source: loop.server.url, digest: `sha256:${loop.server.config.models[0]!.blobDigest}` })
+    expect(results.provenance[0]!.details).toMatchObject({ server: '0.12.11', logprobs: 'yes', id: loop.server.config.models[0]!.digest!.slice(0, 12) })
     expect(run.output).toMatch(/model llama3\.2:1b sha256:74701a8c35f6 · engine ollama \(server 0\.12\.11/)
-    expect(run.output).toContain(`weights ${server.url} — the Ollama server at ${server.url} has llama3.2:1b`)
+    expect(run.output).toContain(`weights ${loop.server.url} — the Ollama server at ${loop.server.url} has llama3.2:1b`)
   })
 
   test('Ollama, generate scoring: greedy text on /api/generate, the letter read from it', async () => {
-    server.config.answer = byPrompt(shortestChoice)
+    loop.server.config.answer = byPrompt(shortestChoice)
     const expected = correctBy(questions, shortestChoice).length
     const run = await runVitest(['evals/astronomy'], { env: ollamaEnv({ MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_SCORING: 'generate', MMLU_CONCURRENCY: '4' }) })
     expect(run.code, run.output).toBe(0)
     expect(run.results!.summary).toMatchObject({ questions: 152, correct: expected, errors: 0, invalid: 0 })
     expect(run.results!.config.scoring).toBe('generate')
     expect(run.results!.records.every((r) => r.probabilities === undefined && r.text === ` ${r.given}`)).toBe(true)
-    const body = server.inference()[0]!.body!
+    const body = loop.server.inference()[0]!.body!
     expect(body.logprobs).toBeUndefined()
     expect(body.options).toMatchObject({ temperature: 0, seed: 42, num_predict: 5 })
-    expect(server.promptCounts().size).toBe(152)
+    expect(loop.server.promptCounts().size).toBe(152)
   })
 
   test('OpenAI-compatible, log-prob scoring on /v1/completions; the API key is sent but never printed or written', async () => {
     const key = 'sk-test-0123456789-do-not-print'
-    server.config.apiKey = key
-    server.config.answer = byPrompt(longestChoice)
+    loop.server.config.apiKey = key
+    loop.server.config.answer = byPrompt(longestChoice)
     const expected = correctBy(questions, longestChoice).length
     const run = await runVitest(['evals/astronomy'], {
-      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `${server.url}/v1`, MMLU_API_KEY: key, MMLU_CONCURRENCY: '4' },
+      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `${loop.server.url}/v1`, MMLU_API_KEY: key, MMLU_CONCURRENCY: '4' },
     })
     expect(run.code, run.output).toBe(0)
     expect(run.results!.summary).toMatchObject({ questions: 152, correct: expected, errors: 0 })
     expect(run.results!.config).toMatchObject({ engine: 'openai', scoring: 'logprob' })
     for (const r of run.results!.records) expect(r.probabilities![r.given!]).toBeCloseTo(0.6, 9)
-    const inference = server.inference()
+    const inference = loop.server.inference()
     // One probe for log-prob support at open, then each question once.
     expect(inference.filter((r) => r.prompt === 'Answer:')).toHaveLength(1)
-    const counts = server.promptCounts()
+    const counts = loop.server.promptCounts()
     for (const p of promptsOf('astronomy', dev, questions)) expect(counts.get(p)).toBe(1)
     expect(inference.every((r) => r.path === '/v1/completions' && r.authorization === `Bearer ${key}`)).toBe(true)
     expect(inference.at(-1)!.body).toMatchObject({ model: 'llama3.2:1b', max_tokens: 1, temperature: 0, seed: 42, logprobs: 20 })
     expect(run.output).not.toContain(key)
     expect(JSON.stringify(run.results)).not.toContain(key)
-    expect(run.output).toContain(`weights ${server.url}/v1 — MMLU_BACKEND=openai`)
+    expect(run.output).toContain(`weights ${loop.server.url}/v1 — MMLU_BACKEND=openai`)
   })
 
   test('OpenAI-compatible, chat: generate scoring on /v1/chat/completions', async () => {
-    server.config.answer = byPrompt(shortestChoice)
+    loop.server.config.answer = byPrompt(shortestChoice)
     const expected = correctBy(questions, shortestChoice).length
     const run = await runVitest(['evals/astronomy'], {
-      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `${server.url}/v1`, MMLU_PROMPT_FORMAT: 'chat', MMLU_SCORING: 'generate', MMLU_CONCURRENCY: '4' },
+      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `${loop.server.url}/v1`, MMLU_PROMPT_FORMAT: 'chat', MMLU_SCORING: 'generate', MMLU_CONCURRENCY: '4' },
     })
     expect(run.code, run.output).toBe(0)
     expect(run.results!.summary).toMatchObject({ questions: 152, correct: expected, errors: 0, invalid: 0 })
     expect(run.results!.config.scoring).toBe('generate')
-    const inference = server.inference()
+    const inference = loop.server.inference()
     // Generate scoring asked for: no log-prob probe.
     expect(inference).toHaveLength(152)
     expect(inference.every((r) => r.path === '/v1/chat/completions')).toBe(true)
@@ -141,7 +124,7 @@ describe.skipIf(!HAS_REAL_DATA)('acceptance 1 and 3: the real astronomy split th
 
 describe('fixture data through the Ollama backend', () => {
   test('an Ollama older than 0.12.11: generate scoring, with a one-line warning', async () => {
-    server.config.version = '0.12.10'
+    loop.server.config.version = '0.12.10'
     const run = await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: fixtureEnv(), args: ['--no-file-parallelism'] })
     expect(run.code, run.output).toBe(0)
     // One worker, one engine: the warning appears once for the two files.
@@ -149,14 +132,14 @@ describe('fixture data through the Ollama backend', () => {
     expect(run.results!.config.scoring).toBe('generate')
     // Always B: astronomy C A B D C A B D and business_ethics A B C D A B C D → 2 + 2.
     expect(run.results!.summary).toMatchObject({ questions: 16, correct: 4, errors: 0 })
-    expect(server.inference().every((r) => r.body!.logprobs === undefined)).toBe(true)
+    expect(loop.server.inference().every((r) => r.body!.logprobs === undefined)).toBe(true)
   })
 
   test('chat prompts on /api/chat, log-prob scoring with bare "B" tokens', async () => {
     const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ MMLU_PROMPT_FORMAT: 'chat' }) })
     expect(run.code, run.output).toBe(0)
     expect(run.results!.summary).toMatchObject({ questions: 8, correct: 2, errors: 0 })
-    expect(server.inference().every((r) => r.path === '/api/chat' && r.body!.logprobs === true)).toBe(true)
+    expect(loop.server.inference().every((r) => r.path === '/api/chat' && r.body!.logprobs === true)).toBe(true)
     expect(run.results!.records.every((r) => r.text === 'B' && Math.abs(r.probabilities!.B! - 0.6) < 1e-9)).toBe(true)
   })
 })
@@ -204,7 +187,7 @@ describe('acceptance 5: faults', () => {
     const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ OLLAMA_HOST: `127.0.0.1:${port}` }) })
     expect(run.code).toBe(1)
     expect(run.output.match(/No model found for MMLU_MODEL=llama3\.2:1b/g)).toHaveLength(1)
-    expect(run.output).toContain(`no Ollama server at http://127.0.0.1:${port} (connection refused (ECONNREFUSED)); not in Ollama's model store (looked in ${emptyStore})`)
+    expect(run.output).toContain(`no Ollama server at http://127.0.0.1:${port} (connection refused (ECONNREFUSED)); not in Ollama's model store (looked in ${loop.emptyStore})`)
     expect(run.output).toContain('Ways to get a model:')
     expect(run.output).toContain('`ollama pull llama3.2:1b` (or set MMLU_PULL=1)')
     expect(run.output).toContain('MMLU_BACKEND=openai MMLU_OPENAI_BASE_URL=')
@@ -212,51 +195,51 @@ describe('acceptance 5: faults', () => {
 
   test('a connection dropped mid-run is retried; every question answered once, nothing lost, exit 0', async () => {
     // The third inference request to arrive loses its connection.
-    server.config.fault = () => (server.inference().length === 3 ? 'drop' : undefined)
+    loop.server.config.fault = () => (loop.server.inference().length === 3 ? 'drop' : undefined)
     const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ MMLU_CONCURRENCY: '2' }) })
     expect(run.code, run.output).toBe(0)
     expectEachOnce(run.results!.records, 'astronomy', 8)
     expect(run.results!.summary).toMatchObject({ correct: 2, errors: 0 })
-    const inference = server.inference()
+    const inference = loop.server.inference()
     expect(inference.filter((r) => r.fault === 'drop')).toHaveLength(1)
     expect(inference).toHaveLength(9)
     // The dropped prompt went out twice (the failed attempt and its retry), every other prompt once.
     const dropped = inference.find((r) => r.fault === 'drop')!.prompt!
-    for (const [prompt, n] of server.promptCounts()) expect(n).toBe(prompt === dropped ? 2 : 1)
+    for (const [prompt, n] of loop.server.promptCounts()) expect(n).toBe(prompt === dropped ? 2 : 1)
   })
 
   test('503 on every attempt for one question: bounded retries, then that question is an error (not a wrong answer), exit 1', async () => {
-    server.config.fault = (r) => (r.prompt?.includes('largest and brightest ring system') ? { status: 503 } : undefined)
+    loop.server.config.fault = (r) => (r.prompt?.includes('largest and brightest ring system') ? { status: 503 } : undefined)
     const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ MMLU_RETRIES: '2' }) })
     expect(run.code).toBe(1)
     const records = run.results!.records
     expectEachOnce(records, 'astronomy', 8)
     const failed = records.filter((r) => r.outcome === 'error')
     expect(failed.map((r) => r.index)).toEqual([1])
-    expect(failed[0]!.error).toBe(`Ollama at ${server.url} /api/generate: HTTP 503: server busy, please try again. maximum pending requests exceeded (gave up after 3 attempts, MMLU_RETRIES=2)`)
+    expect(failed[0]!.error).toBe(`Ollama at ${loop.server.url} /api/generate: HTTP 503: server busy, please try again. maximum pending requests exceeded (gave up after 3 attempts, MMLU_RETRIES=2)`)
     // The other seven were answered and kept: B is right at #2 and #6.
     expect(run.results!.summary).toMatchObject({ questions: 8, correct: 2, wrong: 5, errors: 1 })
-    expect(server.inference().filter((r) => r.fault)).toHaveLength(3)
-    expect(server.inference()).toHaveLength(10)
+    expect(loop.server.inference().filter((r) => r.fault)).toHaveLength(3)
+    expect(loop.server.inference()).toHaveLength(10)
     expect(run.output).toContain('Exit code 1: 1 error (not wrong answers) occurred')
   })
 
   test('HTTP 400 is not retried: one request, one error', async () => {
-    server.config.fault = (r) => (r.prompt?.includes('Red Planet') ? { status: 400, error: 'invalid options' } : undefined)
+    loop.server.config.fault = (r) => (r.prompt?.includes('Red Planet') ? { status: 400, error: 'invalid options' } : undefined)
     const run = await runVitest(['evals/astronomy'], { env: fixtureEnv() })
     expect(run.code).toBe(1)
-    expect(run.results!.records.filter((r) => r.outcome === 'error').map((r) => r.error)).toEqual([`Ollama at ${server.url} /api/generate: HTTP 400: invalid options`])
-    expect(server.inference()).toHaveLength(8)
+    expect(run.results!.records.filter((r) => r.outcome === 'error').map((r) => r.error)).toEqual([`Ollama at ${loop.server.url} /api/generate: HTTP 400: invalid options`])
+    expect(loop.server.inference()).toHaveLength(8)
   })
 
   test('a hung request ends at its timeout, is not sent again, and only that question errors', async () => {
-    server.config.fault = (r) => (r.prompt?.includes('dwarf planet') ? 'hang' : undefined)
+    loop.server.config.fault = (r) => (r.prompt?.includes('dwarf planet') ? 'hang' : undefined)
     const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ MMLU_TIMEOUT_MS: '1500', MMLU_CONCURRENCY: '2' }) })
     expect(run.code).toBe(1)
     const records = run.results!.records
     expectEachOnce(records, 'astronomy', 8)
     expect(records.filter((r) => r.outcome === 'error').map((r) => [r.index, r.error])).toEqual([[2, 'question #2 timed out after 1500 ms (MMLU_TIMEOUT_MS)']])
-    expect(server.inference()).toHaveLength(8)
+    expect(loop.server.inference()).toHaveLength(8)
     expect(run.results!.summary).toMatchObject({ correct: 1, errors: 1 })
   })
 
@@ -271,10 +254,10 @@ describe('acceptance 5: faults', () => {
 
   test('a key the OpenAI-compatible server refuses: a clear error that does not contain the key', async () => {
     const key = 'sk-wrong-key-never-print-me'
-    server.config.apiKey = 'sk-right'
-    const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_API_KEY: key }) })
+    loop.server.config.apiKey = 'sk-right'
+    const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `${loop.server.url}/v1`, OPENAI_API_KEY: key }) })
     expect(run.code).toBe(1)
-    expect(run.output).toContain(`The OpenAI-compatible server at ${server.url}/v1 refused the API key (HTTP 401). Fix: set MMLU_API_KEY or OPENAI_API_KEY`)
+    expect(run.output).toContain(`The OpenAI-compatible server at ${loop.server.url}/v1 refused the API key (HTTP 401). Fix: set MMLU_API_KEY or OPENAI_API_KEY`)
     expect(run.output).not.toContain(key)
     expect(JSON.stringify(run.results ?? {})).not.toContain(key)
   })

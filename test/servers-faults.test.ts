@@ -4,70 +4,58 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import type { ModelServer } from '../fixtures/servers/model-server.js'
+import { describe, expect, test } from 'vitest'
 import { startModelServer } from '../fixtures/servers/model-server.js'
 import { openServerPool } from '../src/backends/dispatch.js'
 import { openOllamaEngine } from '../src/backends/ollama.js'
 import { AUTO_CONCURRENCY_MAX, DEFAULT_RETRIES } from '../src/options.js'
 import { promptFor } from './helpers/fake-servers.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
+import { useLoopbackServer } from './helpers/loopback.js'
 import { runVitest } from './helpers/run-vitest.js'
 
-let server: ModelServer
-let emptyStore: string
-beforeAll(async () => {
-  server = await startModelServer()
-  emptyStore = await mkdtemp(path.join(os.tmpdir(), 'mmlu-empty-store-'))
-})
-afterAll(async () => {
-  await server.close()
-  await rm(emptyStore, { recursive: true, force: true })
-})
-beforeEach(() => {
-  server.reset()
-  Object.assign(server.config, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined })
-})
+// An empty store: no run can fall back to a real Ollama store on this machine.
+const loop = useLoopbackServer({}, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined })
 
-const env = (extra: Record<string, string> = {}) => ({ OLLAMA_HOST: server.url, OLLAMA_MODELS: emptyStore, MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', ...extra })
+const env = (extra: Record<string, string> = {}) => ({ OLLAMA_HOST: loop.server.url, OLLAMA_MODELS: loop.emptyStore, MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', ...extra })
 
 describe('a restart is not an outage (item 15)', () => {
   test('the server restarts mid-run and refuses connections for 3 s: every question answered once, no error, exit 0', async () => {
-    server.config.latencyMs = 50
+    loop.server.config.latencyMs = 50
     // The third request to arrive is dropped with every open connection; the port refuses for 3 s.
-    server.config.fault = () => (server.inference().length === 3 ? { restart: 3_000 } : undefined)
+    loop.server.config.fault = () => (loop.server.inference().length === 3 ? { restart: 3_000 } : undefined)
     const t0 = performance.now()
     const run = await runVitest(['evals/astronomy'], { env: env({ MMLU_CONCURRENCY: '2' }) })
     expect(run.code, run.output).toBe(0)
     expect(performance.now() - t0).toBeGreaterThan(3_000)
     expect(run.results!.summary).toMatchObject({ questions: 8, correct: 2, errors: 0 })
     // Each prompt answered exactly once (200), whatever was dropped or refused on the way.
-    const answered = server.inference().filter((r) => r.status === 200)
+    const answered = loop.server.inference().filter((r) => r.status === 200)
     expect(answered).toHaveLength(8)
     expect(new Set(answered.map((r) => r.prompt)).size).toBe(8)
   })
 
   test('a 2-second burst of 503s, with the default retries: answered, nothing lost', async () => {
-    const engine = openOllamaEngine({ host: server.url, model: 'llama3.2:1b', reason: 'test', version: '0.12.11', facts: {}, promptFormat: 'raw', keepAlive: '30m', seed: 1, wantLogprobs: true })
-    const session = await openServerPool([{ engine, server: server.url }], { timeoutMs: 120_000, retries: DEFAULT_RETRIES, concurrency: 2, autoMax: AUTO_CONCURRENCY_MAX }).openSession({ scoring: 'logprob', concurrency: 2, maxTokens: 1 })
+    const engine = openOllamaEngine({ host: loop.server.url, model: 'llama3.2:1b', reason: 'test', version: '0.12.11', facts: {}, promptFormat: 'raw', keepAlive: '30m', seed: 1, wantLogprobs: true })
+    const session = await openServerPool([{ engine, server: loop.server.url }], { timeoutMs: 120_000, retries: DEFAULT_RETRIES, concurrency: 2, autoMax: AUTO_CONCURRENCY_MAX }).openSession({ scoring: 'logprob', concurrency: 2, maxTokens: 1 })
     const t0 = Date.now()
-    server.config.fault = () => (Date.now() - t0 < 2_000 ? { status: 503 } : undefined)
+    loop.server.config.fault = () => (Date.now() - t0 < 2_000 ? { status: 503 } : undefined)
     const answers = await Promise.all([1, 2, 3].map((i) => session.answer(promptFor(i), new AbortController().signal)))
     expect(answers.map((a) => a.text)).toEqual([' B', ' B', ' B'])
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2_000)
-    expect(server.inference().filter((r) => r.status === 503).length).toBeGreaterThanOrEqual(3)
+    expect(loop.server.inference().filter((r) => r.status === 503).length).toBeGreaterThanOrEqual(3)
   })
 })
 
 describe('a queue that moves is not a timeout (item 15)', () => {
   test('one slot, 300 ms a request, 8 in flight, MMLU_TIMEOUT_MS=1000: the last waits 2.1 s, and every question is answered', async () => {
-    Object.assign(server.config, { slots: 1, latencyMs: 300 })
+    Object.assign(loop.server.config, { slots: 1, latencyMs: 300 })
     const run = await runVitest(['evals/astronomy'], { env: env({ MMLU_CONCURRENCY: '8', MMLU_TIMEOUT_MS: '1000' }) })
     expect(run.code, run.output).toBe(0)
     expect(run.results!.summary).toMatchObject({ questions: 8, errors: 0 })
-    expect(server.maxInFlight).toBe(1)
+    expect(loop.server.maxInFlight).toBe(1)
     expect(Math.max(...run.results!.records.map((r) => r.latencyMs))).toBeGreaterThan(2_000)
-    expect(server.inference()).toHaveLength(8)
+    expect(loop.server.inference()).toHaveLength(8)
   })
 })
 
@@ -77,7 +65,7 @@ describe.skipIf(!HAS_REAL_DATA)('a dead server ends the run in seconds (item 14)
     const doomed = await startModelServer({ slots: 4 })
     try {
       doomed.config.fault = () => (doomed.inference().length === 20 ? 'die' : undefined)
-      const runEnv = { OLLAMA_HOST: doomed.url, OLLAMA_MODELS: emptyStore, MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_LIMIT: '40', MMLU_CONCURRENCY: '2', XDG_CACHE_HOME: cache }
+      const runEnv = { OLLAMA_HOST: doomed.url, OLLAMA_MODELS: loop.emptyStore, MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_LIMIT: '40', MMLU_CONCURRENCY: '2', XDG_CACHE_HOME: cache }
       const t0 = performance.now()
       const run = await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: runEnv, args: ['--no-file-parallelism'] })
       const wallMs = performance.now() - t0

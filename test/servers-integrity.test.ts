@@ -1,35 +1,22 @@
 // Issue 12, server side, end to end against the loopback server: what a run
 // reports when the server's answers hold no letter, and which spelling of the
 // letter is read.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import type { ModelServer } from '../fixtures/servers/model-server.js'
-import { startModelServer } from '../fixtures/servers/model-server.js'
+import { describe, expect, test } from 'vitest'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
+import { useLoopbackServer } from './helpers/loopback.js'
 import { runVitest } from './helpers/run-vitest.js'
 
-let server: ModelServer
-let emptyStore: string
-beforeAll(async () => {
-  server = await startModelServer({ slots: 4 })
-  emptyStore = await mkdtemp(path.join(os.tmpdir(), 'mmlu-empty-store-'))
-})
-afterAll(async () => {
-  await server.close()
-  await rm(emptyStore, { recursive: true, force: true })
-})
-beforeEach(() => {
-  server.reset()
-  Object.assign(server.config, { answer: () => 'B', letters: 'all', letterForm: 'natural', topLogprobs: undefined, fault: undefined })
-})
+// An empty store: no run can fall back to a real Ollama store on this machine.
+const loop = useLoopbackServer({ slots: 4 }, { answer: () => 'B', letters: 'all', letterForm: 'natural', topLogprobs: undefined, fault: undefined })
 
-const env = (extra: Record<string, string>) => ({ OLLAMA_HOST: server.url, OLLAMA_MODELS: emptyStore, MMLU_CONCURRENCY: '4', ...extra })
+const env = (extra: Record<string, string>) => ({ OLLAMA_HOST: loop.server.url, OLLAMA_MODELS: loop.emptyStore, MMLU_CONCURRENCY: '4', ...extra })
 
 describe.skipIf(!HAS_REAL_DATA)('no letter in the top log-probs', () => {
   test('an Ollama server whose first token is " The", never a letter: astronomy 0 correct, 152 invalid with the reason, and the output says so', async () => {
-    server.config.letters = 'none'
+    loop.server.config.letters = 'none'
     const run = await runVitest(['evals/astronomy'], { env: env({ MMLU_DATA_DIR: REAL_DATA_DIR }) })
     expect(run.results!.summary).toMatchObject({ questions: 152, correct: 0, wrong: 0, invalid: 152, errors: 0 })
     for (const r of run.results!.records) {
@@ -40,13 +27,13 @@ describe.skipIf(!HAS_REAL_DATA)('no letter in the top log-probs', () => {
     expect(run.output).toContain('astronomy  0/152 correct')
     expect(run.output).toContain('(152 invalid)')
     expect(run.output).toContain('0 correct · 0 wrong · 152 invalid (no letter) · 0 errors')
-    expect(server.promptCounts().size).toBe(152)
+    expect(loop.server.promptCounts().size).toBe(152)
   })
 })
 
 describe('the spelling of the letter the reference scores', () => {
   test('{" B": .30, "A": .20, " A": .15} on every question: a raw run answers B throughout, recorded as the spaced form', async () => {
-    server.config.topLogprobs = () => [{ token: ' B', logprob: Math.log(0.3) }, { token: 'A', logprob: Math.log(0.2) }, { token: ' A', logprob: Math.log(0.15) }]
+    loop.server.config.topLogprobs = () => [{ token: ' B', logprob: Math.log(0.3) }, { token: 'A', logprob: Math.log(0.2) }, { token: ' A', logprob: Math.log(0.15) }]
     const run = await runVitest(['evals/business_ethics'], { env: env({ MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' }) })
     expect(run.code, run.output).toBe(0)
     // business_ethics fixture keys A B C D A B C D: B is right twice; adding the spellings would have answered A, right twice too, at other questions.
@@ -56,26 +43,26 @@ describe('the spelling of the letter the reference scores', () => {
 })
 
 describe('a reply that is not a completion: HTTP 200 with an error in the body (a server under memory pressure, vLLM\'s error shape, a proxy\'s page)', () => {
-  const openai = (extra: Record<string, string>) => ({ MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `${server.url}/v1`, MMLU_MODEL: 'llama3.2:1b', MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', MMLU_CONCURRENCY: '4', ...extra })
+  const openai = (extra: Record<string, string>) => ({ MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `${loop.server.url}/v1`, MMLU_MODEL: 'llama3.2:1b', MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', MMLU_CONCURRENCY: '4', ...extra })
 
   test('generate scoring: each such reply is an error, never an empty answer counted invalid, and never cached', async () => {
     const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-'))
-    server.config.fault = () => ({ status: 200, error: 'CUDA out of memory' })
+    loop.server.config.fault = () => ({ status: 200, error: 'CUDA out of memory' })
     const run = await runVitest(['evals/business_ethics'], { env: openai({ MMLU_SCORING: 'generate', XDG_CACHE_HOME: cache }) })
     expect(run.code, run.output).toBe(1)
     expect(run.output).toContain('CUDA out of memory')
     expect(run.results!.summary).toMatchObject({ correct: 0, invalid: 0, errors: 8 })
     // The server recovers: every question is asked again, none replayed from the cache.
-    server.config.fault = undefined
-    server.reset()
+    loop.server.config.fault = undefined
+    loop.server.reset()
     const rerun = await runVitest(['evals/business_ethics'], { env: openai({ MMLU_SCORING: 'generate', XDG_CACHE_HOME: cache }) })
     expect(rerun.code, rerun.output).toBe(0)
-    expect(server.inference()).toHaveLength(8)
+    expect(loop.server.inference()).toHaveLength(8)
     expect(rerun.results!.summary).toMatchObject({ correct: 2, errors: 0, cached: 0 })
   })
 
   test('log-prob scoring: the one-token test request gets one, and the run stops at start instead of scoring by generate', async () => {
-    server.config.fault = () => ({ status: 200, error: 'CUDA out of memory' })
+    loop.server.config.fault = () => ({ status: 200, error: 'CUDA out of memory' })
     const run = await runVitest(['evals/business_ethics'], { env: openai({}) })
     expect(run.code, run.output).toBe(1)
     expect(run.output).not.toContain('scoring by generate')
@@ -84,7 +71,7 @@ describe('a reply that is not a completion: HTTP 200 with an error in the body (
   })
 
   test('Ollama: a 200 reply with only an error is an error that says what the server said', async () => {
-    server.config.fault = () => ({ status: 200, error: 'model runner has unexpectedly stopped' })
+    loop.server.config.fault = () => ({ status: 200, error: 'model runner has unexpectedly stopped' })
     const run = await runVitest(['evals/business_ethics'], { env: env({ MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' }) })
     expect(run.code, run.output).toBe(1)
     expect(run.output).toContain('the reply has no response field: model runner has unexpectedly stopped')
