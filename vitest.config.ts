@@ -26,10 +26,9 @@ const DOCS_TESTS = ['test/docs.test.ts']
 export default defineConfig({
   test: {
     reporters: ['./reporters/mmlu-reporter.ts'],
-    // Transformed modules cached on disk (node_modules/.experimental-vitest-cache, keyed by
-    // content and config): every later `vitest run` starts about 1 s of CPU sooner, which the
-    // tests' ~200 spawned runs and a user's repeated evals both feel.
-    experimental: { fsModuleCache: true },
+    // No experimental.fsModuleCache: with it on, Vitest's source-map printer fails on any
+    // error thrown from the reporter or a global setup, and every such error reads
+    // `TypeError: code.charCodeAt is not a function` instead of the real message.
     // `--reporter=html` (@vitest/ui) writes here, beside the summary page reports/index.html.
     outputFile: { html: 'reports/html/index.html' },
     projects: [
