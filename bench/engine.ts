@@ -9,6 +9,7 @@ import type { ScoringMode } from '../src/options.js'
 import { openLlamaCppEngine } from '../src/backends/llamacpp.js'
 import type { Prompt } from '../src/prompt.js'
 import { fewShotPrefix, formatQuestion, promptText } from '../src/prompt.js'
+import { maxOf } from '../src/extent.js'
 
 export interface EngineSetup {
   /** Short label shown in the table. */
@@ -54,7 +55,7 @@ export async function openBenchEngine(modelPath: string, threads: number): Promi
 
 /** Asks every prompt with `setup.sequences` questions in flight, as a subject file with MMLU_CONCURRENCY would. */
 export async function runSetup(engine: Engine, prompts: readonly Prompt[], setup: EngineSetup): Promise<SetupFigures> {
-  const longest = Math.max(...prompts.map((p) => engine.countTokens!(promptText(p))))
+  const longest = maxOf(prompts.map((p) => engine.countTokens!(promptText(p))))
   const session = await engine.openSession({
     scoring: setup.scoring ?? 'logprob',
     concurrency: setup.sequences,

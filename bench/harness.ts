@@ -38,7 +38,7 @@ export async function bareLoop(dataDir: string, shots: number, resultsFile: stri
     }
     await session.close()
     subjects.push(summarizeSubject(subject, own, performance.now() - f0))
-    records.push(...own)
+    for (const r of own) records.push(r)
   }
   const run = summarizeRun(subjects, records, performance.now() - t0)
   const out: ResultsFile = {

@@ -8,6 +8,7 @@ import type { SetupFigures, MemoryFigures } from './engine.js'
 import type { GrowthFigures } from './growth.js'
 import type { HarnessFigures } from './harness.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
+import { maxOf, minOf } from '../src/extent.js'
 
 export interface Machine {
   cpuModel: string
@@ -109,7 +110,7 @@ export interface BenchReport {
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
+  const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => (r[c] ?? '').length)))
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n')
 }
 
@@ -120,7 +121,7 @@ const mark = (ok: boolean): string => (ok ? 'met' : 'MISSED')
 
 export function renderMachine(m: Machine, parts: readonly PartTiming[]): string {
   const loads = parts.flatMap((p) => [p.loadBefore, p.loadAfter])
-  const load = loads.length ? ` · load average (1 min) during the run ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${m.logicalCpus} CPUs` : ''
+  const load = loads.length ? ` · load average (1 min) during the run ${minOf(loads).toFixed(1)}–${maxOf(loads).toFixed(1)} on ${m.logicalCpus} CPUs` : ''
   return `Machine  ${m.cpuModel} · ${m.logicalCpus} CPUs (${m.physicalCores} physical cores) · ${mb(m.memoryBytes)} · Node ${m.node} · ${m.os} · node-llama-cpp ${m.nodeLlamaCpp} · Vitest ${m.vitest}${load}`
 }
 
@@ -167,7 +168,7 @@ export function renderConcurrency(b: ConcurrencyReport): string {
   for (const r of b.rows) {
     rows.push([r.scoring, String(r.threads), perQ(r.one.evaluatedTokens, r.one), perQ(r.one.completionTokens, r.one), r.one.questionsPerSecond.toFixed(2), r.four.questionsPerSecond.toFixed(2), x(r.gain), x(r.latencyInflation)])
   }
-  const defaultThreads = Math.max(...b.rows.map((r) => r.threads))
+  const defaultThreads = maxOf(b.rows.map((r) => r.threads))
   const judged = b.rows.find((r) => r.scoring === 'generate' && r.threads === defaultThreads)
   const logprob = b.rows.find((r) => r.scoring === 'logprob' && r.threads === defaultThreads)
   return [

@@ -16,6 +16,7 @@ import type { PartArgs } from './parts.js'
 import type { BenchReport, ConcurrencyRow, PartTiming } from './report.js'
 import { describeMachine, renderConcurrency, renderEngine, renderGrowth, renderHarness, renderMachine, renderReport, renderTwin } from './report.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
+import { maxOf } from '../src/extent.js'
 
 const REPORT_FILE = path.resolve('reports/bench.json')
 const PART_TIMEOUT_MS = 15 * 60_000
@@ -89,8 +90,8 @@ try {
       model: 'random-small (4 blocks × 256 wide, F16, English-ish vocabulary)',
       setups: withSpeedup,
       threads: threadRows,
-      bestSpeedup: Math.max(...withSpeedup.map((f) => f.speedup)),
-      oneThreadSpeedup: oneThread.length ? Math.max(...speedups(oneThread).map((f) => f.speedup)) : undefined,
+      bestSpeedup: maxOf(withSpeedup.map((f) => f.speedup)),
+      oneThreadSpeedup: oneThread.length ? maxOf(speedups(oneThread).map((f) => f.speedup)) : undefined,
       goalSpeedup: 3,
     }
     console.log(`${renderEngine(report.B2)}\n`)

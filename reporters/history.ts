@@ -89,7 +89,7 @@ export async function writeRunPages(resultsFile: string, results: ResultsFile, o
     try {
       const k = await keepRun(resultsFile, results, opts)
       kept = k.id
-      lines.push(...k.lines)
+      for (const line of k.lines) lines.push(line)
     } catch (e) {
       lines.push(`History    this run was not kept in ${runsFolder(resultsFile)}: ${(e as Error).message}`)
     }

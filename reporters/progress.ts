@@ -10,6 +10,7 @@ import { stripVTControlCharacters } from 'node:util'
 import type { Writable } from 'node:stream'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { isSubject, SUBJECTS } from '../src/dataset/subjects.js'
+import { maxOf } from '../src/extent.js'
 
 /** Redraw period of the in-place window; the interval setting is for line-per-tick logs. */
 const TTY_REDRAW_MS = 500
@@ -144,7 +145,7 @@ export function renderProgressLine(p: ProgressSnapshot): string {
 
 /** The in-place window: the run, then one row per running subject. */
 export function renderProgressWindow(p: ProgressSnapshot): string[] {
-  const width = Math.max(0, ...p.running.slice(0, MAX_WINDOW_SUBJECTS).map((s) => s.subject.length))
+  const width = maxOf(p.running.slice(0, MAX_WINDOW_SUBJECTS).map((s) => s.subject.length), 0)
   const rows = p.running.slice(0, MAX_WINDOW_SUBJECTS).map((s) => `  ${s.subject.padEnd(width)}  ${`${s.done}/${s.total}`.padStart(9)}  ${percent(s.done, s.total).padStart(6)}  ${qps(s.rate)}`)
   if (p.running.length > MAX_WINDOW_SUBJECTS) rows.push(`  +${p.running.length - MAX_WINDOW_SUBJECTS} more running`)
   return [`MMLU  ${runSummary(p)}`, ...rows]

@@ -6,6 +6,7 @@
 import type { Concurrency } from './options.js'
 import type { QuestionRecord } from './record.js'
 import { mean, percentile } from './stats.js'
+import { maxOf } from './extent.js'
 
 export interface ServerSummary {
   /** The server's base URL, without credentials. */
@@ -59,5 +60,5 @@ export function concurrencyUsed(setting: Concurrency, sessions: readonly Details
   const levels = [...per.values()].map((v) => Number.parseInt(v, 10)).filter((n) => Number.isInteger(n) && n > 0)
   if (levels.length === 0) return { level: 1, auto: 'auto: nothing measured' }
   const text = [...per].map(([server, v]) => (server ? `${server} ${v}` : v.replace(/^\d+ \((.*)\)$/, '$1'))).join('; ')
-  return { level: Math.max(...levels), auto: text }
+  return { level: maxOf(levels), auto: text }
 }

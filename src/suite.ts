@@ -29,6 +29,7 @@ import { formatProbabilities } from './record.js'
 import { scoreAnswer } from './scoring.js'
 import type { Variant } from './variants.js'
 import { askSeed, questionVariants, rotateQuestion, sampleQuestions, variantLabel } from './variants.js'
+import { maxOf } from './extent.js'
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -277,7 +278,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
       }
       const reserve = scoring === 'generate' ? options.maxTokens : 1
       planned = planPrompts(source, dev, prompted, shots, engine, reserve)
-      const longest = Math.max(0, ...planned.map((p) => (p.prompt ? (p.promptTokens ?? 0) : 0)))
+      const longest = maxOf(planned.map((p) => (p.prompt ? (p.promptTokens ?? 0) : 0)), 0)
       session = await engine.openSession({
         scoring,
         concurrency: inFlightCap(options),

@@ -13,6 +13,7 @@ import { biasPhrase, CALIBRATION_NOTE, confusionTable } from './analysis.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
 import { ci, pct, rate, table } from './terminal.js'
+import { maxOf } from '../../src/extent.js'
 
 /** Subject → its questions' text (or why there is none), read by the compare command from the runs' data folder. */
 export type QuestionTexts = ReadonlyMap<string, QuestionLookup>
@@ -191,7 +192,7 @@ function differenceChart(c: RunComparison, svg: Svg): string | undefined {
   const rows = [...names, 'all']
   const height = Math.max(200, 80 + rows.length * Math.max(18, 10 * pairs.length + 8))
   // Symmetric around 0, at least ±5 points, so a small difference looks small.
-  const widest = Math.max(5, ...pairs.flatMap((p) => [...p.subjects, p.overall].map((r) => (finite(r.difference) ? Math.abs(r.difference * 100) : 0))))
+  const widest = maxOf(pairs.flatMap((p) => [...p.subjects, p.overall].map((r) => (finite(r.difference) ? Math.abs(r.difference * 100) : 0))), 5)
   const bound = Math.ceil(widest / 5) * 5
   return svg(
     {

@@ -3,6 +3,7 @@ import type { BaselineComparison, BaselineRefusal, FlippedQuestion, GateVerdict,
 import { checkLabel, formatP } from '../../src/gate/index.js'
 import { variantSuffix } from '../../src/record.js'
 import { ci, pct } from './terminal.js'
+import { maxOf } from '../../src/extent.js'
 
 const INDENT = '           '
 
@@ -41,7 +42,7 @@ function comparisonRows(c: BaselineComparison): string[][] {
 }
 
 function alignRows(rows: string[][], right: ReadonlySet<number>): string[] {
-  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  const widths = (rows[0] as string[]).map((_, i) => maxOf(rows.map((r) => (r[i] ?? '').length)))
   return rows.map((r) => r.map((cell, i) => (right.has(i) ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number))).join('  ').trimEnd())
 }
 
@@ -67,7 +68,7 @@ function renderBaseline(c: BaselineComparison | BaselineRefusal, flipsShown: num
     `Baseline   ${c.file} (${c.baseline.model}, ${c.baseline.createdAt}) · ${paired}, α ${c.alpha}${m > 1 ? `, Holm across ${m} subjects` : ''} · tolerance ${c.tolerance === undefined ? 'none' : `${(c.tolerance * 100).toFixed(1)} points`}`,
   ]
   if (c.onlyCurrent || c.onlyBaseline) lines.push(`${INDENT}not paired: ${c.onlyCurrent} questions only in this run, ${c.onlyBaseline} only in the baseline`)
-  lines.push(...alignRows(comparisonRows(c), new Set([1, 2, 3, 4, 5, 6])).map((l) => `${INDENT}${l}`))
+  for (const l of alignRows(comparisonRows(c), new Set([1, 2, 3, 4, 5, 6]))) lines.push(`${INDENT}${l}`)
   const unchanged = c.subjects.filter((s) => s.rightToWrong + s.wrongToRight === 0).length
   if (unchanged) lines.push(`${INDENT}${unchanged} subject${unchanged === 1 ? '' : 's'} without flips not listed`)
   if (flipsShown > 0 && c.rightToWrong.length) lines.push(`${INDENT}right→wrong (${c.rightToWrong.length}): ${flipList(c.rightToWrong, flipsShown)}`)
@@ -77,8 +78,8 @@ function renderBaseline(c: BaselineComparison | BaselineRefusal, flipsShown: num
 
 export function renderGate(v: GateVerdict, flipsShown: number): string {
   const lines: string[] = []
-  if (v.thresholds) lines.push(...renderThresholds(v.thresholds))
-  if (v.baseline) lines.push(...renderBaseline(v.baseline, flipsShown))
+  if (v.thresholds) for (const l of renderThresholds(v.thresholds)) lines.push(l)
+  if (v.baseline) for (const l of renderBaseline(v.baseline, flipsShown)) lines.push(l)
   lines.push(`Gate       ${v.failed ? `✗ failed: ${v.reasons.join('; ')}` : '✓ passed'}`)
   return lines.join('\n')
 }

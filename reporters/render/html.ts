@@ -20,6 +20,7 @@ import { renderServersHtml } from './servers.js'
 import { summarizeServers } from '../../src/servers-report.js'
 import { shownPath } from '../../src/shown-path.js'
 import { asksLabel, clusteringNote, headlineOf, protocolLabel, rotationLine, trialsLine } from './variants.js'
+import { maxOf, minOf } from '../../src/extent.js'
 
 export type { Svg } from './page.js'
 export { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
@@ -438,9 +439,9 @@ export interface RatePoint {
 export function throughput(records: readonly QuestionRecord[], target = Math.min(60, Math.ceil(records.filter(isTimed).length / 10))): RatePoint[] {
   const done = records.filter(isTimed)
   if (done.length === 0) return []
-  const t0 = Math.min(...done.map((r) => r.startedAt))
+  const t0 = minOf(done.map((r) => r.startedAt))
   const ends = done.map((r) => (r.startedAt + r.latencyMs - t0) / 1000)
-  const span = Math.max(...ends)
+  const span = maxOf(ends)
   const width = niceStep(span / target || 0.001)
   const n = Math.max(1, Math.ceil(span / width - 1e-9))
   const counts = new Array<number>(n).fill(0)

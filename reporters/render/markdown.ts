@@ -117,9 +117,7 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   if (comparison) total.push(baselineCell(comparison.overall))
   total.push('')
   out.push(row(total), '')
-  out.push(...renderServersMarkdown(summarizeServers(results.records)))
-  out.push(...markdownVariants(results))
-  out.push(...renderAnalysisMarkdown(analysisOf(results)))
+  for (const section of [renderServersMarkdown(summarizeServers(results.records)), markdownVariants(results), renderAnalysisMarkdown(analysisOf(results))]) for (const l of section) out.push(l)
 
   if (!verdict) return `${out.join('\n')}\n`
   out.push('### Gate', '')
@@ -146,11 +144,11 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
           : `${b.overall.n} questions paired by subject and index; exact McNemar test, `) +
         `α ${b.alpha}${m > 1 ? `, Holm-adjusted across ${m} subjects` : ''}; tolerance ${b.tolerance === undefined ? 'none' : `${(b.tolerance * 100).toFixed(1)} points`}.`,
       '',
-      ...comparisonTable(b),
-      '',
     )
+    for (const row of comparisonTable(b)) out.push(row)
+    out.push('')
     if (b.onlyCurrent || b.onlyBaseline) out.push(`Not paired: ${b.onlyCurrent} questions only in this run, ${b.onlyBaseline} only in the baseline.`, '')
-    out.push(...flipsSection('Flipped right→wrong', b.rightToWrong, opts.flipsShown), ...flipsSection('Flipped wrong→right', b.wrongToRight, opts.flipsShown))
+    for (const section of [flipsSection('Flipped right→wrong', b.rightToWrong, opts.flipsShown), flipsSection('Flipped wrong→right', b.wrongToRight, opts.flipsShown)]) for (const l of section) out.push(l)
   }
   out.push(verdict.failed ? `**Gate failed:** ${cell(verdict.reasons.join('; '))}.` : '**Gate passed.**', '')
   return `${out.join('\n')}\n`

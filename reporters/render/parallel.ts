@@ -5,6 +5,7 @@
 // and latency inflation. Pure: measures in, text out.
 import type { RunMeasure, SpeedupComparison } from '../../src/study/measure.js'
 import { ms, rate } from './terminal.js'
+import { maxOf, minOf } from '../../src/extent.js'
 
 const TIMELINE_WIDTH = 32
 
@@ -20,13 +21,13 @@ export function timelineBar(start: number, end: number, t0: number, t1: number, 
 export function renderParallel(m: RunMeasure, runWallMs: number): string {
   const files = m.subjects.filter((s) => s.questions > 0)
   if (files.length === 0) return ''
-  const t0 = Math.min(...files.map((s) => s.start))
-  const t1 = Math.max(...files.map((s) => s.end))
+  const t0 = minOf(files.map((s) => s.start))
+  const t1 = maxOf(files.map((s) => s.end))
   const rows = [['file', 'own wall', 'from', 'to', 'mean', 'p95', 'q/s', `timeline (${ms(t1 - t0)})`]]
   for (const s of files) {
     rows.push([s.subject, ms(s.wallMs), ms(s.start - t0), ms(s.end - t0), ms(s.latencyMs.mean), ms(s.latencyMs.p95), rate(s.questions / (s.wallMs / 1000)), timelineBar(s.start, s.end, t0, t1)])
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+  const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => r[c]!.length)))
   const table = rows.map((r) => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd())
   const head =
     `Parallel   ${m.workersUsed} worker${m.workersUsed === 1 ? '' : 's'} · ${m.concurrency} question${m.concurrency === 1 ? '' : 's'} in flight per file · ` +

@@ -2,6 +2,7 @@
 // Markdown summary and the page: pure text from src/servers-report.ts's summaries.
 import type { ServerSummary } from '../../src/servers-report.js'
 import { ms } from './terminal.js'
+import { maxOf } from '../../src/extent.js'
 
 const HEAD = ['server', 'answered', 'errors', 'mean', 'p95']
 const cells = (s: ServerSummary) => [s.server, String(s.answered), String(s.errors), ms(s.latencyMs.mean), ms(s.latencyMs.p95)]
@@ -22,7 +23,7 @@ export function renderServersHtml(servers: readonly ServerSummary[], esc: (s: st
 
 export function renderServers(servers: readonly ServerSummary[]): string {
   const rows = [HEAD, ...servers.map(cells)]
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+  const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => r[c]!.length)))
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd())
   return ['Servers', ...lines.map((l) => `  ${l}`)].join('\n')
 }

@@ -17,6 +17,7 @@ import type { Svg } from './html.js'
 import { CHART_WIDE, chartRenderer, esc, figure, STYLE } from './html.js'
 import { cell } from './markdown.js'
 import { ci, ms, pct, rate } from './terminal.js'
+import { maxOf, minOf } from '../../src/extent.js'
 
 const times = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`)
 const SUBJECT_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#9c755f', '#ff9da7', '#bab0ac']
@@ -43,7 +44,7 @@ function accuracyTable(study: Study): Table {
   const sorted = [...study.analysis.accuracy].sort((a, b) => order.indexOf(a.subject) - order.indexOf(b.subject))
   const rows = sorted.map((a) => {
     const distinct = [...new Set(a.correctByRun)]
-    const agree = distinct.length === 1 ? `same in all ${a.correctByRun.length}` : `${Math.min(...a.correctByRun)}–${Math.max(...a.correctByRun)} correct`
+    const agree = distinct.length === 1 ? `same in all ${a.correctByRun.length}` : `${minOf(a.correctByRun)}–${maxOf(a.correctByRun)} correct`
     return [a.subject, String(a.correct), String(a.total), pct(a.accuracy), ci(a.ci95), agree]
   })
   return { id: 'accuracy', head: ['topic', 'correct', 'total', 'accuracy', '95% CI', 'across runs'], rows, left: 1 }
@@ -72,7 +73,7 @@ function latencyTable(study: Study): Table {
       const n = xs.reduce((t, m) => t + m.questions, 0)
       // Pooled over runs: a question-weighted mean of the runs' means.
       const mean = n ? xs.reduce((t, m) => t + m.latencyMs.mean * m.questions, 0) / n : NaN
-      rows.push([profile, s, String(n), ms(mean), ms(Math.min(...xs.map((m) => m.latencyMs.p50))), ms(Math.max(...xs.map((m) => m.latencyMs.p95)))])
+      rows.push([profile, s, String(n), ms(mean), ms(minOf(xs.map((m) => m.latencyMs.p50))), ms(maxOf(xs.map((m) => m.latencyMs.p95)))])
     }
   }
   const a = study.analysis
@@ -195,8 +196,11 @@ export function renderStudyMarkdown(study: Study, outDir: string): string {
     if (s.intro) lines.push(s.intro, '')
     if (s.table) lines.push(markdownTable(s.table), '')
   }
-  lines.push('## Why', '', ...study.explanation.flatMap((p) => [p, '']))
-  lines.push('## Runs', '', 'Each run\'s results JSON (every question with its start and latency) and its output log:', '', ...runFiles(study, outDir).map((f) => `- ${f}`), '')
+  lines.push('## Why', '')
+  for (const p of study.explanation) lines.push(p, '')
+  lines.push('## Runs', '', 'Each run\'s results JSON (every question with its start and latency) and its output log:', '')
+  for (const f of runFiles(study, outDir)) lines.push(`- ${f}`)
+  lines.push('')
   return lines.join('\n')
 }
 

@@ -6,6 +6,7 @@ import type { RunConfig } from '../../src/results.js'
 import type { SubjectSummary, RunSummary } from '../../src/summary.js'
 import { headlineOf, renderAsksHeader, renderVariantTotals } from './variants.js'
 import { shownPath } from '../../src/shown-path.js'
+import { maxOf } from '../../src/extent.js'
 
 export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
 export const ci = (i: { low: number; high: number }): string => `[${(i.low * 100).toFixed(1)}, ${(i.high * 100).toFixed(1)}]`
@@ -13,7 +14,7 @@ export const ms = (x: number): string => (!Number.isFinite(x) ? '–' : x >= 10_
 export const rate = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : '–')
 
 export function table(rows: string[][], rightAligned: ReadonlySet<number>): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
+  const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => (r[c] ?? '').length)))
   return rows
     .map((r) => r.map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd())
     .join('\n')
@@ -118,7 +119,7 @@ export function renderTotals(run: RunSummary, config?: Pick<RunConfig, 'protocol
       (run.notAsked ? ` · ${run.notAsked} not asked` : '') +
       (run.cached ? ` · ${run.cached} from the answer cache (not timed; MMLU_CACHE=refresh asks again)` : ''),
   )
-  lines.push(...renderVariantTotals(run, config))
+  for (const line of renderVariantTotals(run, config)) lines.push(line)
   const ignored = countsLabel(run.cacheIgnored)
   if (ignored) lines.push(`Cache      ${Object.values(run.cacheIgnored).reduce((a, b) => a + b, 0)} cached answers ignored (${ignored}) and asked again`)
   if (run.partialSubjects.length || run.notRunSubjects.length) {

@@ -8,6 +8,7 @@ import type { TrialSpread } from '../../src/analysis/trials.js'
 import { PROTOCOLS } from '../../src/protocols.js'
 import type { RunConfig } from '../../src/results.js'
 import type { RunSummary, SubjectSummary } from '../../src/summary.js'
+import { maxOf } from '../../src/extent.js'
 
 // terminal.ts imports this file: its percent format is repeated, not imported.
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
@@ -77,7 +78,7 @@ export function renderVariantTotals(run: RunSummary, config?: Pick<RunConfig, 'a
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
+  const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => (r[c] ?? '').length)))
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n')
 }
 
@@ -91,7 +92,7 @@ export function renderVariantTables(subjects: readonly SubjectSummary[], run: Ru
   }
   const rotated = subjects.filter((s) => s.rotation)
   if (rotated.length) {
-    const n = Math.max(...rotated.map((s) => s.rotation!.rotations))
+    const n = maxOf(rotated.map((s) => s.rotation!.rotations))
     const head = ['subject (rotations)', ...Array.from({ length: n }, (_, i) => (i === 0 ? 'as written' : `+${i}`)), 'circular', 'consistent']
     const rows = [head, ...[...rotated.map((s) => [s.subject, s.rotation!] as const), ...(run.rotation && rotated.length > 1 ? [['all', run.rotation] as const] : [])].map(([name, r]) => [name, ...Array.from({ length: n }, (_, i) => pct(r.accuracies[i] ?? NaN)), pct(r.circular), pct(r.consistency)])]
     out.push(table(rows))

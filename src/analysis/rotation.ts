@@ -6,6 +6,7 @@ import { LETTERS } from '../dataset/question.js'
 import type { QuestionRecord } from '../record.js'
 import { questionKey } from '../record.js'
 import { originalOption } from '../variants.js'
+import { maxOf } from '../extent.js'
 
 export interface RotationSummary {
   /** Rotations of the questions with the most options (4 for MMLU). */
@@ -29,7 +30,7 @@ export function rotationSummary(records: readonly QuestionRecord[]): RotationSum
   const rotated = records.filter((r) => r.rotation !== undefined)
   if (rotated.length === 0) return undefined
   const options = (r: QuestionRecord) => r.options ?? 4
-  const rotations = Math.max(...rotated.map(options))
+  const rotations = maxOf(rotated.map(options))
   const right = new Array<number>(rotations).fill(0)
   const total = new Array<number>(rotations).fill(0)
   const units = new Map<string, QuestionRecord[]>()

@@ -6,6 +6,7 @@
 import type { QuestionRecord } from '../record.js'
 import { questionKey } from '../record.js'
 import { mean, sampleStd } from '../stats.js'
+import { maxOf, minOf } from '../extent.js'
 
 export interface TrialSpread {
   /** Trials asked (the largest trial number seen). */
@@ -39,7 +40,7 @@ const answer = (r: QuestionRecord) => (r.outcome === 'error' ? '∅' : (r.given 
 export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | undefined {
   const withTrials = records.filter((r) => r.trial !== undefined && asked(r))
   if (withTrials.length === 0) return undefined
-  const trials = Math.max(...withTrials.map((r) => r.trial!))
+  const trials = maxOf(withTrials.map((r) => r.trial!))
   const right = new Array<number>(trials).fill(0)
   const total = new Array<number>(trials).fill(0)
   const units = new Map<string, QuestionRecord[]>()
@@ -59,7 +60,7 @@ export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | u
   for (const rs of units.values()) {
     const votes = new Map<string, number>()
     for (const r of rs) votes.set(answer(r), (votes.get(answer(r)) ?? 0) + 1)
-    const top = Math.max(...votes.values())
+    const top = maxOf(votes.values())
     const leaders = [...votes].filter(([, n]) => n === top).map(([a]) => a)
     if (leaders.includes(rs[0]!.expected)) majority += 1 / leaders.length
     agreement += top / rs.length
@@ -71,8 +72,8 @@ export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | u
     questions: n,
     accuracies,
     mean: mean(finite),
-    min: Math.min(...finite),
-    max: Math.max(...finite),
+    min: minOf(finite),
+    max: maxOf(finite),
     sd: sampleStd(finite),
     majority: majority / n,
     agreement: agreement / n,

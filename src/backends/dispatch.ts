@@ -30,6 +30,7 @@ import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './b
 import { EngineError, NotAskedError } from './backend.js'
 import { backoffMs, ServerError, TimeoutError } from './guard.js'
 import { GONE_AFTER_MS, ServerHealth } from './server-health.js'
+import { minOf } from '../extent.js'
 
 export interface PoolMember {
   engine: Engine
@@ -406,7 +407,7 @@ export function openServerPool(members: readonly PoolMember[], settings: Dispatc
     info,
     // What every server can do, in the first one's order of preference.
     scoringModes: first.scoringModes.filter((m) => members.every((x) => x.engine.scoringModes.includes(m))),
-    ...(contexts.length === members.length ? { trainedContextTokens: Math.min(...contexts) } : {}),
+    ...(contexts.length === members.length ? { trainedContextTokens: minOf(contexts) } : {}),
     ...(first.countTokens ? { countTokens: first.countTokens.bind(first) } : {}),
     async openSession(request: SessionRequest): Promise<Session> {
       const sessions = new Map<ServerState, Session>()

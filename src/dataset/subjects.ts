@@ -1,3 +1,4 @@
+import { minOf } from '../extent.js'
 // The 57 MMLU subjects, their lm-evaluation-harness category and the canonical
 // number of test questions (Hendrycks et al., 14,042 in all). The counts let a
 // run detect an incomplete or truncated copy of the data.
@@ -117,7 +118,7 @@ function editDistance(a: string, b: string, anywhere: boolean): number {
     prev = row
   }
   // ... and end at any position (free suffix).
-  return anywhere ? Math.min(...prev) : prev[b.length]!
+  return anywhere ? minOf(prev) : prev[b.length]!
 }
 
 /**
@@ -136,7 +137,7 @@ export function suggestSubjects(name: string): string[] {
     inside: editDistance(query, subject, true),
     whole: editDistance(query, subject, false),
   })).filter((c) => c.inside <= maxEdits)
-  const best = Math.min(...candidates.map((c) => c.inside))
+  const best = minOf(candidates.map((c) => c.inside))
   return candidates
     .filter((c) => c.inside === best)
     .sort((x, y) => x.whole - y.whole)

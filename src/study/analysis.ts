@@ -9,6 +9,7 @@ import type { QuestionRecord, ResultsFile } from '../results.js'
 import type { LatencySummary } from '../summary.js'
 import type { RunMeasure } from './measure.js'
 import { isTimed, latencySummary, median } from './measure.js'
+import { maxOf, minOf } from '../extent.js'
 
 /** `servers`: the sequential profile over every server the environment lists (OLLAMA_HOST=a,b); the other kinds use the first alone. */
 export type RunKind = 'sequential' | 'files' | 'concurrent' | 'servers'
@@ -90,7 +91,7 @@ function figures(runs: StudyRun[]): ProfileFigures {
     busyMs: median(runs.map((r) => r.measure.busyMs)),
     throughput: median(runs.map((r) => r.measure.throughput)),
     latencyMs: latencySummary(records),
-    workersUsed: Math.max(...runs.map((r) => r.measure.workersUsed)),
+    workersUsed: maxOf(runs.map((r) => r.measure.workersUsed)),
   }
 }
 
@@ -138,7 +139,7 @@ export function analyzeStudy(runs: readonly StudyRun[]): StudyAnalysis {
   }))
 
   const serverRuns = of('servers')
-  const servers = serverRuns.length ? { ...figures(serverRuns), count: Math.max(...serverRuns.map((r) => serverCountOf(r))) } : undefined
+  const servers = serverRuns.length ? { ...figures(serverRuns), count: maxOf(serverRuns.map((r) => serverCountOf(r))) } : undefined
 
   const ordered = [...sequentialRuns, ...fileRuns, ...of('concurrent'), ...serverRuns]
   return {
@@ -183,7 +184,7 @@ export interface TimelineBar {
  */
 export function timeline(records: readonly QuestionRecord[]): { bars: TimelineBar[]; lanes: Map<string, number> } {
   const timed = records.filter(isTimed)
-  const t0 = Math.min(...timed.map((r) => r.startedAt))
+  const t0 = minOf(timed.map((r) => r.startedAt))
   const bars: TimelineBar[] = []
   const lanes = new Map<string, number>()
   const laneEnds = new Map<string, number[]>()

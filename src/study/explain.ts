@@ -3,6 +3,7 @@
 // and what to do about it. Pure: the figures and the machine in, paragraphs
 // out (plain text; `backticks` mark commands and settings).
 import type { ProfileFigures, QuestionWork, StudyAnalysis, SweepPoint } from './analysis.js'
+import { maxOf } from '../extent.js'
 
 export interface MachineFacts {
   /** Logical CPUs (availableParallelism). */
@@ -234,7 +235,7 @@ export function explainStudy(a: StudyAnalysis, machine: MachineFacts, repeats: n
   const runs = new Set([...(a.sequential?.runs ?? []), ...(a.files?.runs ?? []), ...a.sweep.flatMap((p) => p.runs), ...(a.servers?.runs ?? [])]).size
   // Several servers that paid more than anything tried on one: that is the advice.
   const serversBest =
-    servers && (servers.verdict === 'full' || servers.verdict === 'partial') && a.serversGain! > Math.max(a.speedup ?? 0, ...a.sweep.map((p) => p.gain).filter(Number.isFinite))
+    servers && (servers.verdict === 'full' || servers.verdict === 'partial') && a.serversGain! > maxOf(a.sweep.map((p) => p.gain).filter(Number.isFinite), a.speedup ?? 0)
       ? `Here several servers paid most: keep listing them (\`OLLAMA_HOST=a,b\`), one question in flight on each, or \`MMLU_CONCURRENCY=auto\` to let each find its own level.`
       : undefined
   return [files?.text, sweep?.text, servers?.text, serversBest ?? advice(kind, a, files, sweep), noise(machine, runs, repeats)].filter((p): p is string => p !== undefined)
