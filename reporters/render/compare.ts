@@ -4,6 +4,7 @@
 import type { ComparedRun, Flip, PairedRow, RunComparison, RunVsReference } from '../../src/analysis/compare.js'
 import type { RunAnalysis } from '../../src/analysis/run.js'
 import type { QuestionLookup } from '../../src/dataset/lookup.js'
+import type { Question } from '../../src/dataset/question.js'
 import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
 import type { Category } from '../../src/dataset/subjects.js'
 import { formatP } from '../../src/gate/baseline.js'
@@ -64,8 +65,27 @@ function pairRows(c: RunComparison, pair: Extract<RunVsReference, { kind: 'compa
 /** The question as it was asked: with its options rotated when the flip is of a rotated ask, so letters name the options shown. */
 function questionOf(texts: QuestionTexts | undefined, subject: string, index: number, rotation?: number) {
   const found = texts?.get(subject)
-  const q = found && 'questions' in found ? found.questions.find((x) => x.index === index) : undefined
+  const q = found && 'questions' in found ? byIndex(found.questions).get(index) : undefined
   return q && rotation !== undefined ? rotateQuestion(q, rotation) : q
+}
+
+// One index per subject's questions, built on first use: a find per flip made
+// compare quadratic (two 100k-question runs took 41 s).
+const indexes = new WeakMap<readonly Question[], Map<number, Question>>()
+function byIndex(questions: readonly Question[]): Map<number, Question> {
+  let index = indexes.get(questions)
+  if (!index) indexes.set(questions, (index = new Map(questions.map((q) => [q.index, q]))))
+  return index
+}
+
+function flipsBySubject(flips: readonly Flip[]): Map<string, Flip[]> {
+  const by = new Map<string, Flip[]>()
+  for (const f of flips) {
+    const list = by.get(f.subject)
+    if (list) list.push(f)
+    else by.set(f.subject, [f])
+  }
+  return by
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim()
@@ -159,8 +179,7 @@ export function renderCompareMarkdown(c: RunComparison, texts: QuestionTexts | u
     out.push(mdRow(head(c, pair)), `|---|${'---:|'.repeat(9)}`)
     for (const r of rows) out.push(mdRow(r[0] === 'all' ? [`**all**`, ...r.slice(1)] : r))
     out.push('')
-    const bySubject = new Map<string, Flip[]>()
-    for (const f of pair.flips) bySubject.set(f.subject, [...(bySubject.get(f.subject) ?? []), f])
+    const bySubject = flipsBySubject(pair.flips)
     out.push(`### Flipped questions (${pair.flips.length})`, '')
     for (const [subject, flips] of bySubject) {
       out.push('<details>', `<summary>${subject}: ${flips.filter((f) => f.direction === 'right→wrong').length} right→wrong, ${flips.filter((f) => f.direction === 'wrong→right').length} wrong→right</summary>`, '')
@@ -278,8 +297,7 @@ function htmlTable(id: string, headCells: readonly string[], rows: readonly stri
 }
 
 function flipsHtml(pair: Extract<RunVsReference, { kind: 'compared' }>, texts: QuestionTexts | undefined, ref: string, other: string): string {
-  const bySubject = new Map<string, Flip[]>()
-  for (const f of pair.flips) bySubject.set(f.subject, [...(bySubject.get(f.subject) ?? []), f])
+  const bySubject = flipsBySubject(pair.flips)
   const blocks = [...bySubject].map(([subject, flips]) => {
     const rows = flips.map((f) => {
       const q = questionOf(texts, f.subject, f.index, f.rotation)
