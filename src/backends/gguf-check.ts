@@ -3,7 +3,7 @@
 // helps), which would take the Vitest worker down with a useless message.
 // Reading the header in JavaScript first turns those into clear errors.
 import { stat } from 'node:fs/promises'
-import { readGgufFileInfo } from 'node-llama-cpp'
+import type { readGgufFileInfo } from 'node-llama-cpp'
 import { EngineError } from './backend.js'
 
 // Keys llama.cpp requires for these architectures; a missing one aborts the process.
@@ -47,6 +47,8 @@ export async function checkGguf(path: string): Promise<GgufSummary> {
   }
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>
   try {
+    // Loaded here, not at the top: node-llama-cpp costs ~0.6 s to import, and runs that never read a GGUF should not pay it.
+    const { readGgufFileInfo } = await import('node-llama-cpp')
     info = await readGgufFileInfo(path, { logWarnings: false, sourceType: 'filesystem', ignoreKeys: ['tokenizer.ggml.merges'] })
   } catch (e) {
     return fail(path, `not a readable GGUF file (${(e as Error).message})`, 'Fix: the file is corrupt or not a GGUF model; download it again or point MMLU_MODEL at another file.')

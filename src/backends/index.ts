@@ -10,11 +10,7 @@ import type { Engine } from './backend.js'
 import { EngineError } from './backend.js'
 import type { DispatchSettings } from './dispatch.js'
 import { openServerPool } from './dispatch.js'
-import { openLlamaCppEngine } from './llamacpp.js'
-import { openOllamaEngine } from './ollama.js'
 import { ollamaStores } from './ollama-store.js'
-import { ollamaPromptCounter } from './ollama-tokens.js'
-import { openOpenAIEngine } from './openai.js'
 import { resolveModel } from './resolve.js'
 import { redactUrl } from './server.js'
 
@@ -46,12 +42,16 @@ async function openResolved(options: Options, workers: number): Promise<Engine> 
   const wantLogprobs = options.scoring !== 'generate'
   const settings = dispatchSettings(options)
   switch (r.backend) {
+    // Each backend is imported when chosen: node-llama-cpp alone costs ~0.6 s to
+    // import, the OpenAI client ~0.15 s, and a run uses one of them.
     case 'llamacpp': {
+      const { openLlamaCppEngine } = await import('./llamacpp.js')
       const engine = await openLlamaCppEngine({ modelPath: r.modelPath, reason: r.reason, digest: r.digest, gpu: options.gpu, threads: options.threads, workers, promptFormat: options.promptFormat })
       // A store blob's file name is a digest: show the model's name instead.
       return openServerPool([{ engine: r.model ? { ...engine, info: { ...engine.info, model: r.model } } : engine }], settings)
     }
     case 'ollama': {
+      const [{ openOllamaEngine }, { ollamaPromptCounter }] = await Promise.all([import('./ollama.js'), import('./ollama-tokens.js')])
       const facts = r.servers[0]!.facts
       const overhead = options.promptFormat === 'chat' ? [facts.template, facts.system].filter(Boolean).join('\n') : ''
       // Every server has these weights (checked below), so one tokenizer counts for all.
@@ -63,6 +63,7 @@ async function openResolved(options: Options, workers: number): Promise<Engine> 
       return openServerPool(engines.map((engine, i) => ({ engine, server: redactUrl(r.servers[i]!.host) })), settings)
     }
     case 'openai': {
+      const { openOpenAIEngine } = await import('./openai.js')
       const engines = await Promise.all(
         r.baseUrls.map((baseUrl) => openOpenAIEngine({ baseUrl, model: r.model, reason: r.reason, apiKey: options.apiKey, promptFormat: options.promptFormat, seed: options.seed, timeoutMs: options.timeoutMs, wantLogprobs })),
       )

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, readFileSync } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createModelDownloader } from 'node-llama-cpp'
 import { cacheRoot } from '../dataset/download.js'
 import { EngineError } from './backend.js'
 import { parseModelReference } from './ollama-store.js'
@@ -103,6 +102,7 @@ export async function preparePull(ref: string, opts: PullModelOptions): Promise<
   const file = `${slug(ref)}.gguf`
   const partDir = path.join(dir, 'downloading')
   await mkdir(partDir, { recursive: true })
+  const { createModelDownloader } = await import('node-llama-cpp')
   const downloader = await createModelDownloader({ modelUri: source.url, dirPath: partDir, fileName: file, showCliProgress: opts.progress ?? false, skipExisting: false })
   const target = path.join(dir, file)
   return {

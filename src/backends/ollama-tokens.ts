@@ -11,7 +11,6 @@
 //   by this count certainly fits; it drops shots only where that is unsure.
 // A chat prompt also carries the model's template around the message: the
 // template's literal text counted the same way bounds what it adds.
-import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
 import type { Llama, LlamaModel } from 'node-llama-cpp'
 import { checkGguf } from './gguf-check.js'
 import { findInOllamaStore, parseModelReference } from './ollama-store.js'
@@ -45,6 +44,7 @@ async function loadVocabulary(blob: string): Promise<LlamaModel> {
     pending = (async () => {
       // A malformed file can abort the process inside llama.cpp: check it first.
       await checkGguf(blob)
+      const { getLlama, LlamaLogLevel } = await import('node-llama-cpp')
       const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error, progressLogs: false })
       return { llama, model: await llama.loadModel({ modelPath: blob, vocabOnly: true }) }
     })()
