@@ -159,7 +159,7 @@ ${subjectTable(subjects, links)}
 <h2>Categories</h2>
 ${categoryTable(results)}
 ${variantTables(results, subjects)}
-${renderServersHtml(summarizeServers(results.records), esc)}
+${renderServersHtml(summarizeServers(results.records), esc, results.serversGivenUp)}
 </section>
 <section id="charts">
 ${charts.join('\n')}

@@ -117,7 +117,7 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   if (comparison) total.push(baselineCell(comparison.overall))
   total.push('')
   out.push(row(total), '')
-  out.push(...renderServersMarkdown(summarizeServers(results.records)))
+  out.push(...renderServersMarkdown(summarizeServers(results.records), results.serversGivenUp))
   out.push(...markdownVariants(results))
   out.push(...renderAnalysisMarkdown(analysisOf(results)))
 
