@@ -1,8 +1,9 @@
 // When a server is given up. The rule, stated once (docs/faults.md repeats it):
 //
 //   A server is given up when every request sent to it for GONE_AFTER_MS
-//   (8 s) has failed — connection refused or dropped, HTTP 429/5xx, or no
-//   answer within MMLU_TIMEOUT_MS — and none was answered in that time.
+//   (8 s) has failed — connection refused or dropped, HTTP 429/5xx, no
+//   answer within MMLU_TIMEOUT_MS, or a reply that is not an answer (an error
+//   sent with HTTP 200) — and none was answered in that time.
 //
 // 8 s is longer than a restart of a few seconds (Ollama's takes 1-3 s to
 // listen again; loading the model afterwards is a slow answer, not a failure)
