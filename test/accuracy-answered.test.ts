@@ -8,6 +8,8 @@ import { renderMarkdownSummary } from '../reporters/render/markdown.js'
 import { renderSummaryPage } from '../reporters/render/html.js'
 import { formatCheck } from '../reporters/render/gate.js'
 import { renderExitReasons, renderSubjectLine, renderTotals } from '../reporters/render/terminal.js'
+import { rotationSummary } from '../src/analysis/rotation.js'
+import { trialSpread } from '../src/analysis/trials.js'
 import { evaluateGate } from '../src/gate/index.js'
 import { parseThresholds } from '../src/gate/thresholds.js'
 import type { Outcome } from '../src/record.js'
@@ -88,5 +90,23 @@ describe('every output says what was left out, beside the accuracy', () => {
     expect(formatCheck(overall)).toMatch(/^✗ overall {2}50\.0% \[\d+\.\d, \d+\.\d\] \(3\/6; 3 errors and 1 not asked left out\) is below its threshold 60\.0%$/)
     const subject = checks.find((c) => c.scope === 'subject')!
     expect(formatCheck(subject)).toMatch(/^✓ astronomy {2}50\.0% \[\d+\.\d, \d+\.\d\] \(3\/6; 3 errors and 1 not asked left out\) meets its threshold 40\.0%$/)
+  })
+})
+
+describe('trials and rotations: each accuracy over the answers too', () => {
+  test('an error in trial 2 is outside trial 2\'s accuracy and its vote', () => {
+    const t1 = (['correct', 'correct', 'wrong', 'wrong'] as Outcome[]).map((o, i) => ({ ...record('astronomy', i, o), trial: 1 }))
+    const t2 = (['correct', 'error', 'wrong', 'wrong'] as Outcome[]).map((o, i) => ({ ...record('astronomy', i, o), trial: 2 }))
+    const s = trialSpread([...t1, ...t2])!
+    expect(s.accuracies).toEqual([2 / 4, 1 / 3])
+    // Question 1: one answer, right: its majority is right, and its one answer agrees with itself.
+    expect(s.majority).toBe(2 / 4)
+  })
+
+  test('a rotation that errored leaves the question incomplete, not failed', () => {
+    const rs = (['correct', 'correct', 'error', 'correct'] as Outcome[]).map((o, r) => ({ ...record('astronomy', 0, o), rotation: r }))
+    const s = rotationSummary(rs)!
+    expect(s.accuracies.map((x) => (Number.isNaN(x) ? null : x))).toEqual([1, 1, null, 1])
+    expect([s.questions, s.incomplete]).toEqual([0, 1])
   })
 })
