@@ -28,7 +28,7 @@ import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/summary.js'
-import { concurrencyUsed, summarizeServers } from '../src/servers-report.js'
+import { concurrencyUsed, summarizeGivenUp, summarizeServers } from '../src/servers-report.js'
 import { keepInterruptedRun, writeRunPages } from './history.js'
 import { exitOnUserError, formatUserError, isUserError } from '../src/user-error.js'
 import { describeSample, plannedAsks } from '../src/variants.js'
@@ -265,6 +265,7 @@ export default class MmluReporter implements Reporter {
     const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
     const config = this.runConfig(runs, results.length)
     const servers = summarizeServers(records)
+    const givenUp = summarizeGivenUp(runs.flatMap((r) => r.serversGivenUp ?? []), records)
     const engines = uniqueEngines(runs)
 
     const problems = this.printProblems(modules, records, unhandledErrors)
@@ -277,7 +278,7 @@ export default class MmluReporter implements Reporter {
       for (const t of renderVariantTables(subjects, run)) log.log(`\n${t}`)
       log.log('')
       log.log(renderTotals(run, config))
-      if (servers.length > 1) log.log(renderServers(servers))
+      if (servers.length > 1) log.log(renderServers(servers, givenUp))
       for (const w of runs.flatMap((r) => r.warnings ?? [])) log.error(`Warning    ${w}`)
       const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
       if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
@@ -301,6 +302,7 @@ export default class MmluReporter implements Reporter {
       summary: run,
       subjects,
       analysis,
+      ...(givenUp.length ? { serversGivenUp: givenUp } : {}),
       records,
     }
     if (records.length > 0) {

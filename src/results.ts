@@ -4,12 +4,13 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { RunAnalysis } from './analysis/run.js'
-import type { EngineInfo } from './backends/backend.js'
+import type { EngineInfo, ServerGivenUp } from './backends/backend.js'
 import type { Category } from './dataset/subjects.js'
 import type { TopicFile } from './dataset/topic.js'
 import type { Concurrency, ScoringMode } from './options.js'
 import type { ProtocolChoice } from './protocols.js'
 import type { QuestionRecord } from './record.js'
+import type { GivenUpSummary } from './servers-report.js'
 import type { RunSummary, SubjectSummary } from './summary.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
@@ -41,6 +42,8 @@ export interface SubjectRun {
   cacheIgnored?: Record<string, number>
   /** Why the answer cache stopped writing during this file; its answers still count. */
   cacheWriteError?: string
+  /** Servers this file's worker gave up, with when (several servers; src/backends/dispatch.ts). */
+  serversGivenUp?: ServerGivenUp[]
   /** A question set of your own: its files, each with its fingerprint. */
   files?: TopicFile[]
   /** Why fewer shots than asked are used for every question (a topic without a dev file). */
@@ -121,6 +124,8 @@ export interface ResultsFile {
   subjects: SubjectSummary[]
   /** Calibration and letter bias (src/analysis); absent in files written before they were. */
   analysis?: RunAnalysis
+  /** Servers given up mid-run, and where their questions went; absent when none was. */
+  serversGivenUp?: GivenUpSummary[]
   records: QuestionRecord[]
 }
 

@@ -3,6 +3,7 @@
 // used, when MMLU_CONCURRENCY=auto chose it. Pure functions over what the tests
 // recorded (QuestionRecord.server, the sessions' details); reporters/render/
 // servers.ts turns them into text.
+import type { ServerGivenUp } from './backends/backend.js'
 import type { Concurrency } from './options.js'
 import type { QuestionRecord } from './record.js'
 import { mean, percentile } from './stats.js'
@@ -61,4 +62,33 @@ export function concurrencyUsed(setting: Concurrency, sessions: readonly Details
   if (levels.length === 0) return { level: 1, auto: 'auto: nothing measured' }
   const text = [...per].map(([server, v]) => (server ? `${server} ${v}` : v.replace(/^\d+ \((.*)\)$/, '$1'))).join('; ')
   return { level: maxOf(levels), auto: text }
+}
+
+/** A server given up mid-run, as the summary names it. */
+export interface GivenUpSummary {
+  server: string
+  /** When, in ms after the run's first question started (the earliest worker to give it up). */
+  atMs: number
+  /** How long it had failed every request by then. */
+  failingMs: number
+  /** The questions started after that, by where they went: a server, or `not asked`. */
+  after: Record<string, number>
+}
+
+/** Each server given up (as the sessions reported it, `SubjectRun.serversGivenUp`), and where the questions went from then on. */
+export function summarizeGivenUp(events: readonly ServerGivenUp[], records: readonly QuestionRecord[]): GivenUpSummary[] {
+  const first = new Map<string, ServerGivenUp>()
+  for (const e of events) if (!first.has(e.server) || e.at < first.get(e.server)!.at) first.set(e.server, e)
+  if (first.size === 0) return []
+  const fresh = records.filter((r) => !r.cached)
+  const start = fresh.reduce((m, r) => Math.min(m, r.startedAt), Infinity)
+  return [...first.values()].map((e) => {
+    const after: Record<string, number> = {}
+    for (const r of fresh) {
+      if (r.startedAt < e.at || r.server === e.server) continue
+      const where = r.outcome === 'not-asked' ? 'not asked' : (r.server ?? 'not asked')
+      after[where] = (after[where] ?? 0) + 1
+    }
+    return { server: e.server, atMs: Number.isFinite(start) ? Math.max(0, e.at - start) : 0, failingMs: e.failingMs, after }
+  })
 }

@@ -317,6 +317,8 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
     afterAll(async () => {
       // Known only once the questions ran; the suite's meta goes to the reporter after this hook.
       if (subjectRun && cache?.writeError) subjectRun.cacheWriteError = cache.writeError
+      // Servers given up while this file ran (several servers): the summary names them.
+      if (subjectRun && session?.givenUp?.length) subjectRun.serversGivenUp = [...session.givenUp]
       // What auto concurrency chose, likewise.
       if (subjectRun && session) subjectRun.session = session.details
       await session?.close()

@@ -3,11 +3,14 @@
 // what comes out.
 //
 // Counting rules, the same in every output:
-// - asked (`total`) = correct + wrong + invalid + errors: the questions put
-//   to the model; accuracy = correct ÷ asked;
-// - not-asked questions (the run could not put them to the model) and
-//   questions a dead worker never reached are outside every accuracy; the
-//   subject is then `partial` ("84 of 166 asked") and the run exits 1;
+// - answered (`total`) = correct + wrong + invalid: the model's answers (an
+//   invalid one is the model's, and counts as not correct); accuracy =
+//   correct ÷ answered;
+// - errors (asked, no answer came back) and not-asked questions (the run
+//   could not put them to the model) are not the model's answers: outside
+//   every accuracy, counted beside it, and the run exits 1; with questions
+//   not asked, or a dead worker's never reached, the subject is `partial`
+//   ("84 of 166 asked");
 // - cached answers count like fresh ones but carry no timing; timings come
 //   from fresh answers only;
 // - with trials or rotated options, each ask is one answer: accuracy is over
@@ -54,7 +57,7 @@ export interface SubjectSummary {
   /** Questions the file holds; null when unknown (a file that never started). */
   planned: number | null
   correct: number
-  /** Questions asked: correct + wrong + invalid + errors. */
+  /** Questions answered: correct + wrong + invalid, what the accuracy is over (errors and not asked are outside it). */
   total: number
   wrong: number
   invalid: number
@@ -100,7 +103,7 @@ export interface CategorySummary {
 export interface RunSummary {
   /** Subjects with at least one question asked. */
   subjects: number
-  /** Questions asked (see SubjectSummary.total). */
+  /** Questions answered (see SubjectSummary.total): the accuracy's denominator. */
   questions: number
   correct: number
   wrong: number
@@ -139,6 +142,8 @@ export interface RunSummary {
 
 const ASKED = new Set(['correct', 'wrong', 'invalid', 'error'])
 const isAsked = (r: QuestionRecord) => ASKED.has(r.outcome)
+/** The model's answers: what every accuracy is over. */
+const isAnswered = (r: QuestionRecord) => isAsked(r) && r.outcome !== 'error'
 
 /** Whether any question was asked more than once (trials, rotations): then answers cluster by question. */
 function hasVariants(records: readonly QuestionRecord[]): boolean {
@@ -149,7 +154,7 @@ function hasVariants(records: readonly QuestionRecord[]): boolean {
 function questionTallies(records: readonly QuestionRecord[]): Tally[] {
   const byQuestion = new Map<string, Tally>()
   for (const r of records) {
-    if (!isAsked(r)) continue
+    if (!isAnswered(r)) continue
     const key = questionKey(r)
     const t = byQuestion.get(key) ?? { correct: 0, total: 0 }
     t.total++
@@ -214,11 +219,11 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
     else if (r.outcome === 'invalid') invalid++
     else errors++
   }
-  const total = correct + wrong + invalid + errors
+  const total = correct + wrong + invalid
   const timed = records.filter(isTimed).length
   const wallMs = span(records)
   const planned = facts.planned ?? null
-  const status: SubjectStatus = records.length === 0 ? 'not-run' : notAsked > 0 || (planned !== null && total < planned) ? 'partial' : 'complete'
+  const status: SubjectStatus = records.length === 0 ? 'not-run' : notAsked > 0 || (planned !== null && total + errors < planned) ? 'partial' : 'complete'
   // N asks of one question are not N independent answers: the interval counts each question once.
   const clustered = hasVariants(records) ? clusteredAccuracy(questionTallies(records)) : undefined
   return {
@@ -249,14 +254,14 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
   }
 }
 
-/** Chance accuracy of the asked questions: the mean of one over each question's options (MMLU: 25%). */
+/** Chance accuracy of the answered questions: the mean of one over each question's options (MMLU: 25%). */
 export function chanceAccuracy(records: readonly QuestionRecord[]): number {
-  const asked = records.filter(isAsked)
+  const asked = records.filter(isAnswered)
   return asked.length ? mean(asked.map((r) => 1 / (r.options ?? MMLU_OPTIONS))) : 1 / MMLU_OPTIONS
 }
 
 /** The notes a run's summary carries (see RunSummary.notes). */
-export function runNotes(records: readonly QuestionRecord[], asked: number, correct: number, ci95: Interval): string[] {
+export function runNotes(records: readonly QuestionRecord[], answered: number, correct: number, ci95: Interval): string[] {
   const chance = chanceAccuracy(records)
   const notes: string[] = []
   const letters = new Map<string, number>()
@@ -264,12 +269,12 @@ export function runNotes(records: readonly QuestionRecord[], asked: number, corr
   const given = [...letters.values()].reduce((a, b) => a + b, 0)
   if (letters.size === 1 && given >= 2) {
     const [letter] = [...letters.keys()]
-    const without = asked - given
-    notes.push(`all ${given} answers are ${letter}${without ? ` (${without} more gave no letter or failed)` : ''}: the model is not choosing between the options`)
+    const without = answered - given
+    notes.push(`all ${given} answers are ${letter}${without ? ` (${without} more gave no letter)` : ''}: the model is not choosing between the options`)
   }
-  if (asked > 0 && ci95.low <= chance && chance <= ci95.high) {
+  if (answered > 0 && ci95.low <= chance && chance <= ci95.high) {
     notes.push(
-      `accuracy ${((correct / asked) * 100).toFixed(1)}% [${(ci95.low * 100).toFixed(1)}, ${(ci95.high * 100).toFixed(1)}] includes chance (${+(chance * 100).toFixed(1)}%): ` +
+      `accuracy ${((correct / answered) * 100).toFixed(1)}% [${(ci95.low * 100).toFixed(1)}, ${(ci95.high * 100).toFixed(1)}] includes chance (${+(chance * 100).toFixed(1)}%): ` +
         'this run cannot tell the model from guessing',
     )
   }

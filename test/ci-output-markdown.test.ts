@@ -11,13 +11,13 @@ describe('Markdown summary', () => {
   test('without a gate: the table and totals, no gate section; table cells cannot break the row', () => {
     const md = renderMarkdownSummary(run, undefined, { flipsShown: 10 })
     expect(md).toContain('## MMLU · my\\|model.gguf\n')
-    expect(md).toContain('llama.cpp · logprob · 5-shot · 24 questions in 2 subjects · errors occurred')
+    expect(md).toContain('llama.cpp · logprob · 5-shot · 23 questions in 2 subjects · errors occurred')
     expect(md).toContain('| subject | category | correct | accuracy | 95% CI | errors | note |\n|---|---|---:|---:|---|---:|---|\n| astronomy | STEM | 5/20 | 25.0% | [11.2, 46.9] | 0 |  |')
-    expect(md).toContain('| business_ethics | Other | 1/4 | 25.0% | [4.6, 69.9] | 1 | 1 invalid, 1 error |')
-    expect(md).toContain('| **all** |  | 6/24 | 25.0% | [12.0, 44.9] | 1 |  |')
+    expect(md).toContain('| business_ethics | Other | 1/3 | 33.3% | [6.1, 79.2] | 1 | 1 invalid, 1 error left out |')
+    expect(md).toContain('| **all** |  | 6/23 | 26.1% | [12.5, 46.5] | 1 |  |')
     // The notes and the macro interval are in the summary too (issue 12).
-    expect(md).toContain('> **Note:** accuracy 25.0% [12.0, 44.9] includes chance (25%): this run cannot tell the model from guessing')
-    expect(md).toMatch(/micro \(6\/24\) · 25\.0% \[\d+\.\d, \d+\.\d\] macro/)
+    expect(md).toContain('> **Note:** accuracy 26.1% [12.5, 46.5] includes chance (25%): this run cannot tell the model from guessing')
+    expect(md).toMatch(/micro \(6\/23; 1 error left out\) · 29\.2% \[\d+\.\d, \d+\.\d\] macro/)
     expect(md).not.toContain('### Gate')
     expect(cell('a|b\nc\\d')).toBe('a\\|b c\\\\d')
   })

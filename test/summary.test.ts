@@ -29,7 +29,8 @@ describe('timings come from fresh answers only (issue 17 item 2)', () => {
     // Wall: first fresh start (0) to last fresh end (500); 2 timed answers in 0.5 s.
     expect(s.wallMs).toBe(500)
     expect(s.questionsPerSecond).toBe(4)
-    expect(s).toMatchObject({ timed: 2, cached: 2, total: 5, correct: 2, errors: 1, status: 'complete' })
+    // The error is asked (not partial) but not answered: outside the accuracy's 4 (issue 25 item 6).
+    expect(s).toMatchObject({ timed: 2, cached: 2, total: 4, correct: 2, errors: 1, status: 'complete' })
   })
 
   test('latency and q/s of the run ignore cached answers too', () => {

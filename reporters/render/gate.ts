@@ -2,7 +2,7 @@
 import type { BaselineComparison, BaselineRefusal, FlippedQuestion, GateVerdict, PairedComparison, ThresholdCheck, ThresholdReport } from '../../src/gate/index.js'
 import { checkLabel, formatP } from '../../src/gate/index.js'
 import { variantSuffix } from '../../src/record.js'
-import { ci, pct } from './terminal.js'
+import { ci, leftOutLabel, pct } from './terminal.js'
 import { maxOf } from '../../src/extent.js'
 
 const INDENT = '           '
@@ -15,7 +15,8 @@ export function formatFlip(f: FlippedQuestion): string {
 /** One breach or pass, with subject (or scope), accuracy, CI and threshold. */
 export function formatCheck(c: ThresholdCheck): string {
   const what = checkLabel(c)
-  const count = c.total !== undefined ? ` (${c.correct}/${c.total})` : ''
+  const left = leftOutLabel(c.errors ?? 0, c.notAsked ?? 0)
+  const count = c.total !== undefined ? ` (${c.correct}/${c.total}${left ? `; ${left}` : ''})` : ''
   const interval = c.ci95 ? ` ${ci(c.ci95)}` : ''
   return c.breached
     ? `✗ ${what}  ${pct(c.accuracy)}${interval}${count} is below its threshold ${pct(c.min)}`

@@ -15,7 +15,7 @@ import type { SubjectSummary } from '../../src/summary.js'
 import { ANALYSIS_STYLE, analysisSection } from './analysis.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_COLORS, STYLE } from './page.js'
-import { ci, countsLabel, ms, pct, rate, renderTime, shotsLabel, subjectNote } from './terminal.js'
+import { ci, countsLabel, leftOutLabel, ms, pct, rate, renderTime, shotsLabel, subjectNote } from './terminal.js'
 import { renderServersHtml } from './servers.js'
 import { summarizeServers } from '../../src/servers-report.js'
 import { shownPath } from '../../src/shown-path.js'
@@ -160,7 +160,7 @@ ${subjectTable(subjects, links)}
 <h2>Categories</h2>
 ${categoryTable(results)}
 ${variantTables(results, subjects)}
-${renderServersHtml(summarizeServers(results.records), esc)}
+${renderServersHtml(summarizeServers(results.records), esc, results.serversGivenUp)}
 </section>
 <section id="charts">
 ${charts.join('\n')}
@@ -184,7 +184,8 @@ function overview(results: ResultsFile, links: ReportLinks | undefined, extras: 
     .map((e) => `${esc(e.engine)} · ${esc(e.model)}${e.digest ? ` <code>${esc(e.digest.slice(0, 19))}</code>` : ''}`)
     .join('<br>')
   const ignored = countsLabel(run.cacheIgnored ?? {})
-  const micro: [string, string] = ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}`]
+  const left = leftOutLabel(run.errors, run.notAsked)
+  const micro: [string, string] = ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}${left ? ` · ${left}` : ''}`]
   const macro: [string, string] = ['accuracy (macro)', `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''} over ${run.subjects} subject${run.subjects === 1 ? '' : 's'}`]
   // A protocol whose published figures are macro averages shows the macro first.
   const facts: [string, string][] = [

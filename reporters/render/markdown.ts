@@ -13,7 +13,7 @@ import { renderAnalysisMarkdown } from './analysis.js'
 import { formatCheck, formatFlip, verdictLabel } from './gate.js'
 import { renderServersMarkdown } from './servers.js'
 import { summarizeServers } from '../../src/servers-report.js'
-import { ci, countsLabel, pct, shotsLabel, subjectNote } from './terminal.js'
+import { ci, countsLabel, leftOutLabel, noneAnswered, pct, shotsLabel, subjectNote } from './terminal.js'
 import { asksLabel, headlineOf, markdownVariants, protocolLabel } from './variants.js'
 
 /** Table cells must not break the row: pipes escaped, line breaks flattened. */
@@ -86,8 +86,10 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const ignored = countsLabel(run.cacheIgnored ?? {})
   const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)}`
   const macro = `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''}`
+  const left = leftOutLabel(run.errors, run.notAsked)
+  const count = `(${run.correct}/${run.questions}${left ? `; ${left}` : ''})`
   out.push(
-    (headlineOf(config) === 'macro' ? `**Accuracy ${macro}** macro · ${micro} micro (${run.correct}/${run.questions}) · ` : `**Accuracy ${micro}** micro (${run.correct}/${run.questions}) · ${macro} macro · `) +
+    (headlineOf(config) === 'macro' ? `**Accuracy ${macro}** macro · ${micro} micro ${count} · ` : `**Accuracy ${micro}** micro ${count} · ${macro} macro · `) +
       `${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors` +
       (run.notAsked ? ` · ${run.notAsked} not asked` : '') +
       (run.cached ? ` · ${run.cached} from the answer cache` : '') +
@@ -99,7 +101,7 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   out.push(row(header), `|---|---|---:|---:|---|---:|${withThresholds ? '---|' : ''}${comparison ? '---|' : ''}---|`)
   for (const s of results.subjects) {
     const category = s.category === 'unknown' ? '' : categoryLabel(s.category)
-    const cells = s.total === 0 ? [s.subject, category, s.status === 'not-run' ? 'not run' : 'none asked', '', '', ''] : [s.subject, category, `${s.correct}/${s.total}`, pct(s.accuracy), ci(s.ci95), String(s.errors)]
+    const cells = s.total === 0 ? [s.subject, category, noneAnswered(s), '', '', s.errors ? String(s.errors) : ''] : [s.subject, category, `${s.correct}/${s.total}`, pct(s.accuracy), ci(s.ci95), String(s.errors)]
     if (withThresholds) cells.push(thresholdCell(check('subject', s.subject)))
     if (comparison) cells.push(baselineCell(paired(s.subject)))
     cells.push(s.status ? subjectNote(s) : '')
@@ -117,7 +119,7 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   if (comparison) total.push(baselineCell(comparison.overall))
   total.push('')
   out.push(row(total), '')
-  for (const section of [renderServersMarkdown(summarizeServers(results.records)), markdownVariants(results), renderAnalysisMarkdown(analysisOf(results))]) for (const l of section) out.push(l)
+  for (const section of [renderServersMarkdown(summarizeServers(results.records), results.serversGivenUp), markdownVariants(results), renderAnalysisMarkdown(analysisOf(results))]) for (const l of section) out.push(l)
 
   if (!verdict) return `${out.join('\n')}\n`
   out.push('### Gate', '')

@@ -33,14 +33,25 @@ export function shotsLabel(shots: number, reduced: number, inputs?: RunConfig['i
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
-/** What a subject's row says besides its accuracy: partial, not run, not asked, cached. */
+/** `3 errors and 1 not asked left out`: what the accuracy beside it is not over (not the model's answers); empty when nothing was. */
+export function leftOutLabel(errors: number, notAsked = 0): string {
+  const parts = [errors ? plural(errors, 'error') : '', notAsked ? `${notAsked} not asked` : ''].filter(Boolean)
+  return parts.length ? `${parts.join(' and ')} left out` : ''
+}
+
+/** A subject's row when nothing was answered: not run, every question failed, or none asked. */
+export function noneAnswered(s: Pick<SubjectSummary, 'status' | 'errors'>): string {
+  return s.status === 'not-run' ? 'not run' : s.errors ? 'none answered' : 'none asked'
+}
+
+/** What a subject's row says besides its accuracy: partial, not run, not asked, errors left out, cached. */
 export function subjectNote(s: SubjectSummary): string {
   const parts: string[] = []
   if (s.status === 'not-run') parts.push('not run')
-  else if (s.status === 'partial') parts.push(`partial: ${s.total} of ${s.planned ?? s.total + s.notAsked} asked`)
+  else if (s.status === 'partial') parts.push(`partial: ${s.total + s.errors} of ${s.planned ?? s.total + s.errors + s.notAsked} asked`)
   if (s.notAsked) parts.push(`${s.notAsked} not asked`)
   if (s.invalid) parts.push(`${s.invalid} invalid`)
-  if (s.errors) parts.push(plural(s.errors, 'error'))
+  if (s.errors) parts.push(leftOutLabel(s.errors))
   if (s.reducedShots) parts.push(`${s.reducedShots} with fewer shots`)
   if (s.cached) parts.push(s.cached === s.total ? 'all cached' : `${s.cached} cached`)
   return parts.join(', ')
@@ -82,7 +93,7 @@ export function renderSubjectTable(subjects: readonly SubjectSummary[]): string 
   const rows = [['subject', 'correct', 'accuracy', '95% CI', 'wall', 'mean', 'p50', 'p95', 'q/s', '']]
   for (const s of subjects) {
     if (s.total === 0) {
-      rows.push([s.subject, s.status === 'not-run' ? 'not run' : 'none asked', '', '', '', '', '', '', '', subjectNote(s)])
+      rows.push([s.subject, noneAnswered(s), '', '', '', '', '', '', '', subjectNote(s)])
       continue
     }
     rows.push([
@@ -107,7 +118,8 @@ export function countsLabel(counts: Readonly<Record<string, number>>): string {
 }
 
 export function renderTotals(run: RunSummary, config?: Pick<RunConfig, 'protocol' | 'asks'>): string {
-  const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.correct}/${run.questions}, every question equal)`
+  const left = leftOutLabel(run.errors, run.notAsked)
+  const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.correct}/${run.questions}, every question equal${left ? `; ${left}` : ''})`
   const macro = `${pct(run.macroAccuracy)} ${ci(run.macroCi95)} macro (${run.subjects} ${run.subjects === 1 ? 'subject' : 'subjects'}, every subject equal)`
   // A protocol whose published figures are macro averages shows the macro first.
   const lines = [`Accuracy   ${config && headlineOf(config) === 'macro' ? `${macro} · ${micro}` : `${micro} · ${macro}`}`]
@@ -144,7 +156,7 @@ export function renderTime(run: Pick<RunSummary, 'wallMs' | 'timed' | 'cached' |
 export function renderExitReasons(run: RunSummary, problems: number, interrupted: boolean): string[] {
   const reasons: string[] = []
   if (interrupted) reasons.push('the run was interrupted')
-  if (run.questions === 0 && run.notAsked === 0 && problems > 0) return [...reasons, 'no question could be asked (see the error above)']
+  if (run.questions === 0 && run.errors === 0 && run.notAsked === 0 && problems > 0) return [...reasons, 'no question could be asked (see the error above)']
   const errors = run.errors + problems
   if (errors) reasons.push(`${errors} error${errors === 1 ? '' : 's'} (not wrong answers) occurred`)
   if (run.notAsked) reasons.push(`${run.notAsked} question${run.notAsked === 1 ? ' was' : 's were'} not asked`)

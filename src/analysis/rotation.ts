@@ -23,7 +23,8 @@ export interface RotationSummary {
   consistency: number
 }
 
-const asked = (r: QuestionRecord) => r.outcome !== 'not-asked'
+/** The model's answers: errors and questions not asked are outside every accuracy (summary.ts). */
+const asked = (r: QuestionRecord) => r.outcome !== 'not-asked' && r.outcome !== 'error'
 
 /** The rotation view of the given records; undefined when they were not rotated. */
 export function rotationSummary(records: readonly QuestionRecord[]): RotationSummary | undefined {

@@ -24,7 +24,7 @@ export interface TrialSpread {
    * Majority-vote accuracy: a question is right when its most frequent answer
    * across trials is the key; a tie between answers counts the key's share of
    * the tied answers (1/2 when two tie and one is right), the expectation of
-   * breaking the tie at random. No letter and errors vote as "no answer".
+   * breaking the tie at random. No letter votes as "no answer"; errors do not vote (not the model's answers).
    */
   majority: number
   /** Mean share of a question's trials that gave its most frequent answer (1: every trial agreed). */
@@ -33,8 +33,9 @@ export interface TrialSpread {
   unanimous: number
 }
 
-const asked = (r: QuestionRecord) => r.outcome !== 'not-asked'
-const answer = (r: QuestionRecord) => (r.outcome === 'error' ? '∅' : (r.given ?? '∅'))
+/** The model's answers: errors and questions not asked are outside every accuracy (summary.ts). */
+const asked = (r: QuestionRecord) => r.outcome !== 'not-asked' && r.outcome !== 'error'
+const answer = (r: QuestionRecord) => r.given ?? '∅'
 
 /** The spread across trials of the given records (one subject's, or a run's); undefined when they have no trials. */
 export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | undefined {

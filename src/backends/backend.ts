@@ -62,6 +62,18 @@ export interface Session {
   /** `label` names the question in messages (`question #12`); engines may ignore it. */
   answer(prompt: Prompt, signal: AbortSignal, label?: string): Promise<RawAnswer>
   close(): Promise<void>
+  /** Servers given up so far (several servers); read after the questions, like `details`. */
+  readonly givenUp?: readonly ServerGivenUp[]
+}
+
+/** A server given up during the run, as the summary names it. */
+export interface ServerGivenUp {
+  server: string
+  /** When (ms since the epoch, Date.now's clock). */
+  at: number
+  /** How long it had failed every request by then. */
+  failingMs: number
+  why: string
 }
 
 export interface Engine {

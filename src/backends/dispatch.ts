@@ -22,11 +22,15 @@
 // - A server given up (server-health.ts) gets nothing more, and what it still
 //   had in flight is withdrawn: those questions go to the other servers; when
 //   none is left they are not asked (NotAskedError).
+// - A server failing again and again is ejected for a cool-down first
+//   (ejection.ts): it gets no new question meanwhile, so one that fails fast
+//   does not draw most questions for being the least loaded.
 // Nothing answered is sent again: a question returns with its first answer.
 import type { Concurrency } from '../options.js'
 import type { Prompt } from '../prompt.js'
 import { AutoConcurrency } from './auto-concurrency.js'
-import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
+import { Ejection } from './ejection.js'
+import type { Engine, EngineInfo, RawAnswer, ServerGivenUp, Session, SessionRequest } from './backend.js'
 import { EngineError, NotAskedError } from './backend.js'
 import { backoffMs, ServerError, TimeoutError } from './guard.js'
 import { GONE_AFTER_MS, ServerHealth } from './server-health.js'
@@ -46,6 +50,8 @@ export interface DispatchSettings {
   autoMax: number
   goneAfterMs?: number
   backoff?: (attempt: number) => number
+  /** The clock of the health and ejection rules (tests pass their own). */
+  now?: () => number
 }
 
 /** How long Vitest may let one question run before its own timeout: every wait the dispatcher allows, with room to spare. */
@@ -124,6 +130,7 @@ class Withdrawn extends Error {}
 
 class ServerState {
   readonly health: ServerHealth
+  readonly ejection: Ejection
   readonly auto: AutoConcurrency | undefined
   outstanding = 0
   private sent = 0
@@ -134,8 +141,10 @@ class ServerState {
     private readonly fixed: number,
     autoMax: number | undefined,
     goneAfterMs: number,
+    now: () => number,
   ) {
-    this.health = new ServerHealth(this.name, goneAfterMs)
+    this.health = new ServerHealth(this.name, goneAfterMs, now)
+    this.ejection = new Ejection(now)
     this.auto = autoMax === undefined ? undefined : new AutoConcurrency(autoMax)
     this.health.goneSignal.addEventListener('abort', () => {
       for (const { attempt } of this.inFlight.values()) attempt.abort(new Withdrawn())
@@ -148,6 +157,11 @@ class ServerState {
 
   get level(): number {
     return this.auto ? this.auto.level : this.fixed
+  }
+
+  /** The requests it may have at once now: its level, or one while it probes after a cool-down. */
+  get room(): number {
+    return this.ejection.probing ? 1 : this.level
   }
 
   begin(deadline: Deadline, attempt: AbortController): number {
@@ -192,7 +206,7 @@ class ServerPool {
     let best: ServerState | undefined
     const rank = (s: ServerState) => [s === avoid ? 1 : 0, s.health.failing ? 1 : 0, s.outstanding] as const
     for (const s of this.servers) {
-      if (s.health.gone || s.outstanding >= s.level) continue
+      if (s.health.gone || s.ejection.ejected || s.outstanding >= s.room) continue
       if (!best) best = s
       else {
         const [a, b] = [rank(s), rank(best)]
@@ -255,7 +269,26 @@ class ServerPool {
 
   /** Another server that is not failing and has room: a retry can go there at once. */
   healthyOther(than: ServerState): boolean {
-    return this.servers.some((s) => s !== than && !s.health.gone && !s.health.failing && s.outstanding < s.level)
+    return this.servers.some((s) => s !== than && !s.health.gone && !s.ejection.ejected && !s.health.failing && s.outstanding < s.room)
+  }
+
+  answered(s: ServerState): void {
+    s.health.answered()
+    s.ejection.answered()
+  }
+
+  /** A failure of the server itself: towards giving it up, and towards a cool-down while another server is in use. */
+  failed(s: ServerState, why: string): void {
+    s.health.failed(why)
+    const inUse = this.servers.some((x) => x !== s && !x.health.gone && !x.ejection.ejected)
+    const coolDown = s.ejection.failed(inUse && !s.health.gone)
+    // Back in the pool when the cool-down ends: questions waiting meanwhile may go there.
+    if (coolDown !== undefined) setTimeout(() => this.pump(), coolDown).unref?.()
+  }
+
+  /** The servers given up so far, with when and why. */
+  givenUp(): ServerGivenUp[] {
+    return this.servers.flatMap((s) => (s.health.goneAt === undefined ? [] : [{ server: s.name, at: s.health.goneAt, failingMs: s.health.goneAfterFailingMs ?? 0, why: s.health.gone ?? '' }]))
   }
 }
 
@@ -308,6 +341,10 @@ class Dispatcher implements Session {
     return out
   }
 
+  get givenUp(): ServerGivenUp[] {
+    return this.pool.givenUp()
+  }
+
   async answer(prompt: Prompt, signal: AbortSignal = new AbortController().signal, label = 'the question'): Promise<RawAnswer> {
     const deadline = new Deadline(this.settings.timeoutMs, label, signal)
     try {
@@ -332,25 +369,29 @@ class Dispatcher implements Session {
       const seq = server.begin(deadline, attempt)
       try {
         const raw = await raced(this.sessions.get(server)!.answer(prompt, attempt.signal), attempt.signal)
-        server.health.answered()
+        this.pool.answered(server)
         server.auto?.answered(inFlightAtSend, raw.latencyMs)
         return server.member.server !== undefined ? { ...raw, server: server.member.server } : raw
       } catch (e) {
         if (deadline.signal.aborted) {
           const reason = deadline.signal.reason as unknown
           // Our deadline, not the caller's abort: no answer in time is a failure of this server too.
-          if (reason instanceof TimeoutError) server.health.failed(`no answer within ${this.settings.timeoutMs} ms`)
+          if (reason instanceof TimeoutError) this.pool.failed(server, `no answer within ${this.settings.timeoutMs} ms`)
           throw reason instanceof Error ? withServer(reason, server, this.several) : reason
         }
         // Withdrawn from a server given up: straight to another one (the loop's acquire), or not asked.
         if (attempt.signal.aborted) continue
-        if (!(e instanceof ServerError)) throw withServer(e as Error, server, this.several)
+        if (!(e instanceof ServerError)) {
+          // A reply that is not an answer (an error sent with HTTP 200, a proxy's page) is the server failing; a bug of ours is not.
+          if (e instanceof EngineError && !(e instanceof NotAskedError) && server.member.server !== undefined) this.pool.failed(server, e.message)
+          throw withServer(e as Error, server, this.several)
+        }
         if (!e.retryable) {
           // A final HTTP reply (400, 404, …) is about the question; the server itself is working.
-          if (e.status !== undefined) server.health.answered()
+          if (e.status !== undefined) this.pool.answered(server)
           throw withServer(e, server, this.several)
         }
-        server.health.failed(e.message)
+        this.pool.failed(server, e.message)
         reached ||= e.reached
         if (retries >= this.settings.retries) throw this.final(e, retries + 1, reached, `MMLU_RETRIES=${this.settings.retries}`, server)
         const delay = this.pool.healthyOther(server) ? 0 : this.backoff(retries)
@@ -388,7 +429,7 @@ export function openServerPool(members: readonly PoolMember[], settings: Dispatc
   const first = members[0]!.engine
   const auto = settings.concurrency === 'auto'
   const states = members.map(
-    (m) => new ServerState(m, auto ? 1 : (settings.concurrency as number), auto ? Math.min(settings.autoMax, m.engine.concurrencyLimit ?? settings.autoMax) : undefined, settings.goneAfterMs ?? GONE_AFTER_MS),
+    (m) => new ServerState(m, auto ? 1 : (settings.concurrency as number), auto ? Math.min(settings.autoMax, m.engine.concurrencyLimit ?? settings.autoMax) : undefined, settings.goneAfterMs ?? GONE_AFTER_MS, settings.now ?? Date.now),
   )
   const pool = new ServerPool(states)
   const names = states.map((s) => s.name)

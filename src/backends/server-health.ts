@@ -1,8 +1,9 @@
 // When a server is given up. The rule, stated once (docs/faults.md repeats it):
 //
 //   A server is given up when every request sent to it for GONE_AFTER_MS
-//   (8 s) has failed — connection refused or dropped, HTTP 429/5xx, or no
-//   answer within MMLU_TIMEOUT_MS — and none was answered in that time.
+//   (8 s) has failed — connection refused or dropped, HTTP 429/5xx, no
+//   answer within MMLU_TIMEOUT_MS, or a reply that is not an answer (an error
+//   sent with HTTP 200) — and none was answered in that time.
 //
 // 8 s is longer than a restart of a few seconds (Ollama's takes 1-3 s to
 // listen again; loading the model afterwards is a slow answer, not a failure)
@@ -18,6 +19,7 @@ export class ServerHealth {
   private failingSince: number | undefined
   private lastFailure = ''
   private goneWhy: string | undefined
+  private goneInfo: { at: number; failingMs: number } | undefined
   private readonly goneController = new AbortController()
 
   constructor(
@@ -29,6 +31,16 @@ export class ServerHealth {
   /** Why the server was given up; undefined while it is in use. */
   get gone(): string | undefined {
     return this.goneWhy
+  }
+
+  /** When it was given up, on the clock it was given (Date.now by default). */
+  get goneAt(): number | undefined {
+    return this.goneInfo?.at
+  }
+
+  /** How long it had failed every request when it was given up. */
+  get goneAfterFailingMs(): number | undefined {
+    return this.goneInfo?.failingMs
   }
 
   /** Failing since its last answer (an outage under way, not yet long enough to give it up). */
@@ -53,6 +65,7 @@ export class ServerHealth {
     this.failingSince ??= t
     this.lastFailure = why
     if (t - this.failingSince >= this.goneAfterMs) {
+      this.goneInfo = { at: t, failingMs: t - this.failingSince }
       this.goneWhy = `${this.name} failed every request for ${((t - this.failingSince) / 1000).toFixed(1)} s and answered none (last: ${this.lastFailure})`
       this.goneController.abort()
     }

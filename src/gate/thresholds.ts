@@ -45,7 +45,11 @@ export interface ThresholdCheck {
   min: number
   accuracy: number
   correct?: number
+  /** Questions answered: the accuracy's denominator. */
   total?: number
+  /** Outside the accuracy (not the model's answers), said beside it. */
+  errors?: number
+  notAsked?: number
   /** 95% interval: Wilson for a proportion, stats.ts macroInterval for the macro average. */
   ci95?: Interval
   breached: boolean
@@ -197,16 +201,21 @@ export function checkThresholds(t: Thresholds, results: Pick<ResultsFile, 'confi
   for (const [subject, min] of Object.entries(set.subjects) as [Subject, number][]) {
     const s = results.subjects.find((x) => x.subject === subject)
     if (!s || s.total === 0) notRun.push(subject)
-    else add({ scope: 'subject', name: subject, min, accuracy: s.accuracy, correct: s.correct, total: s.total, ci95: s.ci95 })
+    else add({ scope: 'subject', name: subject, min, accuracy: s.accuracy, correct: s.correct, total: s.total, errors: s.errors, notAsked: s.notAsked, ci95: s.ci95 })
   }
   for (const [category, min] of Object.entries(set.categories) as [Category, number][]) {
     const c = results.summary.categories.find((x) => x.category === category)
     if (!c || c.total === 0) notRun.push(category)
-    else add({ scope: 'category', name: category, min, accuracy: c.accuracy, correct: c.correct, total: c.total, ci95: c.ci95 })
+    else {
+      const of = results.subjects.filter((x) => x.category === category)
+      const errors = of.reduce((n, x) => n + x.errors, 0)
+      const notAsked = of.reduce((n, x) => n + x.notAsked, 0)
+      add({ scope: 'category', name: category, min, accuracy: c.accuracy, correct: c.correct, total: c.total, errors, notAsked, ci95: c.ci95 })
+    }
   }
   const run = results.summary
   if (run.questions > 0) {
-    if (set.overall !== undefined) add({ scope: 'overall', name: 'overall', min: set.overall, accuracy: run.microAccuracy, correct: run.correct, total: run.questions, ci95: run.microCi95 })
+    if (set.overall !== undefined) add({ scope: 'overall', name: 'overall', min: set.overall, accuracy: run.microAccuracy, correct: run.correct, total: run.questions, errors: run.errors, notAsked: run.notAsked, ci95: run.microCi95 })
     // Results written before the macro interval existed have none.
     if (set.macro !== undefined) add({ scope: 'macro', name: 'macro', min: set.macro, accuracy: run.macroAccuracy, ...(run.macroCi95 ? { ci95: run.macroCi95 } : {}) })
   }
