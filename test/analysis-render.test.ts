@@ -24,14 +24,24 @@ beforeAll(async () => {
 })
 
 describe('terminal', () => {
-  test('one calibration line; one letter line because the bias is strong', () => {
+  test('one calibration line; no letter line: 6 wrong answers all B are not enough for p < 0.001', () => {
     const sum = P.A + P.B + P.C + P.D
     const ece = Math.abs(0.25 - P.B / sum)
     expect(ece).toBeCloseTo(0.3939, 4)
-    expect(renderAnalysisLines(results.analysis!)).toEqual([
-      `Calibration ECE 39.4% (normalised over the letters; raw 5.3%) · Brier ${results.analysis!.calibration!.normalised.brier.toFixed(3)} · mean confidence 64.4% vs accuracy 25.0% over 8 answers`,
-      // 8 answers over (.25 × 4): P(all B) = 4⁻⁸; as likely or less: the four all-one-letter outcomes, 4 × 4⁻⁸.
-      `Letters    gives B 100% of the time (B is the key 25%) · exact multinomial test p ${(4 * 4 ** -8).toExponential(2)}`,
+    const lines = renderAnalysisLines(results.analysis!)
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^Calibration ECE 39\.4% \(normalised over the letters; raw 5\.3%\)/)
+    // The wrong answers (keys C A D C A D) redrawn over their 3 wrong letters: 3⁶ = 729 equally likely
+    // outcomes; all-B is the only one with X² = 12, so p = 1/729 exactly: above 0.001.
+    expect(results.analysis!.letterBias!.test).toMatchObject({ test: 'exact', statistic: expect.closeTo(12, 9), p: expect.closeTo(1 / 729, 12) })
+  })
+
+  test('a strong bias: one line naming the null in plain words, p at its floor, and the direct measure', async () => {
+    // Always-B over 64 wrong answers (16 each of keys A, C, D, plus 16 right B keys): p below the Monte Carlo floor.
+    const keys = [...'ABCD'.repeat(16)] as ('A' | 'B' | 'C' | 'D')[]
+    const records = keys.map((k, i) => ({ ...results.records[0]!, index: i, expected: k, given: 'B' as const, outcome: k === 'B' ? ('correct' as const) : ('wrong' as const), probabilities: undefined }))
+    expect(renderAnalysisLines(analyzeRun(records))).toEqual([
+      'Letters    wrong answers: B 100% where 33% expected if the model had no preference · p < 1/10,000 (seeded Monte Carlo, 10,000 draws) · MMLU_ROTATE=on measures it directly',
     ])
   })
 
@@ -47,7 +57,12 @@ describe('Markdown summary', () => {
     expect(md).toContain('### Calibration')
     expect(md).toContain('| **all** | 8 | 39.4% | 5.3% |')
     expect(md).toContain('### Answer letters')
-    expect(md).toContain('**Strong bias:** the model gives B 100% of the time (B is the key 25%).')
+    expect(md).not.toContain('**Strong bias:**')
+    expect(md).toContain("The test's null: a model with no letter preference spreads its wrong answers evenly over the wrong options (1/(k − 1) each)")
+    expect(md).toContain(`Over the 6 wrong answers: Pearson's X² 12.0, p ${(1 / 729).toPrecision(3)} (exact, every outcome enumerated).`)
+    expect(md).toContain('| wrong answers | 0.0% | 100.0% | 0.0% | 0.0% |')
+    // Expected shares of the 6 wrong answers: A and C and D from 4 keys each (4/3), B from all 6 (2).
+    expect(md).toContain('| expected if no preference | 22.2% | 33.3% | 22.2% | 22.2% |')
     expect(md).toContain('| key | 25.0% | 25.0% | 25.0% | 25.0% |')
     expect(md).toContain('| given | 0.0% | 100.0% | 0.0% | 0.0% |')
     expect(md).toContain('| key \\ given | A | B | C | D | invalid |')

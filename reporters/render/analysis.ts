@@ -17,14 +17,20 @@ const share = (x: number | null) => (finite(x) ? `${Math.round(x * 100)}%` : '�
 const pct1 = (x: number | null) => (finite(x) ? pct(x) : '–')
 const brier = (x: number | null) => (finite(x) ? x.toFixed(3) : '–')
 
+/** `exact` or `seeded Monte Carlo, 10,000 draws` */
 export function testName(t: LetterBias['test']): string {
-  return t.test === 'chi-square' ? `χ² goodness of fit (${t.df} df)` : 'exact multinomial test'
+  return t.test === 'exact' ? 'exact, every outcome enumerated' : `seeded Monte Carlo, ${t.draws.toLocaleString('en-US')} draws`
 }
 
-/** `gives C 41% of the time (C is the key 26%)` */
+/** `p 0.0123`, or `p < 1/10,000` when no draw was as extreme (never p = 0). */
+export function preferenceP(t: LetterBias['test']): string {
+  return t.atFloor ? `p < 1/${t.draws.toLocaleString('en-US')}` : `p ${formatP(t.p)}`
+}
+
+/** `wrong answers: B 41% where 33% expected if the model had no preference` */
 export function biasPhrase(b: LetterBias): string {
   const s = b.strongest
-  return `gives ${s.letter} ${share(s.givenShare)} of the time (${s.letter} is the key ${share(s.keyShare)})`
+  return `wrong answers: ${s.letter} ${share(s.wrongShare)} where ${share(s.expectedShare)} expected if the model had no preference`
 }
 
 function leftOut(c: Calibration): string {
@@ -43,7 +49,7 @@ export function renderAnalysisLines(a: RunAnalysis): string[] {
     )
   }
   const b = a.letterBias
-  if (b?.strong) lines.push(`Letters    ${biasPhrase(b)} · ${testName(b.test)} p ${formatP(b.test.p)}`)
+  if (b?.strong) lines.push(`Letters    ${biasPhrase(b)} · ${preferenceP(b.test)} (${testName(b.test)}) · MMLU_ROTATE=on measures it directly`)
   return lines
 }
 
@@ -63,10 +69,12 @@ export const CALIBRATION_NOTE =
   `Over answers with a letter and probabilities.`
 
 export function biasNote(b: LetterBias): string {
+  const strata = b.test.strata.length > 1 ? ` (tested apart by option count: ${b.test.strata.map((s) => `${s.options} options ${s.wrong}`).join(', ')})` : ''
   return (
     `Shares over the ${b.withLetter} answers with a letter${b.invalid ? ` (${b.invalid} invalid apart)` : ''}. ` +
-    `Do the letters given follow the keys' distribution? ${testName(b.test)}${b.test.test === 'chi-square' ? ` χ² ${b.test.statistic.toFixed(1)}` : ''}, p ${formatP(b.test.p)}. ` +
-    `Strong bias: a letter given ≥ ${STRONG_BIAS_EXCESS * 100} points more often than it is the key, with p < ${STRONG_BIAS_P}.`
+    `The test's null: a model with no letter preference spreads its wrong answers evenly over the wrong options (1/(k − 1) each); right answers say nothing about preference. ` +
+    `Over the ${b.wrong} wrong answers${strata}: Pearson's X² ${b.test.statistic.toFixed(1)}, ${preferenceP(b.test)} (${testName(b.test)}). ` +
+    `Strong bias: a letter takes ≥ ${STRONG_BIAS_EXCESS * 100} points more of the wrong answers than expected, with p < ${STRONG_BIAS_P}. MMLU_ROTATE=on measures preference directly.`
   )
 }
 
@@ -90,6 +98,10 @@ export function renderAnalysisMarkdown(a: RunAnalysis): string[] {
     out.push(mdRow(['', ...b.letters, ...(b.invalid ? ['invalid'] : [])]), `|---|${b.letters.map(() => '---:|').join('')}${b.invalid ? '---:|' : ''}`)
     out.push(mdRow(['key', ...b.keyShares.map(pct1), ...(b.invalid ? [''] : [])]))
     out.push(mdRow(['given', ...b.givenShares.map(pct1), ...(b.invalid ? [String(b.invalid)] : [])]))
+    if (b.wrong > 0) {
+      out.push(mdRow(['wrong answers', ...b.wrongCounts.map((c) => pct1(c / b.wrong)), ...(b.invalid ? [''] : [])]))
+      out.push(mdRow(['expected if no preference', ...b.wrongExpected.map((c) => pct1(c / b.wrong)), ...(b.invalid ? [''] : [])]))
+    }
     out.push('', 'Confusion matrix: rows are the keys, columns the letters given.', '')
     out.push(mdRow(['key \\ given', ...b.letters, 'invalid']), `|---|${b.letters.map(() => '---:|').join('')}---:|`)
     for (const r of b.confusion) out.push(mdRow([r.expected, ...r.given.map(String), String(r.invalid)]))
