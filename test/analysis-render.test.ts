@@ -30,7 +30,19 @@ describe('terminal', () => {
     expect(ece).toBeCloseTo(0.3939, 4)
     const lines = renderAnalysisLines(results.analysis!)
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^Calibration ECE 39\.4% \(normalised over the letters; raw 5\.3%\)/)
+    expect(lines[0]).toMatch(/^Calibration ECE 39\.4% \(normalised over the letters; raw 5\.3%\) · a calibrated model would show 1\d\.\d% \(95% ≤ \d\d\.\d%\) · Brier \d\.\d{3} · mean confidence 64\.4% vs accuracy 25\.0% over 8 answers$/)
+    // A calibrated model with 8 answers at confidence p = .6439 is right k ~ Binomial(8, p) times: its ECE is |k/8 − p|,
+    // mean Σ_k C(8, k) p^k (1 − p)^(8−k) |k/8 − p| = 13.5%; its 95th percentile is a gap of k = 8 (35.6%) or k = 3 (26.9%).
+    const p = P.B / sum
+    const choose = (n: number, k: number): number => (k === 0 ? 1 : (choose(n, k - 1) * (n - k + 1)) / k)
+    let mean = 0
+    for (let k = 0; k <= 8; k++) mean += choose(8, k) * p ** k * (1 - p) ** (8 - k) * Math.abs(k / 8 - p)
+    expect(mean).toBeCloseTo(0.1352, 4)
+    const floor = results.analysis!.calibration!.calibratedEce!
+    expect(Math.abs(floor.mean - mean)).toBeLessThan(0.015) // 400 draws: s.e. ≈ 0.005
+    expect(floor.p95).toBeGreaterThanOrEqual(Math.abs(3 / 8 - p) - 1e-9)
+    expect(floor.p95).toBeLessThanOrEqual(Math.abs(8 / 8 - p) + 1e-9)
+    expect(lines[0]).toContain(`a calibrated model would show ${(floor.mean * 100).toFixed(1)}% (95% ≤ ${(floor.p95 * 100).toFixed(1)}%)`)
     // The wrong answers (keys C A D C A D) redrawn over their 3 wrong letters: 3⁶ = 729 equally likely
     // outcomes; all-B is the only one with X² = 12, so p = 1/729 exactly: above 0.001.
     expect(results.analysis!.letterBias!.test).toMatchObject({ test: 'exact', statistic: expect.closeTo(12, 9), p: expect.closeTo(1 / 729, 12) })
@@ -55,7 +67,7 @@ describe('Markdown summary', () => {
   test('calibration and letter sections with the confusion matrix, invalid apart', () => {
     const md = renderMarkdownSummary(results, undefined, { flipsShown: 5 })
     expect(md).toContain('### Calibration')
-    expect(md).toContain('| **all** | 8 | 39.4% | 5.3% |')
+    expect(md).toMatch(/^\| \*\*all\*\* \| 8 \| 39\.4% \| 1\d\.\d% \(95% ≤ \d\d\.\d%\) \| 5\.3% \|/m)
     expect(md).toContain('### Answer letters')
     expect(md).not.toContain('**Strong bias:**')
     expect(md).toContain("The test's null: a model with no letter preference spreads its wrong answers evenly over the wrong options (1/(k − 1) each)")
@@ -75,7 +87,7 @@ describe('Markdown summary', () => {
     const subjects = await Promise.all(['astronomy', 'business_ethics'].map((s) => loadWithInputs(FIXTURE_DATA_DIR, s)))
     const records = subjects.flatMap((s) => answerAll(s.test, P))
     const md = renderAnalysisMarkdown(analyzeRun(records)).join('\n')
-    expect(md).toContain('| **all** | 16 | 39.4% | 5.3% |')
+    expect(md).toMatch(/^\| \*\*all\*\* \| 16 \| 39\.4% \| .+ \| 5\.3% \|/m)
     expect(md).toContain('<summary>Calibration per subject (2)</summary>')
     expect(md).toMatch(/^\| business_ethics \| 8 \| /m)
   })
@@ -99,7 +111,7 @@ describe('summary page', () => {
     const letters = /<figure id="chart-letters"[\s\S]*?<\/figure>/.exec(html)![0]
     expect(letters).toContain('>100%<')
     expect(html).toContain('<table id="confusion">')
-    expect(html).toContain('<tr><td>all</td><td>8</td><td>39.4%</td><td>5.3%</td>')
+    expect(html).toMatch(/<tr><td>all<\/td><td>8<\/td><td>39\.4%<\/td><td>1\d\.\d% \(95% ≤ \d\d\.\d%\)<\/td><td>5\.3%<\/td>/)
     const page = await renderSummaryPage(results)
     expect(page).toContain('<section id="analysis">')
     expect(page).toContain('id="chart-reliability"')

@@ -2,7 +2,7 @@
 // the summary page's section with its two charts. Pure: the analysis in, text
 // out; nothing here computes a figure, it only formats what the analysis holds.
 import type { Calibration, CalibrationFigures, SubjectCalibration } from '../../src/analysis/calibration.js'
-import { CALIBRATION_BINS } from '../../src/analysis/calibration.js'
+import { CALIBRATED_DRAWS, CALIBRATION_BINS } from '../../src/analysis/calibration.js'
 import type { LetterBias } from '../../src/analysis/letter-bias.js'
 import { STRONG_BIAS_EXCESS, STRONG_BIAS_P } from '../../src/analysis/letter-bias.js'
 import type { RunAnalysis } from '../../src/analysis/run.js'
@@ -15,7 +15,9 @@ import { pct } from './terminal.js'
 const finite = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x)
 const share = (x: number | null) => (finite(x) ? `${Math.round(x * 100)}%` : '–')
 const pct1 = (x: number | null) => (finite(x) ? pct(x) : '–')
-const brier = (x: number | null) => (finite(x) ? x.toFixed(3) : '–')
+const brier = (x: number | null | undefined) => (finite(x) ? x.toFixed(3) : '–')
+/** `5.1% (95% ≤ 9.0%)`: the ECE a perfectly calibrated model would show at these confidences; '–' for files from before it was stored. */
+const calibratedCell = (c: Calibration) => (c.calibratedEce && finite(c.calibratedEce.mean) ? `${pct1(c.calibratedEce.mean)} (95% ≤ ${pct1(c.calibratedEce.p95)})` : '–')
 
 /** `exact` or `seeded Monte Carlo, 10,000 draws` */
 export function testName(t: LetterBias['test']): string {
@@ -44,7 +46,8 @@ export function renderAnalysisLines(a: RunAnalysis): string[] {
   const c = a.calibration
   if (c && c.answers > 0) {
     lines.push(
-      `Calibration ECE ${pct1(c.normalised.ece)} (normalised over the letters; raw ${pct1(c.raw.ece)}) · Brier ${brier(c.normalised.brier)} · ` +
+      `Calibration ECE ${pct1(c.normalised.ece)} (normalised over the letters; raw ${pct1(c.raw.ece)})` +
+        `${c.calibratedEce ? ` · a calibrated model would show ${calibratedCell(c)}` : ''} · Brier ${brier(c.normalised.brier)} · ` +
         `mean confidence ${pct1(c.normalised.meanConfidence)} vs accuracy ${pct1(c.normalised.accuracy)} over ${c.answers} answers${leftOut(c)}`,
     )
   }
@@ -58,14 +61,16 @@ export function renderAnalysisLines(a: RunAnalysis): string[] {
 const mdRow = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`
 
 function calibrationRow(name: string, c: Calibration): string[] {
-  return [name, String(c.answers), pct1(c.normalised.ece), pct1(c.raw.ece), brier(c.normalised.brier), pct1(c.normalised.meanConfidence), pct1(c.raw.meanConfidence), pct1(c.normalised.accuracy)]
+  return [name, String(c.answers), pct1(c.normalised.ece), calibratedCell(c), pct1(c.raw.ece), brier(c.normalised.brier), pct1(c.normalised.meanConfidence), pct1(c.raw.meanConfidence), pct1(c.normalised.accuracy)]
 }
 
-const CALIBRATION_HEAD = ['scope', 'answers', 'ECE', 'ECE (raw)', 'Brier', 'mean confidence', 'mean confidence (raw)', 'accuracy']
+const CALIBRATION_HEAD = ['scope', 'answers', 'ECE', 'ECE if calibrated', 'ECE (raw)', 'Brier', 'mean confidence', 'mean confidence (raw)', 'accuracy']
 
 export const CALIBRATION_NOTE =
   `Confidence is the probability of the chosen letter, normalised over the letters (raw: as the engine returned it). ` +
-  `ECE: ${CALIBRATION_BINS} equal-width confidence bins, Σ (bin share) · |accuracy − mean confidence|. Brier: Σ over the letters of (p − 1[key])², 0 best, 2 worst. ` +
+  `ECE: ${CALIBRATION_BINS} equal-width confidence bins, Σ (bin share) · |accuracy − mean confidence|. ` +
+  `ECE is biased upward on few answers: "ECE if calibrated" is what a perfectly calibrated model with the same confidences would show (mean and 95th percentile of ${CALIBRATED_DRAWS} seeded draws); an ECE within it says nothing about miscalibration. ` +
+  `Brier: Σ over the letters of (p − 1[key])², normalised probabilities, 0 best, 2 worst. ` +
   `Over answers with a letter and probabilities.`
 
 export function biasNote(b: LetterBias): string {
@@ -83,7 +88,7 @@ export function renderAnalysisMarkdown(a: RunAnalysis): string[] {
   const out: string[] = []
   const c = a.calibration
   if (c && c.answers > 0) {
-    const align = '|---|---:|---:|---:|---:|---:|---:|---:|'
+    const align = '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
     out.push('### Calibration', '', CALIBRATION_NOTE, '', mdRow(CALIBRATION_HEAD), align, mdRow(calibrationRow('**all**', c)), '')
     // Per subject folded away: 57 rows would bury the rest of a job summary.
     if (c.subjects.length > 1) {
