@@ -132,18 +132,18 @@ describe('stats', () => {
 
   // Issue 21 item 3: with each subject's variance divided by n + z² the interval
   // covered 85% at 5 questions per subject. True accuracies U(0.3, 0.6), 57
-  // subjects; coverage counted here, 4,000 runs per setting (s.e. ≈ 0.35 points).
+  // subjects; coverage counted here, 4,000 runs per setting (s.e. ≈ 0.35 points), 2,000 at
+  // MMLU's sizes (14,042 draws a run). Measured: 94.7%, 94.4%, 94.9%, 94.6%.
   const MMLU_SIZES = [100, 135, 152, 100, 265, 144, 100, 100, 100, 173, 102, 100, 235, 114, 145, 378, 126, 100, 310, 203, 100, 165, 198, 193, 390, 270, 238, 151, 545, 216, 204, 237, 223, 131, 121, 108, 163, 112, 103, 234, 100, 783, 346, 895, 306, 311, 324, 282, 1534, 272, 612, 110, 245, 201, 100, 166, 171]
   test.each([
     { at: '5 questions per subject', sizes: MMLU_SIZES.map(() => 5) },
     { at: '10 questions per subject', sizes: MMLU_SIZES.map(() => 10) },
     { at: '20 questions per subject', sizes: MMLU_SIZES.map(() => 20) },
-    { at: "MMLU's sizes (14,042 questions)", sizes: MMLU_SIZES },
-  ])('macro interval covers 94–96.5 percent at $at (seeded simulation)', ({ sizes }) => {
+    { at: "MMLU's sizes (14,042 questions)", sizes: MMLU_SIZES, runs: 2000 },
+  ])('macro interval covers 94–96.5 percent at $at (seeded simulation)', ({ sizes, runs = 4000 }) => {
     expect(sizes.length).toBe(57)
     let seed = 2024
     const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
-    const runs = 4000
     let covered = 0
     for (let r = 0; r < runs; r++) {
       let target = 0
