@@ -325,6 +325,18 @@ describe('letter bias', () => {
     expect(subjects).toBe(57)
   })
 
+  test('trials and rotations: the test counts one ask per question (the first trial, as written), since asks of one question are not independent', () => {
+    // Three identical trials of 4 wrong answers, all C: tested as 4 wrong answers, not 12.
+    const once = [rec('A', 'C'), rec('B', 'C'), rec('D', 'C'), rec('A', 'C')]
+    const trials = once.flatMap((r, i) => [1, 2, 3].map((trial) => ({ ...r, index: i, trial })))
+    const b = letterBias(trials)!
+    expect(b.wrong).toBe(4)
+    expect(b.test.statistic).toBeCloseTo(letterBias(once)!.test.statistic, 12)
+    expect(b.givenCounts).toEqual([0, 0, 12, 0]) // the shares and the matrix still show every ask
+    const rotated = once.flatMap((r, i) => [0, 1, 2, 3].map((rotation) => ({ ...r, index: i, rotation })))
+    expect(letterBias(rotated)!.wrong).toBe(4)
+  })
+
   test('letters come from the records: five options give a 5 × 5 matrix', () => {
     const b = letterBias([rec('A', 'A'), rec('E', 'A'), rec('B', 'E')])!
     expect(b.letters).toEqual(['A', 'B', 'C', 'D', 'E'])

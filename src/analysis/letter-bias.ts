@@ -87,7 +87,7 @@ export interface LetterBias {
   givenShares: number[]
   /** Rows: expected letter; columns: letter given, then invalid. Over every answered question. */
   confusion: ConfusionRow[]
-  /** Wrong answers with a letter: what the test is over. */
+  /** Wrong answers with a letter, one ask per question (the first trial, as written): what the test is over. */
   wrong: number
   /** Per letter: wrong answers that gave it, and how many a model with no preference would give it (Σ 1/(k − 1) over the wrong answers whose key it is not). */
   wrongCounts: number[]
@@ -247,7 +247,8 @@ export function letterBias(records: readonly QuestionRecord[], letters: readonly
     row.given[given]!++
     givenCounts[given]!++
     keyCounts[key]!++
-    if (given === key) continue
+    // One ask per question: trials and rotations of a question are not independent draws.
+    if (given === key || (r.trial ?? 1) !== 1 || (r.rotation ?? 0) !== 0) continue
     // MMLU records leave the option count out (4); a letter past it means the record undercounts.
     const options = Math.max(r.options ?? 4, key + 1, given + 1)
     let s = strata.get(options)
