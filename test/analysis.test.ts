@@ -370,6 +370,12 @@ describe('run analysis', () => {
     expect(analysis.letterBias?.givenCounts).toEqual([2, 0, 0, 0])
     expect(analysisOf({ records })).toEqual(analysis)
     expect(analysisOf({ records: [], analysis })).toBe(analysis)
+    // A file from before the no-preference test: its stored letter bias tested the wrong null, so it is recomputed; the rest is kept.
+    const { wrong: _w, wrongCounts: _c, wrongExpected: _e, ...old } = analysis.letterBias!
+    const before = { ...analysis, letterBias: { ...old, test: { test: 'chi-square', statistic: 1, df: 3, p: 0.8 }, strongest: { letter: 'A', givenShare: 1, keyShare: 0.5 } } } as unknown as typeof analysis
+    const read = analysisOf({ records, analysis: before })
+    expect(read.letterBias).toEqual(analysis.letterBias)
+    expect(read.calibration).toBe(before.calibration)
     expect(analyzeRun([rec('A', 'B')])).not.toHaveProperty('calibration')
   })
 })
