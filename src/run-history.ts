@@ -42,8 +42,8 @@ export interface RunHeadline {
   questionsPerSecond: number
   /** Expected calibration error (normalised), log-prob runs. */
   ece?: number
-  /** The most over-given letter, when the letter bias is strong. */
-  bias?: { letter: string; givenShare: number; keyShare: number }
+  /** When the letter bias is strong: the letter most over-given among the wrong answers (runs kept before issue 21 hold givenShare and keyShare instead). */
+  bias?: { letter: string; wrongShare?: number; expectedShare?: number; givenShare?: number; keyShare?: number }
   /** sha256 over every subject's shots, prompt hash and data fingerprint: equal keys, same inputs. */
   inputsKey: string
   /** False when the run folder has no summary page (an interrupted run keeps its results only). */

@@ -24,14 +24,36 @@ beforeAll(async () => {
 })
 
 describe('terminal', () => {
-  test('one calibration line; one letter line because the bias is strong', () => {
+  test('one calibration line; no letter line: 6 wrong answers all B are not enough for p < 0.001', () => {
     const sum = P.A + P.B + P.C + P.D
     const ece = Math.abs(0.25 - P.B / sum)
     expect(ece).toBeCloseTo(0.3939, 4)
-    expect(renderAnalysisLines(results.analysis!)).toEqual([
-      `Calibration ECE 39.4% (normalised over the letters; raw 5.3%) · Brier ${results.analysis!.calibration!.normalised.brier.toFixed(3)} · mean confidence 64.4% vs accuracy 25.0% over 8 answers`,
-      // 8 answers over (.25 × 4): P(all B) = 4⁻⁸; as likely or less: the four all-one-letter outcomes, 4 × 4⁻⁸.
-      `Letters    gives B 100% of the time (B is the key 25%) · exact multinomial test p ${(4 * 4 ** -8).toExponential(2)}`,
+    const lines = renderAnalysisLines(results.analysis!)
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^Calibration ECE 39\.4% \(normalised over the letters; raw 5\.3%\) · a calibrated model would show 1\d\.\d% \(95% ≤ \d\d\.\d%\) · Brier \d\.\d{3} · mean confidence 64\.4% vs accuracy 25\.0% over 8 answers$/)
+    // A calibrated model with 8 answers at confidence p = .6439 is right k ~ Binomial(8, p) times: its ECE is |k/8 − p|,
+    // mean Σ_k C(8, k) p^k (1 − p)^(8−k) |k/8 − p| = 13.5%; its 95th percentile is a gap of k = 8 (35.6%) or k = 3 (26.9%).
+    const p = P.B / sum
+    const choose = (n: number, k: number): number => (k === 0 ? 1 : (choose(n, k - 1) * (n - k + 1)) / k)
+    let mean = 0
+    for (let k = 0; k <= 8; k++) mean += choose(8, k) * p ** k * (1 - p) ** (8 - k) * Math.abs(k / 8 - p)
+    expect(mean).toBeCloseTo(0.1352, 4)
+    const floor = results.analysis!.calibration!.calibratedEce!
+    expect(Math.abs(floor.mean - mean)).toBeLessThan(0.015) // 400 draws: s.e. ≈ 0.005
+    expect(floor.p95).toBeGreaterThanOrEqual(Math.abs(3 / 8 - p) - 1e-9)
+    expect(floor.p95).toBeLessThanOrEqual(Math.abs(8 / 8 - p) + 1e-9)
+    expect(lines[0]).toContain(`a calibrated model would show ${(floor.mean * 100).toFixed(1)}% (95% ≤ ${(floor.p95 * 100).toFixed(1)}%)`)
+    // The wrong answers (keys C A D C A D) redrawn over their 3 wrong letters: 3⁶ = 729 equally likely
+    // outcomes; all-B is the only one with X² = 12, so p = 1/729 exactly: above 0.001.
+    expect(results.analysis!.letterBias!.test).toMatchObject({ test: 'exact', statistic: expect.closeTo(12, 9), p: expect.closeTo(1 / 729, 12) })
+  })
+
+  test('a strong bias: one line naming the null in plain words, p at its floor, and the direct measure', async () => {
+    // Always-B over 64 wrong answers (16 each of keys A, C, D, plus 16 right B keys): p below the Monte Carlo floor.
+    const keys = [...'ABCD'.repeat(16)] as ('A' | 'B' | 'C' | 'D')[]
+    const records = keys.map((k, i) => ({ ...results.records[0]!, index: i, expected: k, given: 'B' as const, outcome: k === 'B' ? ('correct' as const) : ('wrong' as const), probabilities: undefined }))
+    expect(renderAnalysisLines(analyzeRun(records))).toEqual([
+      'Letters    wrong answers: B 100% where 33% expected if the model had no preference · p < 1/10,000 (seeded Monte Carlo, 10,000 draws) · MMLU_ROTATE=on measures it directly',
     ])
   })
 
@@ -45,9 +67,14 @@ describe('Markdown summary', () => {
   test('calibration and letter sections with the confusion matrix, invalid apart', () => {
     const md = renderMarkdownSummary(results, undefined, { flipsShown: 5 })
     expect(md).toContain('### Calibration')
-    expect(md).toContain('| **all** | 8 | 39.4% | 5.3% |')
+    expect(md).toMatch(/^\| \*\*all\*\* \| 8 \| 39\.4% \| 1\d\.\d% \(95% ≤ \d\d\.\d%\) \| 5\.3% \|/m)
     expect(md).toContain('### Answer letters')
-    expect(md).toContain('**Strong bias:** the model gives B 100% of the time (B is the key 25%).')
+    expect(md).not.toContain('**Strong bias:**')
+    expect(md).toContain("The test's null: a model with no letter preference spreads its wrong answers evenly over the wrong options (1/(k − 1) each)")
+    expect(md).toContain(`Over the 6 wrong answers: Pearson's X² 12.0, p ${(1 / 729).toPrecision(3)} (exact, every outcome enumerated).`)
+    expect(md).toContain('| wrong answers | 0.0% | 100.0% | 0.0% | 0.0% |')
+    // Expected shares of the 6 wrong answers: A and C and D from 4 keys each (4/3), B from all 6 (2).
+    expect(md).toContain('| expected if no preference | 22.2% | 33.3% | 22.2% | 22.2% |')
     expect(md).toContain('| key | 25.0% | 25.0% | 25.0% | 25.0% |')
     expect(md).toContain('| given | 0.0% | 100.0% | 0.0% | 0.0% |')
     expect(md).toContain('| key \\ given | A | B | C | D | invalid |')
@@ -60,7 +87,7 @@ describe('Markdown summary', () => {
     const subjects = await Promise.all(['astronomy', 'business_ethics'].map((s) => loadWithInputs(FIXTURE_DATA_DIR, s)))
     const records = subjects.flatMap((s) => answerAll(s.test, P))
     const md = renderAnalysisMarkdown(analyzeRun(records)).join('\n')
-    expect(md).toContain('| **all** | 16 | 39.4% | 5.3% |')
+    expect(md).toMatch(/^\| \*\*all\*\* \| 16 \| 39\.4% \| .+ \| 5\.3% \|/m)
     expect(md).toContain('<summary>Calibration per subject (2)</summary>')
     expect(md).toMatch(/^\| business_ethics \| 8 \| /m)
   })
@@ -84,7 +111,7 @@ describe('summary page', () => {
     const letters = /<figure id="chart-letters"[\s\S]*?<\/figure>/.exec(html)![0]
     expect(letters).toContain('>100%<')
     expect(html).toContain('<table id="confusion">')
-    expect(html).toContain('<tr><td>all</td><td>8</td><td>39.4%</td><td>5.3%</td>')
+    expect(html).toMatch(/<tr><td>all<\/td><td>8<\/td><td>39\.4%<\/td><td>1\d\.\d% \(95% ≤ \d\d\.\d%\)<\/td><td>5\.3%<\/td>/)
     const page = await renderSummaryPage(results)
     expect(page).toContain('<section id="analysis">')
     expect(page).toContain('id="chart-reliability"')

@@ -4,12 +4,12 @@
 // probabilities are fixed (the fixtures' logits-1-3-2-0 and logits-diluted).
 import { describe, expect, test } from 'vitest'
 import { calibrate, calibrateSubjects } from '../src/analysis/calibration.js'
-import { letterBias, STRONG_BIAS_EXCESS } from '../src/analysis/letter-bias.js'
+import { letterBias } from '../src/analysis/letter-bias.js'
 import { lettersUsed } from '../src/analysis/letters.js'
 import { analysisOf, analyzeRun } from '../src/analysis/run.js'
 import type { Letter } from '../src/dataset/question.js'
 import type { LetterProbabilities, Outcome, QuestionRecord } from '../src/results.js'
-import { chiSquareSurvival } from '../src/stats.js'
+import { SUBJECTS } from '../src/dataset/subjects.js'
 import { HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { answerAll, fixedLetter, loadWithInputs } from './helpers/fixed-answers.js'
 
@@ -64,7 +64,8 @@ describe('calibration', () => {
     const fourth = 0.8 ** 2 + 0.1 ** 2 + 0.3 ** 2 + 0.4 ** 2
     const third = 0.1 ** 2 + 0.2 ** 2 + 0.65 ** 2 + 0.35 ** 2
     expect(c.normalised.brier).toBeCloseTo((first + (0.9 ** 2 + 0.95 ** 2 + 0.03 ** 2 + 0.02 ** 2) + third + fourth) / 4, 12)
-    expect(c.raw.brier).toBeCloseTo((first + (0.45 ** 2 + 0.975 ** 2 + 0.015 ** 2 + 0.01 ** 2) + third + fourth) / 4, 12)
+    // Brier on raw probabilities (which need not sum to 1) is not a proper score: not computed (issue 21 item 6).
+    expect(c.raw).not.toHaveProperty('brier')
     // The bins: counts and means, empty ones NaN.
     expect(c.normalised.bins.map((b) => b.count)).toEqual([0, 0, 0, 1, 1, 0, 0, 0, 0, 2])
     expect(c.normalised.bins[9]).toMatchObject({ from: 0.9, to: 1, meanConfidence: 0.9, accuracy: 0.5 })
@@ -85,6 +86,40 @@ describe('calibration', () => {
       ['virology', 1],
     ])
     expect(subjects[1]!.normalised.ece).toBeCloseTo(0.25, 12)
+  })
+
+  // Issue 21 item 6: ECE is biased upward on small sets, so each ECE comes with what a perfectly
+  // calibrated model with the same confidences would show. Checked here against a simulation
+  // written in the test: outcomes drawn right with probability = confidence, ECE binned by hand.
+  test('the calibrated-model ECE beside each ECE: its mean and 95th percentile match a simulation; a calibrated model exceeds the 95th in about 5% of runs', () => {
+    let seed = 99
+    const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+    const n = 100
+    const confidences = Array.from({ length: n }, () => 0.25 + 0.75 * random())
+    const eceOf = (right: readonly boolean[]) => {
+      const bins = Array.from({ length: 10 }, () => ({ n: 0, conf: 0, right: 0 }))
+      confidences.forEach((c, i) => {
+        const b = bins[Math.min(9, Math.floor(c * 10))]!
+        b.n++
+        b.conf += c
+        b.right += right[i] ? 1 : 0
+      })
+      return bins.reduce((s, b) => (b.n ? s + (b.n / n) * Math.abs(b.right / b.n - b.conf / b.n) : s), 0)
+    }
+    const sims = Array.from({ length: 4000 }, () => eceOf(confidences.map((c) => random() < c))).sort((a, b) => a - b)
+    const simMean = sims.reduce((s, x) => s + x, 0) / sims.length
+    const simP95 = sims[Math.floor(0.95 * sims.length)]!
+    // A model as confident, right on the first 60: its figures carry the floor of its own confidences.
+    const records = confidences.map((c, i) => rec('A', i < 60 ? 'A' : 'B', i < 60 ? { A: c, B: 1 - c, C: 0, D: 0 } : { A: 1 - c, B: c, C: 0, D: 0 }))
+    const floor = calibrate(records)!.calibratedEce!
+    console.log(`calibrated model, ${n} answers: ECE mean ${(100 * floor.mean).toFixed(1)}% (simulated here ${(100 * simMean).toFixed(1)}%), 95th percentile ${(100 * floor.p95).toFixed(1)}% (here ${(100 * simP95).toFixed(1)}%)`)
+    expect(floor.mean).toBeGreaterThan(0.05) // far from 0: the bias this figure is there to show
+    expect(Math.abs(floor.mean - simMean)).toBeLessThan(0.005)
+    expect(Math.abs(floor.p95 - simP95)).toBeLessThan(0.012)
+    const above = sims.filter((x) => x > floor.p95).length / sims.length
+    console.log(`a calibrated model exceeds the printed 95th percentile in ${(100 * above).toFixed(1)}% of ${sims.length} seeded runs`)
+    expect(above).toBeGreaterThan(0.03)
+    expect(above).toBeLessThan(0.08)
   })
 
   describe.skipIf(!HAS_REAL_DATA)('fixed letter probabilities on the real astronomy split', () => {
@@ -110,14 +145,58 @@ describe('calibration', () => {
         expect(c.raw.ece).toBeCloseTo(Math.abs(share('B') - p[1]!), 12)
         const brier = (q: number[]) => q.reduce((s, x) => s + x * x, 0) + 1 - 2 * letters.reduce((s, l, i) => s + share(l) * q[i]!, 0)
         expect(c.normalised.brier).toBeCloseTo(brier(normalised), 12)
-        expect(c.raw.brier).toBeCloseTo(brier(p), 12)
       }
     })
   })
 })
 
+// Issue 21 item 1: the null is "no letter preference": wrong answers spread
+// evenly over the wrong options. The p-value is checked against an exact
+// enumeration written here, and the test's false-positive rate against a
+// seeded simulation of a model that guesses uniformly, blind to the key.
+/** Exact P(X² ≥ observed) under no preference, by enumerating every way the wrong answers could fall. */
+function exactNoPreferenceP(wrong: readonly { key: number; options: number }[], observedGiven: readonly number[]): number {
+  const x2 = (given: readonly number[]) => {
+    // Per option count, per letter: observed and expected (1/(k − 1) from each wrong answer whose key it is not).
+    const cells = new Map<string, { o: number; e: number }>()
+    wrong.forEach((w, i) => {
+      for (let l = 0; l < w.options; l++) {
+        const c = cells.get(`${w.options}/${l}`) ?? { o: 0, e: 0 }
+        if (l !== w.key) c.e += 1 / (w.options - 1)
+        if (l === given[i]) c.o++
+        cells.set(`${w.options}/${l}`, c)
+      }
+    })
+    let sum = 0
+    for (const { o, e } of cells.values()) if (e > 0) sum += (o - e) ** 2 / e
+    return sum
+  }
+  const observed = x2(observedGiven)
+  let p = 0
+  const given: number[] = []
+  const walk = (i: number, prob: number): void => {
+    if (i === wrong.length) {
+      if (x2(given) >= observed - 1e-9) p += prob
+      return
+    }
+    const w = wrong[i]!
+    for (let l = 0; l < w.options; l++) {
+      if (l === w.key) continue
+      given[i] = l
+      walk(i + 1, prob / (w.options - 1))
+    }
+  }
+  walk(0, 1)
+  return p
+}
+
+/** A Monte Carlo p is right within 4 standard errors (p(1 − p) / draws; after an early stop, about p / √20 alike). */
+function expectNear(test: { p: number; draws: number }, exact: number) {
+  expect(Math.abs(test.p - exact)).toBeLessThan(4 * Math.sqrt((exact * (1 - exact)) / test.draws) + 1 / test.draws)
+}
+
 describe('letter bias', () => {
-  test('shares, confusion matrix with invalid apart, and the test, by hand', () => {
+  test('shares, confusion matrix with invalid apart, and the no-preference test over the wrong answers, by hand', () => {
     const records = [
       rec('A', 'A'),
       rec('A', 'C'),
@@ -129,7 +208,7 @@ describe('letter bias', () => {
       rec('C', null, undefined, 'not-asked'),
     ]
     const b = letterBias(records)!
-    expect(b).toMatchObject({ letters: ['A', 'B', 'C', 'D'], answers: 6, withLetter: 5, invalid: 1 })
+    expect(b).toMatchObject({ letters: ['A', 'B', 'C', 'D'], answers: 6, withLetter: 5, invalid: 1, wrong: 3 })
     expect(b.keyCounts).toEqual([2, 1, 1, 1])
     expect(b.givenCounts).toEqual([1, 0, 4, 0])
     expect(b.givenShares).toEqual([0.2, 0, 0.8, 0])
@@ -139,52 +218,124 @@ describe('letter bias', () => {
       { expected: 'C', given: [0, 0, 1, 0], invalid: 0 },
       { expected: 'D', given: [0, 0, 1, 0], invalid: 1 },
     ])
-    expect(b.strongest).toEqual({ letter: 'C', givenShare: 0.8, keyShare: 0.2 })
-    // 5 answers over (.4, .2, .2, .2): exact multinomial. P(1,0,4,0) = 5!/(1!4!) · .4 · .2⁴ = .0032;
-    // as likely or less: every outcome with P ≤ .0032, summed here by brute force.
-    expect(b.test.test).toBe('exact multinomial')
-    const pmf = (c: number[]) => {
-      const f = (k: number): number => (k <= 1 ? 1 : k * f(k - 1))
-      return (f(5) / c.reduce((s, k) => s * f(k), 1)) * c.reduce((s, k, i) => s * [0.4, 0.2, 0.2, 0.2][i]! ** k, 1)
-    }
-    let p = 0
-    for (let a = 0; a <= 5; a++) for (let bb = 0; a + bb <= 5; bb++) for (let c = 0; a + bb + c <= 5; c++) if (pmf([a, bb, c, 5 - a - bb - c]) <= pmf([1, 0, 4, 0]) * (1 + 1e-9)) p += pmf([a, bb, c, 5 - a - bb - c])
-    expect(b.test.p).toBeCloseTo(p, 14)
-    expect(b.strong).toBe(false) // p ≈ .03: not below .001
+    // Wrong answers with keys A, B, D, all C: each adds 1/3 to its three wrong letters.
+    expect(b.wrongCounts).toEqual([0, 0, 3, 0])
+    b.wrongExpected.forEach((e, i) => expect(e).toBeCloseTo([2 / 3, 2 / 3, 1, 2 / 3][i]!, 12))
+    expect(b.strongest.letter).toBe('C')
+    expect(b.strongest.wrongShare).toBe(1)
+    expect(b.strongest.expectedShare).toBeCloseTo(1 / 3, 12)
+    // X² = 3 · (2/3)²/(2/3) + (3 − 1)²/1 = 6. Of the 27 equally likely ways, only all-C gets 6: p = 1/27.
+    expect(b.test.statistic).toBeCloseTo(6, 12)
+    const exact = exactNoPreferenceP([{ key: 0, options: 4 }, { key: 1, options: 4 }, { key: 3, options: 4 }], [2, 2, 2])
+    expect(exact).toBeCloseTo(1 / 27, 12)
+    expectNear(b.test, exact)
+    expect(b.strong).toBe(false) // p ≈ .037: not below .001
   })
 
-  test('a perfect model follows the keys; a small preference is not strong', () => {
+  test('right answers carry no information: a perfect model has nothing to test; a model with B in 6 of 8 wrong answers, p against exact enumeration', () => {
     const keys: Letter[] = [...'ABCDABCDABCDABCDABCD'] as Letter[]
-    expect(letterBias(keys.map((k) => rec(k, k)))).toMatchObject({ strong: false, test: { statistic: 0, p: 1 } })
-    // 1000 answers, 250 per key; 50 A keys answered C: C given 5 points more than it is
-    // the key. χ² = (50² + 50²) / 250 = 20 on 3 df: significant, but not strong.
-    const answers: QuestionRecord[] = []
-    for (let i = 0; i < 1000; i++) {
-      const key = 'ABCD'[i % 4] as Letter
-      answers.push(rec(key, key === 'A' && i < 200 ? 'C' : key))
-    }
-    const b = letterBias(answers)!
-    expect(b.strongest).toEqual({ letter: 'C', givenShare: 0.3, keyShare: 0.25 })
-    expect(b.test.statistic).toBeCloseTo(20, 12)
-    expect(b.test.p).toBeCloseTo(chiSquareSurvival(20, 3), 14)
-    expect(b.test.p).toBeLessThan(0.001)
-    expect(b.strong).toBe(false)
+    expect(letterBias(keys.map((k) => rec(k, k)))).toMatchObject({ wrong: 0, strong: false, test: { statistic: 0, p: 1 } })
+    const wrong: [Letter, Letter][] = [
+      ['A', 'B'],
+      ['C', 'B'],
+      ['D', 'B'],
+      ['A', 'B'],
+      ['D', 'B'],
+      ['C', 'B'],
+      ['A', 'C'],
+      ['B', 'D'],
+    ]
+    const b = letterBias([...keys.map((k) => rec(k, k)), ...wrong.map(([k, g]) => rec(k, g))])!
+    expect(b.wrong).toBe(8)
+    const idx = (l: Letter) => 'ABCD'.indexOf(l)
+    const exact = exactNoPreferenceP(
+      wrong.map(([k]) => ({ key: idx(k), options: 4 })),
+      wrong.map(([, g]) => idx(g)),
+    )
+    expect(exact).toBeGreaterThan(0.001)
+    expectNear(b.test, exact)
+    expect(b.strongest).toMatchObject({ letter: 'B', wrongShare: 6 / 8 })
   })
 
-  test.skipIf(!HAS_REAL_DATA)('always-C on the real astronomy split: χ² = n (1 / share(C) − 1), strong', async () => {
-    const astronomy = await loadWithInputs(REAL_DATA_DIR, 'astronomy')
-    const n = astronomy.test.length
-    const c = astronomy.test.filter((q) => q.answer === 'C').length
-    expect(c).toBe(46) // the known count: always-C scores 46/152
-    const b = letterBias(answerAll(astronomy.test, fixedLetter('C')))!
-    expect(b.givenShares).toEqual([0, 0, 1, 0])
-    expect(b.keyShares[2]).toBeCloseTo(c / n, 14)
-    expect(b.test).toMatchObject({ test: 'chi-square', df: 3 })
-    // Σ (o − e)² / e with o = (0, 0, n, 0) and e = n · share: Σ e − 2n + n² / e_C = n / share(C) − n.
-    expect(b.test.statistic).toBeCloseTo(n / (c / n) - n, 9)
-    expect(b.test.p).toBeCloseTo(chiSquareSurvival(n / (c / n) - n, 3), 14)
-    expect(b.strong).toBe(true)
-    expect(b.confusion.map((r) => r.given[2])).toEqual((['A', 'B', 'C', 'D'] as const).map((l) => astronomy.test.filter((q) => q.answer === l).length))
+  test('option counts are tested apart (stratified), never pooled into one table; p against exact enumeration', () => {
+    // Four 4-option and four 5-option wrong answers; a 2-option wrong answer is forced and adds nothing.
+    const records = [
+      rec('A', 'B'),
+      rec('B', 'C'),
+      rec('D', 'B'),
+      rec('C', 'B'),
+      { ...rec('E', 'B'), options: 5 },
+      { ...rec('A', 'B'), options: 5 },
+      { ...rec('B', 'E'), options: 5 },
+      { ...rec('C', 'B'), options: 5 },
+      { ...rec('A', 'B'), options: 2 },
+    ]
+    const b = letterBias(records)!
+    expect(b.test.strata).toEqual([
+      { options: 2, wrong: 1 },
+      { options: 4, wrong: 4 },
+      { options: 5, wrong: 4 },
+    ])
+    const exact = exactNoPreferenceP(
+      records.map((r) => ({ key: 'ABCDE'.indexOf(r.expected), options: r.options ?? 4 })),
+      records.map((r) => 'ABCDE'.indexOf(r.given!)),
+    )
+    expectNear(b.test, exact)
+  })
+
+  test('a uniform guesser, blind to the key, is flagged at α = 0.001 in at most 0.2% of seeded runs (the old null flagged 20–29%)', () => {
+    // high_school_statistics's key counts (33/35/46/102) and a stratum of 60 five-option questions with uneven keys.
+    const keys4 = [33, 35, 46, 102].flatMap((n, l) => Array.from({ length: n }, () => 'ABCD'[l] as Letter))
+    const keys5 = [5, 10, 10, 15, 20].flatMap((n, l) => Array.from({ length: n }, () => 'ABCDE'[l] as Letter))
+    let seed = 7
+    const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+    const runs = 3000
+    let flagged = 0
+    let strong = 0
+    for (let r = 0; r < runs; r++) {
+      const records = [
+        ...keys4.map((k) => rec(k, 'ABCD'[Math.floor(random() * 4)] as Letter)),
+        ...keys5.map((k) => ({ ...rec(k, 'ABCDE'[Math.floor(random() * 5)] as Letter), options: 5 })),
+      ]
+      const b = letterBias(records)!
+      if (b.test.p < 0.001) flagged++
+      if (b.strong) strong++
+    }
+    console.log(`uniform guesser: flagged at α = 0.001 in ${flagged} of ${runs} seeded runs (${((100 * flagged) / runs).toFixed(2)}%); strong in ${strong}`)
+    expect(flagged / runs).toBeLessThanOrEqual(0.002)
+    expect(strong).toBeLessThanOrEqual(flagged)
+  })
+
+  test.skipIf(!HAS_REAL_DATA)('always-B is flagged strong on every MMLU subject with at least 100 questions, with p < 1/draws, never 0', async () => {
+    let subjects = 0
+    for (const subject of Object.keys(SUBJECTS)) {
+      const { test: questions } = await loadWithInputs(REAL_DATA_DIR, subject)
+      if (questions.length < 100) continue
+      subjects++
+      const b = letterBias(answerAll(questions, fixedLetter('B')))!
+      const notB = questions.filter((q) => q.answer !== 'B').length
+      expect(b.wrong, subject).toBe(notB)
+      // Every wrong answer is B; no preference would give B 1/3 of those (the ones with keys A, C, D).
+      expect(b.strongest, subject).toMatchObject({ letter: 'B', wrongShare: 1 })
+      expect(b.strongest.expectedShare, subject).toBeCloseTo(1 / 3, 12)
+      expect(b.test.p, subject).toBeGreaterThan(0)
+      expect(b.test.p, subject).toBeLessThan(0.001)
+      expect(b.test.atFloor, subject).toBe(true)
+      expect(b.strong, subject).toBe(true)
+    }
+    expect(subjects).toBe(57)
+  })
+
+  test('trials and rotations: the test counts one ask per question (the first trial, as written), since asks of one question are not independent', () => {
+    // Three identical trials of 4 wrong answers, all C: tested as 4 wrong answers, not 12.
+    const once = [rec('A', 'C'), rec('B', 'C'), rec('D', 'C'), rec('A', 'C')]
+    const trials = once.flatMap((r, i) => [1, 2, 3].map((trial) => ({ ...r, index: i, trial })))
+    const b = letterBias(trials)!
+    expect(b.wrong).toBe(4)
+    expect(b.test.statistic).toBeCloseTo(letterBias(once)!.test.statistic, 12)
+    expect(b.givenCounts).toEqual([0, 0, 12, 0]) // the shares and the matrix still show every ask
+    const rotated = once.flatMap((r, i) => [0, 1, 2, 3].map((rotation) => ({ ...r, index: i, rotation })))
+    expect(letterBias(rotated)!.wrong).toBe(4)
   })
 
   test('letters come from the records: five options give a 5 × 5 matrix', () => {
@@ -219,6 +370,12 @@ describe('run analysis', () => {
     expect(analysis.letterBias?.givenCounts).toEqual([2, 0, 0, 0])
     expect(analysisOf({ records })).toEqual(analysis)
     expect(analysisOf({ records: [], analysis })).toBe(analysis)
+    // A file from before the no-preference test: its stored letter bias tested the wrong null, so it is recomputed; the rest is kept.
+    const { wrong: _w, wrongCounts: _c, wrongExpected: _e, ...old } = analysis.letterBias!
+    const before = { ...analysis, letterBias: { ...old, test: { test: 'chi-square', statistic: 1, df: 3, p: 0.8 }, strongest: { letter: 'A', givenShare: 1, keyShare: 0.5 } } } as unknown as typeof analysis
+    const read = analysisOf({ records, analysis: before })
+    expect(read.letterBias).toEqual(analysis.letterBias)
+    expect(read.calibration).toBe(before.calibration)
     expect(analyzeRun([rec('A', 'B')])).not.toHaveProperty('calibration')
   })
 })

@@ -102,16 +102,16 @@ describe('stats', () => {
     expect(goodnessOfFit([0, 0, 0, 0], [1, 1, 1, 1]).p).toBe(1)
   })
 
-  test('macro interval: the macro average ± z · sqrt(Σ var_i) / m, each var_i from the Agresti–Coull-adjusted accuracy', () => {
+  test('macro interval: the macro average ± z · sqrt(Σ var_i) / m, var_i = p̃(1 − p̃) / n with p̃ the adjusted accuracy', () => {
     const groups = [
       { correct: 46, total: 152 },
       { correct: 30, total: 100 },
     ]
-    // By hand: p̃ = (k + z²/2) / (n + z²), var = p̃(1 − p̃) / (n + z²).
+    // By hand: p̃ = (k + z²/2) / (n + z²), var = p̃(1 − p̃) / n.
     const z2 = Z95 * Z95
     const v = groups.map(({ correct: k, total: n }) => {
       const p = (k + z2 / 2) / (n + z2)
-      return (p * (1 - p)) / (n + z2)
+      return (p * (1 - p)) / n
     })
     const centre = (46 / 152 + 30 / 100) / 2
     const half = (Z95 * Math.sqrt(v[0]! + v[1]!)) / 2
@@ -128,6 +128,37 @@ describe('stats', () => {
     expect(macroInterval([{ correct: 2, total: 8 }, { correct: 0, total: 0 }])).toEqual(wilson(2, 8))
     // Empty subjects carry no weight, as in macroAccuracy.
     expect(macroInterval([...groups, { correct: 0, total: 0 }])).toEqual(i)
+  })
+
+  // Issue 21 item 3: with each subject's variance divided by n + z² the interval
+  // covered 85% at 5 questions per subject. True accuracies U(0.3, 0.6), 57
+  // subjects; coverage counted here, 4,000 runs per setting (s.e. ≈ 0.35 points), 2,000 at
+  // MMLU's sizes (14,042 draws a run). Measured: 94.7%, 94.4%, 94.9%, 94.6%.
+  const MMLU_SIZES = [100, 135, 152, 100, 265, 144, 100, 100, 100, 173, 102, 100, 235, 114, 145, 378, 126, 100, 310, 203, 100, 165, 198, 193, 390, 270, 238, 151, 545, 216, 204, 237, 223, 131, 121, 108, 163, 112, 103, 234, 100, 783, 346, 895, 306, 311, 324, 282, 1534, 272, 612, 110, 245, 201, 100, 166, 171]
+  test.each([
+    { at: '5 questions per subject', sizes: MMLU_SIZES.map(() => 5) },
+    { at: '10 questions per subject', sizes: MMLU_SIZES.map(() => 10) },
+    { at: '20 questions per subject', sizes: MMLU_SIZES.map(() => 20) },
+    { at: "MMLU's sizes (14,042 questions)", sizes: MMLU_SIZES, runs: 2000 },
+  ])('macro interval covers 94–96.5 percent at $at (seeded simulation)', ({ sizes, runs = 4000 }) => {
+    expect(sizes.length).toBe(57)
+    let seed = 2024
+    const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+    let covered = 0
+    for (let r = 0; r < runs; r++) {
+      let target = 0
+      const groups = sizes.map((n) => {
+        const p = 0.3 + 0.3 * random()
+        target += p / sizes.length
+        let k = 0
+        for (let i = 0; i < n; i++) if (random() < p) k++
+        return { correct: k, total: n }
+      })
+      const i = macroInterval(groups)
+      if (i.low <= target && target <= i.high) covered++
+    }
+    expect(covered / runs).toBeGreaterThanOrEqual(0.94)
+    expect(covered / runs).toBeLessThanOrEqual(0.965)
   })
 
   test('macro interval covers the true macro accuracy about 95% of the time (seeded simulation)', () => {

@@ -2,7 +2,7 @@
 // the summary page's section with its two charts. Pure: the analysis in, text
 // out; nothing here computes a figure, it only formats what the analysis holds.
 import type { Calibration, CalibrationFigures, SubjectCalibration } from '../../src/analysis/calibration.js'
-import { CALIBRATION_BINS } from '../../src/analysis/calibration.js'
+import { CALIBRATED_DRAWS, CALIBRATION_BINS } from '../../src/analysis/calibration.js'
 import type { LetterBias } from '../../src/analysis/letter-bias.js'
 import { STRONG_BIAS_EXCESS, STRONG_BIAS_P } from '../../src/analysis/letter-bias.js'
 import type { RunAnalysis } from '../../src/analysis/run.js'
@@ -15,16 +15,24 @@ import { pct } from './terminal.js'
 const finite = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x)
 const share = (x: number | null) => (finite(x) ? `${Math.round(x * 100)}%` : '–')
 const pct1 = (x: number | null) => (finite(x) ? pct(x) : '–')
-const brier = (x: number | null) => (finite(x) ? x.toFixed(3) : '–')
+const brier = (x: number | null | undefined) => (finite(x) ? x.toFixed(3) : '–')
+/** `5.1% (95% ≤ 9.0%)`: the ECE a perfectly calibrated model would show at these confidences; '–' for files from before it was stored. */
+const calibratedCell = (c: Calibration) => (c.calibratedEce && finite(c.calibratedEce.mean) ? `${pct1(c.calibratedEce.mean)} (95% ≤ ${pct1(c.calibratedEce.p95)})` : '–')
 
+/** `exact` or `seeded Monte Carlo, 10,000 draws` */
 export function testName(t: LetterBias['test']): string {
-  return t.test === 'chi-square' ? `χ² goodness of fit (${t.df} df)` : 'exact multinomial test'
+  return t.test === 'exact' ? 'exact, every outcome enumerated' : `seeded Monte Carlo, ${t.draws.toLocaleString('en-US')} draws`
 }
 
-/** `gives C 41% of the time (C is the key 26%)` */
+/** `p 0.0123`, or `p < 1/10,000` when no draw was as extreme (never p = 0). */
+export function preferenceP(t: LetterBias['test']): string {
+  return t.atFloor ? `p < 1/${t.draws.toLocaleString('en-US')}` : `p ${formatP(t.p)}`
+}
+
+/** `wrong answers: B 41% where 33% expected if the model had no preference` */
 export function biasPhrase(b: LetterBias): string {
   const s = b.strongest
-  return `gives ${s.letter} ${share(s.givenShare)} of the time (${s.letter} is the key ${share(s.keyShare)})`
+  return `wrong answers: ${s.letter} ${share(s.wrongShare)} where ${share(s.expectedShare)} expected if the model had no preference`
 }
 
 function leftOut(c: Calibration): string {
@@ -38,12 +46,13 @@ export function renderAnalysisLines(a: RunAnalysis): string[] {
   const c = a.calibration
   if (c && c.answers > 0) {
     lines.push(
-      `Calibration ECE ${pct1(c.normalised.ece)} (normalised over the letters; raw ${pct1(c.raw.ece)}) · Brier ${brier(c.normalised.brier)} · ` +
+      `Calibration ECE ${pct1(c.normalised.ece)} (normalised over the letters; raw ${pct1(c.raw.ece)})` +
+        `${c.calibratedEce ? ` · a calibrated model would show ${calibratedCell(c)}` : ''} · Brier ${brier(c.normalised.brier)} · ` +
         `mean confidence ${pct1(c.normalised.meanConfidence)} vs accuracy ${pct1(c.normalised.accuracy)} over ${c.answers} answers${leftOut(c)}`,
     )
   }
   const b = a.letterBias
-  if (b?.strong) lines.push(`Letters    ${biasPhrase(b)} · ${testName(b.test)} p ${formatP(b.test.p)}`)
+  if (b?.strong) lines.push(`Letters    ${biasPhrase(b)} · ${preferenceP(b.test)} (${testName(b.test)}) · MMLU_ROTATE=on measures it directly`)
   return lines
 }
 
@@ -52,21 +61,25 @@ export function renderAnalysisLines(a: RunAnalysis): string[] {
 const mdRow = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`
 
 function calibrationRow(name: string, c: Calibration): string[] {
-  return [name, String(c.answers), pct1(c.normalised.ece), pct1(c.raw.ece), brier(c.normalised.brier), pct1(c.normalised.meanConfidence), pct1(c.raw.meanConfidence), pct1(c.normalised.accuracy)]
+  return [name, String(c.answers), pct1(c.normalised.ece), calibratedCell(c), pct1(c.raw.ece), brier(c.normalised.brier), pct1(c.normalised.meanConfidence), pct1(c.raw.meanConfidence), pct1(c.normalised.accuracy)]
 }
 
-const CALIBRATION_HEAD = ['scope', 'answers', 'ECE', 'ECE (raw)', 'Brier', 'mean confidence', 'mean confidence (raw)', 'accuracy']
+const CALIBRATION_HEAD = ['scope', 'answers', 'ECE', 'ECE if calibrated', 'ECE (raw)', 'Brier', 'mean confidence', 'mean confidence (raw)', 'accuracy']
 
 export const CALIBRATION_NOTE =
   `Confidence is the probability of the chosen letter, normalised over the letters (raw: as the engine returned it). ` +
-  `ECE: ${CALIBRATION_BINS} equal-width confidence bins, Σ (bin share) · |accuracy − mean confidence|. Brier: Σ over the letters of (p − 1[key])², 0 best, 2 worst. ` +
+  `ECE: ${CALIBRATION_BINS} equal-width confidence bins, Σ (bin share) · |accuracy − mean confidence|. ` +
+  `ECE is biased upward on few answers: "ECE if calibrated" is what a perfectly calibrated model with the same confidences would show (mean and 95th percentile of ${CALIBRATED_DRAWS} seeded draws); an ECE within it says nothing about miscalibration. ` +
+  `Brier: Σ over the letters of (p − 1[key])², normalised probabilities, 0 best, 2 worst. ` +
   `Over answers with a letter and probabilities.`
 
 export function biasNote(b: LetterBias): string {
+  const strata = b.test.strata.length > 1 ? ` (tested apart by option count: ${b.test.strata.map((s) => `${s.options} options ${s.wrong}`).join(', ')})` : ''
   return (
     `Shares over the ${b.withLetter} answers with a letter${b.invalid ? ` (${b.invalid} invalid apart)` : ''}. ` +
-    `Do the letters given follow the keys' distribution? ${testName(b.test)}${b.test.test === 'chi-square' ? ` χ² ${b.test.statistic.toFixed(1)}` : ''}, p ${formatP(b.test.p)}. ` +
-    `Strong bias: a letter given ≥ ${STRONG_BIAS_EXCESS * 100} points more often than it is the key, with p < ${STRONG_BIAS_P}.`
+    `The test's null: a model with no letter preference spreads its wrong answers evenly over the wrong options (1/(k − 1) each); right answers say nothing about preference. ` +
+    `Over the ${b.wrong} wrong answers${strata}: Pearson's X² ${b.test.statistic.toFixed(1)}, ${preferenceP(b.test)} (${testName(b.test)}). ` +
+    `Strong bias: a letter takes ≥ ${STRONG_BIAS_EXCESS * 100} points more of the wrong answers than expected, with p < ${STRONG_BIAS_P}. MMLU_ROTATE=on measures preference directly.`
   )
 }
 
@@ -75,7 +88,7 @@ export function renderAnalysisMarkdown(a: RunAnalysis): string[] {
   const out: string[] = []
   const c = a.calibration
   if (c && c.answers > 0) {
-    const align = '|---|---:|---:|---:|---:|---:|---:|---:|'
+    const align = '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
     out.push('### Calibration', '', CALIBRATION_NOTE, '', mdRow(CALIBRATION_HEAD), align, mdRow(calibrationRow('**all**', c)), '')
     // Per subject folded away: 57 rows would bury the rest of a job summary.
     if (c.subjects.length > 1) {
@@ -90,6 +103,10 @@ export function renderAnalysisMarkdown(a: RunAnalysis): string[] {
     out.push(mdRow(['', ...b.letters, ...(b.invalid ? ['invalid'] : [])]), `|---|${b.letters.map(() => '---:|').join('')}${b.invalid ? '---:|' : ''}`)
     out.push(mdRow(['key', ...b.keyShares.map(pct1), ...(b.invalid ? [''] : [])]))
     out.push(mdRow(['given', ...b.givenShares.map(pct1), ...(b.invalid ? [String(b.invalid)] : [])]))
+    if (b.wrong > 0) {
+      out.push(mdRow(['wrong answers', ...b.wrongCounts.map((c) => pct1(c / b.wrong)), ...(b.invalid ? [''] : [])]))
+      out.push(mdRow(['expected if no preference', ...b.wrongExpected.map((c) => pct1(c / b.wrong)), ...(b.invalid ? [''] : [])]))
+    }
     out.push('', 'Confusion matrix: rows are the keys, columns the letters given.', '')
     out.push(mdRow(['key \\ given', ...b.letters, 'invalid']), `|---|${b.letters.map(() => '---:|').join('')}---:|`)
     for (const r of b.confusion) out.push(mdRow([r.expected, ...r.given.map(String), String(r.invalid)]))

@@ -10,7 +10,7 @@ import type { Category } from '../../src/dataset/subjects.js'
 import { formatP } from '../../src/gate/baseline.js'
 import { variantSuffix } from '../../src/record.js'
 import { rotateQuestion } from '../../src/variants.js'
-import { biasPhrase, CALIBRATION_NOTE, confusionTable } from './analysis.js'
+import { biasPhrase, CALIBRATION_NOTE, confusionTable, preferenceP } from './analysis.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
 import { ci, pct, rate, table } from './terminal.js'
@@ -112,10 +112,10 @@ function calibrationRows(c: RunComparison): string[][] {
     const a = c.analyses[i] as RunAnalysis
     const cal = a.calibration
     const bias = a.letterBias
-    return [[r.label, cal ? pctOrDash(cal.normalised.ece) : '–', cal ? pctOrDash(cal.raw.ece) : '–', cal && finite(cal.normalised.brier) ? cal.normalised.brier.toFixed(3) : '–', cal ? pctOrDash(cal.normalised.meanConfidence) : '–', cal ? pctOrDash(cal.normalised.accuracy) : '–', bias ? `${biasPhrase(bias)}${bias.strong ? ' (strong)' : ''}` : '–', bias ? formatP(bias.test.p) : '–']]
+    return [[r.label, cal ? pctOrDash(cal.normalised.ece) : '–', cal ? pctOrDash(cal.raw.ece) : '–', cal && finite(cal.normalised.brier) ? cal.normalised.brier.toFixed(3) : '–', cal ? pctOrDash(cal.normalised.meanConfidence) : '–', cal ? pctOrDash(cal.normalised.accuracy) : '–', bias ? `${biasPhrase(bias)}${bias.strong ? ' (strong)' : ''}` : '–', bias ? preferenceP(bias.test).replace(/^p /, '') : '–']]
   })
 }
-const CALIBRATION_HEAD = ['run', 'ECE', 'ECE (raw)', 'Brier', 'mean confidence', 'accuracy', 'most over-given letter', 'letters p']
+const CALIBRATION_HEAD = ['run', 'ECE', 'ECE (raw)', 'Brier', 'mean confidence', 'accuracy', 'letter most over-given in wrong answers', 'letters p (no preference)']
 
 const anyProbabilities = (c: RunComparison) => c.analyses.some((a) => a.calibration !== undefined)
 

@@ -28,6 +28,12 @@ export function protocol(r: Pick<RunHeadline, 'scoring' | 'shots' | 'limit' | 'e
   return `${r.engine} · ${r.scoring} · ${r.shots}-shot${r.limit ? ` · first ${r.limit} per subject` : ''}`
 }
 
+/** A strong letter bias: among the wrong answers since issue 21; runs kept before it hold the letters given against the keys. */
+function biasCell(b: NonNullable<RunHeadline['bias']>): string {
+  const pc = (x: number | undefined) => `${Math.round((x ?? NaN) * 100)}%`
+  return b.wrongShare !== undefined ? `wrong answers ${b.letter} ${pc(b.wrongShare)} (${pc(b.expectedShare)} expected)` : `gives ${b.letter} ${pc(b.givenShare)} (key ${pc(b.keyShare)})`
+}
+
 const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC')
 
 /**
@@ -54,7 +60,7 @@ export function renderRunsIndex(runs: readonly RunHeadline[], runsPath: string):
       `<td>${r.invalid} · ${r.errors}</td>`,
       `<td>${rate(r.questionsPerSecond ?? NaN)}</td>`,
       `<td>${r.ece === undefined ? '–' : pct(r.ece)}</td>`,
-      `<td>${r.bias ? esc(`gives ${r.bias.letter} ${Math.round(r.bias.givenShare * 100)}% (key ${Math.round(r.bias.keyShare * 100)}%)`) : '–'}</td>`,
+      `<td>${r.bias ? esc(biasCell(r.bias)) : '–'}</td>`,
       `<td>${esc(r.status)}</td>`,
       `<td>${r.page === false ? 'no page' : `<a href="${esc(encodeURIComponent(r.id))}/index.html">page</a>`} · <a href="${esc(encodeURIComponent(r.id))}/${RUN_RESULTS_FILE}">JSON</a></td>`,
       `<td class="command">${prev ? `<code>${esc(compareCommand(runsPath, prev.id, r.id))}</code>` : '–'}</td>`,

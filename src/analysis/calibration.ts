@@ -9,15 +9,26 @@
 //   the model "wanted" to answer with a letter at all.
 // Expected calibration error (Guo et al. 2017): 10 equal-width bins of
 // confidence, [0, 0.1), …, [0.9, 1]; ECE = Σ_bins (n_b / N) · |accuracy_b −
-// mean confidence_b|. Brier score (Brier 1950, the multi-class form): the mean
-// over questions of Σ_letters (p_letter − 1[letter is the key])², from 0
-// (certain and right) to 2 (certain and wrong).
+// mean confidence_b|. ECE is biased upward on small sets (a perfectly
+// calibrated model shows about 9% at 100 answers), so beside it stands what a
+// perfectly calibrated model with the same confidences would show: each
+// answer drawn right with probability = its confidence, seeded, the ECE's
+// mean and 95th percentile over the draws. Brier score (Brier 1950, the
+// multi-class form): the mean over questions of Σ_letters (p_letter −
+// 1[letter is the key])², from 0 (certain and right) to 2 (certain and
+// wrong); normalised only, since on raw probabilities, which need not sum to
+// 1, it is not a proper score (results files before issue 21 hold a raw one).
 // Only answers with a letter and probabilities count: invalid answers chose
 // nothing, and generate runs have no probabilities (no calibration at all).
 import type { QuestionRecord } from '../record.js'
+import { seededRandom } from '../random.js'
+import { percentile } from '../stats.js'
 import { lettersUsed } from './letters.js'
 
 export const CALIBRATION_BINS = 10
+/** Draws of a perfectly calibrated model, for the ECE it would show with the same confidences. */
+export const CALIBRATED_DRAWS = 400
+const CALIBRATED_SEED = 21
 
 export interface ReliabilityBin {
   /** Confidence range [from, to); the last bin includes 1. */
@@ -32,8 +43,8 @@ export interface ReliabilityBin {
 export interface CalibrationFigures {
   /** Expected calibration error, 0-1. */
   ece: number
-  /** Multi-class Brier score, 0-2. */
-  brier: number
+  /** Multi-class Brier score, 0-2: normalised probabilities only (a proper score there; not on raw ones). */
+  brier?: number
   meanConfidence: number
   /** Share of these answers that were right (answers with probabilities only). */
   accuracy: number
@@ -48,6 +59,8 @@ export interface Calibration {
   withoutProbabilities: number
   normalised: CalibrationFigures
   raw: CalibrationFigures
+  /** The ECE (normalised confidences) a perfectly calibrated model would show on these answers: mean and 95th percentile over CALIBRATED_DRAWS seeded draws. Absent in files from before issue 21. */
+  calibratedEce?: { mean: number; p95: number; draws: number }
 }
 
 export interface SubjectCalibration extends Calibration {
@@ -62,7 +75,28 @@ interface Scored {
   key: number
 }
 
-function figures(items: readonly Scored[]): CalibrationFigures {
+function ece(confidences: readonly number[], right: (i: number) => boolean): number {
+  const count = new Array<number>(CALIBRATION_BINS).fill(0)
+  const gap = new Array<number>(CALIBRATION_BINS).fill(0)
+  confidences.forEach((c, i) => {
+    const b = Math.min(CALIBRATION_BINS - 1, Math.floor(c * CALIBRATION_BINS))
+    count[b]!++
+    gap[b]! += (right(i) ? 1 : 0) - c
+  })
+  // Σ_b (n_b / N) · |acc_b − conf_b| = Σ_b |Σ_(i in b) (right_i − c_i)| / N
+  return gap.reduce((s, g) => s + Math.abs(g), 0) / confidences.length
+}
+
+/** What a perfectly calibrated model with these confidences would show as ECE: right with probability = confidence, seeded. */
+export function calibratedEce(confidences: readonly number[], draws = CALIBRATED_DRAWS): { mean: number; p95: number; draws: number } {
+  if (confidences.length === 0) return { mean: NaN, p95: NaN, draws }
+  const random = seededRandom(CALIBRATED_SEED)
+  const eces: number[] = []
+  for (let d = 0; d < draws; d++) eces.push(ece(confidences, (i) => random() < (confidences[i] as number)))
+  return { mean: eces.reduce((s, x) => s + x, 0) / draws, p95: percentile(eces, 95), draws }
+}
+
+function figures(items: readonly Scored[], withBrier: boolean): CalibrationFigures {
   const bins: ReliabilityBin[] = Array.from({ length: CALIBRATION_BINS }, (_, i) => ({ from: i / CALIBRATION_BINS, to: (i + 1) / CALIBRATION_BINS, count: 0, meanConfidence: 0, accuracy: 0 }))
   let confidence = 0
   let right = 0
@@ -88,9 +122,8 @@ function figures(items: readonly Scored[]): CalibrationFigures {
     b.accuracy /= b.count
     ece += (b.count / n) * Math.abs(b.accuracy - b.meanConfidence)
   }
-  return n === 0
-    ? { ece: NaN, brier: NaN, meanConfidence: NaN, accuracy: NaN, bins }
-    : { ece, brier: brier / n, meanConfidence: confidence / n, accuracy: right / n, bins }
+  const b = withBrier ? { brier: n === 0 ? NaN : brier / n } : {}
+  return n === 0 ? { ece: NaN, ...b, meanConfidence: NaN, accuracy: NaN, bins } : { ece, ...b, meanConfidence: confidence / n, accuracy: right / n, bins }
 }
 
 /** Calibration over the records (any mix of subjects); undefined when none has probabilities. */
@@ -118,7 +151,14 @@ export function calibrate(records: readonly QuestionRecord[], letters: readonly 
     normalised.push({ confidence: (p[chosen] as number) / sum, right, probabilities: p.map((x) => x / sum), key })
   }
   if (!anyProbabilities) return undefined
-  return { answers: normalised.length, invalid, withoutProbabilities, normalised: figures(normalised), raw: figures(raw) }
+  return {
+    answers: normalised.length,
+    invalid,
+    withoutProbabilities,
+    normalised: figures(normalised, true),
+    raw: figures(raw, false),
+    calibratedEce: calibratedEce(normalised.map((x) => x.confidence)),
+  }
 }
 
 /** Per subject, in the order the subjects first appear. */

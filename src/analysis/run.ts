@@ -5,7 +5,7 @@ import type { QuestionRecord } from '../record.js'
 import type { Calibration, SubjectCalibration } from './calibration.js'
 import { calibrate, calibrateSubjects } from './calibration.js'
 import type { LetterBias } from './letter-bias.js'
-import { letterBias } from './letter-bias.js'
+import { isCurrentLetterBias, letterBias } from './letter-bias.js'
 import { lettersUsed } from './letters.js'
 
 export interface RunAnalysis {
@@ -25,7 +25,16 @@ export function analyzeRun(records: readonly QuestionRecord[]): RunAnalysis {
   }
 }
 
-/** A results file's analysis: the one it stores, else (files from before it was stored) computed from its records. */
+/**
+ * A results file's analysis: the one it stores, else (files from before it was
+ * stored) computed from its records. A stored letter bias from before the
+ * no-preference test tested the wrong null, so it is recomputed too.
+ */
 export function analysisOf(results: { analysis?: RunAnalysis; records: readonly QuestionRecord[] }): RunAnalysis {
-  return results.analysis ?? analyzeRun(results.records)
+  const stored = results.analysis
+  if (!stored) return analyzeRun(results.records)
+  if (isCurrentLetterBias(stored.letterBias)) return stored
+  const bias = letterBias(results.records, lettersUsed(results.records))
+  const { letterBias: _old, ...rest } = stored
+  return { ...rest, ...(bias ? { letterBias: bias } : {}) }
 }
