@@ -61,8 +61,9 @@ describe('an MMLU_ variable that is not a setting', () => {
     const unknown = texts.flatMap(([f, t]) =>
       [...t.matchAll(set)].map((m) => m[1] ?? m[2]!).filter((n) => !known.has(n) && !constants.has(n)).map((n) => `${f}: ${n}`),
     )
-    // This file's own misspellings are the point of it.
-    expect(unknown.filter((u) => !u.startsWith('test/settings-files.test.ts'))).toEqual([])
+    // This file's own misspellings are the point of it, and so is the options page's example of the error.
+    const examples = new Set(['docs/options.md: MMLU_SHOT', 'scripts/docs-options.ts: MMLU_SHOT'])
+    expect(unknown.filter((u) => !u.startsWith('test/settings-files.test.ts') && !examples.has(u))).toEqual([])
   })
 
   test('a run with one stops before the first question: exit 1, the message once, no stack', async () => {
