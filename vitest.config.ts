@@ -14,6 +14,10 @@ try {
   exitOnUserError(e)
 }
 
+// The project's own tests read no .env/.env.local (a developer's settings are not theirs);
+// a run they spawn gets the same from cleanEnv (test/helpers/run-vitest.ts).
+const TEST_ENV = { MMLU_ENV_FILES: 'off' }
+
 // Tests built on the loopback server's sleeps and timing: throughput and latency
 // ratios (queueing, speedup, two servers against one), restarts and deaths that
 // must be survived within seconds. Minutes of waiting by design, and thrown off
@@ -38,6 +42,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           globalSetup: ['test/helpers/tmp-setup.ts'],
+          env: TEST_ENV,
           exclude: [...configDefaults.exclude, ...TIMING_TESTS, ...DOCS_TESTS],
           testTimeout: 120_000,
           hookTimeout: 120_000,
@@ -56,6 +61,7 @@ export default defineConfig({
           name: 'docs',
           include: DOCS_TESTS,
           globalSetup: ['test/helpers/tmp-setup.ts'],
+          env: TEST_ENV,
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // Pages run this many at a time (each page's blocks in order, in its own copy of the repository).
@@ -70,6 +76,7 @@ export default defineConfig({
           name: 'timing',
           include: TIMING_TESTS,
           globalSetup: ['test/helpers/tmp-setup.ts'],
+          env: TEST_ENV,
           testTimeout: 300_000,
           hookTimeout: 300_000,
           // Alone and one file at a time: their figures are latency ratios.

@@ -20,7 +20,7 @@ import { isSubject, SUBJECTS, subjectFilterHints } from '../src/dataset/subjects
 import type { GateSettings } from '../src/gate/index.js'
 import { evaluateGate, loadGate } from '../src/gate/index.js'
 import type { Options } from '../src/options.js'
-import { OptionsError, readOptions } from '../src/options.js'
+import { OptionsError, readOptions, settingsSourcesLine } from '../src/options.js'
 import type { AskConfig, QuestionRecord, ResultsFile, RunConfig, SubjectRun } from '../src/results.js'
 import { RESULTS_SCHEMA_VERSION, writeResults, writeResultsSync } from '../src/results.js'
 import type { SpeedupBaseline } from '../src/study/speedup-baseline.js'
@@ -273,6 +273,9 @@ export default class MmluReporter implements Reporter {
     if (asked || run.notAsked > 0) {
       log.log('')
       log.log(renderHeader(config, engines, run))
+      // Where each setting that is not a default came from (the environment, .env.local, .env).
+      const sources = settingsSourcesLine()
+      if (sources) log.log(`      ${sources}`)
       log.log('')
       log.log(renderSubjectTable(subjects))
       for (const t of renderVariantTables(subjects, run)) log.log(`\n${t}`)

@@ -42,6 +42,47 @@ MMLU_SHOTS=9 npx vitest run evals/astronomy
 ✗ MMLU_SHOTS="9" is not valid: expected a whole number from 0 to 5.
 \`\`\`
 
+Every \`MMLU_\` variable is read as a setting, so a misspelt one stops the run too, with
+the closest name, instead of being ignored:
+
+\`\`\`sh
+# exits: 1
+MMLU_SHOT=3 npx vitest run evals/astronomy
+\`\`\`
+
+\`\`\`
+✗ MMLU_SHOT is not a setting; did you mean MMLU_SHOTS? Fix: correct or remove it; every MMLU_ variable is read as a setting, and docs/options.md lists them.
+\`\`\`
+
+## Settings in a file
+
+Settings you would type with every command go in \`.env.local\` in the project root
+(git-ignored), or in \`.env\` beside it. They are read the way Vite and Vitest read
+them, by Vite's own \`loadEnv\`, and only the \`MMLU_\` variables count:
+
+\`\`\`sh
+cat > .env.local <<'EOF'
+MMLU_DATA_DIR=../shared/mmlu
+MMLU_MODEL=../shared/models/llama-2-tiny-random.gguf
+EOF
+MMLU_LIMIT=5 npx vitest run evals/astronomy
+\`\`\`
+
+- A variable in the environment wins over both files (here \`MMLU_LIMIT=5\`), and
+  \`.env.local\` over \`.env\`.
+- The header says where each setting that is not a default came from:
+  \`settings MMLU_DATA_DIR, MMLU_MODEL from .env.local · MMLU_LIMIT from the environment\`.
+- A misspelt name in a file stops the run as above, naming the file:
+  \`MMLU_SHOT (in .env.local) is not a setting; did you mean MMLU_SHOTS?\`
+- Variables without the prefix (\`OLLAMA_HOST\`, \`OLLAMA_MODELS\`, \`OPENAI_BASE_URL\`,
+  \`OPENAI_API_KEY\`, \`GITHUB_STEP_SUMMARY\`) come from the environment only.
+- The timing profiles set \`MMLU_CACHE\` (and \`eval:concurrent\` \`MMLU_CONCURRENCY\`) in
+  their npm script, so those two in a file do not reach them.
+- \`MMLU_ENV_FILES=off\` in the environment reads neither file. The project's own tests
+  run so, and so do the runs they start: a developer's \`.env.local\` never reaches them.
+
+## Every option
+
 The default column is what the parser gives when the variable is unset; \`—\` means
 none, or that the help says who decides.
 

@@ -2,8 +2,11 @@
 // default, validation and help text. Everything else imports the parsed
 // `Options` and reads no env variable itself, so a bad value fails in one
 // place with one clear message.
+import { editDistance } from './dataset/subjects.js'
 import type { ProtocolChoice, ProtocolName } from './protocols.js'
 import { PROTOCOL_NAMES, PROTOCOLS } from './protocols.js'
+import type { SettingSource } from './settings-files.js'
+import { describeSources, readSettings, SETTINGS_FILES, SETTINGS_PREFIX, SETTINGS_SWITCH } from './settings-files.js'
 import type { SampleSize } from './variants.js'
 
 export const SCORING_MODES = ['logprob', 'generate'] as const
@@ -90,6 +93,8 @@ export interface Options {
   speedupBaselineFile: string | undefined
   /** Run history (`<results folder>/runs/`): undefined keeps every run; N keeps the newest N; 0 keeps none. */
   keepRuns: number | undefined
+  /** Read MMLU_ settings from .env and .env.local in the project root (src/settings-files.ts). */
+  envFiles: boolean
 }
 
 export class OptionsError extends Error {
@@ -466,10 +471,53 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     help: 'Run history: every run that answered questions is kept under runs/ beside the results JSON. N keeps only the newest N (older ones are deleted after the run); 0 keeps none. Default: keep all.',
     parse: optionalInteger('MMLU_KEEP_RUNS', 0, 1_000_000),
   },
+  envFiles: {
+    env: SETTINGS_SWITCH,
+    help: `on: MMLU_ settings are also read from ${SETTINGS_FILES.join(' and ')} in the project root (Vite's loadEnv); a variable in the environment wins over both, and .env.local over .env. off: the environment only (the project's own tests run so). Read from the environment only. Default on.`,
+    parse: (raw) => (raw === undefined || raw.trim() === '' ? true : onOff(SETTINGS_SWITCH)(raw)),
+  },
 }
 
-/** Parses every option from the environment; the first bad value throws an `OptionsError`. */
-export function readOptions(env: Env = process.env): Options {
+/** Option variables without the MMLU_ prefix, and the fallbacks some of them read: their source is shown too. */
+const UNPREFIXED = [...Object.values(DEFINITIONS).map((d) => d.env), 'OPENAI_BASE_URL', 'OPENAI_API_KEY'].filter((v) => !v.startsWith(SETTINGS_PREFIX))
+
+/**
+ * Every MMLU_ variable is a setting of this project: one that is not (`MMLU_SHOT`,
+ * `MMLU_LIMT`) would be silently ignored, so it stops the run with the closest name.
+ */
+function checkNames(env: Env, sources: ReadonlyMap<string, SettingSource>): void {
+  const known = Object.values(DEFINITIONS).map((d) => d.env)
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith(SETTINGS_PREFIX) || known.includes(name)) continue
+    const bare = name.slice(SETTINGS_PREFIX.length)
+    const scored = known.map((k) => ({ k, d: editDistance(bare, k.startsWith(SETTINGS_PREFIX) ? k.slice(SETTINGS_PREFIX.length) : k, false) }))
+    const best = Math.min(...scored.map((s) => s.d))
+    const near = best <= Math.max(2, Math.floor(bare.length / 3)) ? scored.filter((s) => s.d === best).map((s) => s.k) : []
+    const where = sources.get(name)
+    const from = where && where !== 'the environment' ? ` (in ${where})` : ''
+    throw new OptionsError(
+      `${name}${from} is not a setting${near.length ? `; did you mean ${near.join(' or ')}?` : '.'} Fix: correct or remove it; every MMLU_ variable is read as a setting, and docs/options.md lists them.`,
+    )
+  }
+}
+
+/** The environment with .env and .env.local under it, and where each setting came from. */
+function settings(): { env: Env; sources: Map<string, SettingSource> } {
+  return readSettings(undefined, process.env, UNPREFIXED)
+}
+
+/** The header's line: where each setting that is not a default came from; undefined when none is set. */
+export function settingsSourcesLine(): string | undefined {
+  return describeSources(settings().sources)
+}
+
+/**
+ * Parses every option from `env`, by default the environment over the settings files;
+ * an MMLU_ variable that is no option, or the first bad value, throws an `OptionsError`.
+ */
+export function readOptions(given?: Env, givenSources: ReadonlyMap<string, SettingSource> = new Map()): Options {
+  const { env, sources } = given ? { env: given, sources: givenSources } : settings()
+  checkNames(env, sources)
   // A protocol fills the options it sets, where they are not set explicitly.
   const chosen = DEFINITIONS.protocol.parse(env.MMLU_PROTOCOL, env)
   const effective: Env = chosen ? { ...env } : env

@@ -2,14 +2,17 @@
 //
 // Each page's fenced `sh` blocks run in order (pages side by side), with bash
 // (-e, -o pipefail), in a copy of the repository of its own (its files; node_modules and .cache linked),
-// beside a ../shared that holds the real MMLU data and the tiny GGUF when this
-// machine has them. What the test sets, so the blocks run here, fast and alone:
-// - MMLU_DATA_DIR=../shared/mmlu, and MMLU_LIMIT=10 questions per subject; a
-//   block that sets either itself wins, and one that sets MMLU_SAMPLE or MMLU_THRESHOLDS
-//   gets no limit;
-// - MMLU_MODEL=the always-C fixture GGUF, unless the block sets its own or points
-//   at a server (OLLAMA_HOST, MMLU_OPENAI_BASE_URL, MMLU_BACKEND): then the
-//   server's default model stays;
+// beside a ../shared that holds the real MMLU data when this machine has it, and the
+// always-C fixture GGUF under the tiny model's name (both answer C; the fixture is faster).
+// The blocks run on the quick start's setup, and otherwise here, fast and alone:
+// - the .env.local that docs/getting-started.md writes (MMLU_DATA_DIR=../shared/mmlu and
+//   MMLU_MODEL=../shared/models/llama-2-tiny-random.gguf) is in every page's copy before
+//   its first block, and no developer's .env or .env.local is copied;
+// - MMLU_LIMIT=10 questions per subject; a block that sets it itself wins, and one that
+//   sets MMLU_SAMPLE or MMLU_THRESHOLDS gets no limit;
+// - a block that points at a server (OLLAMA_HOST, MMLU_OPENAI_BASE_URL, MMLU_BACKEND)
+//   and names no model asks for the default model, as it would without .env.local (the
+//   file's GGUF path would otherwise be run in-process, not asked of the server);
 // - a fresh XDG_CACHE_HOME (answer cache, downloads), MMLU_THREADS=1 (cleanEnv, as spawned runs),
 //   MMLU_PROGRESS_MS=0, NO_COLOR; none of this run's MMLU_*, VITEST* or GITHUB_*;
 // - without ../shared, the fixture data (MMLU_ALLOW_PARTIAL=1: it has astronomy and
@@ -33,7 +36,7 @@ import { fixtureModelPath } from '../fixtures/models.js'
 import { OPTIONS_PAGE, renderOptionsPage } from '../scripts/docs-options.js'
 import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from '../src/backends/guard.js'
 import { GONE_AFTER_MS } from '../src/backends/server-health.js'
-import { readOptions } from '../src/options.js'
+import { DEFAULT_MODEL, readOptions } from '../src/options.js'
 import type { ShellBlock } from './helpers/docs.js'
 import { docFiles, headingAnchors, npmRunNames, readDoc, relativeLinks, shellBlocks } from './helpers/docs.js'
 import { cleanEnv } from './helpers/run-vitest.js'
@@ -41,13 +44,16 @@ import { cleanEnv } from './helpers/run-vitest.js'
 const ROOT = path.resolve('.')
 const SHARED = path.resolve('../shared')
 const HAS_SHARED_DATA = existsSync(path.join(SHARED, 'mmlu', 'test'))
-const HAS_SHARED_MODEL = existsSync(path.join(SHARED, 'models', 'llama-2-tiny-random.gguf'))
 /** Left out of each copy: installed packages and caches are linked, the rest is output. */
-const NOT_COPIED = new Set(['node_modules', '.git', '.cache', 'reports', 'html', 'baselines'])
+const NOT_COPIED = new Set(['node_modules', '.git', '.cache', 'reports', 'html', 'baselines', '.env', '.env.local'])
 /** A block's own run, at most: long enough for a loaded machine, and a third of the test's timeout. */
 const BLOCK_LIMIT_MS = 100_000
 
 const pages = docFiles().map((file) => ({ file, text: readDoc(file) }))
+
+/** The settings file of the quick start, as docs/getting-started.md tells a newcomer to write it. */
+const ENV_LOCAL_BLOCK = /^cat > \.env\.local <<'EOF'\n[\s\S]*?\nEOF$/m
+const QUICK_START_SETTINGS = ENV_LOCAL_BLOCK.exec(readDoc('docs/getting-started.md'))?.[0]
 
 /** This page's copy of the repository, beside a ../shared of its own. */
 async function sandbox(): Promise<{ repo: string; env: NodeJS.ProcessEnv }> {
@@ -59,12 +65,14 @@ async function sandbox(): Promise<{ repo: string; env: NodeJS.ProcessEnv }> {
   const shared = path.join(top, 'shared')
   await mkdir(path.join(shared, 'models'), { recursive: true })
   await symlink(HAS_SHARED_DATA ? path.join(SHARED, 'mmlu') : path.join(ROOT, 'fixtures/mmlu/hf'), path.join(shared, 'mmlu'))
-  const tiny = HAS_SHARED_MODEL ? path.join(SHARED, 'models', 'llama-2-tiny-random.gguf') : await fixtureModelPath('fixed-C')
-  await symlink(tiny, path.join(shared, 'models', 'llama-2-tiny-random.gguf'))
+  await symlink(await fixtureModelPath('fixed-C'), path.join(shared, 'models', 'llama-2-tiny-random.gguf'))
+  if (!QUICK_START_SETTINGS) throw new Error("docs/getting-started.md has no `cat > .env.local <<'EOF'` block")
+  execFileSync('bash', ['-e', '-c', QUICK_START_SETTINGS], { cwd: repo })
 
   const env = cleanEnv({
     PATH: `${await npmWrapper(top)}${path.delimiter}${process.env.PATH ?? ''}`,
-    MMLU_DATA_DIR: '../shared/mmlu',
+    // cleanEnv switches the settings files off for the tests' own runs; these run as a user's do.
+    MMLU_ENV_FILES: 'on',
     MMLU_LIMIT: '10',
     MMLU_PROGRESS_MS: '0',
     XDG_CACHE_HOME: path.join(top, 'cache'),
@@ -143,7 +151,7 @@ async function runBlock(block: ShellBlock, repo: string, pageEnv: NodeJS.Process
   if (/\bMMLU_(SAMPLE|THRESHOLDS)=/.test(code)) delete env.MMLU_LIMIT
   const setsModel = /\bMMLU_MODEL=/.test(code)
   const pointsAtServer = /\b(OLLAMA_HOST|MMLU_OPENAI_BASE_URL|MMLU_BACKEND)=/.test(code)
-  if (!setsModel && !pointsAtServer) env.MMLU_MODEL = await fixtureModelPath('fixed-C')
+  if (!setsModel && pointsAtServer) env.MMLU_MODEL = DEFAULT_MODEL
   const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', code], { cwd: repo, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   let ready = false
@@ -234,7 +242,11 @@ describe('the docs agree with the repository', () => {
     const readme = readFileSync('README.md', 'utf8')
     expect(readme.split('\n').length).toBeLessThanOrEqual(250)
     expect(readme).toContain('npm ci && npm test')
-    expect(readme).toMatch(/npm ci && .*npm run eval/)
+    // The quick start: install, the settings file getting-started.md writes, an eval.
+    expect(QUICK_START_SETTINGS).toBeDefined()
+    expect(readme).toContain(`\`\`\`sh\nnpm ci\n${QUICK_START_SETTINGS}\nnpm run eval\n\`\`\``)
+    // Every command a newcomer is told to type runs on the quick start's setup: none is skipped here.
+    expect(shellBlocks('README.md', readme).filter((b) => b.skip).map((b) => `README.md:${b.line} ${b.skip}`)).toEqual([])
     // No absolute path of the machine a sample ran on.
     for (const { file, text } of pages) expect(text, file).not.toMatch(/\/(work|home|Users|root)\/[\w.-]+\//)
   })

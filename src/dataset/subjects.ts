@@ -106,7 +106,7 @@ export function subjectTitle(subject: string): string {
  * Edit distance (insertions, deletions, substitutions) from `a` to the closest
  * substring of `b` when `anywhere` is true, else to the whole of `b`.
  */
-function editDistance(a: string, b: string, anywhere: boolean): number {
+export function editDistance(a: string, b: string, anywhere: boolean): number {
   // With `anywhere`, a match may start at any position of b (free prefix) ...
   let prev = Array.from({ length: b.length + 1 }, (_, j) => (anywhere ? 0 : j))
   for (let i = 1; i <= a.length; i++) {

@@ -1,6 +1,7 @@
 // Runs an npm script as a user would type it (`npm run <script> -- <args>`),
 // in a clean environment: none of the MMLU_, VITEST or GITHUB_ variables of
-// the surrounding test run reach it, only what the test passes.
+// the surrounding test run reach it, only what the test passes, and no
+// .env/.env.local of the project root (MMLU_ENV_FILES=off unless the test sets it).
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 
@@ -17,7 +18,7 @@ export async function npmRun(script: string, args: string[], env: Record<string,
   }
   const child = spawn('npm', ['run', script, ...(args.length ? ['--', ...args] : [])], {
     cwd: path.resolve('.'),
-    env: { ...clean, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    env: { ...clean, NO_COLOR: '1', FORCE_COLOR: '0', MMLU_ENV_FILES: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -29,14 +29,15 @@ export interface RunOptions {
 }
 
 /**
- * The child must not inherit this Vitest's worker state, nor a developer's MMLU_* settings.
+ * The child must not inherit this Vitest's worker state, nor a developer's MMLU_* settings,
+ * from the environment or from a .env.local in the project root (MMLU_ENV_FILES=off; a test may set it on).
  * It runs llama.cpp on one thread unless the test sets MMLU_THREADS: the fixture models are
  * tiny, and on a shared 2-core machine two threads spin at llama.cpp's barriers. Measured on
  * the real astronomy split with fixed-C under load: 9 s wall and 5 s CPU on one thread against
  * 21-31 s and 12-14 s on two. The default threads (cores ÷ workers) are tested by the profiles.
  */
 export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { MMLU_THREADS: '1' }
+  const env: NodeJS.ProcessEnv = { MMLU_THREADS: '1', MMLU_ENV_FILES: 'off' }
   for (const [k, v] of Object.entries(process.env)) {
     // GITHUB_*: a spawned run on a CI host must not append to the job's real summary.
     if (k.startsWith('VITEST') || k.startsWith('MMLU_') || k.startsWith('GITHUB_') || k === 'TEST' || k === 'NODE_ENV') continue
