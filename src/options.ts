@@ -8,6 +8,7 @@ import { PROTOCOL_NAMES, PROTOCOLS } from './protocols.js'
 import type { SettingSource } from './settings-files.js'
 import { describeSources, readSettings, SETTINGS_FILES, SETTINGS_PREFIX, SETTINGS_SWITCH } from './settings-files.js'
 import type { SampleSize } from './variants.js'
+import { minOf } from './extent.js'
 
 export const SCORING_MODES = ['logprob', 'generate'] as const
 export type ScoringMode = (typeof SCORING_MODES)[number]
@@ -491,7 +492,7 @@ function checkNames(env: Env, sources: ReadonlyMap<string, SettingSource>): void
     if (!name.startsWith(SETTINGS_PREFIX) || known.includes(name)) continue
     const bare = name.slice(SETTINGS_PREFIX.length)
     const scored = known.map((k) => ({ k, d: editDistance(bare, k.startsWith(SETTINGS_PREFIX) ? k.slice(SETTINGS_PREFIX.length) : k, false) }))
-    const best = Math.min(...scored.map((s) => s.d))
+    const best = minOf(scored.map((s) => s.d))
     const near = best <= Math.max(2, Math.floor(bare.length / 3)) ? scored.filter((s) => s.d === best).map((s) => s.k) : []
     const where = sources.get(name)
     const from = where && where !== 'the environment' ? ` (in ${where})` : ''
