@@ -87,10 +87,13 @@ describe('a run that cannot start', () => {
 
 describe('a worker that dies', () => {
   test.skipIf(!HAS_REAL_DATA)('subjects it never reached are not run, the one it was in is partial; terminal, JSON and page agree; exit 1', async () => {
+    const now = path.join(await mkdtemp(path.join(os.tmpdir(), 'mmlu-crash-')), 'now')
     const run = await runVitest(['evals/college_biology', 'evals/astronomy', 'evals/anatomy'], {
-      // The test engine kills its worker (SIGKILL, like the OOM killer) after 250 answers.
-      env: { MMLU_ENGINE_MODULE: 'test/helpers/engines/crashing-engine.ts', CRASH_AFTER: '250', MMLU_DATA_DIR: REAL_DATA_DIR },
+      // The test engine kills its worker (SIGKILL, like the OOM killer) after 250 answers,
+      // once the run's progress line shows all 250 reached the reporter.
+      env: { MMLU_ENGINE_MODULE: 'test/helpers/engines/crashing-engine.ts', CRASH_AFTER: '250', CRASH_NOW_FILE: now, MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_PROGRESS_MS: '50' },
       args: ['--no-file-parallelism'],
+      onOutput: { when: /progress\s+250\/\d+ questions/, then: () => writeFileSync(now, '') },
     })
     expect(run.code).toBe(1)
     // Vitest's sequencer picks the order; whatever it is, 250 answers finish one subject, cut the next, and never reach the third.
