@@ -3,7 +3,7 @@
 // said everywhere; MMLU_LIMIT does not excuse an incomplete copy; the shots
 // used and the notes are in every header. The instant engine answers, where
 // the engine is not what is tested.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -52,13 +52,18 @@ describe('a run that cannot start', () => {
     }
   })
 
-  test('SIGTERM mid-run saves every answer so far and ends the process by SIGTERM (a shell shows 143), as the README says', async () => {
+  test('SIGTERM mid-run saves every answer so far and ends the process by SIGTERM (a shell shows 143), as the README says; MMLU_KEEP_RUNS holds', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-term-'))
     const results = path.join(dir, 'mmlu-results.json')
+    // Two earlier runs in the history: with MMLU_KEEP_RUNS=2 the interrupted run and the newer of them stay.
+    for (const day of ['01', '02']) {
+      mkdirSync(path.join(dir, 'runs', `202601${day}-000000-m`), { recursive: true })
+      writeFileSync(path.join(dir, 'runs', `202601${day}-000000-m`, 'run.json'), JSON.stringify({ model: 'm', createdAt: `2026-01-${day}T00:00:00.000Z` }))
+    }
     const slow = await startModelServer({ latencyMs: 150 })
     try {
       const run = await runVitest(['evals/astronomy'], {
-        env: { ...FIXTURES, MMLU_BACKEND: 'ollama', OLLAMA_HOST: slow.url, MMLU_RESULTS: results, MMLU_PROGRESS_MS: '50' },
+        env: { ...FIXTURES, MMLU_BACKEND: 'ollama', OLLAMA_HOST: slow.url, MMLU_RESULTS: results, MMLU_PROGRESS_MS: '50', MMLU_KEEP_RUNS: '2' },
         interruptWhen: /progress\s+[2-5]\/8 questions/,
         interruptSignal: 'SIGTERM',
       })
@@ -68,6 +73,11 @@ describe('a run that cannot start', () => {
       expect(saved.records.length).toBeGreaterThanOrEqual(2)
       expect(saved.records.length).toBeLessThan(8)
       expect(run.output).toContain(`Interrupted: ${saved.records.length} answered questions saved to ${results}`)
+      const kept = readdirSync(path.join(dir, 'runs')).filter((n) => n !== 'index.html').sort()
+      expect(kept).toHaveLength(2)
+      expect(kept[0]).toBe('20260102-000000-m')
+      expect(kept[1]).toMatch(/^\d{8}-\d{6}-/)
+      expect(JSON.parse(readFileSync(path.join(dir, 'runs', kept[1]!, 'mmlu-results.json'), 'utf8'))).toMatchObject({ status: 'interrupted', records: saved.records })
     } finally {
       await slow.close()
     }
