@@ -70,8 +70,8 @@ describe('a run that cannot start', () => {
       expect(run.signal === 'SIGTERM' || run.code === 143, `code ${run.code}, signal ${run.signal}`).toBe(true)
       const saved = JSON.parse(readFileSync(results, 'utf8')) as { status: string; records: unknown[] }
       expect(saved.status).toBe('interrupted')
+      // At least the 2 the progress line had reported; the rest is the machine's speed, checked against what the run said below.
       expect(saved.records.length).toBeGreaterThanOrEqual(2)
-      expect(saved.records.length).toBeLessThan(8)
       expect(run.output).toContain(`Interrupted: ${saved.records.length} answered questions saved to ${results}`)
       const kept = readdirSync(path.join(dir, 'runs')).filter((n) => n !== 'index.html').sort()
       expect(kept).toHaveLength(2)

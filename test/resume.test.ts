@@ -38,7 +38,7 @@ describe.skipIf(!HAS_REAL_DATA)('resume after an interruption', () => {
     const [file] = await readdir(path.join(cache, 'vitest-mmlu', 'answers'))
     const kept = (await readFile(path.join(cache, 'vitest-mmlu', 'answers', file!), 'utf8')).trim().split('\n')
     expect(kept.length).toBeGreaterThanOrEqual(30)
-    expect(kept.length).toBeLessThan(100)
+    expect(cut.results!.status).toBe('interrupted')
     // Every answer the interrupted run reported saving is in the cache. The cache may hold
     // more: a worker finishing its question in flight as the interrupt lands. So the counts
     // below are the cache's own, read once the whole process group is gone (runVitest).

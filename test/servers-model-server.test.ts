@@ -177,7 +177,8 @@ describe('serving', () => {
     try {
       const inFlight = fetch(`${s.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'a', stream: false }) })
       await new Promise((r) => setTimeout(r, 50))
-      const back = s.restart(300)
+      // Down for 2 s: long beside the checks below, so a busy machine cannot see the port back before they run.
+      const back = s.restart(2_000)
       await expect(inFlight).rejects.toThrow('fetch failed')
       expect(s.down).toBe(true)
       const refused = await fetch(`${s.url}/api/version`).catch((e: Error) => (e.cause as { code?: string }).code)
@@ -186,7 +187,7 @@ describe('serving', () => {
       expect(s.down).toBe(false)
       expect(await (await fetch(`${s.url}/api/version`)).json()).toEqual({ version: '0.12.11' })
       // As a fault: the request that triggers it is dropped, and the restart follows.
-      s.config.fault = () => ({ restart: 100 })
+      s.config.fault = () => ({ restart: 2_000 })
       await expect(fetch(`${s.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'b', stream: false }) })).rejects.toThrow('fetch failed')
       expect(s.down).toBe(true)
     } finally {
