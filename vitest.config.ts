@@ -20,7 +20,7 @@ const TEST_ENV = { MMLU_ENV_FILES: 'off' }
 
 // Tests built on the loopback server's sleeps and timing: throughput and latency
 // ratios (queueing, speedup, two servers against one), restarts and deaths that
-// must be survived within seconds. Minutes of waiting by design, and thrown off
+// must be survived within seconds, the start-up checks' wall time. Minutes of waiting by design, and thrown off
 // by a busy machine: they run on their own in `npm run test:timing`.
 const TIMING_TESTS = ['test/servers-timing.test.ts', 'test/study-e2e.test.ts', 'test/servers-several.test.ts', 'test/servers-faults.test.ts']
 // Every shell block of the README and docs/, run as written: some 45 spawned runs,

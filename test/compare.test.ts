@@ -97,6 +97,56 @@ describe.skipIf(!HAS_REAL_DATA)('always-A vs always-D on the real astronomy spli
   })
 })
 
+describe.skipIf(!HAS_REAL_DATA)('always-A vs always-D over three categories: each category pooled over its subjects, Holm-adjusted across the categories', () => {
+  test('the p-values, raw and adjusted, computed here from the keys in the CSVs', async () => {
+    const names = ['astronomy', 'anatomy', 'world_religions', 'high_school_geography']
+    const loaded = await Promise.all(names.map((n) => loadWithInputs(REAL_DATA_DIR, n)))
+    const all = loaded.flatMap((l) => l.test)
+    const a = resultsOf('fixed-A.gguf', loaded, answerAll(all, fixedLetter('A')), REAL_DATA_DIR)
+    const d = resultsOf('fixed-D.gguf', loaded, answerAll(all, fixedLetter('D')), REAL_DATA_DIR)
+    const pair = compareRuns([run('fixed-A.gguf', a), run('fixed-D.gguf', d)]).pairs[0]!
+    expect(pair.kind).toBe('compared')
+    if (pair.kind !== 'compared') return
+    // Always-A is right exactly on the A keys (right→wrong), always-D on the D keys (wrong→right).
+    const keys = (subjects: string[], letter: string) => loaded.filter((l) => subjects.includes(l.subject)).flatMap((l) => l.test).filter((q) => q.answer === letter).length
+    const categories: [string, string[]][] = [
+      ['stem', ['astronomy', 'anatomy']],
+      ['humanities', ['world_religions']],
+      ['social_sciences', ['high_school_geography']],
+    ]
+    const raw = categories.map(([, subjects]) => exactMcNemar(keys(subjects, 'A'), keys(subjects, 'D')))
+    // Holm by hand: the i-th smallest of m p-values times (m − i), running maximum, at most 1.
+    const order = [0, 1, 2].sort((i, j) => raw[i]! - raw[j]!)
+    const holm: number[] = []
+    let running = 0
+    order.forEach((i, rank) => {
+      running = Math.max(running, Math.min(1, (3 - rank) * raw[i]!))
+      holm[i] = running
+    })
+    expect(pair.categories.map((c) => [c.name, c.rightToWrong, c.wrongToRight])).toEqual(categories.map(([name, subjects]) => [name, keys(subjects, 'A'), keys(subjects, 'D')]))
+    pair.categories.forEach((c, i) => {
+      expect(c.pValue, c.name).toBeCloseTo(raw[i]!, 12)
+      expect(c.adjustedP, c.name).toBeCloseTo(holm[i]!, 12)
+    })
+    // The adjustment matters here: at least one category's adjusted p is not its raw p.
+    expect(holm.some((h, i) => Math.abs(h - raw[i]!) > 1e-6)).toBe(true)
+    // And across the four subjects, each subject's own McNemar, Holm over four.
+    const subjectRaw = names.map((n) => exactMcNemar(keys([n], 'A'), keys([n], 'D')))
+    const sorted = subjectRaw.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0])
+    const subjectHolm: number[] = []
+    running = 0
+    sorted.forEach(([p, i], rank) => {
+      running = Math.max(running, Math.min(1, (4 - rank) * p))
+      subjectHolm[i] = running
+    })
+    expect(pair.subjects.map((s) => s.name)).toEqual(names)
+    pair.subjects.forEach((s, i) => {
+      expect(s.pValue, s.name).toBeCloseTo(subjectRaw[i]!, 12)
+      expect(s.adjustedP, s.name).toBeCloseTo(subjectHolm[i]!, 12)
+    })
+  })
+})
+
 describe('refusals and warnings, as the gate decides them', () => {
   let astronomy: LoadedSubject
   beforeAll(async () => {

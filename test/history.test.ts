@@ -3,6 +3,7 @@
 // command for runs of the same inputs, and pruning that deletes only runs.
 // End to end: a real run of a fixed-answer model is kept beside an earlier
 // one, then `npm run compare` on the two folders and `npm run runs -- --keep 1`.
+import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -13,7 +14,7 @@ import type { ResultsFile } from '../src/results.js'
 import type { RunHeadline } from '../src/run-history.js'
 import { createRunFolder, headlineOf, inputsKey, listRuns, pruneRuns, runId } from '../src/run-history.js'
 import { renderRunsIndex } from '../reporters/render/history.js'
-import { writeRunPages } from '../reporters/history.js'
+import { keepInterruptedRun, writeRunPages } from '../reporters/history.js'
 import { shownPath } from '../src/shown-path.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fixed-answers.js'
@@ -49,10 +50,33 @@ describe('run folders', () => {
     expect((await readdir(path.join(runs, id))).sort()).toEqual(['index.html', 'mmlu-results.json', 'run.json'])
     expect(JSON.parse(await readFile(path.join(runs, id, 'mmlu-results.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(a)))
     const headline = JSON.parse(await readFile(path.join(runs, id, 'run.json'), 'utf8')) as RunHeadline
-    expect(headline).toEqual(JSON.parse(JSON.stringify(headlineOf(a, id))))
-    expect(headline).toMatchObject({ model: 'fixed-A.gguf', correct: 2, questions: 8, accuracy: 0.25 })
-    // 6 wrong answers all A: exact p = 1/729, above 0.001, so no strong bias to show.
-    expect(headline.bias).toBeUndefined()
+    // Always-A on the fixture astronomy split (keys C A B D C A B D): 2 of 8, every answer A at 0.999.
+    const inputs = a.config.inputs!.astronomy!
+    expect(headline).toEqual({
+      id,
+      createdAt: '2026-01-01T10:00:00.000Z',
+      status: 'passed',
+      model: 'fixed-A.gguf',
+      engine: 'llama.cpp',
+      scoring: 'logprob',
+      shots: 0,
+      subjects: 1,
+      questions: 8,
+      correct: 2,
+      invalid: 0,
+      errors: 0,
+      accuracy: 0.25,
+      // Wilson's 95% interval for 2 of 8, worked out by hand to 4 places.
+      ci95: { low: expect.closeTo(0.07148, 4), high: expect.closeTo(0.59072, 4) },
+      macroAccuracy: 0.25,
+      // 8 timed answers over the helper's 1 s of wall time.
+      questionsPerSecond: 8,
+      // Confidence 0.999 / (0.999 + 3e-9) ≈ 1 on every answer, right on a quarter of them.
+      ece: expect.closeTo(0.75, 6),
+      // 6 wrong answers all A: exact p = 1/729, above 0.001, so no strong bias to show.
+      bias: undefined,
+      inputsKey: `sha256:${createHash('sha256').update(JSON.stringify([['astronomy', 0, inputs.promptHash, inputs.dataFingerprint]])).digest('hex')}`,
+    })
     const latest = await readFile(path.join(dir, 'index.html'), 'utf8')
     expect(latest).toContain(`<a href="runs/index.html">all runs</a> · <a href="runs/${id}/index.html">this run's copy</a>`)
     expect(await readFile(path.join(runs, id, 'index.html'), 'utf8')).toContain('<a href="../index.html">all runs</a>')
@@ -81,6 +105,20 @@ describe('run folders', () => {
     await writeFile(path.join(dir, 'runs', 'notes', 'keep-me.txt'), 'mine')
     expect(await pruneRuns(path.join(dir, 'runs'), 1)).toEqual(['20260102-000000-fixed-D.gguf', '20260101-000000-fixed-A.gguf'])
     expect((await readdir(path.join(dir, 'runs'))).sort()).toEqual(['20260103-000000-fixed-A.gguf', 'index.html', 'notes'])
+  })
+
+  test('an interrupted run is kept by the synchronous path, and MMLU_KEEP_RUNS=N leaves N runs, itself the newest', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-prune-interrupted-'))
+    const resultsFile = path.join(dir, 'mmlu-results.json')
+    for (const [i, letter] of (['A', 'D', 'A'] as const).entries()) {
+      await writeRunPages(resultsFile, await fixtureRun(letter, `2026-01-0${i + 1}T00:00:00.000Z`), { keepRuns: undefined, keep: true })
+    }
+    const cut = { ...(await fixtureRun('D', '2026-01-04T00:00:00.000Z')), status: 'interrupted' as const }
+    const lines = keepInterruptedRun(resultsFile, cut, 2)
+    expect(lines.join('\n')).toContain('· 2 runs kept, listed in')
+    expect(lines.join('\n')).toContain('· 2 older deleted (MMLU_KEEP_RUNS=2)')
+    expect((await readdir(path.join(dir, 'runs'))).sort()).toEqual(['20260103-000000-fixed-A.gguf', '20260104-000000-fixed-D.gguf', 'index.html'])
+    expect(JSON.parse(await readFile(path.join(dir, 'runs', '20260104-000000-fixed-D.gguf', 'run.json'), 'utf8'))).toMatchObject({ status: 'interrupted', correct: 2, page: false })
   })
 })
 

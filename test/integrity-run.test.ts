@@ -3,7 +3,7 @@
 // said everywhere; MMLU_LIMIT does not excuse an incomplete copy; the shots
 // used and the notes are in every header. The instant engine answers, where
 // the engine is not what is tested.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -52,22 +52,32 @@ describe('a run that cannot start', () => {
     }
   })
 
-  test('SIGTERM mid-run saves every answer so far and ends the process by SIGTERM (a shell shows 143), as the README says', async () => {
+  test('SIGTERM mid-run saves every answer so far and ends the process by SIGTERM (a shell shows 143), as the README says; MMLU_KEEP_RUNS holds', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-term-'))
     const results = path.join(dir, 'mmlu-results.json')
+    // Two earlier runs in the history: with MMLU_KEEP_RUNS=2 the interrupted run and the newer of them stay.
+    for (const day of ['01', '02']) {
+      mkdirSync(path.join(dir, 'runs', `202601${day}-000000-m`), { recursive: true })
+      writeFileSync(path.join(dir, 'runs', `202601${day}-000000-m`, 'run.json'), JSON.stringify({ model: 'm', createdAt: `2026-01-${day}T00:00:00.000Z` }))
+    }
     const slow = await startModelServer({ latencyMs: 150 })
     try {
       const run = await runVitest(['evals/astronomy'], {
-        env: { ...FIXTURES, MMLU_BACKEND: 'ollama', OLLAMA_HOST: slow.url, MMLU_RESULTS: results, MMLU_PROGRESS_MS: '50' },
+        env: { ...FIXTURES, MMLU_BACKEND: 'ollama', OLLAMA_HOST: slow.url, MMLU_RESULTS: results, MMLU_PROGRESS_MS: '50', MMLU_KEEP_RUNS: '2' },
         interruptWhen: /progress\s+[2-5]\/8 questions/,
         interruptSignal: 'SIGTERM',
       })
       expect(run.signal === 'SIGTERM' || run.code === 143, `code ${run.code}, signal ${run.signal}`).toBe(true)
       const saved = JSON.parse(readFileSync(results, 'utf8')) as { status: string; records: unknown[] }
       expect(saved.status).toBe('interrupted')
+      // At least the 2 the progress line had reported; the rest is the machine's speed, checked against what the run said below.
       expect(saved.records.length).toBeGreaterThanOrEqual(2)
-      expect(saved.records.length).toBeLessThan(8)
       expect(run.output).toContain(`Interrupted: ${saved.records.length} answered questions saved to ${results}`)
+      const kept = readdirSync(path.join(dir, 'runs')).filter((n) => n !== 'index.html').sort()
+      expect(kept).toHaveLength(2)
+      expect(kept[0]).toBe('20260102-000000-m')
+      expect(kept[1]).toMatch(/^\d{8}-\d{6}-/)
+      expect(JSON.parse(readFileSync(path.join(dir, 'runs', kept[1]!, 'mmlu-results.json'), 'utf8'))).toMatchObject({ status: 'interrupted', records: saved.records })
     } finally {
       await slow.close()
     }
@@ -87,10 +97,13 @@ describe('a run that cannot start', () => {
 
 describe('a worker that dies', () => {
   test.skipIf(!HAS_REAL_DATA)('subjects it never reached are not run, the one it was in is partial; terminal, JSON and page agree; exit 1', async () => {
+    const now = path.join(await mkdtemp(path.join(os.tmpdir(), 'mmlu-crash-')), 'now')
     const run = await runVitest(['evals/college_biology', 'evals/astronomy', 'evals/anatomy'], {
-      // The test engine kills its worker (SIGKILL, like the OOM killer) after 250 answers.
-      env: { MMLU_ENGINE_MODULE: 'test/helpers/engines/crashing-engine.ts', CRASH_AFTER: '250', MMLU_DATA_DIR: REAL_DATA_DIR },
+      // The test engine kills its worker (SIGKILL, like the OOM killer) after 250 answers,
+      // once the run's progress line shows all 250 reached the reporter.
+      env: { MMLU_ENGINE_MODULE: 'test/helpers/engines/crashing-engine.ts', CRASH_AFTER: '250', CRASH_NOW_FILE: now, MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_PROGRESS_MS: '50' },
       args: ['--no-file-parallelism'],
+      onOutput: { when: /progress\s+250\/\d+ questions/, then: () => writeFileSync(now, '') },
     })
     expect(run.code).toBe(1)
     // Vitest's sequencer picks the order; whatever it is, 250 answers finish one subject, cut the next, and never reach the third.

@@ -147,9 +147,7 @@ describe('fixture data through the Ollama backend', () => {
 describe('acceptance 5: faults', () => {
   test('Ollama unreachable at start (MMLU_BACKEND=ollama): one clear error, exit 1, no per-question errors', async () => {
     const port = await closedPort()
-    const t0 = performance.now()
     const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ MMLU_BACKEND: 'ollama', OLLAMA_HOST: `127.0.0.1:${port}` }) })
-    const wallMs = performance.now() - t0
     expect(run.code).toBe(1)
     const message = `✗ The Ollama server at http://127.0.0.1:${port} is not reachable (connection refused (ECONNREFUSED)). Fix: start it with \`ollama serve\``
     expect(run.output.split(message)).toHaveLength(2)
@@ -157,8 +155,7 @@ describe('acceptance 5: faults', () => {
     // A run that asked nothing keeps the last results file: none is written here.
     expect(run.results).toBeUndefined()
     expect(run.output).toContain("Exit code 1: no question could be asked (see the error above).")
-    // Refused connections fail at once: the whole spawned run, Vitest start-up included, is short.
-    expect(wallMs).toBeLessThan(30_000)
+    // That it fails at once, in seconds of wall time, is checked in test/servers-timing.test.ts.
   })
 
   test('a server that accepts connections but never answers: the error comes at the 4 s start-up check, not later', async () => {
@@ -169,14 +166,11 @@ describe('acceptance 5: faults', () => {
       expect(run.output).toContain(`The Ollama server at ${silent.url} is not reachable (no answer within 4 s)`)
       // A run that asked nothing keeps the last results file: none is written here.
       expect(run.results).toBeUndefined()
-      // One request (fetch may open a spare connection that carries none).
+      // One request (fetch may open a spare connection that carries none), given up by the
+      // client. How long it waited is wall time: test/servers-timing.test.ts checks it.
       const asked = silent.waits.filter((w) => w.bytes > 0)
       expect(asked).toHaveLength(1)
-      const waited = asked[0]!.closedAt! - asked[0]!.openedAt
-      // The 4 s check, neither a quick give-up nor a hang. Both ends are seen from this
-      // process, whose events run late on a loaded machine (3.87 s seen), hence the margins.
-      expect(waited).toBeGreaterThanOrEqual(3_000)
-      expect(waited).toBeLessThan(8_000)
+      expect(asked[0]!.closedAt).toBeDefined()
     } finally {
       await silent.close()
     }

@@ -143,20 +143,20 @@ describe('requests are checked as strictly as the real servers check them (stric
 describe('serving', () => {
   const generate = (prompt: string) => fetch(`${server.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt, stream: false }) })
 
-  test('one slot queues the rest: 3 requests of 100 ms take 300 ms; 3 slots serve them together', async () => {
+  test('one slot queues the rest: 3 requests of 100 ms take at least 300 ms; 3 slots serve them together', async () => {
     server.config.latencyMs = 100
-    let t0 = performance.now()
+    const t0 = performance.now()
     await Promise.all(['a', 'b', 'c'].map(generate))
-    const queued = performance.now() - t0
+    // A lower bound only: a slow machine makes it longer, never shorter.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(300)
     expect(server.maxInFlight).toBe(1)
     server.reset()
     server.config.slots = 3
-    t0 = performance.now()
+    // Together: all three hold a slot at once. A second each, so three requests sent at
+    // once all arrive before the first is done, however busy the machine.
+    server.config.latencyMs = 1_000
     await Promise.all(['a', 'b', 'c'].map(generate))
-    const together = performance.now() - t0
     expect(server.maxInFlight).toBe(3)
-    expect(queued).toBeGreaterThanOrEqual(300)
-    expect(together).toBeLessThan(queued - 100)
   })
 
   test('faults on chosen requests: 503 with an {"error"} body, a dropped connection, a hang until the client gives up', async () => {
@@ -177,7 +177,8 @@ describe('serving', () => {
     try {
       const inFlight = fetch(`${s.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'a', stream: false }) })
       await new Promise((r) => setTimeout(r, 50))
-      const back = s.restart(300)
+      // Down for 2 s: long beside the checks below, so a busy machine cannot see the port back before they run.
+      const back = s.restart(2_000)
       await expect(inFlight).rejects.toThrow('fetch failed')
       expect(s.down).toBe(true)
       const refused = await fetch(`${s.url}/api/version`).catch((e: Error) => (e.cause as { code?: string }).code)
@@ -186,7 +187,7 @@ describe('serving', () => {
       expect(s.down).toBe(false)
       expect(await (await fetch(`${s.url}/api/version`)).json()).toEqual({ version: '0.12.11' })
       // As a fault: the request that triggers it is dropped, and the restart follows.
-      s.config.fault = () => ({ restart: 100 })
+      s.config.fault = () => ({ restart: 2_000 })
       await expect(fetch(`${s.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'b', stream: false }) })).rejects.toThrow('fetch failed')
       expect(s.down).toBe(true)
     } finally {

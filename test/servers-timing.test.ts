@@ -8,11 +8,19 @@
 // Work time is read from the results JSON, not the process: Σ subject walls
 // when files ran one after the other, the span of all questions when they
 // overlapped. Both exclude Vitest start-up and engine opening, which are noise here.
+//
+// And the start-up checks' wall time (their messages are checked in
+// test/servers-e2e.test.ts): a refused server fails the run at once, a silent
+// one after the 4 s check. Margins for a machine at load 8: a regression these
+// catch is a retry cycle per question (minutes), or a give-up long before 4 s.
+import { mkdtemp } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
-import { startModelServer } from '../fixtures/servers/model-server.js'
+import { closedPort, startModelServer, startSilentServer } from '../fixtures/servers/model-server.js'
 import type { ResultsFile } from '../src/results.js'
-import { HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
+import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 
 /**
@@ -95,3 +103,35 @@ test.skipIf(!HAS_REAL_DATA)(
   },
   300_000,
 )
+
+const startupEnv = async (host: string) => ({
+  MMLU_BACKEND: 'ollama',
+  OLLAMA_HOST: host,
+  OLLAMA_MODELS: await mkdtemp(path.join(os.tmpdir(), 'mmlu-empty-store-')),
+  MMLU_DATA_DIR: FIXTURE_DATA_DIR,
+  MMLU_ALLOW_PARTIAL: '1',
+})
+
+test('Ollama refusing connections at start: the whole spawned run, Vitest start-up included, ends within a minute', async () => {
+  const t0 = performance.now()
+  const run = await runVitest(['evals/astronomy'], { env: await startupEnv(`127.0.0.1:${await closedPort()}`) })
+  expect(run.code).toBe(1)
+  expect(run.output).toContain('is not reachable (connection refused (ECONNREFUSED))')
+  expect(performance.now() - t0).toBeLessThan(60_000)
+})
+
+test('a server that never answers: its one request is given up by the 4 s start-up check, neither early nor much later', async () => {
+  const silent = await startSilentServer()
+  try {
+    const run = await runVitest(['evals/astronomy'], { env: await startupEnv(silent.url) })
+    expect(run.code).toBe(1)
+    const asked = silent.waits.filter((w) => w.bytes > 0)
+    expect(asked).toHaveLength(1)
+    // Both ends are seen from this process, whose events run late on a loaded machine (3.87 s seen).
+    const waited = asked[0]!.closedAt! - asked[0]!.openedAt
+    expect(waited).toBeGreaterThanOrEqual(3_000)
+    expect(waited).toBeLessThan(15_000)
+  } finally {
+    await silent.close()
+  }
+})

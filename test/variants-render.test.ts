@@ -56,8 +56,13 @@ describe('trials and rotations in the outputs', () => {
     expect(trials).toMatch(/^astronomy .*$/m)
     expect(rotations!.split('\n')[0]).toMatch(/^subject \(rotations\)\s+as written\s+\+1\s+\+2\s+\+3\s+circular\s+consistent$/)
     const totals = renderTotals(run, results.config)
-    expect(totals).toContain(`Trials     3 trials at temperature 0.7 · mean ${(run.trials!.mean * 100).toFixed(1)}%`)
-    expect(totals).toContain(`Rotation   per rotation as written ${(run.rotation!.accuracies[0]! * 100).toFixed(1)}%`)
+    // Trial t knows k = 2t + 2 of the 12 questions (t in astronomy, t + 2 in anatomy), right in all 4 rotations;
+    // each other question gets one fixed letter, right in exactly 1 of its 4 rotations: (4k + 12 − k) / 48
+    // = 50%, 62.5%, 75%; mean 62.5%.
+    expect(totals).toContain('Trials     3 trials at temperature 0.7 · mean 62.5%')
+    // As written (rotation 0, keys A B C D C A): known 4 + 6 + 8; by luck (C, or D on odd questions in trial 2)
+    // 3 + 4 + 1 (trial 1: astronomy #2 #4, anatomy #4; trial 2: astronomy #2 #3 #4, anatomy #4; trial 3: astronomy #4): 26 of 36.
+    expect(totals).toContain(`Rotation   per rotation as written ${((26 / 36) * 100).toFixed(1)}%`)
     expect(totals).toContain('Intervals  each question counts once: 144 answers to 12 questions, intervals clustered by question')
   })
 

@@ -26,6 +26,8 @@ export interface RunOptions {
   interruptWhen?: RegExp
   /** The signal those send: SIGINT (Ctrl-C, the default) or SIGTERM (a CI runner or `kill`). */
   interruptSignal?: 'SIGINT' | 'SIGTERM'
+  /** Calls `then` once, as soon as the output matches `when`: a point the run itself reported (e.g. a progress line). */
+  onOutput?: { when: RegExp; then: () => void }
 }
 
 /**
@@ -64,11 +66,16 @@ export async function runVitest(files: string[], opts: RunOptions = {}): Promise
   })
   let output = ''
   let interrupted = false
+  let called = false
   const onData = (d: Buffer) => {
     output += d.toString()
     if (opts.interruptWhen && !interrupted && opts.interruptWhen.test(output)) {
       interrupted = true
       process.kill(-child.pid!, opts.interruptSignal ?? 'SIGINT')
+    }
+    if (opts.onOutput && !called && opts.onOutput.when.test(output)) {
+      called = true
+      opts.onOutput.then()
     }
   }
   child.stdout.on('data', onData)
@@ -78,11 +85,31 @@ export async function runVitest(files: string[], opts: RunOptions = {}): Promise
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])))
   clearTimeout(timer)
   clearTimeout(interrupt)
+  // Vitest's workers write to pipes of their own: one can outlive the main process by a
+  // question, and append it to the answer cache after `close`. What is on disk is final
+  // only once the whole process group is gone.
+  if (interrupted || opts.interruptAfterMs !== undefined) await groupGone(child.pid!)
   const results = await readFile(resultsPath, 'utf8').then(
     (t) => JSON.parse(t) as ResultsFile,
     () => undefined,
   )
   return { code, signal, output, results, resultsPath }
+}
+
+/** Resolves once no process of the group is left (SIGKILL after 30 s). */
+async function groupGone(pgid: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  for (let waited = 0; alive(); waited += 20) {
+    if (waited === 30_000) process.kill(-pgid, 'SIGKILL')
+    await new Promise((r) => setTimeout(r, 20))
+  }
 }
 
 export interface VitestUi {
