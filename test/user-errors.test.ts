@@ -40,4 +40,20 @@ describe('errors a user causes', () => {
     expect(run.output).not.toMatch(/EngineError/)
     expect(run.results).toBeUndefined()
   })
+
+  // Issue 22 item 2: a typo beside a valid subject ran one subject with exit 0 and one trailing line.
+  test('a subject filter that matches no file beside one that does: the did-you-mean, exit 1, before anything runs', async () => {
+    const run = await runVitest(['evals/world_religions', 'evals/astronmy'], { env: { MMLU_DATA_DIR: FIXTURE_DATA_DIR } })
+    expect(run.code).toBe(1)
+    once(run.output, '✗ evals/astronmy matches no subject file: did you mean evals/astronomy?')
+    expect(run.output).not.toMatch(CLUTTER)
+    expect(run.results).toBeUndefined()
+  })
+
+  test('a subject filter alone that matches nothing: the did-you-mean first, not under Vitest\'s include/exclude listing', async () => {
+    const run = await runVitest(['evals/astronmy'], { env: { MMLU_DATA_DIR: FIXTURE_DATA_DIR } })
+    expect(run.code).toBe(1)
+    once(run.output, '✗ evals/astronmy matches no subject file: did you mean evals/astronomy?')
+    expect(run.output).not.toMatch(/No test files found|include:|exclude:/)
+  })
 })
