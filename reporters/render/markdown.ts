@@ -10,7 +10,7 @@ import { formatP } from '../../src/gate/index.js'
 import { analysisOf } from '../../src/analysis/run.js'
 import type { ResultsFile } from '../../src/results.js'
 import { renderAnalysisMarkdown } from './analysis.js'
-import { formatCheck, formatFlip, verdictLabel } from './gate.js'
+import { formatCheck, formatFlip, unmatchedModelsWarning, verdictLabel } from './gate.js'
 import { renderServersMarkdown } from './servers.js'
 import { summarizeServers } from '../../src/servers-report.js'
 import { ci, countsLabel, pct, shotsLabel, subjectNote } from './terminal.js'
@@ -126,6 +126,8 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   if (verdict.thresholds) {
     const t = verdict.thresholds
     out.push(`Thresholds ${code(t.file)}${t.model ? ` (model ${code(t.model)})` : ''}: ${t.checks.length} checked, ${t.breaches.length} breached.`, '')
+    const warning = unmatchedModelsWarning(t)
+    if (warning) out.push(`⚠️ ${cell(warning)}`, '')
     for (const b of t.breaches) out.push(`- ❌ ${formatCheck(b).replace(/^✗ /, '')}`)
     const macro = check('macro', 'macro')
     if (macro && !macro.breached) out.push(`- ✅ ${formatCheck(macro).replace(/^✓ /, '')}`)
