@@ -450,6 +450,7 @@ export default class MmluReporter implements Reporter {
     const servers = first?.engine.details.servers
     return {
       model: first?.engine.model ?? options.model,
+      ...(runs.some((r) => r.engine.simulated) ? { simulated: true as const } : {}),
       engine: first?.engine.engine ?? 'unknown',
       scoring: first?.scoring ?? options.scoring ?? 'logprob',
       shots: options.shots,

@@ -44,7 +44,7 @@ export function renderRunsIndex(runs: readonly RunHeadline[], runsPath: string):
     const cells = [
       `<td><input type="checkbox" name="pick" value="${esc(`${runsPath}/${r.id}`)}" data-inputs="${esc(r.inputsKey)}" aria-label="pick ${esc(r.id)}"></td>`,
       `<td>${esc(when(r.createdAt))}</td>`,
-      `<td class="model">${esc(r.model)}${r.digest ? ` <code>${esc(r.digest.replace(/^sha256:/, '').slice(0, 12))}</code>` : ''}</td>`,
+      `<td class="model">${r.simulated ? '<b class="simulated" title="answered by npm run server:simulated, no model">SIMULATED</b> ' : ''}${esc(r.model)}${r.digest ? ` <code>${esc(r.digest.replace(/^sha256:/, '').slice(0, 12))}</code>` : ''}</td>`,
       `<td>${esc(protocol(r))}</td>`,
       `<td title="${esc(r.inputsKey)}">#${groups.get(r.inputsKey)}</td>`,
       `<td>${r.questions} (${r.subjects} subject${r.subjects === 1 ? '' : 's'})</td>`,

@@ -20,6 +20,7 @@ import { renderServersHtml } from './servers.js'
 import { summarizeServers } from '../../src/servers-report.js'
 import { shownPath } from '../../src/shown-path.js'
 import { asksLabel, clusteringNote, headlineOf, protocolLabel, rotationLine, trialsLine } from './variants.js'
+import { isSimulatedRun, SIMULATED_NOTE } from '../../src/simulated.js'
 
 export type { Svg } from './page.js'
 export { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
@@ -144,13 +145,13 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}</title>
+<title>${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}</title>
 <style>${STYLE}${ANALYSIS_STYLE}</style>
 </head>
 <body>
 <header>
-<h1>MMLU <span class="model">${esc(results.config.model)}</span></h1>
-${overview(results, links, extras)}
+<h1>MMLU <span class="model">${esc(results.config.model)}</span>${isSimulatedRun(results) ? ' <span class="simulated">SIMULATED</span>' : ''}</h1>
+${isSimulatedRun(results) ? `<p class="simulated">${esc(SIMULATED_NOTE)}.</p>\n` : ''}${overview(results, links, extras)}
 </header>
 <main>
 <section id="accuracy">

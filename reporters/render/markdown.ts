@@ -15,6 +15,7 @@ import { renderServersMarkdown } from './servers.js'
 import { summarizeServers } from '../../src/servers-report.js'
 import { ci, countsLabel, pct, shotsLabel, subjectNote } from './terminal.js'
 import { asksLabel, headlineOf, markdownVariants, protocolLabel } from './variants.js'
+import { isSimulatedRun, SIMULATED_NOTE } from '../../src/simulated.js'
 
 /** Table cells must not break the row: pipes escaped, line breaks flattened. */
 export function cell(text: string): string {
@@ -74,8 +75,9 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const status = verdict === undefined ? '' : verdict.failed ? ' · **gate ❌ failed**' : ' · **gate ✅ passed**'
 
   const out: string[] = [
-    `## MMLU · ${cell(config.model)}${status}`,
+    `## ${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${cell(config.model)}${status}`,
     '',
+    ...(isSimulatedRun(results) ? [`> **${cell(SIMULATED_NOTE)}.**`, ''] : []),
     `${cell(config.engine)} · ${config.scoring} · ${shotsLabel(config.shots, run.reducedShots ?? 0, config.inputs)} · ${run.questionsAsked !== undefined ? `${run.questionsAsked} questions (${run.questions} asks)` : `${run.questions} questions`} in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
     '',
   ]

@@ -16,6 +16,7 @@ import type { Interval } from '../stats.js'
 import { mcnemarExact, wilson } from '../stats.js'
 import type { RunAnalysis } from './run.js'
 import { analysisOf } from './run.js'
+import { simulatedMismatch } from '../simulated.js'
 
 export interface ComparedRun {
   /** How the run is named in every table: its model, made unique. */
@@ -128,6 +129,8 @@ function unrotated(results: ResultsFile): ResultsFile {
 const rotates = (r: ResultsFile) => Object.values(r.config.inputs ?? {}).some((i) => i.rotate)
 
 function compareOne(reference: ComparedRun, other: ComparedRun, run: number, alpha: number): RunVsReference {
+  const simulated = simulatedMismatch(reference.results, other.results, { reference: reference.label, other: other.label })
+  if (simulated) return { kind: 'refused', run, reasons: [simulated] }
   // Rotated against unrotated: the gate never pairs them; a comparison pairs the rotated run's unrotated asks, and says so.
   const rotation: string[] = []
   let [a, b] = [reference.results, other.results]
