@@ -16,6 +16,8 @@ const finite = (x: number | null | undefined): x is number => typeof x === 'numb
 const share = (x: number | null) => (finite(x) ? `${Math.round(x * 100)}%` : '–')
 const pct1 = (x: number | null) => (finite(x) ? pct(x) : '–')
 const brier = (x: number | null) => (finite(x) ? x.toFixed(3) : '–')
+/** A probability that one decimal of a percent would show as 0.0% (a raw next-token mass of 3e-5): two significant digits, `0.0030%`. */
+export const confidencePct = (x: number | null) => (finite(x) && x > 0 && x < 0.0005 ? `${(x * 100).toPrecision(2)}%` : pct1(x))
 
 export function testName(t: LetterBias['test']): string {
   return t.test === 'chi-square' ? `χ² goodness of fit (${t.df} df)` : 'exact multinomial test'
@@ -52,7 +54,7 @@ export function renderAnalysisLines(a: RunAnalysis): string[] {
 const mdRow = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`
 
 function calibrationRow(name: string, c: Calibration): string[] {
-  return [name, String(c.answers), pct1(c.normalised.ece), pct1(c.raw.ece), brier(c.normalised.brier), pct1(c.normalised.meanConfidence), pct1(c.raw.meanConfidence), pct1(c.normalised.accuracy)]
+  return [name, String(c.answers), pct1(c.normalised.ece), pct1(c.raw.ece), brier(c.normalised.brier), pct1(c.normalised.meanConfidence), confidencePct(c.raw.meanConfidence), pct1(c.normalised.accuracy)]
 }
 
 const CALIBRATION_HEAD = ['scope', 'answers', 'ECE', 'ECE (raw)', 'Brier', 'mean confidence', 'mean confidence (raw)', 'accuracy']
