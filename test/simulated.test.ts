@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { compareRuns } from '../src/analysis/compare.js'
 import { compareWithBaseline } from '../src/gate/baseline.js'
 import type { ResultsFile } from '../src/results.js'
+import { renderCompareMarkdown, renderCompareTerminal } from '../reporters/render/compare.js'
 import { renderMarkdownSummary } from '../reporters/render/markdown.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
@@ -74,7 +75,14 @@ describe('a run against the simulated server', () => {
       { label: 'b', file: 'b.json', results },
     ])
     expect(both.pairs[0]).toMatchObject({ kind: 'refused', reasons: ['b is SIMULATED (npm run server:simulated, no model) and a is not: a simulated run is never paired with a real one'] })
-    // Two simulated runs still compare (the docs' study and parallelism pages do).
+    expect(renderCompareTerminal(both, undefined)).toMatch(/^Run 1 {5}b · SIMULATED · ollama/m)
+    // Two simulated runs still compare (the docs' study and parallelism pages do), and say what they are.
     expect(compareWithBaseline(results, results, 'baseline.json', { alpha: 0.05 }).kind).toBe('compared')
+    const simulatedPair = compareRuns([
+      { label: 'a', file: 'a.json', results },
+      { label: 'b', file: 'b.json', results },
+    ])
+    expect(simulatedPair.pairs[0]!.kind).toBe('compared')
+    expect(renderCompareMarkdown(simulatedPair, undefined)).toContain('| reference | a | SIMULATED · ollama')
   })
 })
