@@ -15,6 +15,7 @@ import { compareWithBaseline } from '../src/gate/baseline.js'
 import type { ResultsFile } from '../src/results.js'
 import { renderCompareMarkdown, renderCompareTerminal } from '../reporters/render/compare.js'
 import { renderMarkdownSummary } from '../reporters/render/markdown.js'
+import { main as runsMain } from '../scripts/runs.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 
@@ -55,7 +56,10 @@ describe('a run against the simulated server', () => {
     expect(results.provenance.map((e) => e.simulated)).toEqual([true])
     expect(await readFile(path.join(dir, 'reports', 'index.html'), 'utf8')).toContain('SIMULATED')
     const runsDir = path.join(dir, 'reports', 'runs')
-    expect(await readFile(path.join(runsDir, 'index.html'), 'utf8')).toContain('SIMULATED')
+    expect(await readFile(path.join(runsDir, 'index.html'), 'utf8')).toContain('SIMULATED · ollama · logprob')
+    const listed: string[] = []
+    await runsMain(['--dir', runsDir], (line) => listed.push(line))
+    expect(listed.join('\n')).toContain('SIMULATED · ollama · logprob')
     const [id] = (await readdir(runsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name)
     expect(JSON.parse(await readFile(path.join(runsDir, id!, 'run.json'), 'utf8')).simulated).toBe(true)
     expect(await readFile(path.join(runsDir, id!, 'index.html'), 'utf8')).toContain('SIMULATED')
