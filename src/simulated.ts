@@ -1,8 +1,9 @@
 // Runs answered by the project's test double (`npm run server:simulated`,
 // fixtures/servers/serve.ts: no model, it answers the longest option). The
-// double says what it is through Ollama's own surface: its /api/version is
-// `0.12.11+simulated`, semver build metadata that no Ollama release carries
-// and that version comparisons ignore. Such a run is marked SIMULATED in every
+// double says what it is through each protocol's own surface: Ollama's
+// /api/version is `0.12.11+simulated`, semver build metadata that no Ollama
+// release carries and that version comparisons ignore; on the OpenAI-compatible
+// endpoints, /v1/models names SIMULATED_OWNER as each model's `owned_by`. Such a run is marked SIMULATED in every
 // output and record, and is never paired with a real run (gate, compare), so a
 // simulated number cannot be published by accident.
 import type { EngineInfo } from './backends/backend.js'
@@ -10,6 +11,9 @@ import type { ResultsFile } from './results.js'
 
 /** The build metadata the double appends to the Ollama version it reports. */
 export const SIMULATED_BUILD = '+simulated'
+
+/** The `owned_by` of the double's models in /v1/models: a name no real server uses. */
+export const SIMULATED_OWNER = 'vitest-mmlu-simulated'
 
 /** Whether a server's reported version is the double's. */
 export function isSimulatedVersion(version: string): boolean {

@@ -66,6 +66,15 @@ describe('a run against the simulated server', () => {
     expect(renderMarkdownSummary(results, undefined, { flipsShown: 0 })).toContain('SIMULATED')
   })
 
+  test('through its OpenAI-compatible endpoints too: /v1/models names the double as the owner', async () => {
+    const run = await runVitest(['evals/astronomy'], {
+      env: { MMLU_BACKEND: 'openai', MMLU_OPENAI_BASE_URL: `http://${host}/v1`, MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', MMLU_KEEP_RUNS: '0' },
+    })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toMatch(/^MMLU {2}SIMULATED server/m)
+    expect(run.results!.config.simulated).toBe(true)
+  })
+
   test('a gate or compare refuses to pair it with a real run', () => {
     expect(results).toBeDefined()
     // The same run as a real server would have recorded it: equal inputs, so only the simulation differs.
