@@ -454,6 +454,15 @@ describe('rendering', () => {
     expect(compareSpeed(seq, measureRun(results([...serial('astronomy', 10, 400), ...serial('business_ethics', 10, 400)], { workers: 2, engine: engine('llama.cpp', 1) }))).caveats).toEqual([])
   })
 
+  // Issue 22 item 3: a speedup of a real run over a simulated baseline (or the reverse) compares a test double's latency with a model's.
+  test('a speedup between a simulated and a real run says so', () => {
+    const real = measureRun(results([...serial('astronomy', 10, 400), ...serial('business_ethics', 10, 400, 4_000)]))
+    const sim = results([...serial('astronomy', 10, 50), ...serial('business_ethics', 10, 50)], { workers: 2, engine: { ...engine('ollama'), simulated: true } })
+    const simulated = measureRun({ ...sim, config: { ...sim.config, simulated: true } })
+    expect(compareSpeed(real, simulated).caveats).toContain('this run is SIMULATED (npm run server:simulated, no model) and the baseline is not: its speed says nothing about the baseline\'s')
+    expect(compareSpeed(simulated, simulated).caveats.some((c) => c.includes('SIMULATED'))).toBe(false)
+  })
+
   test("study.md: the seed's tables with the figures of the runs", () => {
     const runs = queueingStudy()
     const analysis = analyzeStudy(runs)
