@@ -9,7 +9,7 @@
 // default reporter untouched.
 import { appendFile, mkdir, open, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { dirname, resolve } from 'node:path'
+import { dirname, relative, resolve, sep } from 'node:path'
 import type { SerializedError } from 'vitest'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { DefaultReporter } from 'vitest/node'
@@ -138,6 +138,7 @@ export default class MmluReporter implements Reporter {
   }
 
   async onTestRunStart(specs: ReadonlyArray<TestSpecification>): Promise<void> {
+    this.checkFilters(specs)
     let subjects = specs.filter((s) => s.project.name === MMLU_PROJECT)
     // Vitest shards after this hook (in its pool), with its sequencer: the same call gives this shard's files.
     if (this.ctx.config.shard && subjects.length) subjects = await new this.ctx.config.sequence.sequencer(this.ctx).shard(subjects)
@@ -244,8 +245,7 @@ export default class MmluReporter implements Reporter {
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
     if (!this.mmlu) {
-      this.fallback.onTestRunEnd(modules, unhandledErrors, reason)
-      return this.printFilterHints(modules)
+      return this.fallback.onTestRunEnd(modules, unhandledErrors, reason)
     }
     this.running = false
     this.progress.stop()
@@ -319,7 +319,6 @@ export default class MmluReporter implements Reporter {
       log.error(`\nResults    not written: no question was answered, so ${shownPath(file)} and its summary page keep the last run's.`)
     }
     if (failed) log.error(`\nExit code 1: ${exitReasons.join('; ')}. Wrong answers alone never fail the run.`)
-    this.printFilterHints(modules)
     const gate = records.length > 0 ? await this.applyGate(out) : { failed: false }
     // Vitest set exitCode = 1 for the failed tests (wrong answers) before this
     // hook; the reporter has the last word.
@@ -394,11 +393,20 @@ export default class MmluReporter implements Reporter {
     return { failed: verdict?.failed ?? false }
   }
 
-  /** `evals/astronmy matches no subject file: did you mean evals/astronomy?`, after Vitest's own "No test files found". */
-  private printFilterHints(modules: ReadonlyArray<TestModule>): void {
+  /**
+   * `evals/astronmy matches no subject file: did you mean evals/astronomy?`: a filter that
+   * matches no file stops the run before any question, exit 1, whether or not another filter
+   * matched (a CI job must not silently drop a subject), and before Vitest's own "No test files
+   * found" listing. In watch mode (the UI) the filter can be changed, so it is only said.
+   */
+  private checkFilters(specs: ReadonlyArray<TestSpecification>): void {
     // The CLI's file filters: Vitest keeps them on `filenamePattern` (set by start(filters)), not in its public types.
     const filters = (this.ctx as unknown as { filenamePattern?: string[] }).filenamePattern ?? []
-    for (const hint of subjectFilterHints(filters, modules.map((m) => m.relativeModuleId))) this.ctx.logger.error(hint)
+    const found = specs.map((s) => relative(s.project.config.root, s.moduleId).split(sep).join('/'))
+    const hints = subjectFilterHints(filters, found)
+    if (!hints.length) return
+    this.ctx.logger.error(`\n${hints.map((h) => formatUserError({ message: h })).join('\n')}\n`)
+    if (!this.ctx.config.watch) process.exit(1)
   }
 
   /** Synchronous on purpose: the process exits right after the cleanup listeners. */
@@ -447,6 +455,7 @@ export default class MmluReporter implements Reporter {
     const servers = first?.engine.details.servers
     return {
       model: first?.engine.model ?? options.model,
+      ...(runs.some((r) => r.engine.simulated) ? { simulated: true as const } : {}),
       engine: first?.engine.engine ?? 'unknown',
       scoring: first?.scoring ?? options.scoring ?? 'logprob',
       shots: options.shots,

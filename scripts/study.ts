@@ -10,6 +10,7 @@ import { OptionsError, readOptions } from '../src/options.js'
 import { loadStudy, runStudy, serverList, studySummary, StudyError } from '../src/study/runner.js'
 import { parseStudyArgs, STUDY_USAGE } from '../src/study/settings.js'
 import { renderStudyHtml, renderStudyMarkdown } from '../reporters/render/study.js'
+import { isSimulatedRun, SIMULATED_NOTE } from '../src/simulated.js'
 
 async function writeAtomically(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`
@@ -40,6 +41,7 @@ async function main(): Promise<number> {
   await writeAtomically(join(out, 'study.html'), await renderStudyHtml(study, out))
   const a = study.analysis
   console.log('')
+  if (study.runs.some((r) => isSimulatedRun(r.results))) console.log(`Note       ${SIMULATED_NOTE}`)
   if (a.speedup !== undefined) console.log(`Speedup    ${a.speedup.toFixed(2)}× (files in parallel vs sequential) · latency inflation ${a.latencyInflation!.toFixed(2)}×`)
   if (a.servers) console.log(`Servers    ${a.servers.count} servers ${a.servers.throughput.toFixed(2)} q/s · ${a.serversGain!.toFixed(2)}× the first alone · latency ${a.serversLatencyInflation!.toFixed(2)}×`)
   for (const p of a.sweep) console.log(`Sweep      concurrency ${String(p.concurrency).padEnd(3)} ${p.throughput.toFixed(2)} q/s · ${p.gain.toFixed(2)}× · latency ${p.latencyInflation.toFixed(2)}×`)

@@ -10,6 +10,7 @@ import { resolveModel } from './backends/resolve.js'
 import { locateDataDir, progressPrinter, pullDataset } from './dataset/download.js'
 import type { Options } from './options.js'
 import { readOptions } from './options.js'
+import { exitOnUserError } from './user-error.js'
 import type { TestProject } from 'vitest/node'
 
 async function ensureData(options: Options): Promise<void> {
@@ -46,6 +47,7 @@ export default async function setup(project?: TestProject): Promise<void> {
   const options = readOptions()
   // The reporter says, before this runs, whether any MMLU subject is in the run:
   // a run of your own question sets alone needs no MMLU data.
-  if (project?.getProvidedContext().mmluSubjectsInRun !== false) await ensureData(options)
+  // Offline without data: the three ways out, once, exit 1; a throw here is a Startup Error with a stack.
+  if (project?.getProvidedContext().mmluSubjectsInRun !== false) await ensureData(options).catch((e: unknown) => exitOnUserError(e))
   await offerModel(options)
 }

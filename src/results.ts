@@ -91,6 +91,8 @@ export interface AskConfig {
 
 export interface RunConfig {
   model: string
+  /** Answered by the test double (`npm run server:simulated`), not a model: src/simulated.ts. Absent for a real run. */
+  simulated?: true
   engine: string
   scoring: ScoringMode
   shots: number

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { analysisOf } from './analysis/run.js'
 import type { ResultsFile } from './results.js'
 import type { Interval } from './stats.js'
+import { isSimulatedRun } from './simulated.js'
 
 export const RUNS_FOLDER = 'runs'
 export const HEADLINE_FILE = 'run.json'
@@ -27,6 +28,8 @@ export interface RunHeadline {
   status: string
   model: string
   engine: string
+  /** Answered by the test double (src/simulated.ts); absent for a real run. */
+  simulated?: true
   digest?: string
   scoring: string
   shots: number
@@ -85,6 +88,7 @@ export function headlineOf(results: ResultsFile, id: string): RunHeadline {
     status: results.status,
     model: config.model,
     engine: config.engine,
+    ...(isSimulatedRun(results) ? { simulated: true as const } : {}),
     ...(digest ? { digest } : {}),
     scoring: config.scoring,
     shots: config.shots,

@@ -2,7 +2,8 @@
 // thresholds file, a server that is down): each carries a complete message
 // (where, what is wrong, the fix), so it is printed as one block, once, without
 // a stack trace. Stack traces are for our own bugs.
-const USER_ERRORS = new Set(['OptionsError', 'DatasetError', 'GateConfigError', 'EngineError', 'TimeoutError', 'NotAskedError'])
+// DownloadError: what leaves pullDataset is the offline message with its three ways out.
+const USER_ERRORS = new Set(['OptionsError', 'DatasetError', 'DownloadError', 'GateConfigError', 'EngineError', 'TimeoutError', 'NotAskedError'])
 
 /** Whether an error (or a serialized one, by its name) is one of ours with a complete message. */
 export function isUserError(e: unknown): e is { name: string; message: string } {

@@ -100,6 +100,21 @@ describe('Markdown summary', () => {
   })
 })
 
+describe('small raw probabilities', () => {
+  // Issue 22: a model whose raw next-token mass on the letters is tiny showed "mean confidence (raw) 0.0%".
+  test('the raw mean confidence keeps two significant digits instead of reading 0.0%', async () => {
+    const astronomy = await loadWithInputs(FIXTURE_DATA_DIR, 'astronomy')
+    const tiny = { A: 2e-6, B: 3e-5, C: 1e-6, D: 1e-6 }
+    const md = renderAnalysisMarkdown(analyzeRun(answerAll(astronomy.test, tiny))).join('\n')
+    // Always B: every answer's raw confidence is p(B) = 3e-5, i.e. 0.0030%.
+    const lines = md.split('\n')
+    const row = lines.find((l) => l.startsWith('| **all** |'))!
+    const column = lines.find((l) => l.startsWith('| scope |'))!.split(' | ').indexOf('mean confidence (raw)')
+    expect(row.split(' | ')[column]).toBe('0.0030%')
+    expect(row).not.toContain('| 0.0% |')
+  })
+})
+
 describe('summary page', () => {
   test('a reliability diagram and a letter chart, with the figures in tables beside them', async () => {
     const html = analysisSection(results.analysis!, svg)

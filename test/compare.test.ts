@@ -209,6 +209,17 @@ describe('refusals and warnings, as the gate decides them', () => {
       'm.gguf (2026-02-01 10:00:00)',
       'n.gguf',
     ])
+    // Issue 22: two runs of one model are labelled by what differs, not by when they ran.
+    const engine = a.provenance[0]!
+    const on = (details: Record<string, string>, extra: object = {}) => [{ ...engine, ...extra, details: { ...engine.details, ...details } }]
+    const five = { ...a, config: { ...a.config, shots: 5 } }
+    expect(runLabels([{ results: five }, { results: { ...a, createdAt: '2026-02-01T10:00:00.000Z' } }])).toEqual(['m.gguf (5-shot)', 'm.gguf (0-shot)'])
+    expect(runLabels([{ results: { ...a, provenance: on({ quantization: 'Q8_0' }) } }, { results: { ...a, provenance: on({ quantization: 'Q4_K_M' }) } }])).toEqual(['m.gguf (Q8_0)', 'm.gguf (Q4_K_M)'])
+    expect(runLabels([{ results: { ...a, provenance: on({}, { server: 'http://a:11434' }) } }, { results: { ...a, provenance: on({}, { server: 'http://b:11434' }) } }])).toEqual([
+      'm.gguf (http://a:11434)',
+      'm.gguf (http://b:11434)',
+    ])
+    expect(runLabels([{ results: five }, { results: { ...a, config: { ...a.config, simulated: true } } }])).toEqual(['m.gguf (5-shot)', 'm.gguf (0-shot, SIMULATED)'])
   })
 })
 

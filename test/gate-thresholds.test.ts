@@ -9,6 +9,7 @@ import { GateConfigError } from '../src/gate/errors.js'
 import { checkThresholds, parseThresholds, thresholdsFor } from '../src/gate/thresholds.js'
 import { readOptions } from '../src/options.js'
 import { fakeRun } from './helpers/gate-runs.js'
+import { renderGate } from '../reporters/render/gate.js'
 
 const FILE = 'mmlu.thresholds.json'
 
@@ -97,6 +98,27 @@ describe('threshold check', () => {
     const report = checkThresholds(t, run)
     expect(report.model).toBe('fake.gguf')
     expect(report.breaches.map((b) => b.min)).toEqual([0.9])
+  })
+
+  // Issue 22 item 4: a models entry keyed `fake` (no `.gguf`) was silently not applied and the gate passed.
+  test('models entries that match nothing in the run: listed with the run\'s model, and what applied is said', () => {
+    const t = parseThresholds(JSON.stringify({ overall: 0.1, models: { fake: { overall: 0.9 }, 'other:7b': { overall: 0.8 } } }), FILE)
+    const report = checkThresholds(t, run)
+    expect(report.model).toBeUndefined()
+    expect(report.unmatchedModels).toEqual(['fake', 'other:7b'])
+    expect(report.runModel).toBe('fake.gguf')
+    expect(report.breaches).toEqual([])
+    const text = renderGate(evaluateGate({ alpha: 0.05, thresholds: t }, run), 0)
+    expect(text).toContain(`Thresholds ${FILE} · applied: the top level only · 1 checked: 1 met, 0 breached`)
+    expect(text).toContain('⚠ no models entry matches this run\'s model fake.gguf (sha256:0123): fake, other:7b not applied. Fix: key the entry by the model name as the run records it (fake.gguf) or its digest.')
+    // One entry matches: the others are for other models, and say nothing.
+    const matched = parseThresholds(JSON.stringify({ overall: 0.1, models: { 'fake.gguf': { overall: 0.2 }, 'other:7b': { overall: 0.8 } } }), FILE)
+    const applied = renderGate(evaluateGate({ alpha: 0.05, thresholds: matched }, run), 0)
+    expect(applied).toContain(`Thresholds ${FILE} · applied: the top level and models."fake.gguf" · 1 checked`)
+    expect(applied).not.toContain('⚠')
+    // No models section: nothing to say about it.
+    const plain = renderGate(evaluateGate({ alpha: 0.05, thresholds: parseThresholds('{ "overall": 0.1 }', FILE) }, run), 0)
+    expect(plain).toContain(`Thresholds ${FILE} · 1 checked`)
   })
 })
 

@@ -109,6 +109,32 @@ describe('summary page', () => {
     expect(html).not.toContain('<script')
   })
 
+  // Issue 22: the category chart was 300 px tall for one or two bars, and the latency axis read `850` beside `1.05 s`.
+  test('the category chart grows with its rows, not to a fixed height', () => {
+    const categories = html.match(/<figure id="chart-categories".*?<\/figure>/s)![0]
+    const height = Number(/<svg [^>]*height="(\d+)"/.exec(categories)![1])
+    // Two categories: at most 50 px a row besides the axes' 70.
+    expect(height).toBeLessThanOrEqual(70 + 2 * 50)
+  })
+
+  test('the latency axis in one unit: seconds throughout when the slowest question took a second or more', async () => {
+    const sample = sampleResults()
+    const slow = { ...sample, records: sample.records.map((r, i) => ({ ...r, latencyMs: 150 + i * 220 })) }
+    const page = await renderSummaryPage(slow, undefined, 'mmlu-results.json')
+    const chart = page.match(/<figure id="chart-latency".*?<\/figure>/s)![0]
+    const texts = [...chart.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.trim())
+    expect(texts).toContain('s')
+    expect(texts).not.toContain('ms')
+    // The x labels: every bin start in seconds, none in milliseconds, none with its own unit.
+    const starts = texts.filter((t) => /^\d/.test(t) && t.includes('.'))
+    expect(starts.length).toBeGreaterThan(0)
+    expect(texts.some((t) => / s$/.test(t))).toBe(false)
+    expect(Math.max(...starts.map(Number))).toBeLessThan(2)
+    // Under a second: milliseconds throughout.
+    const fast = [...html.match(/<figure id="chart-latency".*?<\/figure>/s)![0].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.trim())
+    expect(fast).toContain('ms')
+  })
+
   test('model names and other text are escaped', () => {
     expect(html).toContain('tiny &#60;model&#62;.gguf')
     expect(html).not.toContain('tiny <model>')

@@ -70,6 +70,25 @@ describe('auto', () => {
     expect(server.requests).toHaveLength(0)
   })
 
+  // Issue 22 item 6: `../shared/models/x` got "ollama pull ../shared/models/x".
+  test.each(['../shared/models/x', './x', 'models-that-are-not-here/x/y/z', '/nope/m'])('a path without .gguf (%s): "no such file", no pull hint, no server asked', async (ref) => {
+    const err = await resolveModel(options({ MMLU_MODEL: ref, OLLAMA_HOST: server.url })).catch((e: Error) => e)
+    expect(err).toBeInstanceOf(Error)
+    expect((err as Error).message).toBe(`MMLU_MODEL=${ref}: no such file (${path.resolve(ref)}). Fix: point MMLU_MODEL at an existing model file (a .gguf), or name an Ollama model such as llama3.2:1b.`)
+    expect(server.requests).toHaveLength(0)
+  })
+
+  test('a path without .gguf whose .gguf exists: the file is named in the fix', async () => {
+    const dir = await tempDir('mmlu-file-')
+    await writeFile(path.join(dir, 'm.gguf'), 'x')
+    await expect(resolveModel(options({ MMLU_MODEL: path.join(dir, 'm'), OLLAMA_HOST: server.url }))).rejects.toThrow(`Fix: MMLU_MODEL=${path.join(dir, 'm.gguf')}`)
+  })
+
+  test('an Ollama name with a namespace is still a name, not a path', async () => {
+    server.config.models = []
+    await expect(resolveModel(options({ MMLU_MODEL: 'someone/model:1b', OLLAMA_HOST: server.url }))).rejects.toThrow('Fix: run `ollama pull someone/model:1b`')
+  })
+
   test('any other existing file (an Ollama blob has no extension): the embedded engine', async () => {
     const file = path.join(await tempDir('mmlu-file-'), 'sha256-00')
     await writeFile(file, 'x')
@@ -152,8 +171,8 @@ describe('auto', () => {
   })
 
   test('a reference that is neither a file nor a model name: no probe', async () => {
-    await expect(resolveModel(options({ MMLU_MODEL: './models/missing.bin', OLLAMA_HOST: server.url }))).rejects.toThrow(
-      'No model found for MMLU_MODEL=./models/missing.bin: not an Ollama model name; not a path to a file.',
+    await expect(resolveModel(options({ MMLU_MODEL: 'not a model', OLLAMA_HOST: server.url }))).rejects.toThrow(
+      'No model found for MMLU_MODEL=not a model: not an Ollama model name; not a path to a file.',
     )
     expect(server.requests).toHaveLength(0)
   })

@@ -2,7 +2,7 @@
 // here with known timings, so every figure has an exact expected value.
 import { describe, expect, test } from 'vitest'
 import { timelineBar, renderParallel, renderSpeedup } from '../reporters/render/parallel.js'
-import { renderStudyMarkdown, timelineRuns } from '../reporters/render/study.js'
+import { renderStudyHtml, renderStudyMarkdown, timelineRuns } from '../reporters/render/study.js'
 import type { EngineInfo } from '../src/backends/backend.js'
 import type { Letter } from '../src/dataset/question.js'
 import type { ScoringMode } from '../src/options.js'
@@ -454,6 +454,15 @@ describe('rendering', () => {
     expect(compareSpeed(seq, measureRun(results([...serial('astronomy', 10, 400), ...serial('business_ethics', 10, 400)], { workers: 2, engine: engine('llama.cpp', 1) }))).caveats).toEqual([])
   })
 
+  // Issue 22 item 3: a speedup of a real run over a simulated baseline (or the reverse) compares a test double's latency with a model's.
+  test('a speedup between a simulated and a real run says so', () => {
+    const real = measureRun(results([...serial('astronomy', 10, 400), ...serial('business_ethics', 10, 400, 4_000)]))
+    const sim = results([...serial('astronomy', 10, 50), ...serial('business_ethics', 10, 50)], { workers: 2, engine: { ...engine('ollama'), simulated: true } })
+    const simulated = measureRun({ ...sim, config: { ...sim.config, simulated: true } })
+    expect(compareSpeed(real, simulated).caveats).toContain('this run is SIMULATED (npm run server:simulated, no model) and the baseline is not: its speed says nothing about the baseline\'s')
+    expect(compareSpeed(simulated, simulated).caveats.some((c) => c.includes('SIMULATED'))).toBe(false)
+  })
+
   test("study.md: the seed's tables with the figures of the runs", () => {
     const runs = queueingStudy()
     const analysis = analyzeStudy(runs)
@@ -478,5 +487,29 @@ describe('rendering', () => {
     expect(md).toContain('This is queueing')
     expect(md).toContain('- files #1: study-runs/files-1/mmlu-results.json')
     expect(timelineRuns(study).map((r) => `${r.kind}${r.concurrency}`)).toEqual(['sequential1', 'files1', 'concurrent4'])
+  })
+
+  // Issue 22 item 3: a study on `npm run server:simulated` read like one on a real server.
+  test('study.md and study.html of runs against the simulated server say SIMULATED', async () => {
+    const runs = queueingStudy().map((r) => ({ ...r, results: { ...r.results, config: { ...r.results.config, simulated: true as const }, provenance: r.results.provenance.map((e) => ({ ...e, simulated: true as const })) } }))
+    const analysis = analyzeStudy(runs)
+    const study: Study = {
+      settings: { subjects: ['business_ethics', 'astronomy'], repeats: 1, sweep: [1, 4], workers: 2, outDir: '/out', warmup: false, render: false },
+      command: 'npm run study -- --repeats 1 --sweep 1,4',
+      startedAt: 'start',
+      finishedAt: 'end',
+      machine: MACHINE,
+      runs,
+      analysis,
+      explanation: explainStudy(analysis, MACHINE, 1),
+    }
+    const md = renderStudyMarkdown(study, '/out')
+    expect(md.split('\n')[0]).toMatch(/^# SIMULATED · Sequential vs parallel: /)
+    expect(md).toContain('**SIMULATED server (npm run server:simulated')
+    const html = await renderStudyHtml(study, '/out')
+    expect(html).toContain('<title>SIMULATED · Sequential vs parallel')
+    expect(html).toContain('<p class="simulated">SIMULATED server (npm run server:simulated')
+    // A real one says nothing of it.
+    expect(renderStudyMarkdown({ ...study, runs: queueingStudy(), analysis: analyzeStudy(queueingStudy()) }, '/out')).not.toContain('SIMULATED')
   })
 })

@@ -40,4 +40,33 @@ describe('errors a user causes', () => {
     expect(run.output).not.toMatch(/EngineError/)
     expect(run.results).toBeUndefined()
   })
+
+  // Issue 22 item 2: a typo beside a valid subject ran one subject with exit 0 and one trailing line.
+  test('a subject filter that matches no file beside one that does: the did-you-mean, exit 1, before anything runs', async () => {
+    const run = await runVitest(['evals/world_religions', 'evals/astronmy'], { env: { MMLU_DATA_DIR: FIXTURE_DATA_DIR } })
+    expect(run.code).toBe(1)
+    once(run.output, '✗ evals/astronmy matches no subject file: did you mean evals/astronomy?')
+    expect(run.output).not.toMatch(CLUTTER)
+    expect(run.results).toBeUndefined()
+  })
+
+  test('a subject filter alone that matches nothing: the did-you-mean first, not under Vitest\'s include/exclude listing', async () => {
+    const run = await runVitest(['evals/astronmy'], { env: { MMLU_DATA_DIR: FIXTURE_DATA_DIR } })
+    expect(run.code).toBe(1)
+    once(run.output, '✗ evals/astronmy matches no subject file: did you mean evals/astronomy?')
+    expect(run.output).not.toMatch(/No test files found|include:|exclude:/)
+  })
+
+  // Issue 22 item 5: offline, the README's one-subject command ended in a Startup Error and a stack from node_modules.
+  test('no data folder and no network: the three ways out, exit 1, no stack trace', async () => {
+    const run = await runVitest(['evals/astronomy'], { env: { MMLU_DATA_URL: 'https://mmlu-data.invalid/data.tar' } })
+    expect(run.code).toBe(1)
+    once(run.output, '✗ Could not download the MMLU data from https://mmlu-data.invalid/data.tar')
+    expect(run.output).toContain('Three ways out:\n  1. connect to the internet and run npm run data:pull again')
+    expect(run.output).toContain('  2. set MMLU_DATA_DIR to a folder that has the data')
+    expect(run.output).toMatch(/ {2}3\. copy the data \(the dev\/ and test\/ folders of data\.tar\) into \S+mmlu\./)
+    expect(run.output).not.toMatch(CLUTTER)
+    expect(run.output).not.toMatch(/DownloadError|node_modules/)
+    expect(run.results).toBeUndefined()
+  })
 })

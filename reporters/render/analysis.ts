@@ -18,6 +18,8 @@ const pct1 = (x: number | null) => (finite(x) ? pct(x) : '–')
 const brier = (x: number | null | undefined) => (finite(x) ? x.toFixed(3) : '–')
 /** `5.1% (95% ≤ 9.0%)`: the ECE a perfectly calibrated model would show at these confidences; '–' for files from before it was stored. */
 const calibratedCell = (c: Calibration) => (c.calibratedEce && finite(c.calibratedEce.mean) ? `${pct1(c.calibratedEce.mean)} (95% ≤ ${pct1(c.calibratedEce.p95)})` : '–')
+/** A probability that one decimal of a percent would show as 0.0% (a raw next-token mass of 3e-5): two significant digits, `0.0030%`. */
+export const confidencePct = (x: number | null) => (finite(x) && x > 0 && x < 0.0005 ? `${(x * 100).toPrecision(2)}%` : pct1(x))
 
 /** `exact` or `seeded Monte Carlo, 10,000 draws` */
 export function testName(t: LetterBias['test']): string {
@@ -61,7 +63,7 @@ export function renderAnalysisLines(a: RunAnalysis): string[] {
 const mdRow = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`
 
 function calibrationRow(name: string, c: Calibration): string[] {
-  return [name, String(c.answers), pct1(c.normalised.ece), calibratedCell(c), pct1(c.raw.ece), brier(c.normalised.brier), pct1(c.normalised.meanConfidence), pct1(c.raw.meanConfidence), pct1(c.normalised.accuracy)]
+  return [name, String(c.answers), pct1(c.normalised.ece), calibratedCell(c), pct1(c.raw.ece), brier(c.normalised.brier), pct1(c.normalised.meanConfidence), confidencePct(c.raw.meanConfidence), pct1(c.normalised.accuracy)]
 }
 
 const CALIBRATION_HEAD = ['scope', 'answers', 'ECE', 'ECE if calibrated', 'ECE (raw)', 'Brier', 'mean confidence', 'mean confidence (raw)', 'accuracy']

@@ -15,6 +15,7 @@ import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
 import { ci, pct, rate, table } from './terminal.js'
 import { maxOf } from '../../src/extent.js'
+import { isSimulatedRun } from '../../src/simulated.js'
 
 /** Subject → its questions' text (or why there is none), read by the compare command from the runs' data folder. */
 export type QuestionTexts = ReadonlyMap<string, QuestionLookup>
@@ -29,7 +30,7 @@ const categoryName = (c: string) => (c in CATEGORY_LABELS ? CATEGORY_LABELS[c as
 
 export function runProtocol(r: ComparedRun): string {
   const c = r.results.config
-  return `${c.engine} · ${c.scoring} · ${c.shots}-shot${c.limit ? ` · first ${c.limit} per subject` : ''}`
+  return `${isSimulatedRun(r.results) ? 'SIMULATED · ' : ''}${c.engine} · ${c.scoring} · ${c.shots}-shot${c.limit ? ` · first ${c.limit} per subject` : ''}`
 }
 
 function rowCells(p: PairedRow, name: string, alpha: number): string[] {

@@ -23,9 +23,27 @@ export function formatCheck(c: ThresholdCheck): string {
     : `✓ ${what}  ${pct(c.accuracy)}${interval}${count} meets its threshold ${pct(c.min)}`
 }
 
+/** ` · applied: the top level and models."llama3.2:1b"`; nothing when the file has no models entries. */
+export function appliedEntries(r: ThresholdReport): string {
+  if (r.model) return ` · applied: the top level and models.${JSON.stringify(r.model)}`
+  return r.unmatchedModels.length ? ' · applied: the top level only' : ''
+}
+
+/** A models entry keyed by a name the run does not record (e.g. without `.gguf`) was silently not applied. */
+export function unmatchedModelsWarning(r: ThresholdReport): string | undefined {
+  if (!r.unmatchedModels.length) return undefined
+  const digests = r.runDigests.length ? ` (${r.runDigests.join(', ')})` : ''
+  return (
+    `no models entry matches this run's model ${r.runModel}${digests}: ${r.unmatchedModels.join(', ')} not applied. ` +
+    `Fix: key the entry by the model name as the run records it (${r.runModel}) or its digest.`
+  )
+}
+
 function renderThresholds(r: ThresholdReport): string[] {
   const met = r.checks.length - r.breaches.length
-  const lines = [`Thresholds ${r.file}${r.model ? ` · model ${r.model}` : ''} · ${r.checks.length} checked: ${met} met, ${r.breaches.length} breached`]
+  const lines = [`Thresholds ${r.file}${appliedEntries(r)} · ${r.checks.length} checked: ${met} met, ${r.breaches.length} breached`]
+  const warning = unmatchedModelsWarning(r)
+  if (warning) lines.push(`${INDENT}⚠ ${warning}`)
   for (const b of r.breaches) lines.push(`${INDENT}${formatCheck(b)}`)
   if (r.notRun.length) lines.push(`${INDENT}not checked (not in this run): ${r.notRun.join(', ')}`)
   return lines

@@ -24,8 +24,8 @@ export function previousOfSameInputs(runs: readonly RunHeadline[]): Map<string, 
   return out
 }
 
-export function protocol(r: Pick<RunHeadline, 'scoring' | 'shots' | 'limit' | 'engine'>): string {
-  return `${r.engine} · ${r.scoring} · ${r.shots}-shot${r.limit ? ` · first ${r.limit} per subject` : ''}`
+export function protocol(r: Pick<RunHeadline, 'scoring' | 'shots' | 'limit' | 'engine' | 'simulated'>): string {
+  return `${r.simulated ? 'SIMULATED · ' : ''}${r.engine} · ${r.scoring} · ${r.shots}-shot${r.limit ? ` · first ${r.limit} per subject` : ''}`
 }
 
 /** A strong letter bias: among the wrong answers since issue 21; runs kept before it hold the letters given against the keys. */
@@ -51,7 +51,7 @@ export function renderRunsIndex(runs: readonly RunHeadline[], runsPath: string):
       `<td><input type="checkbox" name="pick" value="${esc(`${runsPath}/${r.id}`)}" data-inputs="${esc(r.inputsKey)}" aria-label="pick ${esc(r.id)}"></td>`,
       `<td>${esc(when(r.createdAt))}</td>`,
       `<td class="model">${esc(r.model)}${r.digest ? ` <code>${esc(r.digest.replace(/^sha256:/, '').slice(0, 12))}</code>` : ''}</td>`,
-      `<td>${esc(protocol(r))}</td>`,
+      `<td${r.simulated ? ' class="simulated" title="answered by npm run server:simulated, no model"' : ''}>${esc(protocol(r))}</td>`,
       `<td title="${esc(r.inputsKey)}">#${groups.get(r.inputsKey)}</td>`,
       `<td>${r.questions} (${r.subjects} subject${r.subjects === 1 ? '' : 's'})</td>`,
       `<td class="accuracy"><b>${pct(r.accuracy)}</b></td>`,

@@ -21,6 +21,7 @@ import { summarizeServers } from '../../src/servers-report.js'
 import { shownPath } from '../../src/shown-path.js'
 import { asksLabel, clusteringNote, headlineOf, protocolLabel, rotationLine, trialsLine } from './variants.js'
 import { maxOf, minOf } from '../../src/extent.js'
+import { isSimulatedRun, SIMULATED_NOTE } from '../../src/simulated.js'
 
 export type { Svg } from './page.js'
 export { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
@@ -145,13 +146,13 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}</title>
+<title>${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}</title>
 <style>${STYLE}${ANALYSIS_STYLE}</style>
 </head>
 <body>
 <header>
-<h1>MMLU <span class="model">${esc(results.config.model)}</span></h1>
-${overview(results, links, extras)}
+<h1>MMLU <span class="model">${esc(results.config.model)}</span>${isSimulatedRun(results) ? ' <span class="simulated">SIMULATED</span>' : ''}</h1>
+${isSimulatedRun(results) ? `<p class="simulated">${esc(SIMULATED_NOTE)}.</p>\n` : ''}${overview(results, links, extras)}
 </header>
 <main>
 <section id="accuracy">
@@ -375,8 +376,8 @@ function accuracyByCategory(results: ResultsFile, svg: Svg): string | undefined 
   const cats = results.summary.categories.filter((c) => c.total > 0)
   if (cats.length === 0) return undefined
   const bars = [...cats].reverse().map((c) => ({ name: categoryLabel(c.category), accuracy: c.accuracy, low: c.ci95.low, high: c.ci95.high, color: categoryColor(c.category) }))
-  // Few rows: taller ones, so the figure matches the latency histogram beside it.
-  return accuracyBars(bars, svg, CHART_HALF, 230 / bars.length, [{ value: 0.25, style: 'dotted' }])
+  // A row a bar's height with room around it: one or two categories make a short chart, not a tall empty one.
+  return accuracyBars(bars, svg, CHART_HALF, 44, [{ value: 0.25, style: 'dotted' }])
 }
 
 /** 1, 2 or 5 × 10^k, the smallest such step ≥ x. */
@@ -413,11 +414,13 @@ function latencyHistogram(records: readonly QuestionRecord[], svg: Svg): string 
   const xs = records.filter(isTimed).map((r) => r.latencyMs)
   const bins = histogram(xs)
   if (bins.length === 0) return undefined
-  const label = (x: number) => (x >= 1000 ? `${+(x / 1000).toFixed(2)} s` : `${+x.toFixed(1)}`)
+  // One unit for the whole axis: seconds when the slowest bin reaches a second, else milliseconds.
+  const seconds = (bins.at(-1)?.to ?? 0) > 1000
+  const label = (x: number) => (seconds ? `${+(x / 1000).toFixed(2)}` : `${+x.toFixed(1)}`)
   return svg(
     {
       grid: { left: 8, right: 36, top: 30, bottom: 24, containLabel: true },
-      xAxis: { type: 'category', name: 'ms', data: bins.map((b) => label(b.from)), axisLabel: { fontSize: 11 } },
+      xAxis: { type: 'category', name: seconds ? 's' : 'ms', data: bins.map((b) => label(b.from)), axisLabel: { fontSize: 11 } },
       yAxis: { type: 'value', name: 'questions', nameTextStyle: { align: 'left' }, minInterval: 1, splitLine: { lineStyle: { color: '#eee' } } },
       series: [{ type: 'bar', barCategoryGap: '8%', data: bins.map((b) => b.count), itemStyle: { color: '#4e79a7' } }],
     },

@@ -10,11 +10,12 @@ import { formatP } from '../../src/gate/index.js'
 import { analysisOf } from '../../src/analysis/run.js'
 import type { ResultsFile } from '../../src/results.js'
 import { renderAnalysisMarkdown } from './analysis.js'
-import { formatCheck, formatFlip, verdictLabel } from './gate.js'
+import { formatCheck, formatFlip, unmatchedModelsWarning, verdictLabel } from './gate.js'
 import { renderServersMarkdown } from './servers.js'
 import { summarizeServers } from '../../src/servers-report.js'
 import { ci, countsLabel, leftOutLabel, noneAnswered, pct, shotsLabel, subjectNote } from './terminal.js'
 import { asksLabel, headlineOf, markdownVariants, protocolLabel } from './variants.js'
+import { isSimulatedRun, SIMULATED_NOTE } from '../../src/simulated.js'
 
 /** Table cells must not break the row: pipes escaped, line breaks flattened. */
 export function cell(text: string): string {
@@ -74,8 +75,9 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const status = verdict === undefined ? '' : verdict.failed ? ' · **gate ❌ failed**' : ' · **gate ✅ passed**'
 
   const out: string[] = [
-    `## MMLU · ${cell(config.model)}${status}`,
+    `## ${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${cell(config.model)}${status}`,
     '',
+    ...(isSimulatedRun(results) ? [`> **${cell(SIMULATED_NOTE)}.**`, ''] : []),
     `${cell(config.engine)} · ${config.scoring} · ${shotsLabel(config.shots, run.reducedShots ?? 0, config.inputs)} · ${run.questionsAsked !== undefined ? `${run.questionsAsked} questions (${run.questions} asks)` : `${run.questions} questions`} in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
     '',
   ]
@@ -126,6 +128,8 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   if (verdict.thresholds) {
     const t = verdict.thresholds
     out.push(`Thresholds ${code(t.file)}${t.model ? ` (model ${code(t.model)})` : ''}: ${t.checks.length} checked, ${t.breaches.length} breached.`, '')
+    const warning = unmatchedModelsWarning(t)
+    if (warning) out.push(`⚠️ ${cell(warning)}`, '')
     for (const b of t.breaches) out.push(`- ❌ ${formatCheck(b).replace(/^✗ /, '')}`)
     const macro = check('macro', 'macro')
     if (macro && !macro.breached) out.push(`- ✅ ${formatCheck(macro).replace(/^✓ /, '')}`)

@@ -61,6 +61,7 @@ export const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1100px; padding: 24px 28px 40px; font: 14px/1.45 system-ui, sans-serif; color: var(--fg); background: #fff; }
 h1 { font-size: 22px; margin: 0 0 12px; } h1 .model { font-weight: 400; color: var(--muted); }
+.simulated { color: #b42318; font-weight: 700; }
 h2 { font-size: 17px; margin: 28px 0 8px; }
 a { color: #1a5fb4; }
 code { font-size: 12px; background: #f3f3f3; padding: 1px 4px; border-radius: 3px; }

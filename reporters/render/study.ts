@@ -18,6 +18,7 @@ import { CHART_WIDE, chartRenderer, esc, figure, STYLE } from './html.js'
 import { cell } from './markdown.js'
 import { ci, ms, pct, rate } from './terminal.js'
 import { maxOf, minOf } from '../../src/extent.js'
+import { isSimulatedRun, SIMULATED_NOTE } from '../../src/simulated.js'
 
 const times = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`)
 const SUBJECT_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#9c755f', '#ff9da7', '#bab0ac']
@@ -180,10 +181,16 @@ function runFiles(study: Study, outDir: string): string[] {
   return study.runs.map((r) => `${runLabel(r)}: ${relative(outDir, r.resultsFile)}`)
 }
 
+/** Any run of the study answered by the test double (src/simulated.ts). */
+function simulated(study: Study): boolean {
+  return study.runs.some((r) => isSimulatedRun(r.results))
+}
+
 export function renderStudyMarkdown(study: Study, outDir: string): string {
   const lines = [
-    `# Sequential vs parallel: ${engineLine(study)}`,
+    `# ${simulated(study) ? 'SIMULATED · ' : ''}Sequential vs parallel: ${engineLine(study)}`,
     '',
+    ...(simulated(study) ? [`**${SIMULATED_NOTE}.**`, ''] : []),
     `\`${study.command}\``,
     '',
     engineDetails(study),
@@ -223,13 +230,13 @@ export async function renderStudyHtml(study: Study, outDir: string): Promise<str
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sequential vs parallel · ${esc(study.analysis.engine?.model ?? '')}</title>
+<title>${simulated(study) ? 'SIMULATED · ' : ''}Sequential vs parallel · ${esc(study.analysis.engine?.model ?? '')}</title>
 <style>${STYLE}${STUDY_STYLE}</style>
 </head>
 <body>
 <header>
 <h1>Sequential vs parallel <span class="model">${esc(engineLine(study))}</span></h1>
-<p><code>${esc(study.command)}</code></p>
+${simulated(study) ? `<p class="simulated">${esc(SIMULATED_NOTE)}.</p>\n` : ''}<p><code>${esc(study.command)}</code></p>
 <p>${esc(engineDetails(study))}</p>
 <p>${esc(study.startedAt)} → ${esc(study.finishedAt)} · ${esc(study.settings.subjects.join(', '))} · ${study.runs.length} runs</p>
 </header>

@@ -7,6 +7,7 @@ import type { SubjectSummary, RunSummary } from '../../src/summary.js'
 import { headlineOf, renderAsksHeader, renderVariantTotals } from './variants.js'
 import { shownPath } from '../../src/shown-path.js'
 import { maxOf } from '../../src/extent.js'
+import { SIMULATED_NOTE } from '../../src/simulated.js'
 
 export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
 export const ci = (i: { low: number; high: number }): string => `[${(i.low * 100).toFixed(1)}, ${(i.high * 100).toFixed(1)}]`
@@ -59,6 +60,7 @@ export function subjectNote(s: SubjectSummary): string {
 
 export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], run?: Pick<RunSummary, 'reducedShots'>): string {
   const lines: string[] = []
+  if (config.simulated || engines.some((e) => e.simulated)) lines.push(`MMLU  ${SIMULATED_NOTE}`)
   for (const e of engines) {
     const digest = e.digest ? ` ${e.digest.replace(/^sha256:/, 'sha256:').slice(0, 19)}` : ''
     const details = Object.entries(e.details)

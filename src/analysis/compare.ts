@@ -16,6 +16,7 @@ import type { Interval } from '../stats.js'
 import { mcnemarExact, wilson } from '../stats.js'
 import type { RunAnalysis } from './run.js'
 import { analysisOf } from './run.js'
+import { isSimulatedRun, simulatedMismatch } from '../simulated.js'
 
 export interface ComparedRun {
   /** How the run is named in every table: its model, made unique. */
@@ -128,6 +129,8 @@ function unrotated(results: ResultsFile): ResultsFile {
 const rotates = (r: ResultsFile) => Object.values(r.config.inputs ?? {}).some((i) => i.rotate)
 
 function compareOne(reference: ComparedRun, other: ComparedRun, run: number, alpha: number): RunVsReference {
+  const simulated = simulatedMismatch(reference.results, other.results, { reference: reference.label, other: other.label })
+  if (simulated) return { kind: 'refused', run, reasons: [simulated] }
   // Rotated against unrotated: the gate never pairs them; a comparison pairs the rotated run's unrotated asks, and says so.
   const rotation: string[] = []
   let [a, b] = [reference.results, other.results]
@@ -189,10 +192,33 @@ function compareOne(reference: ComparedRun, other: ComparedRun, run: number, alp
   return { kind: 'compared', run, warnings, subjects, categories, overall, flips, onlyReference: c.onlyBaseline, onlyOther: c.onlyCurrent }
 }
 
-/** Labels that tell the runs apart: the model, then the model with its date when two share one. */
+/** What may tell two runs of one model apart, in the order a label names them; '' where a run has nothing to say. */
+const LABEL_FACETS: ((r: ResultsFile) => string)[] = [
+  (r) => `${r.config.shots}-shot`,
+  (r) => r.config.scoring,
+  (r) => String(r.provenance[0]?.details.quantization ?? ''),
+  (r) => r.config.engine,
+  (r) => r.provenance[0]?.server ?? '',
+  (r) => (r.config.limit ? `first ${r.config.limit}` : ''),
+  (r) => (isSimulatedRun(r) ? 'SIMULATED' : ''),
+]
+
+/**
+ * Labels that tell the runs apart: the model; when runs share one, what differs between them
+ * (`5-shot` vs `0-shot`, the quantization, the server…), and their dates only when nothing does.
+ */
 export function runLabels(runs: readonly Pick<ComparedRun, 'results'>[]): string[] {
   const models = runs.map((r) => r.results.config.model)
-  const labels = runs.map((r, i) => (models.filter((m) => m === models[i]).length > 1 ? `${models[i]} (${r.results.createdAt.slice(0, 19).replace('T', ' ')})` : (models[i] as string)))
+  const labels = runs.map((r, i) => {
+    const model = models[i] as string
+    const same = runs.filter((_, j) => models[j] === model).map((o) => o.results)
+    if (same.length < 2) return model
+    const facets = LABEL_FACETS.filter((f) => new Set(same.map(f)).size > 1)
+      .map((f) => f(r.results))
+      .filter(Boolean)
+    const differs = facets.length ? facets.join(', ') : r.results.createdAt.slice(0, 19).replace('T', ' ')
+    return `${model} (${differs})`
+  })
   return labels.map((l, i) => (labels.filter((x) => x === l).length > 1 ? `${l} #${i + 1}` : l))
 }
 

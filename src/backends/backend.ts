@@ -23,6 +23,8 @@ export interface EngineInfo {
   reason: string
   /** Engine-specific facts: threads, GPU, server version, … */
   details: Record<string, string | number | boolean>
+  /** Answered by the project's test double, not a model (src/simulated.ts); absent for a real engine. */
+  simulated?: true
 }
 
 export interface SessionRequest {

@@ -442,6 +442,8 @@ export function openServerPool(members: readonly PoolMember[], settings: Dispatc
           server: names.join(', '),
           reason: `${members.length} servers share the questions (${first.info.reason})`,
           details: { ...first.info.details, servers: members.length },
+          // One simulated server among real ones makes the whole run simulated.
+          ...(members.some((m) => m.engine.info.simulated) ? { simulated: true as const } : {}),
         }
   const contexts = members.map((m) => m.engine.trainedContextTokens).filter((n): n is number => n !== undefined)
   return {

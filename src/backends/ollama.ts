@@ -21,6 +21,7 @@ import { modelName, parseModelReference } from './ollama-store.js'
 import type { PromptCounter } from './ollama-tokens.js'
 import { tokenUpperBound } from './ollama-tokens.js'
 import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure } from './server.js'
+import { isSimulatedVersion } from '../simulated.js'
 
 /** The first Ollama release that returns log-probs on /api/generate and /api/chat. */
 export const LOGPROBS_SINCE = '0.12.11'
@@ -212,7 +213,16 @@ export function openOllamaEngine(o: OllamaEngineOptions): Engine {
   details.keepAlive = o.keepAlive
   details.seed = o.seed
   details.tokens = o.counter?.how ?? 'upper bound (UTF-8 bytes)'
-  const info: EngineInfo = { engine: 'ollama', model: o.model, source: redactUrl(o.host), server: redactUrl(o.host), digest: o.facts.digest, reason: o.reason, details }
+  const info: EngineInfo = {
+    engine: 'ollama',
+    model: o.model,
+    source: redactUrl(o.host),
+    server: redactUrl(o.host),
+    digest: o.facts.digest,
+    reason: o.reason,
+    details,
+    ...(isSimulatedVersion(o.version) ? { simulated: true as const } : {}),
+  }
   return {
     info,
     scoringModes: logprobs ? ['logprob', 'generate'] : ['generate'],

@@ -17,6 +17,7 @@ import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
 import type { TopLogprob } from './server.js'
 import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure, scrub } from './server.js'
+import { SIMULATED_OWNER } from '../simulated.js'
 
 /** vLLM's default cap on alternatives per token (--max-logprobs); OpenAI's chat API allows 20 too. */
 export const TOP_LOGPROBS = 20
@@ -189,6 +190,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     server: url,
     reason: o.reason,
     details: { endpoint, logprobs: logprobs ? (top === TOP_LOGPROBS ? 'yes' : `yes (top ${top})`) : 'no', prompt: o.promptFormat, seed: o.seed, ...(weightsOf(entry) ? { weights: weightsOf(entry)! } : {}) },
+    ...(entry?.owned_by === SIMULATED_OWNER ? { simulated: true as const } : {}),
   }
   return {
     info,

@@ -59,7 +59,28 @@ function fileResolution(ref: string, why: string): Resolution | undefined {
     return { backend: 'llamacpp', modelPath: path, reason: `${why}MMLU_MODEL is a path to a .gguf file` }
   }
   if (isFile(path)) return { backend: 'llamacpp', modelPath: path, reason: `${why}MMLU_MODEL is a path to a file` }
+  if (looksLikePath(ref)) {
+    const gguf = `${ref}.gguf`
+    const fix = isFile(resolvePath(gguf)) ? `MMLU_MODEL=${gguf}` : 'point MMLU_MODEL at an existing model file (a .gguf), or name an Ollama model such as llama3.2:1b'
+    throw new EngineError(`MMLU_MODEL=${ref}: no such file (${path}). Fix: ${fix}.`)
+  }
   return undefined
+}
+
+/**
+ * A reference that can only be a path: it starts with `.`, `/` or `~`, has a backslash, has
+ * more slashes than an Ollama name (`host/namespace/model`), or its first part is a folder here.
+ * `someone/model:1b` stays an Ollama name.
+ */
+function looksLikePath(ref: string): boolean {
+  if (/^[./~]|\\/.test(ref)) return true
+  if (!ref.includes('/')) return false
+  if (!parseModelReference(ref)) return true
+  try {
+    return statSync(resolvePath(ref.slice(0, ref.indexOf('/')))).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function storeResolution(stored: StoredModel, why: string): Resolution {

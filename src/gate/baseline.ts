@@ -25,6 +25,7 @@ import type { Letter } from '../dataset/question.js'
 import { questionKey, recordKey } from '../record.js'
 import type { QuestionRecord, ResultsFile, SubjectInputs } from '../results.js'
 import { mcnemarExact } from '../stats.js'
+import { simulatedMismatch } from '../simulated.js'
 
 export type Verdict = 'regression' | 'improvement' | 'no significant change'
 
@@ -230,6 +231,8 @@ function judge(p: Omit<PairedComparison, 'verdict' | 'reasons'>, s: ComparisonSe
 
 /** Pairs the runs' questions and tests each subject and the whole for a regression. */
 export function compareWithBaseline(baseline: ResultsFile, current: ResultsFile, file: string, settings: ComparisonSettings): BaselineComparison | BaselineRefusal {
+  const simulated = simulatedMismatch(baseline, current, { reference: 'the baseline', other: 'this run' })
+  if (simulated) return { kind: 'refused', file, reasons: [simulated] }
   const differences = inputDifferences(baseline, current)
   const warn = settings.differentShots === 'warn'
   const reasons = differences.filter((d) => !warn || d.kind !== 'shots').map((d) => d.reason)

@@ -59,6 +59,11 @@ export interface ThresholdReport {
   file: string
   /** The `models` key that applied, if any. */
   model?: string
+  /** The run's model name and weight digests (what a `models` key may name). */
+  runModel: string
+  runDigests: string[]
+  /** When no `models` key applied: the keys the file has, none of which names this run's model. */
+  unmatchedModels: string[]
   checks: ThresholdCheck[]
   breaches: ThresholdCheck[]
   /** Thresholds for subjects or categories this run did not ask (skipped, not failed). */
@@ -219,5 +224,7 @@ export function checkThresholds(t: Thresholds, results: Pick<ResultsFile, 'confi
     // Results written before the macro interval existed have none.
     if (set.macro !== undefined) add({ scope: 'macro', name: 'macro', min: set.macro, accuracy: run.macroAccuracy, ...(run.macroCi95 ? { ci95: run.macroCi95 } : {}) })
   }
-  return { file: t.file, ...(model ? { model } : {}), checks, breaches: checks.filter((c) => c.breached), notRun }
+  const runDigests = [...new Set(results.provenance.flatMap((e) => (e.digest ? [e.digest] : [])))]
+  const unmatchedModels = model ? [] : t.models.map((m) => m.key)
+  return { file: t.file, ...(model ? { model } : {}), runModel: results.config.model, runDigests, unmatchedModels, checks, breaches: checks.filter((c) => c.breached), notRun }
 }

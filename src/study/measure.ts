@@ -11,6 +11,7 @@ import { isTimed } from '../record.js'
 import type { QuestionRecord, ResultsFile } from '../results.js'
 import type { LatencySummary } from '../summary.js'
 import { mean, percentile } from '../stats.js'
+import { isSimulatedRun, simulatedMismatch } from '../simulated.js'
 
 export interface Interval {
   start: number
@@ -49,6 +50,8 @@ export interface RunMeasure {
   threads?: number
   engine: string
   model: string
+  /** Answered by the test double (src/simulated.ts). */
+  simulated?: true
 }
 
 export { isTimed } from '../record.js'
@@ -122,6 +125,7 @@ export function measureRun(results: Pick<ResultsFile, 'records' | 'config' | 'su
     ...threadsOf(results),
     engine: results.config.engine,
     model: results.config.model,
+    ...(isSimulatedRun(results) ? { simulated: true as const } : {}),
   }
 }
 
@@ -141,6 +145,8 @@ export function compareSpeed(baseline: RunMeasure, current: RunMeasure): Speedup
   const caveats: string[] = []
   if (baseline.questions !== current.questions) caveats.push(`the baseline timed ${baseline.questions} questions, this run ${current.questions}: speedup compares questions per second`)
   if (baseline.model !== current.model || baseline.engine !== current.engine) caveats.push(`the baseline ran ${baseline.model} on ${baseline.engine}, this run ${current.model} on ${current.engine}`)
+  const simulated = simulatedMismatch({ config: baseline }, { config: current }, { reference: 'the baseline', other: 'this run' })
+  if (simulated) caveats.push(`${simulated.replace(/: a simulated run is never paired with a real one$/, '')}: its speed says nothing about ${current.simulated ? "the baseline's" : "this run's"}`)
   if (baseline.workersUsed > 1 || baseline.concurrency > 1) caveats.push(`the baseline was not sequential (${baseline.workersUsed} workers, concurrency ${baseline.concurrency})`)
   const speedup = current.throughput / baseline.throughput
   // More than the parallelism can give: something besides parallelism changed, say what.
