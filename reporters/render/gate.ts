@@ -3,6 +3,7 @@ import type { BaselineComparison, BaselineRefusal, FlippedQuestion, GateVerdict,
 import { checkLabel, formatP } from '../../src/gate/index.js'
 import { variantSuffix } from '../../src/record.js'
 import { ci, pct } from './terminal.js'
+import { printableLines } from './escape.js'
 
 const INDENT = '           '
 
@@ -80,5 +81,5 @@ export function renderGate(v: GateVerdict, flipsShown: number): string {
   if (v.thresholds) lines.push(...renderThresholds(v.thresholds))
   if (v.baseline) lines.push(...renderBaseline(v.baseline, flipsShown))
   lines.push(`Gate       ${v.failed ? `✗ failed: ${v.reasons.join('; ')}` : '✓ passed'}`)
-  return lines.join('\n')
+  return printableLines(lines.join('\n'))
 }

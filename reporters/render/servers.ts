@@ -2,6 +2,7 @@
 // Markdown summary and the page: pure text from src/servers-report.ts's summaries.
 import type { ServerSummary } from '../../src/servers-report.js'
 import { ms } from './terminal.js'
+import { md, mdRow, printableLines } from './escape.js'
 
 const HEAD = ['server', 'answered', 'errors', 'mean', 'p95']
 const cells = (s: ServerSummary) => [s.server, String(s.answered), String(s.errors), ms(s.latencyMs.mean), ms(s.latencyMs.p95)]
@@ -9,7 +10,7 @@ const cells = (s: ServerSummary) => [s.server, String(s.answered), String(s.erro
 /** GitHub-flavoured Markdown lines (none for a run on one server). */
 export function renderServersMarkdown(servers: readonly ServerSummary[]): string[] {
   if (servers.length < 2) return []
-  const row = (c: readonly string[]) => `| ${c.join(' | ')} |`
+  const row = (c: readonly string[]) => mdRow(c.map(md))
   return ['**Servers**', '', row(HEAD), '|---|---:|---:|---:|---:|', ...servers.map((s) => row(cells(s))), '']
 }
 
@@ -24,5 +25,5 @@ export function renderServers(servers: readonly ServerSummary[]): string {
   const rows = [HEAD, ...servers.map(cells)]
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd())
-  return ['Servers', ...lines.map((l) => `  ${l}`)].join('\n')
+  return printableLines(['Servers', ...lines.map((l) => `  ${l}`)].join('\n'))
 }

@@ -15,7 +15,7 @@ import { timeline } from '../../src/study/analysis.js'
 import type { Study } from '../../src/study/runner.js'
 import type { Svg } from './html.js'
 import { CHART_WIDE, chartRenderer, esc, figure, STYLE } from './html.js'
-import { cell } from './markdown.js'
+import { md as cell } from './escape.js'
 import { ci, ms, pct, rate } from './terminal.js'
 
 const times = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`)
