@@ -18,6 +18,8 @@ import { renderProgressLine, renderProgressWindow } from '../reporters/progress.
 import { renderHeader, renderSubjectLine } from '../reporters/render/terminal.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fixed-answers.js'
+import { useLoopbackServer } from './helpers/loopback.js'
+import { runVitest } from './helpers/run-vitest.js'
 
 const ESC = '\u001b'
 const BEL = '\u0007'
@@ -141,5 +143,19 @@ describe('every terminal output', () => {
     expect(out).toContain('␛[2J␛[H␛]0;pwned␇right␈␈␈␈␈wrong')
     const gate = renderGate({ failed: true, reasons: [`astro${CLEAR} below threshold`] }, 5)
     expect(gate).toBe('Gate       ✗ failed: astro␛[2J␛[H below threshold')
+  })
+})
+
+describe('a spawned run against a server that sends escape sequences', () => {
+  const loop = useLoopbackServer({}, { answer: () => 'B', latencyMs: 0, slots: 1, fault: undefined, version: '0.12.11', letters: 'all' })
+
+  test('its version string (in the header) and its error text (in the summary of errors) are shown, not obeyed', async () => {
+    loop.server.config.version = `0.12.11${TITLE}`
+    loop.server.config.fault = (r) => (r.prompt?.includes('Answer:') && r.n % 3 === 0 ? { status: 400, error: `bad${CLEAR}${BACKSPACE}` } : undefined)
+    const run = await runVitest(['evals/astronomy'], { env: { OLLAMA_HOST: loop.server.url, OLLAMA_MODELS: loop.emptyStore, MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' } })
+    expect(run.results?.summary.errors, run.output).toBeGreaterThan(0)
+    expect(run.output).toContain('0.12.11␛]0;pwned␇')
+    expect(run.output).toContain('bad␛[2J␛[Hright␈␈␈␈␈wrong')
+    expect(run.output).not.toMatch(CONTROL)
   })
 })
