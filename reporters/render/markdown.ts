@@ -44,7 +44,7 @@ function comparisonTable(c: BaselineComparison): string[] {
   ]
   for (const p of [...c.subjects, c.overall]) {
     const name = p === c.overall ? '**overall**' : md(p.name)
-    lines.push(mdRow([name, ...[String(p.n), pct(p.baselineCorrect / p.n), pct(p.currentCorrect / p.n), String(p.rightToWrong), String(p.wrongToRight), formatP(p.pValue), p === c.overall ? '' : formatP(p.adjustedP), verdictLabel(p)].map(md)]))
+    lines.push(mdRow([name, ...[String(p.n), pct(p.baselineCorrect / p.n), pct(p.currentCorrect / p.n), String(p.rightToWrong), String(p.wrongToRight), formatP(p.pValue), p === c.overall ? '' : formatP(p.adjustedP)].map(md), verdictLabel(p)]))
   }
   return lines
 }
