@@ -15,7 +15,7 @@ import { timeline } from '../../src/study/analysis.js'
 import type { Study } from '../../src/study/runner.js'
 import type { Svg } from './html.js'
 import { CHART_WIDE, chartRenderer, esc, figure, STYLE } from './html.js'
-import { md as cell } from './escape.js'
+import { md, printable } from './escape.js'
 import { ci, ms, pct, rate } from './terminal.js'
 
 const times = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`)
@@ -119,7 +119,7 @@ function sweepTable(study: Study): Table | undefined {
 function markdownTable(t: Table): string {
   const left = t.left ?? 1
   const align = t.head.map((_, i) => (i < left ? '---' : '---:'))
-  return [`| ${t.head.map(cell).join(' | ')} |`, `|${align.join('|')}|`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n')
+  return [`| ${t.head.map(md).join(' | ')} |`, `|${align.join('|')}|`, ...t.rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n')
 }
 
 function htmlTable(t: Table): string {
@@ -181,13 +181,13 @@ function runFiles(study: Study, outDir: string): string[] {
 
 export function renderStudyMarkdown(study: Study, outDir: string): string {
   const lines = [
-    `# Sequential vs parallel: ${engineLine(study)}`,
+    `# Sequential vs parallel: ${md(engineLine(study))}`,
     '',
-    `\`${study.command}\``,
+    `\`${printable(study.command).replace(/`/g, "'")}\``,
     '',
-    engineDetails(study),
+    md(engineDetails(study)),
     '',
-    `${study.startedAt} → ${study.finishedAt} · ${study.settings.subjects.join(', ')} · ${study.runs.length} runs`,
+    `${study.startedAt} → ${study.finishedAt} · ${md(study.settings.subjects.join(', '))} · ${study.runs.length} runs`,
     '',
   ]
   for (const s of sections(study)) {
@@ -196,7 +196,7 @@ export function renderStudyMarkdown(study: Study, outDir: string): string {
     if (s.table) lines.push(markdownTable(s.table), '')
   }
   lines.push('## Why', '', ...study.explanation.flatMap((p) => [p, '']))
-  lines.push('## Runs', '', 'Each run\'s results JSON (every question with its start and latency) and its output log:', '', ...runFiles(study, outDir).map((f) => `- ${f}`), '')
+  lines.push('## Runs', '', 'Each run\'s results JSON (every question with its start and latency) and its output log:', '', ...runFiles(study, outDir).map((f) => `- ${md(f)}`), '')
   return lines.join('\n')
 }
 
