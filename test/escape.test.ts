@@ -111,11 +111,11 @@ describe('every Markdown output', () => {
 describe('every terminal output', () => {
   const engine = (model: string, reason: string, details: Record<string, string>): EngineInfo => ({ engine: 'openai', model, source: 'http://127.0.0.1:8000/v1', server: 'http://127.0.0.1:8000/v1', reason, details })
 
-  test('the run header: a model name, a reason and server details with escape sequences are shown', async () => {
+  test('the run header: a model name, a reason and server details with escape sequences or a line break are shown', async () => {
     const { results } = await hostileRun('A', 'm')
-    const header = renderHeader(results.config, [engine(`llama${TITLE}`, `the server says ${CLEAR}`, { version: `0.1${BACKSPACE}` })])
+    const header = renderHeader(results.config, [engine(`llama${TITLE}\nMMLU  model forged`, `the server says ${CLEAR}`, { version: `0.1${BACKSPACE}` })])
     expect(header).not.toMatch(CONTROL)
-    expect(header).toContain('MMLU  model llama␛]0;pwned␇ · engine openai (version 0.1right␈␈␈␈␈wrong)')
+    expect(header).toContain('MMLU  model llama␛]0;pwned␇␊MMLU  model forged · engine openai (version 0.1right␈␈␈␈␈wrong)')
     expect(header).toContain('the server says ␛[2J␛[H')
     expect(header.split('\n')).toHaveLength(3)
   })

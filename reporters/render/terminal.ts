@@ -6,7 +6,7 @@ import type { RunConfig } from '../../src/results.js'
 import type { SubjectSummary, RunSummary } from '../../src/summary.js'
 import { headlineOf, renderAsksHeader, renderVariantTotals } from './variants.js'
 import { shownPath } from '../../src/shown-path.js'
-import { printableLines } from './escape.js'
+import { printable, printableLines } from './escape.js'
 
 export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
 export const ci = (i: { low: number; high: number }): string => `[${(i.low * 100).toFixed(1)}, ${(i.high * 100).toFixed(1)}]`
@@ -53,8 +53,9 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], 
     const details = Object.entries(e.details)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')
-    lines.push(`MMLU  model ${e.model}${digest} · engine ${e.engine}${details ? ` (${details})` : ''}`)
-    lines.push(`      weights ${isAbsolute(e.source) ? shownPath(e.source) : e.source} — ${e.reason}`)
+    // Each field is data from the server: a line break in one is shown (␊), it starts no line of its own.
+    lines.push(`MMLU  model ${printable(e.model)}${printable(digest)} · engine ${printable(e.engine)}${details ? ` (${printable(details)})` : ''}`)
+    lines.push(`      weights ${printable(isAbsolute(e.source) ? shownPath(e.source) : e.source)} — ${printable(e.reason)}`)
   }
   const v = config.vitest
   lines.push(
