@@ -2,9 +2,10 @@
 // the history (src/run-history.ts) with its own page, headline and the index
 // of every run. What goes wrong here costs pages, never the run: the results
 // JSON is already written, and each failure is one line saying why.
-import { writeFileSync } from 'node:fs'
-import { rename, writeFile } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic, writeFileAtomicSync } from '../src/atomic-write.js'
 import type { ResultsFile } from '../src/results.js'
 import { shownPath } from '../src/shown-path.js'
 import { writeResults, writeResultsSync } from '../src/results.js'
@@ -39,19 +40,39 @@ export interface RunPagesOptions {
 }
 
 
-/** Rewrites runs/index.html from the headlines there. */
+/** Tries at rewriting the index before giving up on a listing that keeps changing. */
+const INDEX_TRIES = 20
+
+const sameIds = (a: readonly RunHeadline[], b: readonly RunHeadline[]) => a.length === b.length && a.every((r, i) => r.id === b[i]!.id)
+
+/**
+ * Rewrites runs/index.html from the headlines there. Other runs may be kept or
+ * pruned meanwhile (several runs finishing in the same second): after its
+ * rename, each writer lists the folder again and rewrites the index until the
+ * listing it wrote is still the folder's. The last writer therefore lists every
+ * headline written before it, whatever the order of the writes.
+ */
 export async function writeRunsIndex(runsDir: string): Promise<RunHeadline[]> {
-  const runs = await listRuns(runsDir)
   const file = join(runsDir, 'index.html')
-  const tmp = `${file}.${process.pid}.tmp`
-  await writeFile(tmp, renderRunsIndex(runs, shownPath(runsDir)))
-  await rename(tmp, file)
+  let runs = await listRuns(runsDir)
+  for (let i = 0; i < INDEX_TRIES; i++) {
+    await writeFileAtomic(file, renderRunsIndex(runs, shownPath(runsDir)))
+    const now = await listRuns(runsDir)
+    if (sameIds(now, runs)) break
+    runs = now
+  }
   return runs
 }
 
 function writeRunsIndexSync(runsDir: string): RunHeadline[] {
-  const runs = listRunsSync(runsDir)
-  writeFileSync(join(runsDir, 'index.html'), renderRunsIndex(runs, shownPath(runsDir)))
+  const file = join(runsDir, 'index.html')
+  let runs = listRunsSync(runsDir)
+  for (let i = 0; i < INDEX_TRIES; i++) {
+    writeFileAtomicSync(file, renderRunsIndex(runs, shownPath(runsDir)))
+    const now = listRunsSync(runsDir)
+    if (sameIds(now, runs)) break
+    runs = now
+  }
   return runs
 }
 
@@ -63,16 +84,30 @@ function keptLines(runsDir: string, id: string, runs: readonly RunHeadline[], pr
   return lines
 }
 
-/** Keeps the run in the history: its results, its page, then its headline (a folder without one is not listed). */
+/**
+ * Keeps the run in the history: its results, its page, then its headline (a
+ * folder without one is not listed). The headline goes through a rename, so a
+ * folder never holds half of one; when any of it fails (a full disk), the
+ * folder goes, so nothing is left half kept.
+ */
 async function keepRun(resultsFile: string, results: ResultsFile, opts: RunPagesOptions): Promise<{ id: string; lines: string[] }> {
   const runsDir = runsFolder(resultsFile)
   const { id, dir } = await createRunFolder(runsDir, runId(results.createdAt, results.config.model))
-  const file = join(dir, RUN_RESULTS_FILE)
-  await writeResults(file, results)
-  const page = await writeSummaryPage(file, results, undefined, { ...(opts.titles ? { titles: opts.titles } : {}), history: { index: '../index.html' } })
-  await writeFile(join(dir, HEADLINE_FILE), `${JSON.stringify(headlineOf(results, id), null, 1)}\n`)
+  let page: string
+  try {
+    const file = join(dir, RUN_RESULTS_FILE)
+    await writeResults(file, results)
+    page = await writeSummaryPage(file, results, undefined, { ...(opts.titles ? { titles: opts.titles } : {}), history: { index: '../index.html' } })
+    const headline = { ...headlineOf(results, id), ...(page.startsWith('Summary    not written') ? { page: false as const } : {}) }
+    await writeFileAtomic(join(dir, HEADLINE_FILE), `${JSON.stringify(headline, null, 1)}\n`)
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true }).catch(() => {})
+    throw e
+  }
   const pruned = opts.keepRuns !== undefined ? await pruneRuns(runsDir, opts.keepRuns) : []
-  const runs = await writeRunsIndex(runsDir)
+  // The run is kept from here on: a failed index costs the index only (the next run rewrites it).
+  const runs = await writeRunsIndex(runsDir).catch((e: Error) => e)
+  if (runs instanceof Error) return { id, lines: [`History    ${shownPath(runsDir)}/${id}/ kept; the index ${shownPath(runsDir)}/index.html was not rewritten: ${runs.message}`] }
   const lines = keptLines(runsDir, id, runs, pruned, opts.keepRuns)
   if (page.startsWith('Summary    not written')) lines.push(`           its page: ${page.replace(/^Summary\s+/, '')}`)
   return { id, lines }
@@ -110,8 +145,13 @@ export function keepInterruptedRun(resultsFile: string, results: ResultsFile, ke
   const runsDir = runsFolder(resultsFile)
   try {
     const { id, dir } = createRunFolderSync(runsDir, runId(results.createdAt, results.config.model))
-    writeResultsSync(join(dir, RUN_RESULTS_FILE), results)
-    writeFileSync(join(dir, HEADLINE_FILE), `${JSON.stringify({ ...headlineOf(results, id), page: false }, null, 1)}\n`)
+    try {
+      writeResultsSync(join(dir, RUN_RESULTS_FILE), results)
+      writeFileAtomicSync(join(dir, HEADLINE_FILE), `${JSON.stringify({ ...headlineOf(results, id), page: false }, null, 1)}\n`)
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true })
+      throw e
+    }
     const pruned = keepRuns !== undefined ? pruneRunsSync(runsDir, keepRuns) : []
     return keptLines(runsDir, id, writeRunsIndexSync(runsDir), pruned, keepRuns)
   } catch (e) {

@@ -35,6 +35,7 @@ import { describeSample, plannedAsks } from '../src/variants.js'
 import { RunProgress } from './progress.js'
 import { renderAnalysisLines } from './render/analysis.js'
 import { questionTitles, reportLinks, vitestHtmlReportFile } from './render/html.js'
+import { printable } from './render/escape.js'
 import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
@@ -366,7 +367,8 @@ export default class MmluReporter implements Reporter {
       const first = group[0]!
       const where = listed([...new Set(group.map((r) => r.subject))])
       const what = first.outcome === 'not-asked' ? `${group.length} question${group.length === 1 ? '' : 's'} not asked` : `${group.length} question${group.length === 1 ? '' : 's'} failed`
-      log.error(`\n✗ ${what} (${where}): ${first.error}`)
+      // What a server said is data: shown, never obeyed.
+      log.error(`\n✗ ${what} (${printable(where)}): ${printable(first.error ?? '')}`)
     }
     for (const err of unhandledErrors) {
       problems++
@@ -389,7 +391,7 @@ export default class MmluReporter implements Reporter {
         (e: Error) => log.error(`GITHUB_STEP_SUMMARY=${options.stepSummaryFile}: the Markdown summary could not be written (${e.message}).`),
       )
     }
-    if (verdict?.failed) log.error(`\nExit code 1: the gate failed: ${verdict.reasons.join('; ')}.`)
+    if (verdict?.failed) log.error(`\nExit code 1: the gate failed: ${printable(verdict.reasons.join('; '))}.`)
     return { failed: verdict?.failed ?? false }
   }
 

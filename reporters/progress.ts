@@ -11,6 +11,7 @@ import type { Writable } from 'node:stream'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { isSubject, SUBJECTS } from '../src/dataset/subjects.js'
 import { maxOf } from '../src/extent.js'
+import { printable } from './render/escape.js'
 
 /** Redraw period of the in-place window; the interval setting is for line-per-tick logs. */
 const TTY_REDRAW_MS = 500
@@ -140,7 +141,7 @@ function runSummary(p: ProgressSnapshot): string {
 /** One line for logs without a TTY. */
 export function renderProgressLine(p: ProgressSnapshot): string {
   const running = p.running.map((s) => `${s.subject} ${s.done}/${s.total}`).join(', ')
-  return `progress   ${runSummary(p)}${running ? ` · ${running}` : ''}`
+  return printable(`progress   ${runSummary(p)}${running ? ` · ${running}` : ''}`)
 }
 
 /** The in-place window: the run, then one row per running subject. */
@@ -148,7 +149,8 @@ export function renderProgressWindow(p: ProgressSnapshot): string[] {
   const width = maxOf(p.running.slice(0, MAX_WINDOW_SUBJECTS).map((s) => s.subject.length), 0)
   const rows = p.running.slice(0, MAX_WINDOW_SUBJECTS).map((s) => `  ${s.subject.padEnd(width)}  ${`${s.done}/${s.total}`.padStart(9)}  ${percent(s.done, s.total).padStart(6)}  ${qps(s.rate)}`)
   if (p.running.length > MAX_WINDOW_SUBJECTS) rows.push(`  +${p.running.length - MAX_WINDOW_SUBJECTS} more running`)
-  return [`MMLU  ${runSummary(p)}`, ...rows]
+  // A subject's name is a file's: shown, never obeyed (the window is redrawn by cursor moves).
+  return [`MMLU  ${runSummary(p)}`, ...rows].map(printable)
 }
 
 type Write = (chunk: unknown, ...rest: unknown[]) => boolean

@@ -6,15 +6,18 @@
 //   reports/runs/index.html                                    every run, newest first
 // A run folder is created once, with a name no other run has, and never
 // written again; only the index is rewritten. Pruning deletes whole folders,
-// and only folders that hold a run.json (never anything else in runs/).
+// and only folders that hold a run.json (never anything else in runs/), and
+// what a failed keep left behind (see removeLeftovers).
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { analysisOf } from './analysis/run.js'
 import type { ResultsFile } from './results.js'
 import type { Interval } from './stats.js'
 import { isSimulatedRun } from './simulated.js'
+import { TMP_SUFFIX } from './atomic-write.js'
 
 export const RUNS_FOLDER = 'runs'
 export const HEADLINE_FILE = 'run.json'
@@ -187,10 +190,11 @@ export function listRunsSync(runsDir: string): RunHeadline[] {
   return runs.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
 }
 
-/** Deletes all but the newest `keep` runs; returns the ids deleted. */
+/** Deletes all but the newest `keep` runs, and the leftovers of failed keeps; returns the ids of the runs deleted. */
 export async function pruneRuns(runsDir: string, keep: number): Promise<string[]> {
   const old = (await listRuns(runsDir)).slice(keep).map((r) => r.id)
   for (const id of old) await rm(join(runsDir, id), { recursive: true, force: true })
+  await removeLeftovers(runsDir)
   return old
 }
 
@@ -199,7 +203,80 @@ export function pruneRunsSync(runsDir: string, keep: number): string[] {
     .slice(keep)
     .map((r) => r.id)
   for (const id of old) rmSync(join(runsDir, id), { recursive: true, force: true })
+  removeLeftoversSync(runsDir)
   return old
+}
+
+/** A folder named like a run (`20260130-033512-…`): ours to delete when it is a leftover. */
+const RUN_FOLDER_NAME = /^\d{8}-\d{6}-/
+/**
+ * How old a folder without a headline, or a temp file, must be to be a leftover
+ * rather than a run being kept right now (which takes seconds).
+ */
+export const LEFTOVER_AGE_MS = 3600_000
+
+/** `headline`: run.json's text; null when there is none, undefined when it cannot be read. */
+type Leftover = { name: string; kind: 'tmp' | 'folder'; headline: string | undefined | null; ageMs: number }
+
+/**
+ * What a keep that failed (a full disk, a killed process) left in runs/:
+ * - a run folder whose run.json is there but not a headline (the headline is
+ *   written through a rename, so a run in progress never has a half one);
+ * - a run folder without run.json, or a temp file, older than LEFTOVER_AGE_MS.
+ * Folders not named like a run are never touched.
+ */
+function isLeftover(l: Leftover): boolean {
+  if (l.kind === 'tmp') return l.ageMs > LEFTOVER_AGE_MS
+  if (!RUN_FOLDER_NAME.test(l.name)) return false
+  if (l.headline === null) return l.ageMs > LEFTOVER_AGE_MS
+  // Unreadable (permissions): not ours to judge.
+  if (l.headline === undefined) return false
+  return parseHeadline(l.headline, l.name) === undefined
+}
+
+export async function removeLeftovers(runsDir: string): Promise<string[]> {
+  const removed: string[] = []
+  for (const e of await readdir(runsDir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(runsDir, e.name)
+    const kind = e.isFile() && e.name.endsWith(TMP_SUFFIX) ? 'tmp' : e.isDirectory() ? 'folder' : undefined
+    if (!kind) continue
+    const ageMs = Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? Date.now())
+    const headline = kind === 'folder' ? await readFile(join(path, HEADLINE_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : undefined)) : undefined
+    if (!isLeftover({ name: e.name, kind, headline, ageMs })) continue
+    await rm(path, { recursive: true, force: true })
+    removed.push(e.name)
+  }
+  return removed
+}
+
+export function removeLeftoversSync(runsDir: string): string[] {
+  const removed: string[] = []
+  let entries: Dirent[]
+  try {
+    entries = readdirSync(runsDir, { withFileTypes: true })
+  } catch {
+    return removed
+  }
+  for (const e of entries) {
+    const path = join(runsDir, e.name)
+    const kind = e.isFile() && e.name.endsWith(TMP_SUFFIX) ? 'tmp' : e.isDirectory() ? 'folder' : undefined
+    if (!kind) continue
+    try {
+      const ageMs = Date.now() - statSync(path).mtimeMs
+      let headline: string | undefined | null
+      if (kind === 'folder') {
+        try {
+          headline = readFileSync(join(path, HEADLINE_FILE), 'utf8')
+        } catch (err) {
+          headline = (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined
+        }
+      }
+      if (!isLeftover({ name: e.name, kind, headline, ageMs })) continue
+      rmSync(path, { recursive: true, force: true })
+      removed.push(e.name)
+    } catch {}
+  }
+  return removed
 }
 
 /** Two runs are "of the same inputs" when their keys match: the index offers to compare them. */

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import type { Engine, Session } from './backends/index.js'
 import { EngineError, NotAskedError, openEngine, questionTimeLimitMs } from './backends/index.js'
+import { scrub, secretsOf } from './backends/server.js'
 import type { Question } from './dataset/question.js'
 import { LETTERS } from './dataset/question.js'
 import { checkShots, loadSubject } from './dataset/load.js'
@@ -142,6 +143,12 @@ function errorRecord(planned: PlannedQuestion, variant: Variant, message: string
   }
 }
 
+/** The record without the run's secrets in the text a server sent (answer, error): it is stored, cached and shown. */
+function redactRecord(r: QuestionRecord, secrets: readonly string[]): QuestionRecord {
+  if (secrets.length === 0) return r
+  return { ...r, text: scrub(r.text, secrets), ...(r.error !== undefined ? { error: scrub(r.error, secrets) } : {}) }
+}
+
 function describeAnswer(r: QuestionRecord): string {
   const letters = r.probabilities ? LETTERS.filter((l) => l in r.probabilities!) : []
   const probs = r.probabilities ? ` · p(${letters.join(',')}) = ${formatProbabilities(letters.map((l) => r.probabilities![l]!)).join(', ')}` : ''
@@ -235,6 +242,8 @@ function topicSource(spec: TopicSpec): QuestionSource {
  */
 export function defineSubject(subjectOrTopic: string | TopicSpec): void {
   const options: Options = readOptions()
+  // What a server may echo back (the API key, keys in its URL): never stored nor shown.
+  const secrets = secretsOf(options)
   const source = typeof subjectOrTopic === 'string' ? mmluSource(subjectOrTopic, options) : topicSource(subjectOrTopic)
   const subject = source.name
 
@@ -332,7 +341,8 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         let record: QuestionRecord
         const earlier = cache?.get(question.index, variant)
         if (earlier) {
-          record = { ...earlier, cached: true }
+          // A cache written before redaction may hold a key the server echoed.
+          record = redactRecord({ ...earlier, cached: true }, secrets)
         } else if (!plan.prompt) {
           record = errorRecord(plan, variant, plan.unfit ?? 'no prompt')
         } else {
@@ -349,6 +359,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
             if ((e as EngineError).server) record.server = (e as EngineError).server
           }
           record.questionHash = hash
+          record = redactRecord(record, secrets)
           cache?.put(record)
         }
         task.meta.mmlu = record

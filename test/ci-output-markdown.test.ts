@@ -2,7 +2,8 @@
 import { describe, expect, test } from 'vitest'
 import { evaluateGate } from '../src/gate/index.js'
 import { parseThresholds } from '../src/gate/thresholds.js'
-import { cell, renderMarkdownSummary } from '../reporters/render/markdown.js'
+import { md as cell } from '../reporters/render/escape.js'
+import { renderMarkdownSummary } from '../reporters/render/markdown.js'
 import { fakeRun } from './helpers/gate-runs.js'
 
 describe('Markdown summary', () => {

@@ -10,6 +10,7 @@ import { formatP } from '../../src/gate/baseline.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, esc, figure } from './page.js'
 import { pct } from './terminal.js'
+import { md } from './escape.js'
 
 /** JSON turns NaN into null: both read as "no value". */
 const finite = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x)
@@ -95,7 +96,7 @@ export function renderAnalysisMarkdown(a: RunAnalysis): string[] {
     // Per subject folded away: 57 rows would bury the rest of a job summary.
     if (c.subjects.length > 1) {
       out.push('<details>', `<summary>Calibration per subject (${c.subjects.length})</summary>`, '', mdRow(CALIBRATION_HEAD), align)
-      for (const s of c.subjects) out.push(mdRow(calibrationRow(s.subject, s)))
+      for (const s of c.subjects) out.push(mdRow(calibrationRow(md(s.subject), s)))
       out.push('', '</details>', '')
     }
   }

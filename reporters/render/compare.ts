@@ -16,6 +16,7 @@ import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './pag
 import { ci, pct, rate, table } from './terminal.js'
 import { maxOf } from '../../src/extent.js'
 import { isSimulatedRun } from '../../src/simulated.js'
+import { md, mdRow, printable, printableLines } from './escape.js'
 
 /** Subject → its questions' text (or why there is none), read by the compare command from the runs' data folder. */
 export type QuestionTexts = ReadonlyMap<string, QuestionLookup>
@@ -145,58 +146,60 @@ export function renderCompareTerminal(c: RunComparison, texts: QuestionTexts | u
   }
   const missing = [...(texts ?? new Map<string, QuestionLookup>())].filter(([, t]) => 'reason' in t)
   for (const [subject, t] of missing) out.push(`Texts      ${subject}: no question text, ${(t as { reason: string }).reason}`)
-  return out.join('\n')
+  // Question texts, labels and file names are data: shown, never obeyed.
+  return printableLines(out.join('\n'))
 }
 
 // ---- Markdown -------------------------------------------------------------
 
-const mdCell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-const mdRow = (cells: readonly string[]) => `| ${cells.map(mdCell).join(' | ')} |`
+/** A row of data cells (labels, subjects, figures), each escaped. */
+const dataRow = (cells: readonly string[]) => mdRow(cells.map(md))
 
 export function renderCompareMarkdown(c: RunComparison, texts: QuestionTexts | undefined): string {
   const out: string[] = ['# MMLU runs compared', '']
-  out.push(mdRow(['', 'run', 'protocol', 'date', 'questions', 'accuracy', '95% CI', 'q/s', 'file']), '|---|---|---|---|---:|---:|---|---:|---|')
+  out.push(dataRow(['', 'run', 'protocol', 'date', 'questions', 'accuracy', '95% CI', 'q/s', 'file']), '|---|---|---|---|---:|---:|---|---:|---|')
   c.runs.forEach((r, i) => {
     const s = r.results.summary
-    out.push(mdRow([i === 0 ? 'reference' : `run ${i}`, r.label, runProtocol(r), r.results.createdAt, String(s.questions), pct(s.microAccuracy), ci(s.microCi95), rate(s.questionsPerSecond), r.file]))
+    out.push(dataRow([i === 0 ? 'reference' : `run ${i}`, r.label, runProtocol(r), r.results.createdAt, String(s.questions), pct(s.microAccuracy), ci(s.microCi95), rate(s.questionsPerSecond), r.file]))
   })
   out.push('')
   for (const pair of c.pairs) {
     const ref = c.runs[0]!.label
     const other = c.runs[pair.run]!.label
-    out.push(`## ${other} vs ${ref}`, '')
+    out.push(`## ${md(other)} vs ${md(ref)}`, '')
     if (pair.kind === 'refused') {
       out.push('**Not compared:** the runs did not ask the same prompts about the same data.', '')
-      for (const r of pair.reasons) out.push(`- ❌ ${mdCell(r)}`)
+      for (const r of pair.reasons) out.push(`- ❌ ${md(r)}`)
       out.push('')
       continue
     }
-    for (const w of pair.warnings) out.push(`> ⚠️ ${mdCell(w)}`, '')
+    for (const w of pair.warnings) out.push(`> ⚠️ ${md(w)}`, '')
     out.push(
       `Paired by subject and question; exact McNemar test on the flips; Holm-adjusted across subjects (categories across categories); * marks adjusted p < α ${c.alpha}. Same letter: both runs gave the same letter.`,
       '',
     )
     const rows = pairRows(c, pair)
-    out.push(mdRow(head(c, pair)), `|---|${'---:|'.repeat(9)}`)
-    for (const r of rows) out.push(mdRow(r[0] === 'all' ? [`**all**`, ...r.slice(1)] : r))
+    out.push(dataRow(head(c, pair)), `|---|${'---:|'.repeat(9)}`)
+    for (const r of rows) out.push(r[0] === 'all' ? mdRow(['**all**', ...r.slice(1).map(md)]) : dataRow(r))
     out.push('')
     const bySubject = flipsBySubject(pair.flips)
     out.push(`### Flipped questions (${pair.flips.length})`, '')
     for (const [subject, flips] of bySubject) {
-      out.push('<details>', `<summary>${subject}: ${flips.filter((f) => f.direction === 'right→wrong').length} right→wrong, ${flips.filter((f) => f.direction === 'wrong→right').length} wrong→right</summary>`, '')
-      for (const f of flips) out.push(`- ${f.direction === 'right→wrong' ? '🔻' : '🔺'} ${mdCell(formatFlipWithText(f, texts, ref, other, 400))}`)
+      // An HTML block: its line is HTML, not Markdown, so the subject is escaped as HTML.
+      out.push('<details>', `<summary>${esc(printable(subject))}: ${flips.filter((f) => f.direction === 'right→wrong').length} right→wrong, ${flips.filter((f) => f.direction === 'wrong→right').length} wrong→right</summary>`, '')
+      for (const f of flips) out.push(`- ${f.direction === 'right→wrong' ? '🔻' : '🔺'} ${md(formatFlipWithText(f, texts, ref, other, 400))}`)
       out.push('', '</details>', '')
     }
   }
   if (anyProbabilities(c)) {
-    out.push('## Calibration and answer letters', '', CALIBRATION_NOTE, '', mdRow(CALIBRATION_HEAD), `|---|${'---:|'.repeat(5)}---|---:|`)
-    for (const r of calibrationRows(c)) out.push(mdRow(r))
+    out.push('## Calibration and answer letters', '', CALIBRATION_NOTE, '', dataRow(CALIBRATION_HEAD), `|---|${'---:|'.repeat(5)}---|---:|`)
+    for (const r of calibrationRows(c)) out.push(dataRow(r))
     out.push('')
   }
   const missing = [...(texts ?? new Map<string, QuestionLookup>())].filter(([, t]) => 'reason' in t)
   if (missing.length) {
     out.push('Question texts not shown:', '')
-    for (const [subject, t] of missing) out.push(`- ${subject}: ${mdCell((t as { reason: string }).reason)}`)
+    for (const [subject, t] of missing) out.push(`- ${md(subject)}: ${md((t as { reason: string }).reason)}`)
     out.push('')
   }
   return `${out.join('\n')}\n`

@@ -4,6 +4,7 @@ import { checkLabel, formatP } from '../../src/gate/index.js'
 import { variantSuffix } from '../../src/record.js'
 import { ci, leftOutLabel, pct } from './terminal.js'
 import { maxOf } from '../../src/extent.js'
+import { printableLines } from './escape.js'
 
 const INDENT = '           '
 
@@ -100,5 +101,5 @@ export function renderGate(v: GateVerdict, flipsShown: number): string {
   if (v.thresholds) for (const l of renderThresholds(v.thresholds)) lines.push(l)
   if (v.baseline) for (const l of renderBaseline(v.baseline, flipsShown)) lines.push(l)
   lines.push(`Gate       ${v.failed ? `✗ failed: ${v.reasons.join('; ')}` : '✓ passed'}`)
-  return lines.join('\n')
+  return printableLines(lines.join('\n'))
 }

@@ -3,10 +3,11 @@
 // HTML report for each subject and question.
 // Charts are drawn by echarts on the server (SVG strings), so the page is one
 // static, self-contained file: no script, no network, opens anywhere.
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { TestModule, Vitest } from 'vitest/node'
 import { analysisOf } from '../../src/analysis/run.js'
+import { writeFileAtomic } from '../../src/atomic-write.js'
 import { categoryLabel } from '../../src/dataset/subjects.js'
 import { rotationName } from '../../src/analysis/rotation.js'
 import { formatProbabilities, isTimed, recordKey, variantSuffix } from '../../src/record.js'
@@ -113,9 +114,7 @@ export async function writeSummaryPage(resultsFile: string, results: ResultsFile
   try {
     const html = await renderSummaryPage(results, links, basename(resultsFile), extras)
     await mkdir(dirname(file), { recursive: true })
-    const tmp = `${file}.${process.pid}.tmp`
-    await writeFile(tmp, html)
-    await rename(tmp, file)
+    await writeFileAtomic(file, html)
   } catch (e) {
     return `Summary    not written to ${file}: ${(e as Error).message}`
   }

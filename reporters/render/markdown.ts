@@ -14,20 +14,17 @@ import { formatCheck, formatFlip, unmatchedModelsWarning, verdictLabel } from '.
 import { renderServersMarkdown } from './servers.js'
 import { summarizeServers } from '../../src/servers-report.js'
 import { ci, countsLabel, leftOutLabel, noneAnswered, pct, shotsLabel, subjectNote } from './terminal.js'
+import { md, mdRow, printable } from './escape.js'
 import { asksLabel, headlineOf, markdownVariants, protocolLabel } from './variants.js'
 import { isSimulatedRun, SIMULATED_NOTE } from '../../src/simulated.js'
 
-/** Table cells must not break the row: pipes escaped, line breaks flattened. */
-export function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-}
-
 const RUN_STATUS: Record<string, string> = { passed: 'every question answered', failed: 'errors occurred', interrupted: 'interrupted' }
 
-const code = (text: string) => `\`${text.replace(/`/g, "'")}\``
+const code = (text: string) => `\`${printable(text.replace(/\r?\n/g, ' ')).replace(/`/g, "'")}\``
 
+/** A row of data cells: each escaped (md). */
 function row(cells: readonly string[]): string {
-  return `| ${cells.map(cell).join(' | ')} |`
+  return mdRow(cells.map(md))
 }
 
 function thresholdCell(c: ThresholdCheck | undefined): string {
@@ -47,15 +44,15 @@ function comparisonTable(c: BaselineComparison): string[] {
     '|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ]
   for (const p of [...c.subjects, c.overall]) {
-    const name = p === c.overall ? '**overall**' : p.name
-    lines.push(row([name, String(p.n), pct(p.baselineCorrect / p.n), pct(p.currentCorrect / p.n), String(p.rightToWrong), String(p.wrongToRight), formatP(p.pValue), p === c.overall ? '' : formatP(p.adjustedP), verdictLabel(p)]))
+    const name = p === c.overall ? '**overall**' : md(p.name)
+    lines.push(mdRow([name, ...[String(p.n), pct(p.baselineCorrect / p.n), pct(p.currentCorrect / p.n), String(p.rightToWrong), String(p.wrongToRight), formatP(p.pValue), p === c.overall ? '' : formatP(p.adjustedP)].map(md), verdictLabel(p)]))
   }
   return lines
 }
 
 function flipsSection(title: string, flips: BaselineComparison['rightToWrong'], shown: number): string[] {
   if (flips.length === 0 || shown === 0) return []
-  const listed = flips.slice(0, shown).map((f) => `- ${formatFlip(f)}`)
+  const listed = flips.slice(0, shown).map((f) => `- ${md(formatFlip(f))}`)
   const more = flips.length > shown ? [`- … ${flips.length - shown} more (MMLU_FLIPS_SHOWN=${shown})`] : []
   return ['<details>', `<summary>${title} (${flips.length})</summary>`, '', ...listed, ...more, '', '</details>', '']
 }
@@ -75,16 +72,16 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const status = verdict === undefined ? '' : verdict.failed ? ' · **gate ❌ failed**' : ' · **gate ✅ passed**'
 
   const out: string[] = [
-    `## ${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${cell(config.model)}${status}`,
+    `## ${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${md(config.model)}${status}`,
     '',
-    ...(isSimulatedRun(results) ? [`> **${cell(SIMULATED_NOTE)}.**`, ''] : []),
-    `${cell(config.engine)} · ${config.scoring} · ${shotsLabel(config.shots, run.reducedShots ?? 0, config.inputs)} · ${run.questionsAsked !== undefined ? `${run.questionsAsked} questions (${run.questions} asks)` : `${run.questions} questions`} in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
+    ...(isSimulatedRun(results) ? [`> **${md(SIMULATED_NOTE)}.**`, ''] : []),
+    `${md(config.engine)} · ${config.scoring} · ${md(shotsLabel(config.shots, run.reducedShots ?? 0, config.inputs))} · ${run.questionsAsked !== undefined ? `${run.questionsAsked} questions (${run.questions} asks)` : `${run.questions} questions`} in ${run.subjects} subjects${config.limit ? ` (first ${config.limit} per subject)` : ''} · ${RUN_STATUS[results.status] ?? results.status}`,
     '',
   ]
   const asks = [protocolLabel(config), asksLabel(config)].filter(Boolean).join(' · ')
-  if (asks) out.push(cell(asks), '')
+  if (asks) out.push(md(asks), '')
   if (opts.note) out.push(`> ${opts.note}`, '')
-  for (const note of run.notes ?? []) out.push(`> **Note:** ${cell(note)}`, '')
+  for (const note of run.notes ?? []) out.push(`> **Note:** ${md(note)}`, '')
   const ignored = countsLabel(run.cacheIgnored ?? {})
   const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)}`
   const macro = `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''}`
@@ -110,17 +107,17 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
     out.push(row(cells))
   }
   for (const c of run.categories) {
-    const cells = [`*${categoryLabel(c.category)}*`, '', `${c.correct}/${c.total}`, pct(c.accuracy), ci(c.ci95), '']
-    if (withThresholds) cells.push(thresholdCell(check('category', c.category)))
+    const cells = [`*${md(categoryLabel(c.category))}*`, '', `${c.correct}/${c.total}`, pct(c.accuracy), ci(c.ci95), '']
+    if (withThresholds) cells.push(md(thresholdCell(check('category', c.category))))
     if (comparison) cells.push('')
     cells.push('')
-    out.push(row(cells))
+    out.push(mdRow(cells))
   }
   const total = ['**all**', '', `${run.correct}/${run.questions}`, pct(run.microAccuracy), ci(run.microCi95), String(run.errors)]
-  if (withThresholds) total.push(thresholdCell(check('overall', 'overall')))
-  if (comparison) total.push(baselineCell(comparison.overall))
+  if (withThresholds) total.push(md(thresholdCell(check('overall', 'overall'))))
+  if (comparison) total.push(md(baselineCell(comparison.overall)))
   total.push('')
-  out.push(row(total), '')
+  out.push(mdRow(total), '')
   for (const section of [renderServersMarkdown(summarizeServers(results.records), results.serversGivenUp), markdownVariants(results), renderAnalysisMarkdown(analysisOf(results))]) for (const l of section) out.push(l)
 
   if (!verdict) return `${out.join('\n')}\n`
@@ -129,22 +126,22 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
     const t = verdict.thresholds
     out.push(`Thresholds ${code(t.file)}${t.model ? ` (model ${code(t.model)})` : ''}: ${t.checks.length} checked, ${t.breaches.length} breached.`, '')
     const warning = unmatchedModelsWarning(t)
-    if (warning) out.push(`⚠️ ${cell(warning)}`, '')
-    for (const b of t.breaches) out.push(`- ❌ ${formatCheck(b).replace(/^✗ /, '')}`)
+    if (warning) out.push(`⚠️ ${md(warning)}`, '')
+    for (const b of t.breaches) out.push(`- ❌ ${md(formatCheck(b).replace(/^✗ /, ''))}`)
     const macro = check('macro', 'macro')
-    if (macro && !macro.breached) out.push(`- ✅ ${formatCheck(macro).replace(/^✓ /, '')}`)
-    if (t.notRun.length) out.push(`- not checked (not in this run): ${t.notRun.join(', ')}`)
+    if (macro && !macro.breached) out.push(`- ✅ ${md(formatCheck(macro).replace(/^✓ /, ''))}`)
+    if (t.notRun.length) out.push(`- not checked (not in this run): ${md(t.notRun.join(', '))}`)
     if (t.breaches.length || macro || t.notRun.length) out.push('')
   }
   const b = verdict.baseline
   if (b?.kind === 'refused') {
     out.push(`Baseline ${code(b.file)}: **not compared**, the runs are not comparable question by question.`, '')
-    for (const r of b.reasons) out.push(`- ❌ ${cell(r)}`)
+    for (const r of b.reasons) out.push(`- ❌ ${md(r)}`)
     out.push('', 'Compare runs made with the same shots, prompts and data, or accept this run as the new baseline (`MMLU_BASELINE=<file> npm run baseline:accept`).', '')
   } else if (b) {
     const m = b.subjects.length
     out.push(
-      `Baseline ${code(b.file)} (${cell(b.baseline.model)}, ${b.baseline.createdAt}): ` +
+      `Baseline ${code(b.file)} (${md(b.baseline.model)}, ${md(b.baseline.createdAt)}): ` +
         (b.overall.questions
           ? `${b.overall.n} asks of ${b.overall.questions.n} questions paired trial with trial and rotation with rotation; exact McNemar test over questions (${b.overall.questions.worse} worse, ${b.overall.questions.better} better on the whole), `
           : `${b.overall.n} questions paired by subject and index; exact McNemar test, `) +
@@ -156,6 +153,6 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
     if (b.onlyCurrent || b.onlyBaseline) out.push(`Not paired: ${b.onlyCurrent} questions only in this run, ${b.onlyBaseline} only in the baseline.`, '')
     for (const section of [flipsSection('Flipped right→wrong', b.rightToWrong, opts.flipsShown), flipsSection('Flipped wrong→right', b.wrongToRight, opts.flipsShown)]) for (const l of section) out.push(l)
   }
-  out.push(verdict.failed ? `**Gate failed:** ${cell(verdict.reasons.join('; '))}.` : '**Gate passed.**', '')
+  out.push(verdict.failed ? `**Gate failed:** ${md(verdict.reasons.join('; '))}.` : '**Gate passed.**', '')
   return `${out.join('\n')}\n`
 }

@@ -3,6 +3,7 @@
 import type { GivenUpSummary, ServerSummary } from '../../src/servers-report.js'
 import { ms } from './terminal.js'
 import { maxOf } from '../../src/extent.js'
+import { md, mdRow, printableLines } from './escape.js'
 
 const HEAD = ['server', 'answered', 'errors', 'mean', 'p95']
 const cells = (s: ServerSummary) => [s.server, String(s.answered), String(s.errors), ms(s.latencyMs.mean), ms(s.latencyMs.p95)]
@@ -10,8 +11,8 @@ const cells = (s: ServerSummary) => [s.server, String(s.answered), String(s.erro
 /** GitHub-flavoured Markdown lines (none for a run on one server). */
 export function renderServersMarkdown(servers: readonly ServerSummary[], givenUp: readonly GivenUpSummary[] = []): string[] {
   if (servers.length < 2) return []
-  const row = (c: readonly string[]) => `| ${c.join(' | ')} |`
-  const gone = givenUp.flatMap((g) => [`> **Given up:** ${givenUpLine(g)}`, ''])
+  const row = (c: readonly string[]) => mdRow(c.map(md))
+  const gone = givenUp.flatMap((g) => [`> **Given up:** ${md(givenUpLine(g))}`, ''])
   return ['**Servers**', '', row(HEAD), '|---|---:|---:|---:|---:|', ...servers.map((s) => row(cells(s))), '', ...gone]
 }
 
@@ -27,7 +28,7 @@ export function renderServers(servers: readonly ServerSummary[], givenUp: readon
   const rows = [HEAD, ...servers.map(cells)]
   const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => r[c]!.length)))
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd())
-  return ['Servers', ...lines.map((l) => `  ${l}`), ...givenUp.map((g) => `  ${givenUpLine(g)}`)].join('\n')
+  return printableLines(['Servers', ...lines.map((l) => `  ${l}`), ...givenUp.map((g) => `  ${givenUpLine(g)}`)].join('\n'))
 }
 
 /** `server http://b given up at 41 s after 8.0 s of failures; the 40 questions after that went to http://a` */

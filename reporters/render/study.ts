@@ -15,7 +15,7 @@ import { timeline } from '../../src/study/analysis.js'
 import type { Study } from '../../src/study/runner.js'
 import type { Svg } from './html.js'
 import { CHART_WIDE, chartRenderer, esc, figure, STYLE } from './html.js'
-import { cell } from './markdown.js'
+import { md, printable } from './escape.js'
 import { ci, ms, pct, rate } from './terminal.js'
 import { maxOf, minOf } from '../../src/extent.js'
 import { isSimulatedRun, SIMULATED_NOTE } from '../../src/simulated.js'
@@ -121,7 +121,7 @@ function sweepTable(study: Study): Table | undefined {
 function markdownTable(t: Table): string {
   const left = t.left ?? 1
   const align = t.head.map((_, i) => (i < left ? '---' : '---:'))
-  return [`| ${t.head.map(cell).join(' | ')} |`, `|${align.join('|')}|`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n')
+  return [`| ${t.head.map(md).join(' | ')} |`, `|${align.join('|')}|`, ...t.rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n')
 }
 
 function htmlTable(t: Table): string {
@@ -188,14 +188,14 @@ function simulated(study: Study): boolean {
 
 export function renderStudyMarkdown(study: Study, outDir: string): string {
   const lines = [
-    `# ${simulated(study) ? 'SIMULATED · ' : ''}Sequential vs parallel: ${engineLine(study)}`,
+    `# ${simulated(study) ? 'SIMULATED · ' : ''}Sequential vs parallel: ${md(engineLine(study))}`,
     '',
     ...(simulated(study) ? [`**${SIMULATED_NOTE}.**`, ''] : []),
-    `\`${study.command}\``,
+    `\`${printable(study.command).replace(/`/g, "'")}\``,
     '',
-    engineDetails(study),
+    md(engineDetails(study)),
     '',
-    `${study.startedAt} → ${study.finishedAt} · ${study.settings.subjects.join(', ')} · ${study.runs.length} runs`,
+    `${study.startedAt} → ${study.finishedAt} · ${md(study.settings.subjects.join(', '))} · ${study.runs.length} runs`,
     '',
   ]
   for (const s of sections(study)) {
@@ -206,7 +206,7 @@ export function renderStudyMarkdown(study: Study, outDir: string): string {
   lines.push('## Why', '')
   for (const p of study.explanation) lines.push(p, '')
   lines.push('## Runs', '', 'Each run\'s results JSON (every question with its start and latency) and its output log:', '')
-  for (const f of runFiles(study, outDir)) lines.push(`- ${f}`)
+  for (const f of runFiles(study, outDir)) lines.push(`- ${md(f)}`)
   lines.push('')
   return lines.join('\n')
 }

@@ -8,6 +8,7 @@ import { headlineOf, renderAsksHeader, renderVariantTotals } from './variants.js
 import { shownPath } from '../../src/shown-path.js'
 import { maxOf } from '../../src/extent.js'
 import { SIMULATED_NOTE } from '../../src/simulated.js'
+import { printable, printableLines } from './escape.js'
 
 export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
 export const ci = (i: { low: number; high: number }): string => `[${(i.low * 100).toFixed(1)}, ${(i.high * 100).toFixed(1)}]`
@@ -66,8 +67,9 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], 
     const details = Object.entries(e.details)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')
-    lines.push(`MMLU  model ${e.model}${digest} · engine ${e.engine}${details ? ` (${details})` : ''}`)
-    lines.push(`      weights ${isAbsolute(e.source) ? shownPath(e.source) : e.source} — ${e.reason}`)
+    // Each field is data from the server: a line break in one is shown (␊), it starts no line of its own.
+    lines.push(`MMLU  model ${printable(e.model)}${printable(digest)} · engine ${printable(e.engine)}${details ? ` (${printable(details)})` : ''}`)
+    lines.push(`      weights ${printable(isAbsolute(e.source) ? shownPath(e.source) : e.source)} — ${printable(e.reason)}`)
   }
   const v = config.vitest
   lines.push(
@@ -77,18 +79,19 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], 
   )
   const asks = renderAsksHeader(config)
   if (asks) lines.push(asks)
-  return lines.join('\n')
+  // Model names, server strings and reasons come from the server: shown, never obeyed.
+  return printableLines(lines.join('\n'))
 }
 
 export function renderSubjectLine(s: SubjectSummary): string {
   const note = subjectNote(s)
   const bad = s.errors > 0 || s.status !== 'complete'
   const timing = s.timed > 0 ? `  ${ms(s.wallMs)}  ${rate(s.questionsPerSecond)} q/s` : ''
-  return `${bad ? '✗' : '✓'} ${s.subject}  ${s.correct}/${s.total} correct  ${pct(s.accuracy)} ${ci(s.ci95)}${timing}${note ? `  (${note})` : ''}`
+  return printableLines(`${bad ? '✗' : '✓'} ${s.subject}  ${s.correct}/${s.total} correct  ${pct(s.accuracy)} ${ci(s.ci95)}${timing}${note ? `  (${note})` : ''}`)
 }
 
 export function renderSubjectFailure(subject: string, errorName: string): string {
-  return `✗ ${subject}  not run: ${errorName} (below)`
+  return printableLines(`✗ ${subject}  not run: ${errorName} (below)`)
 }
 
 export function renderSubjectTable(subjects: readonly SubjectSummary[]): string {
@@ -108,7 +111,7 @@ export function renderSubjectTable(subjects: readonly SubjectSummary[]): string 
       subjectNote(s),
     ])
   }
-  return table(rows, new Set([1, 2, 4, 5, 6, 7, 8]))
+  return printableLines(table(rows, new Set([1, 2, 4, 5, 6, 7, 8])))
 }
 
 /** `3 malformed, 1 stale` */

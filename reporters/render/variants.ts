@@ -9,6 +9,7 @@ import { PROTOCOLS } from '../../src/protocols.js'
 import type { RunConfig } from '../../src/results.js'
 import type { RunSummary, SubjectSummary } from '../../src/summary.js'
 import { maxOf } from '../../src/extent.js'
+import { md } from './escape.js'
 
 // terminal.ts imports this file: its percent format is repeated, not imported.
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
@@ -110,7 +111,7 @@ export function markdownVariants(results: { subjects: readonly SubjectSummary[];
   if (run.trials) {
     out.push('### Trials', '', `${trialsLine(run.trials, config.asks?.temperature)}.`, '')
     out.push(mdRow(['subject', 'mean', 'min', 'max', 'sd (points)', 'majority vote', 'agreement', 'unanimous']), '|---|---:|---:|---:|---:|---:|---:|---:|')
-    for (const [name, t] of [...subjects.filter((s) => s.trials).map((s) => [s.subject, s.trials!] as const), ['**all**', run.trials] as const]) {
+    for (const [name, t] of [...subjects.filter((s) => s.trials).map((s) => [md(s.subject), s.trials!] as const), ['**all**', run.trials] as const]) {
       out.push(mdRow([name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous)]))
     }
     out.push('')
@@ -119,7 +120,7 @@ export function markdownVariants(results: { subjects: readonly SubjectSummary[];
     const n = run.rotation.rotations
     out.push('### Rotated options', '', `${rotationLine(run.rotation)}.`, '')
     out.push(mdRow(['subject', ...Array.from({ length: n }, (_, i) => rotationName(i)), 'circular', 'consistent']), `|---|${'---:|'.repeat(n + 2)}`)
-    for (const [name, r] of [...subjects.filter((s) => s.rotation).map((s) => [s.subject, s.rotation!] as const), ['**all**', run.rotation] as const]) {
+    for (const [name, r] of [...subjects.filter((s) => s.rotation).map((s) => [md(s.subject), s.rotation!] as const), ['**all**', run.rotation] as const]) {
       out.push(mdRow([name, ...Array.from({ length: n }, (_, i) => pct(r.accuracies[i] ?? NaN)), pct(r.circular), pct(r.consistency)]))
     }
     out.push('')

@@ -16,7 +16,7 @@ import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './b
 import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
 import type { TopLogprob } from './server.js'
-import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure, scrub } from './server.js'
+import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure, scrub, urlSecrets } from './server.js'
 import { SIMULATED_OWNER } from '../simulated.js'
 
 /** vLLM's default cap on alternatives per token (--max-logprobs); OpenAI's chat API allows 20 too. */
@@ -96,16 +96,22 @@ export function checkedAlternatives<T extends { token: string; logprob: number }
 
 export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> {
   const key = o.apiKey?.reveal()
+  const secrets = [...(key ? [key] : []), ...urlSecrets(o.baseUrl)]
   const url = redactUrl(o.baseUrl)
   const chat = o.promptFormat === 'chat'
   const endpoint = chat ? 'chat.completions' : 'completions'
+  // A query in the base URL (`?key=…`, `?api-version=…`) goes with every request: the
+  // package appends paths to baseURL as text, which would put them after the query.
+  const base = new URL(o.baseUrl)
+  const defaultQuery = base.search ? Object.fromEntries(base.searchParams) : undefined
+  base.search = ''
   // Local servers need no key, but the package insists on one.
-  const client = new OpenAI({ baseURL: o.baseUrl, apiKey: key ?? 'none', maxRetries: 0, timeout: o.timeoutMs + 60_000, logLevel: 'off' })
+  const client = new OpenAI({ baseURL: base.toString().replace(/\/$/, ''), ...(defaultQuery ? { defaultQuery } : {}), apiKey: key ?? 'none', maxRetries: 0, timeout: o.timeoutMs + 60_000, logLevel: 'off' })
 
   const fail = (e: unknown, signal: AbortSignal, where: string): EngineError => {
     const status = e instanceof APIError ? e.status : undefined
     // The package starts its messages with the status, which requestFailure states already.
-    return requestFailure(e, signal, where, status, scrub((e as Error).message.replace(/^\d{3} /, ''), key))
+    return requestFailure(e, signal, where, status, scrub((e as Error).message.replace(/^\d{3} /, ''), secrets))
   }
 
   // How many alternatives the server gives: 20, or 5 where it refuses 20 (found by the probe below).
@@ -152,7 +158,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     }
     // Some servers have no /models; the first completion will tell.
     if (status !== 404) {
-      const why = opening.aborted ? `no answer within ${OPEN_TIMEOUT_MS / 1000} s` : status !== undefined ? `HTTP ${status}: ${scrub((e as Error).message, key)}` : (connectionFailure(e) ?? scrub((e as Error).message, key))
+      const why = opening.aborted ? `no answer within ${OPEN_TIMEOUT_MS / 1000} s` : status !== undefined ? `HTTP ${status}: ${scrub((e as Error).message, secrets)}` : (connectionFailure(e) ?? scrub((e as Error).message, secrets))
       throw new EngineError(`The OpenAI-compatible server at ${url} is not reachable (${why}). Fix: start it, or set MMLU_OPENAI_BASE_URL to where it runs (e.g. http://127.0.0.1:8000/v1).`)
     }
   }

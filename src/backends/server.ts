@@ -7,22 +7,97 @@ import type { LetterProbabilities } from '../record.js'
 import { EngineError } from './backend.js'
 import { connectionFailure, failedBeforeSending, retryableStatus, ServerError } from './guard.js'
 
-/** A URL without user name or password, for messages and provenance. */
-export function redactUrl(url: string): string {
+/**
+ * Query parameters that carry a credential: `key` (Google's), `api_key`,
+ * `apikey`, `x-api-key`, `access_token`, `token`, `secret`, `password`,
+ * `auth`, `sig`/`signature` (signed URLs), `credential`. `api-version` is not one.
+ */
+const KEY_LIKE = /(^|[^a-z])(key|token|secret|passw(or)?d|pwd|auth|authorization|sig|signature|credentials?)$|^(api|access|secret|private|client)_?key|apikey/i
+
+const REDACTED = '[redacted]'
+
+function splitQuery(search: string): [string, string][] {
+  return search
+    .replace(/^\?/, '')
+    .split('&')
+    .filter((p) => p !== '')
+    .map((p) => {
+      const i = p.indexOf('=')
+      return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)]
+    })
+}
+
+function decoded(text: string): string {
   try {
-    const u = new URL(url)
-    if (!u.username && !u.password) return url
-    u.username = ''
-    u.password = ''
-    return u.toString().replace(/\/$/, '')
+    return decodeURIComponent(text.replace(/\+/g, ' '))
   } catch {
-    return url.replace(/\/\/[^/@]*@/, '//')
+    return text
   }
 }
 
-/** Removes every occurrence of a secret from a text, e.g. a server's error body that echoes the key. */
-export function scrub(text: string, secret: string | undefined): string {
-  return secret ? text.split(secret).join('[redacted]') : text
+const keyLike = (name: string) => KEY_LIKE.test(decoded(name))
+
+/**
+ * A URL for messages and provenance: no user name or password, and the value
+ * of every query parameter named like a key replaced by `[redacted]`.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    const query = splitQuery(u.search)
+    if (!u.username && !u.password && !query.some(([name]) => keyLike(name))) return url
+    u.username = ''
+    u.password = ''
+    const search = query.map(([name, value]) => `${name}=${keyLike(name) ? REDACTED : value}`).join('&')
+    u.search = ''
+    return `${u.toString().replace(/\/$/, '')}${search ? `?${search}` : ''}${u.hash}`
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//').replace(/([?&][^=&#]*=)[^&#]*/g, (m, name: string) => (keyLike(name.slice(1, -1)) ? `${name}${REDACTED}` : m))
+  }
+}
+
+/** The credentials in a URL, to scrub from any text: its password, and the values of query parameters named like keys (as written and decoded). */
+export function urlSecrets(url: string): string[] {
+  try {
+    const u = new URL(url)
+    const out = new Set<string>()
+    if (u.password) {
+      out.add(u.password)
+      out.add(decoded(u.password))
+    }
+    for (const [name, value] of splitQuery(u.search)) {
+      if (!keyLike(name) || value === '') continue
+      out.add(value)
+      out.add(decoded(value))
+    }
+    return [...out]
+  } catch {
+    return []
+  }
+}
+
+/** Every secret of a run: the API key and the credentials in each server URL. */
+export function secretsOf(o: { apiKey?: { reveal(): string } | undefined; openaiBaseUrls: readonly string[]; ollamaHosts: readonly string[] }): string[] {
+  const key = o.apiKey?.reveal()
+  return [...new Set([...(key ? [key] : []), ...o.openaiBaseUrls.flatMap(urlSecrets), ...o.ollamaHosts.flatMap(urlSecrets)])]
+}
+
+/**
+ * Shorter secrets are not scrubbed from free text: erasing every "A" or "no"
+ * from an answer would change what was said. (They are still redacted in URLs.)
+ */
+export const SCRUB_MIN_LENGTH = 4
+
+/**
+ * Removes every occurrence of the secrets from a text: a server's error body
+ * or answer that echoes the key. Longest first, so a secret that contains
+ * another is removed whole.
+ */
+export function scrub(text: string, secrets: string | undefined | readonly string[]): string {
+  const list = (typeof secrets === 'string' ? [secrets] : (secrets ?? [])).filter((s) => s.length >= SCRUB_MIN_LENGTH).sort((a, b) => b.length - a.length)
+  let out = text
+  for (const s of list) if (out.includes(s)) out = out.split(s).join(REDACTED)
+  return out
 }
 
 /**

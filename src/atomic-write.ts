@@ -1,0 +1,38 @@
+// Writing a file so that a reader sees the old content or the new, never half:
+// a temp file beside it, then a rename. The temp name is unique per write (not
+// only per process), so two writers of one file in one process do not share
+// it; and a failed write (a full disk) removes its temp file instead of
+// leaving it behind.
+import { randomBytes } from 'node:crypto'
+import { renameSync, rmSync, writeFileSync } from 'node:fs'
+import { rename, rm, writeFile } from 'node:fs/promises'
+
+export const TMP_SUFFIX = '.tmp'
+
+function tmpFor(file: string): string {
+  return `${file}.${process.pid}-${randomBytes(4).toString('hex')}${TMP_SUFFIX}`
+}
+
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = tmpFor(file)
+  try {
+    await writeFile(tmp, data)
+    await rename(tmp, file)
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {})
+    throw e
+  }
+}
+
+export function writeFileAtomicSync(file: string, data: string): void {
+  const tmp = tmpFor(file)
+  try {
+    writeFileSync(tmp, data)
+    renameSync(tmp, file)
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true })
+    } catch {}
+    throw e
+  }
+}
