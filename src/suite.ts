@@ -28,6 +28,7 @@ import type { QuestionRecord, SubjectInputs, SubjectRun } from './results.js'
 import { formatProbabilities } from './record.js'
 import { scoreAnswer } from './scoring.js'
 import type { Variant } from './variants.js'
+import { hasOptionReferences } from './option-references.js'
 import { askSeed, questionVariants, rotateQuestion, sampleQuestions, variantLabel } from './variants.js'
 
 declare module 'vitest' {
@@ -246,7 +247,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
     for (const question of questions) {
       const hash = questionHash(question)
       const plans = new Map<number | undefined, number>()
-      for (const variant of questionVariants(options, question.choices.length)) {
+      for (const variant of questionVariants(options, question.choices.length, !hasOptionReferences(question.choices))) {
         let plan = plans.get(variant.rotation)
         if (plan === undefined) {
           plan = prompted.push(variant.rotation ? rotateQuestion(question, variant.rotation) : question) - 1

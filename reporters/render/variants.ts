@@ -57,7 +57,9 @@ export function trialsLine(t: TrialSpread, temperature?: number): string {
 export function rotationLine(r: RotationSummary): string {
   const per = r.accuracies.map((a, i) => `${i === 0 ? 'as written' : `+${i}`} ${pct(a)}`).join(' · ')
   const incomplete = r.incomplete ? ` (${r.incomplete} not asked under every rotation: left out)` : ''
-  return `per rotation ${per} · circular ${pct(r.circular)} (right under all ${r.rotations}) · consistent ${pct(r.consistency)} (same option under all ${r.rotations})${incomplete}`
+  // Older results files have no keptAsWritten.
+  const kept = r.keptAsWritten ? ` · ${r.keptAsWritten} question${r.keptAsWritten === 1 ? '' : 's'} kept as written (an option points at others: "All of the above", "A and C"), outside these figures` : ''
+  return `per rotation ${per} · circular ${pct(r.circular)} (right under all ${r.rotations}) · consistent ${pct(r.consistency)} (same option under all ${r.rotations})${incomplete}${kept}`
 }
 
 /** How the intervals treat repeated asks, in one phrase. */
