@@ -50,7 +50,9 @@ export function headlineOf(config: Pick<RunConfig, 'protocol'>): 'micro' | 'macr
 export function trialsLine(t: TrialSpread, temperature?: number): string {
   return (
     `${t.trials} trials${temperature !== undefined ? ` at temperature ${temperature}` : ''} · mean ${pct(t.mean)} (min ${pct(t.min)}, max ${pct(t.max)}, sd ${points(t.sd)}) · ` +
-    `majority vote ${pct(t.majority)} · every trial agrees on ${pct(t.unanimous)} of questions, ${pct(t.agreement)} of trials agree with the majority`
+    `majority vote ${pct(t.majority)} · letters agree on every trial for ${pct(t.unanimous)} of questions, ${pct(t.agreement)} of letters agree with the majority (letters only: fewer than two is no agreement)` +
+    // Older results files have no noLetter.
+    (t.noLetter !== undefined ? ` · no letter in ${pct(t.noLetter)} of trials` : '')
   )
 }
 
@@ -88,7 +90,7 @@ export function renderVariantTables(subjects: readonly SubjectSummary[], run: Ru
   const out: string[] = []
   const withTrials = subjects.filter((s) => s.trials)
   if (withTrials.length) {
-    const rows = [['subject (trials)', 'mean', 'min', 'max', 'sd', 'majority', 'agree', 'unanimous'], ...[...withTrials.map((s) => [s.subject, s.trials!] as const), ...(run.trials && withTrials.length > 1 ? [['all', run.trials] as const] : [])].map(([name, t]) => [name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous)])]
+    const rows = [['subject (trials)', 'mean', 'min', 'max', 'sd', 'majority', 'agree', 'unanimous', 'no letter'], ...[...withTrials.map((s) => [s.subject, s.trials!] as const), ...(run.trials && withTrials.length > 1 ? [['all', run.trials] as const] : [])].map(([name, t]) => [name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous), pct(t.noLetter ?? NaN)])]
     out.push(table(rows))
   }
   const rotated = subjects.filter((s) => s.rotation)
@@ -110,9 +112,9 @@ export function markdownVariants(results: { subjects: readonly SubjectSummary[];
   const note = clusteringNote(run)
   if (run.trials) {
     out.push('### Trials', '', `${trialsLine(run.trials, config.asks?.temperature)}.`, '')
-    out.push(mdRow(['subject', 'mean', 'min', 'max', 'sd (points)', 'majority vote', 'agreement', 'unanimous']), '|---|---:|---:|---:|---:|---:|---:|---:|')
+    out.push(mdRow(['subject', 'mean', 'min', 'max', 'sd (points)', 'majority vote', 'agreement', 'unanimous', 'no letter']), '|---|---:|---:|---:|---:|---:|---:|---:|---:|')
     for (const [name, t] of [...subjects.filter((s) => s.trials).map((s) => [s.subject, s.trials!] as const), ['**all**', run.trials] as const]) {
-      out.push(mdRow([name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous)]))
+      out.push(mdRow([name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous), pct(t.noLetter ?? NaN)]))
     }
     out.push('')
   }

@@ -26,14 +26,22 @@ export interface TrialSpread {
    * breaking the tie at random. No letter and errors vote as "no answer".
    */
   majority: number
-  /** Mean share of a question's trials that gave its most frequent answer (1: every trial agreed). */
+  /**
+   * Agreement is over valid letters only: no letter (invalid, error) never
+   * agrees with anything, and a question with fewer than two letters counts
+   * as not agreeing (0), so text that never names a letter cannot look stable.
+   * Mean, over questions, of the share of its letters that are its most frequent letter.
+   */
   agreement: number
-  /** Share of questions whose trials all gave the same answer. */
+  /** Share of questions with at least two letters, all the same. */
   unanimous: number
+  /** Share of the trials' asks that gave no letter (invalid or error): shown beside agreement. */
+  noLetter: number
 }
 
 const asked = (r: QuestionRecord) => r.outcome !== 'not-asked'
-const answer = (r: QuestionRecord) => (r.outcome === 'error' ? '∅' : (r.given ?? '∅'))
+const NO_LETTER = '∅'
+const answer = (r: QuestionRecord) => (r.outcome === 'error' ? NO_LETTER : (r.given ?? NO_LETTER))
 
 /** The spread across trials of the given records (one subject's, or a run's); undefined when they have no trials. */
 export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | undefined {
@@ -56,14 +64,19 @@ export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | u
   let majority = 0
   let agreement = 0
   let unanimous = 0
+  let noLetter = 0
   for (const rs of units.values()) {
     const votes = new Map<string, number>()
     for (const r of rs) votes.set(answer(r), (votes.get(answer(r)) ?? 0) + 1)
     const top = Math.max(...votes.values())
     const leaders = [...votes].filter(([, n]) => n === top).map(([a]) => a)
     if (leaders.includes(rs[0]!.expected)) majority += 1 / leaders.length
-    agreement += top / rs.length
-    if (votes.size === 1) unanimous++
+    const letters = [...votes].filter(([a]) => a !== NO_LETTER)
+    const valid = letters.reduce((n, [, k]) => n + k, 0)
+    noLetter += rs.length - valid
+    if (valid < 2) continue
+    agreement += Math.max(...letters.map(([, k]) => k)) / valid
+    if (letters.length === 1) unanimous++
   }
   const n = units.size
   return {
@@ -77,5 +90,6 @@ export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | u
     majority: majority / n,
     agreement: agreement / n,
     unanimous: unanimous / n,
+    noLetter: noLetter / withTrials.length,
   }
 }
