@@ -30,6 +30,8 @@ export interface SubjectRun {
   questions: number
   /** Tests when each question is asked more than once (trials × rotations); absent otherwise. */
   asks?: number
+  /** MMLU_SAMPLE: the questions the sample was drawn from (the subject's whole test split); its weight in the run's figures. */
+  population?: number
   /** Model load + context creation, kept out of every question's latency. */
   setupMs: number
   /** Questions whose prompt was cut to fewer shots to fit the model's context. */

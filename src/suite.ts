@@ -299,6 +299,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         concurrency: options.concurrency,
         questions: questions.length,
         ...(asks.length !== questions.length ? { asks: asks.length } : {}),
+        ...(options.sample ? { population: all.length } : {}),
         setupMs: performance.now() - t0,
         reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < shots).length,
         // What the baseline gate checks before pairing this subject's questions with another run's.

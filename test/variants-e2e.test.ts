@@ -123,7 +123,11 @@ describe.skipIf(!HAS_REAL_DATA)('a quick look that is not biased: a seeded sampl
     expect(s).toMatchObject({ total: 40, status: 'complete', correct: expected.filter((i) => questions[i]!.answer === 'C').length })
     expect(s.ci95.low).toBeLessThanOrEqual(46 / 152)
     expect(s.ci95.high).toBeGreaterThanOrEqual(46 / 152)
-    expect(run.output).toContain('protocol lm-eval (overridden: MMLU_SHOTS=0 (lm-eval sets 5)) · seeded random sample of 40 per subject (seed 42)')
+    expect(run.output).toContain('protocol lm-eval (overridden: MMLU_SHOTS=0 (lm-eval sets 5)) · seeded random sample of 40 per subject, weighted to the full set (seed 42)')
+    // The sample is weighted to the subject's 152 questions: with one subject, the same accuracy; the micro line says so.
+    expect(s.population).toBe(152)
+    expect(run.results!.summary).toMatchObject({ population: 152, microAccuracy: s.accuracy })
+    expect(run.output).toContain(`micro (${s.correct}/40 asked, weighted to the full set's 152 questions)`)
     expect(run.results!.config).toMatchObject({ protocol: { name: 'lm-eval', overrides: ['MMLU_SHOTS=0 (lm-eval sets 5)'] }, asks: { sample: '40 per subject', seed: 42 }, scoring: 'logprob', shots: 0 })
     expect(run.results!.config.inputs!.astronomy).toMatchObject({ sample: '40 per subject', seed: 42 })
   }, 60_000)

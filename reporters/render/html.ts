@@ -183,7 +183,7 @@ function overview(results: ResultsFile, links: ReportLinks | undefined, extras: 
     .map((e) => `${esc(e.engine)} · ${esc(e.model)}${e.digest ? ` <code>${esc(e.digest.slice(0, 19))}</code>` : ''}`)
     .join('<br>')
   const ignored = countsLabel(run.cacheIgnored ?? {})
-  const micro: [string, string] = ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}`]
+  const micro: [string, string] = ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}${run.population !== undefined ? ` asked, weighted to the full set's ${run.population}` : ''}`]
   const macro: [string, string] = ['accuracy (macro)', `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''} over ${run.subjects} subject${run.subjects === 1 ? '' : 's'}`]
   // A protocol whose published figures are macro averages shows the macro first.
   const facts: [string, string][] = [

@@ -86,8 +86,10 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const ignored = countsLabel(run.cacheIgnored ?? {})
   const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)}`
   const macro = `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''}`
+  // A sample's micro is the full set's estimate, not correct ÷ asked.
+  const counted = `${run.correct}/${run.questions}${run.population !== undefined ? ` asked, weighted to the full set's ${run.population}` : ''}`
   out.push(
-    (headlineOf(config) === 'macro' ? `**Accuracy ${macro}** macro · ${micro} micro (${run.correct}/${run.questions}) · ` : `**Accuracy ${micro}** micro (${run.correct}/${run.questions}) · ${macro} macro · `) +
+    (headlineOf(config) === 'macro' ? `**Accuracy ${macro}** macro · ${micro} micro (${counted}) · ` : `**Accuracy ${micro}** micro (${counted}) · ${macro} macro · `) +
       `${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors` +
       (run.notAsked ? ` · ${run.notAsked} not asked` : '') +
       (run.cached ? ` · ${run.cached} from the answer cache` : '') +

@@ -31,7 +31,7 @@ export function asksLabel(config: Pick<RunConfig, 'asks' | 'promptFormat'>): str
     if (a.trials > 1) parts.push(`${a.trials} trials per question, ${sampling}${a.temperature === 0 ? ': trials give the same answers' : ''}`)
     else if (a.temperature > 0) parts.push(sampling)
     if (a.rotate) parts.push('options rotated: each question once per rotation, the key under each letter once')
-    if (a.sample) parts.push(`seeded random sample of ${a.sample} (seed ${a.seed})`)
+    if (a.sample) parts.push(`seeded random sample of ${a.sample}, weighted to the full set (seed ${a.seed})`)
   }
   return parts.length ? parts.join(' · ') : undefined
 }
