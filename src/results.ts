@@ -106,7 +106,7 @@ export interface RunConfig {
   protocol?: ProtocolChoice
   /** Sampling, trials, rotation and sample; absent in a default run. */
   asks?: AskConfig
-  /** The prompt sent as one chat turn (MMLU_PROMPT_FORMAT=chat); absent for the raw prompt. */
+  /** The prompt sent as chat turns (MMLU_PROMPT_FORMAT=chat); absent for the raw prompt. */
   promptFormat?: 'chat'
   /** Per subject: shots, prompt hash and data fingerprint (absent in files written before they were recorded). */
   inputs?: Record<string, SubjectInputs>

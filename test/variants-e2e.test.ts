@@ -162,7 +162,7 @@ describe('chat prompts on the embedded engine under the generative protocol', ()
     const keysOnC = (await Promise.all(['astronomy', 'business_ethics'].map((s) => loadSubject(FIXTURE_DATA_DIR, s, { allowPartial: true })))).flatMap((s) => s.test).filter((q) => q.answer === 'C').length
     expect(run.results!.summary.correct).toBe(keysOnC)
     expect(run.results!.config).toMatchObject({ scoring: 'generate', shots: 5, promptFormat: 'chat', protocol: { name: 'generative', overrides: [] } })
-    expect(run.output).toContain('protocol generative · prompt as one chat message')
+    expect(run.output).toContain('protocol generative · prompt as chat turns (each example a user turn, its letter the reply)')
     expect(run.output).toContain('prompt chat (GGUF template)')
     expect(run.output).toMatch(/Accuracy {3}[\d.]+% \[[\d.]+, [\d.]+\] macro \(2 subjects/)
   }, 60_000)

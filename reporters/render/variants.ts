@@ -25,7 +25,7 @@ export function protocolLabel(config: Pick<RunConfig, 'protocol'>): string | und
 export function asksLabel(config: Pick<RunConfig, 'asks' | 'promptFormat'>): string | undefined {
   const a = config.asks
   const parts: string[] = []
-  if (config.promptFormat === 'chat') parts.push('prompt as one chat message')
+  if (config.promptFormat === 'chat') parts.push('prompt as chat turns (each example a user turn, its letter the reply)')
   if (a) {
     const sampling = a.temperature > 0 ? `temperature ${a.temperature} (seeds from MMLU_SEED ${a.seed})` : 'greedy'
     if (a.trials > 1) parts.push(`${a.trials} trials per question, ${sampling}${a.temperature === 0 ? ': trials give the same answers' : ''}`)
