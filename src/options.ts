@@ -46,7 +46,7 @@ export interface Options {
   pull: boolean
   /** Retries of one question's request after a retryable failure (connection refused or reset, 429, 5xx), with backoff, inside its deadline. */
   retries: number
-  /** Server backends: the lm-eval prompt as raw text, or as one chat user message. */
+  /** Server backends: the lm-eval prompt as raw text, or as chat turns (the few-shot examples as user/assistant turns). */
   promptFormat: PromptFormat
   /** Ollama `keep_alive`: how long the model stays loaded after each request. */
   keepAlive: string | number

@@ -50,7 +50,7 @@ export interface LlamaCppOptions {
   workers: number
   /** Known digest (e.g. from an Ollama manifest); otherwise the file is hashed. */
   digest?: string
-  /** raw (default): the prompt as text; chat: one user message in the model's chat template. */
+  /** raw (default): the prompt as text; chat: its turns (prompt.ts chatMessages) in the model's chat template. */
   promptFormat?: PromptFormat
 }
 
