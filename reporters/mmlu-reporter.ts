@@ -90,6 +90,7 @@ function subjectSummary(r: SubjectResult): SubjectSummary {
   return summarizeSubject(subjectName(r), r.records, r.module.diagnostic().duration, {
     planned: plannedQuestions(r.module),
     ...(r.run ? { shots: r.run.shots, cacheIgnored: r.run.cacheIgnored ?? {}, category: r.run.category } : {}),
+    ...(r.run?.population !== undefined ? { population: r.run.population } : {}),
   })
 }
 

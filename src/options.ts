@@ -50,7 +50,7 @@ export interface Options {
   pull: boolean
   /** Retries of one question's request after a retryable failure (connection refused or reset, 429, 5xx), with backoff, inside its deadline. */
   retries: number
-  /** Server backends: the lm-eval prompt as raw text, or as one chat user message. */
+  /** Server backends: the lm-eval prompt as raw text, or as chat turns (the few-shot examples as user/assistant turns). */
   promptFormat: PromptFormat
   /** Ollama `keep_alive`: how long the model stays loaded after each request. */
   keepAlive: string | number
@@ -395,7 +395,7 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
   },
   promptFormat: {
     env: 'MMLU_PROMPT_FORMAT',
-    help: 'Server backends: raw (the lm-eval prompt as is: /api/generate raw, /v1/completions) or chat (one user message: /api/chat, /v1/chat/completions). Default raw.',
+    help: 'Server backends: raw (the lm-eval prompt as is: /api/generate raw, /v1/completions) or chat (the few-shot examples as user/assistant turns, then the question: /api/chat, /v1/chat/completions). Default raw.',
     parse: (raw) => oneOf('MMLU_PROMPT_FORMAT', PROMPT_FORMATS, 'raw')(raw) as PromptFormat,
   },
   keepAlive: { env: 'MMLU_KEEP_ALIVE', help: `Ollama keep_alive: how long the model stays loaded after each request. Default ${DEFAULT_KEEP_ALIVE}.`, parse: keepAlive },

@@ -20,6 +20,8 @@ export interface Prompt {
   shots: number
   /** The question's answer letters; absent: MMLU's A-D. */
   letters?: readonly Letter[]
+  /** The header and examples `prefix` is made of, for a chat dialogue (chatMessages); absent: the prompt is one message. */
+  fewShot?: FewShot
   /**
    * Generate scoring at a temperature above 0 (MMLU_TEMPERATURE): the engine
    * samples with this temperature and seed, over the whole vocabulary (no
@@ -32,6 +34,18 @@ export interface Sampling {
   temperature: number
   /** This ask's own seed (variants.ts askSeed), a non-negative 31-bit integer. */
   seed: number
+}
+
+/** A subject's few-shot examples, each a question (ending in `Answer:`) and its letter, after the header. */
+export interface FewShot {
+  header: string
+  examples: readonly { question: string; answer: Letter }[]
+}
+
+/** One turn of a chat request, as Ollama's /api/chat and OpenAI's chat completions take it. */
+export interface ChatMessage {
+  role: 'user' | 'assistant'
+  content: string
 }
 
 const MMLU_LETTERS = lettersOf(MMLU_OPTIONS)
@@ -61,16 +75,46 @@ export function formatQuestion(q: Pick<Question, 'question' | 'choices'>): strin
   return `${pyStrip(q.question)}\n${lines.join('\n')}\nAnswer:`
 }
 
-export function fewShotPrefix(subject: string, dev: readonly Question[], shots: number, title?: string): string {
+export function fewShot(subject: string, dev: readonly Question[], shots: number, title?: string): FewShot {
   if (!Number.isInteger(shots) || shots < 0 || shots > MAX_SHOTS) throw new RangeError(`shots must be 0-${MAX_SHOTS}, got ${shots}`)
   if (dev.length < shots) throw new RangeError(`${shots}-shot needs ${shots} dev questions for ${subject}, found ${dev.length}`)
-  let out = header(subject, title)
-  for (const example of dev.slice(0, shots)) out += `${formatQuestion(example)} ${example.answer}\n\n`
+  return { header: header(subject, title), examples: dev.slice(0, shots).map((e) => ({ question: formatQuestion(e), answer: e.answer })) }
+}
+
+/** The few-shot prefix as text: the header, then each example followed by ` {letter}` and a blank line. */
+export function fewShotText(f: FewShot): string {
+  let out = f.header
+  for (const e of f.examples) out += `${e.question} ${e.answer}\n\n`
   return out
 }
 
+export function fewShotPrefix(subject: string, dev: readonly Question[], shots: number, title?: string): string {
+  return fewShotText(fewShot(subject, dev, shots, title))
+}
+
+/**
+ * The prompt as chat turns (MMLU_PROMPT_FORMAT=chat), as Meta's Llama 3
+ * evaluations present few-shot examples: each example a user turn (the
+ * header opens the first) and its letter the assistant's reply, then the
+ * question as the last user turn. Without examples (0-shot, or a prompt built
+ * without `fewShot`) it is one user message, the prompt's whole text.
+ */
+export function chatMessages(p: Prompt): ChatMessage[] {
+  const examples = p.fewShot?.examples ?? []
+  if (!p.fewShot || examples.length === 0) return [{ role: 'user', content: promptText(p) }]
+  const header = p.fewShot.header
+  return [
+    ...examples.flatMap((e, i): ChatMessage[] => [
+      { role: 'user', content: (i === 0 ? header : '') + e.question },
+      { role: 'assistant', content: e.answer },
+    ]),
+    { role: 'user', content: p.suffix },
+  ]
+}
+
 export function buildPrompt(subject: string, dev: readonly Question[], question: Question, shots: number): Prompt {
-  return { prefix: fewShotPrefix(subject, dev, shots), suffix: formatQuestion(question), shots, ...questionLetters(question) }
+  const f = fewShot(subject, dev, shots)
+  return { prefix: fewShotText(f), suffix: formatQuestion(question), shots, fewShot: f, ...questionLetters(question) }
 }
 
 /** A prompt's `letters` field: absent for MMLU's four options, so MMLU prompts stay as they were. */

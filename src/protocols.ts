@@ -25,11 +25,13 @@ export const PROTOCOLS: Readonly<Record<ProtocolName, ProtocolPreset>> = {
     sets: { MMLU_SHOTS: '5', MMLU_PROMPT_FORMAT: 'raw', MMLU_SCORING: 'logprob', MMLU_TEMPERATURE: '0' },
     headline: 'micro',
   },
-  // Meta's Llama 3.2 Instruct figure (49.3): 5-shot, the model generates "the
-  // best choice character", at most 10 tokens, macro average. Meta's prompt
-  // wording is not published with it; ours is lm-eval's, sent as one chat turn.
+  // Meta's Llama 3.2 Instruct figure (49.3): 5-shot, the examples as a
+  // dialogue, the model generates "the best choice character", at most 10
+  // tokens, macro average. Meta published its prompts with the model's eval
+  // dataset (input_final_prompts); ours is lm-eval's wording in user/assistant
+  // turns, not compared with them byte for byte.
   generative: {
-    summary: 'generative, as Meta scored Llama 3.2 Instruct: 5-shot, one chat turn, up to 10 generated tokens, the letter they start with, macro average first',
+    summary: 'generative, as Meta scored Llama 3.2 Instruct: 5-shot, the examples as chat turns, up to 10 generated tokens, the letter they start with, macro average first',
     sets: { MMLU_SHOTS: '5', MMLU_PROMPT_FORMAT: 'chat', MMLU_SCORING: 'generate', MMLU_MAX_TOKENS: '10', MMLU_TEMPERATURE: '0' },
     headline: 'macro',
   },

@@ -31,6 +31,8 @@ export interface SubjectRun {
   questions: number
   /** Tests when each question is asked more than once (trials × rotations); absent otherwise. */
   asks?: number
+  /** MMLU_SAMPLE: the questions the sample was drawn from (the subject's whole test split); its weight in the run's figures. */
+  population?: number
   /** Model load + context creation, kept out of every question's latency. */
   setupMs: number
   /** Questions whose prompt was cut to fewer shots to fit the model's context. */
@@ -109,7 +111,7 @@ export interface RunConfig {
   protocol?: ProtocolChoice
   /** Sampling, trials, rotation and sample; absent in a default run. */
   asks?: AskConfig
-  /** The prompt sent as one chat turn (MMLU_PROMPT_FORMAT=chat); absent for the raw prompt. */
+  /** The prompt sent as chat turns (MMLU_PROMPT_FORMAT=chat); absent for the raw prompt. */
   promptFormat?: 'chat'
   /** Per subject: shots, prompt hash and data fingerprint (absent in files written before they were recorded). */
   inputs?: Record<string, SubjectInputs>

@@ -137,6 +137,52 @@ export function clusteredAccuracy(clusters: readonly Tally[], z = Z95): Clustere
   return { accuracy: p, ci95: wilson(p * effectiveN, effectiveN, z), stderr: Math.sqrt(variance), effectiveN }
 }
 
+/** One subject of a stratified sample: its tally (or effective tally) and the questions it was drawn from. */
+export interface Stratum extends Tally {
+  /** Questions in the subject (N); the tally is a sample of them without replacement. */
+  population: number
+  /** Questions drawn, when the tally is an effective one (trials, rotations: see clusteredAccuracy); else `total`. */
+  drawn?: number
+}
+
+/**
+ * The full set's accuracy from a sample of each subject (MMLU_SAMPLE), as a
+ * stratified estimate: each subject weighs N_h / ΣN, its questions' share of
+ * the full set, so the estimate is unbiased for the full set's micro average
+ * (an equal n per subject weighted equally would be a macro average). The
+ * variance is the stratified one with the finite-population correction:
+ * Var = Σ W_h² · p̃_h(1 − p̃_h) / n_h · (N_h − n_h) / (N_h − 1), with the
+ * Agresti–Coull-adjusted p̃ = (k + z²/2) / (n + z²) so a subject sampled at 0%
+ * or 100% still carries uncertainty; a subject asked whole adds none.
+ * The interval is Wilson's at the effective sample size p(1 − p) / Var (as
+ * clusteredAccuracy); at p = 0 or 1 it is p ± z·√Var, clipped; a run that
+ * asked every subject whole has Var = 0 and the exact figure. Strata that
+ * asked nothing are left out of both. Coverage of the full set's micro
+ * average is measured in test/sample-weights.test.ts by seeded simulation.
+ */
+export function stratifiedEstimate(strata: readonly Stratum[], z = Z95): { accuracy: number; ci95: Interval } {
+  const asked = strata.filter((s) => s.total > 0)
+  const N = asked.reduce((n, s) => n + s.population, 0)
+  if (asked.length === 0 || N === 0) return { accuracy: NaN, ci95: { low: 0, high: 1 } }
+  const z2 = z * z
+  let p = 0
+  let variance = 0
+  for (const { correct: k, total: n, population, drawn = n } of asked) {
+    const w = population / N
+    p += (w * k) / n
+    const fpc = population > 1 ? Math.max(0, (population - drawn) / (population - 1)) : 0
+    const adjusted = (k + z2 / 2) / (n + z2)
+    variance += ((w * w * adjusted * (1 - adjusted)) / n) * fpc
+  }
+  if (variance === 0) return { accuracy: p, ci95: { low: p, high: p } }
+  if (p <= 0 || p >= 1) {
+    const half = z * Math.sqrt(variance)
+    return { accuracy: p, ci95: { low: Math.max(0, p - half), high: Math.min(1, p + half) } }
+  }
+  const effectiveN = (p * (1 - p)) / variance
+  return { accuracy: p, ci95: wilson(p * effectiveN, effectiveN, z) }
+}
+
 /** Sample standard deviation (n − 1); 0 for a single value, NaN for none. */
 export function sampleStd(xs: readonly number[]): number {
   if (xs.length === 0) return NaN

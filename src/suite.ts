@@ -24,11 +24,12 @@ import type { Options, ScoringMode } from './options.js'
 import { inFlightCap, readOptions } from './options.js'
 import { PROTOCOLS } from './protocols.js'
 import type { Prompt } from './prompt.js'
-import { fewShotPrefix, formatQuestion, questionLetters } from './prompt.js'
+import { fewShot, fewShotText, formatQuestion, questionLetters } from './prompt.js'
 import type { QuestionRecord, SubjectInputs, SubjectRun } from './results.js'
 import { formatProbabilities } from './record.js'
 import { scoreAnswer } from './scoring.js'
 import type { Variant } from './variants.js'
+import { hasOptionReferences } from './option-references.js'
 import { askSeed, questionVariants, rotateQuestion, sampleQuestions, variantLabel } from './variants.js'
 import { maxOf } from './extent.js'
 
@@ -82,19 +83,21 @@ interface PlannedQuestion {
  * until it fits; if the question alone does not fit, the question is an error.
  */
 function planPrompts(source: Pick<QuestionSource, 'name' | 'title'>, dev: readonly Question[], questions: readonly Question[], shots: number, engine: Engine, reserve: number): PlannedQuestion[] {
-  const prefixes = Array.from({ length: shots + 1 }, (_, k) => fewShotPrefix(source.name, dev, k, source.title))
+  const shotsOf = Array.from({ length: shots + 1 }, (_, k) => fewShot(source.name, dev, k, source.title))
+  const prefixes = shotsOf.map(fewShotText)
   const limit = engine.trainedContextTokens
   const count = engine.countTokens
   return questions.map((question) => {
     const suffix = formatQuestion(question)
     const letters = questionLetters(question)
-    if (!count || !limit) return { question, prompt: { prefix: prefixes[shots] as string, suffix, shots, ...letters }, promptTokens: undefined }
+    // The examples go with the prompt, so a chat engine can send them as turns (prompt.ts chatMessages).
+    const at = (k: number): Prompt => ({ prefix: prefixes[k] as string, suffix, shots: k, fewShot: shotsOf[k]!, ...letters })
+    if (!count || !limit) return { question, prompt: at(shots), promptTokens: undefined }
     for (let k = shots; k >= 0; k--) {
-      const prefix = prefixes[k] as string
-      const n = count(prefix + suffix)
-      if (n + reserve <= limit) return { question, prompt: { prefix, suffix, shots: k, ...letters }, promptTokens: n }
+      const n = count(at(k))
+      if (n + reserve <= limit) return { question, prompt: at(k), promptTokens: n }
     }
-    const n = count((prefixes[0] as string) + suffix)
+    const n = count(at(0))
     return { question, prompt: undefined, promptTokens: n, unfit: `the question alone is ${n} tokens, more than the model's context of ${limit} (less ${reserve} for the answer)` }
   })
 }
@@ -256,7 +259,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
     for (const question of questions) {
       const hash = questionHash(question)
       const plans = new Map<number | undefined, number>()
-      for (const variant of questionVariants(options, question.choices.length)) {
+      for (const variant of questionVariants(options, question.choices.length, !hasOptionReferences(question.choices))) {
         let plan = plans.get(variant.rotation)
         if (plan === undefined) {
           plan = prompted.push(variant.rotation ? rotateQuestion(question, variant.rotation) : question) - 1
@@ -308,6 +311,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         concurrency: options.concurrency,
         questions: questions.length,
         ...(asks.length !== questions.length ? { asks: asks.length } : {}),
+        ...(options.sample ? { population: all.length } : {}),
         setupMs: performance.now() - t0,
         reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < shots).length,
         // What the baseline gate checks before pairing this subject's questions with another run's.

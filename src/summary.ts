@@ -25,8 +25,8 @@ import type { TrialSpread } from './analysis/trials.js'
 import { trialSpread } from './analysis/trials.js'
 import type { QuestionRecord } from './record.js'
 import { isTimed, questionKey } from './record.js'
-import type { Interval, Tally } from './stats.js'
-import { clusteredAccuracy, macroAccuracy, macroInterval, mean, microAccuracy, percentile, stderrOfProportion, wilson } from './stats.js'
+import type { Interval, Stratum, Tally } from './stats.js'
+import { clusteredAccuracy, macroAccuracy, macroInterval, mean, microAccuracy, percentile, stderrOfProportion, stratifiedEstimate, wilson } from './stats.js'
 
 export interface LatencySummary {
   mean: number
@@ -47,6 +47,8 @@ export interface SubjectFacts {
   cacheIgnored?: Readonly<Record<string, number>>
   /** The subject's category when it is not an MMLU subject (a topic's own). */
   category?: string
+  /** MMLU_SAMPLE: the questions the sample was drawn from (see SubjectSummary.population). */
+  population?: number
 }
 
 export interface SubjectSummary {
@@ -89,6 +91,8 @@ export interface SubjectSummary {
   trials?: TrialSpread
   /** MMLU_ROTATE=on: accuracy per rotation, circular accuracy and consistency. */
   rotation?: RotationSummary
+  /** MMLU_SAMPLE: the subject's questions the sample was drawn from; it weighs this much in the run's micro and category figures. */
+  population?: number
 }
 
 export interface CategorySummary {
@@ -117,7 +121,11 @@ export interface RunSummary {
   /** Subjects cut short, and subjects that asked nothing. */
   partialSubjects: string[]
   notRunSubjects: string[]
-  /** Every question weighs the same (lm-eval's group average). */
+  /**
+   * Every question weighs the same (lm-eval's group average). With
+   * MMLU_SAMPLE, the estimate of the full set's: each subject weighs its
+   * questions in the full set, not in the sample (see `population`).
+   */
   microAccuracy: number
   microCi95: Interval
   /** Every subject weighs the same (the model-card convention). */
@@ -136,6 +144,8 @@ export interface RunSummary {
   notes: string[]
   /** With trials or rotated options: distinct questions asked (`questions` counts every ask). */
   questionsAsked?: number
+  /** MMLU_SAMPLE: the full set's questions (Σ of the subjects' populations) the micro and category figures are weighted to. */
+  population?: number
   trials?: TrialSpread
   rotation?: RotationSummary
 }
@@ -251,6 +261,7 @@ export function summarizeSubject(subject: string, records: readonly QuestionReco
     promptTokens,
     evaluatedTokens,
     ...variantFigures(records),
+    ...(facts.population !== undefined ? { population: facts.population } : {}),
   }
 }
 
@@ -261,7 +272,7 @@ export function chanceAccuracy(records: readonly QuestionRecord[]): number {
 }
 
 /** The notes a run's summary carries (see RunSummary.notes). */
-export function runNotes(records: readonly QuestionRecord[], answered: number, correct: number, ci95: Interval): string[] {
+export function runNotes(records: readonly QuestionRecord[], answered: number, correct: number, ci95: Interval, accuracy = correct / answered): string[] {
   const chance = chanceAccuracy(records)
   const notes: string[] = []
   const letters = new Map<string, number>()
@@ -274,11 +285,19 @@ export function runNotes(records: readonly QuestionRecord[], answered: number, c
   }
   if (answered > 0 && ci95.low <= chance && chance <= ci95.high) {
     notes.push(
-      `accuracy ${((correct / answered) * 100).toFixed(1)}% [${(ci95.low * 100).toFixed(1)}, ${(ci95.high * 100).toFixed(1)}] includes chance (${+(chance * 100).toFixed(1)}%): ` +
+      `accuracy ${(accuracy * 100).toFixed(1)}% [${(ci95.low * 100).toFixed(1)}, ${(ci95.high * 100).toFixed(1)}] includes chance (${+(chance * 100).toFixed(1)}%): ` +
         'this run cannot tell the model from guessing',
     )
   }
   return notes
+}
+
+/** A subject as a stratum of a sample: its tally (effective with trials or rotations) and its population (its own questions when it was asked whole). */
+function stratum(s: SubjectSummary, variants: boolean, records: readonly QuestionRecord[]): Stratum {
+  const population = s.population ?? s.questionsAsked ?? s.total
+  if (!variants) return { correct: s.correct, total: s.total, population }
+  const c = clusteredAccuracy(questionTallies(records.filter((r) => r.subject === s.subject)))
+  return { correct: c.effectiveN ? c.accuracy * c.effectiveN : 0, total: c.effectiveN, population, drawn: s.questionsAsked ?? s.total }
 }
 
 export function summarizeRun(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], wallMs: number): RunSummary {
@@ -289,6 +308,10 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
     const names = new Set(subjectNames)
     return clusteredAccuracy(questionTallies(records.filter((r) => names.has(r.subject)))).ci95
   }
+  // MMLU_SAMPLE: a group's accuracy and interval estimate the full set's, each subject weighted by its population.
+  const weighted = subjects.some((s) => s.population !== undefined)
+  const estimate = (group: readonly SubjectSummary[], correct: number, total: number): { accuracy: number; ci95: Interval } =>
+    weighted ? stratifiedEstimate(group.map((s) => stratum(s, variants, records))) : { accuracy: total ? correct / total : NaN, ci95: interval(group.map((s) => s.subject), correct, total) }
   const categories: CategorySummary[] = []
   const own = [...new Set(subjects.map((s) => s.category))].filter((c) => !(CATEGORIES as readonly string[]).includes(c) && c !== 'unknown')
   for (const category of [...CATEGORIES, ...own]) {
@@ -296,14 +319,15 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
     if (group.length === 0) continue
     const correct = group.reduce((n, s) => n + s.correct, 0)
     const total = group.reduce((n, s) => n + s.total, 0)
-    categories.push({ category, correct, total, accuracy: total ? correct / total : NaN, ci95: interval(group.map((s) => s.subject), correct, total) })
+    categories.push({ category, correct, total, ...estimate(group, correct, total) })
   }
   const sum = (f: (s: SubjectSummary) => number) => subjects.reduce((n, s) => n + f(s), 0)
   const correct = sum((s) => s.correct)
   const questions = sum((s) => s.total)
   const sumFileMs = sum((s) => s.fileMs)
   const timed = records.filter(isTimed).length
-  const microCi95 = interval(subjects.map((s) => s.subject), correct, questions)
+  const micro = estimate(subjects, correct, questions)
+  const microCi95 = micro.ci95
   // The macro interval weighs each subject by what its answers are worth (its effective sample size).
   const macroTallies = variants
     ? subjects.map((s) => {
@@ -325,7 +349,7 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
     cacheIgnored: subjects.reduce((acc, s) => addCounts(acc, s.cacheIgnored), {} as Record<string, number>),
     partialSubjects: subjects.filter((s) => s.status === 'partial').map((s) => s.subject),
     notRunSubjects: subjects.filter((s) => s.status === 'not-run').map((s) => s.subject),
-    microAccuracy: microAccuracy(subjects),
+    microAccuracy: weighted ? micro.accuracy : microAccuracy(subjects),
     microCi95,
     macroAccuracy: macroAccuracy(subjects),
     macroCi95: macroInterval(macroTallies),
@@ -335,7 +359,8 @@ export function summarizeRun(subjects: readonly SubjectSummary[], records: reado
     overlap: wallMs > 0 ? sumFileMs / wallMs : NaN,
     latencyMs: latency(records),
     questionsPerSecond: wallMs > 0 && timed > 0 ? timed / (wallMs / 1000) : NaN,
-    notes: runNotes(records, questions, correct, microCi95),
+    notes: runNotes(records, questions, correct, microCi95, weighted ? micro.accuracy : correct / questions),
     ...variantFigures(records),
+    ...(weighted ? { population: subjects.reduce((n, s) => n + (s.total > 0 ? (s.population ?? s.total) : 0), 0) } : {}),
   }
 }

@@ -73,10 +73,15 @@ export function originalOption(given: Letter, r: number, n: number): number {
   return (((LETTERS.indexOf(given) - r) % n) + n) % n
 }
 
-/** Every ask of one question, in order: trial by trial, each through its rotations. */
-export function questionVariants(plan: Pick<VariantPlan, 'trials' | 'rotate'>, options: number): Variant[] {
+/**
+ * Every ask of one question, in order: trial by trial, each through its
+ * rotations. A question that is not `rotatable` (its options point at other
+ * options by position, src/option-references.ts) is asked as written only,
+ * with no `rotation`, so the rotation figures leave it out.
+ */
+export function questionVariants(plan: Pick<VariantPlan, 'trials' | 'rotate'>, options: number, rotatable = true): Variant[] {
   const trials: (number | undefined)[] = plan.trials > 1 ? Array.from({ length: plan.trials }, (_, i) => i + 1) : [undefined]
-  const rotations: (number | undefined)[] = plan.rotate ? Array.from({ length: options }, (_, i) => i) : [undefined]
+  const rotations: (number | undefined)[] = plan.rotate && rotatable ? Array.from({ length: options }, (_, i) => i) : [undefined]
   return trials.flatMap((trial) => rotations.map((rotation) => ({ ...(trial !== undefined ? { trial } : {}), ...(rotation !== undefined ? { rotation } : {}) })))
 }
 

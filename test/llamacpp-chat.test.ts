@@ -1,5 +1,6 @@
 // The embedded engine's chat format and sampling (issue 15 items 3 and 4):
-// - MMLU_PROMPT_FORMAT=chat sends the prompt as one user message through the
+// - MMLU_PROMPT_FORMAT=chat sends the prompt as chat turns (each few-shot
+//   example a user turn, its letter the assistant's) through the
 //   model's own GGUF chat template: on the Llama 3.2 twin (real Llama 3
 //   vocabulary, Llama 3.2's chat template) the tokens it evaluates equal the
 //   template rendered here by hand and tokenized as a server does;
@@ -19,19 +20,19 @@ import { openLlamaCppEngine } from '../src/backends/llamacpp.js'
 import { CHAT_DATE } from '../src/backends/llamacpp-chat.js'
 import { loadSubject } from '../src/dataset/load.js'
 import type { Prompt } from '../src/prompt.js'
-import { fewShotPrefix, formatQuestion, promptText } from '../src/prompt.js'
+import { buildPrompt, formatQuestion, header, promptText } from '../src/prompt.js'
 import { deriveSeed } from '../src/random.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 
 /** Llama 3's special tokens, by id (Meta's tokenizer config). */
 const SPECIAL: Record<string, number> = { '<|begin_of_text|>': 128000, '<|start_header_id|>': 128006, '<|end_header_id|>': 128007, '<|eot_id|>': 128009 }
 
-/** Meta's Llama 3.2 prompt format for one user message, written out by hand (no template engine). */
-function llama32Chat(user: string, date: string): string {
+/** Meta's Llama 3.2 prompt format for a dialogue (user, assistant, …, user), written out by hand (no template engine). */
+function llama32Chat(turns: readonly string[], date: string): string {
   return (
     '<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n' +
     `Cutting Knowledge Date: December 2023\nToday Date: ${date}\n\n<|eot_id|>` +
-    `<|start_header_id|>user<|end_header_id|>\n\n${user.trim()}<|eot_id|>` +
+    turns.map((text, i) => `<|start_header_id|>${i % 2 === 0 ? 'user' : 'assistant'}<|end_header_id|>\n\n${text.trim()}<|eot_id|>`).join('') +
     '<|start_header_id|>assistant<|end_header_id|>\n\n'
   )
 }
@@ -48,7 +49,7 @@ function serverTokens(rendered: string): number[] {
 
 async function astronomyPrompt(): Promise<Prompt> {
   const { dev, test: questions } = await loadSubject(FIXTURE_DATA_DIR, 'astronomy', { allowPartial: true })
-  return { prefix: fewShotPrefix('astronomy', dev, 2), suffix: formatQuestion(questions[3]!), shots: 2 }
+  return buildPrompt('astronomy', dev, questions[3]!, 2)
 }
 
 describe('chat format on the Llama 3.2 twin', () => {
@@ -62,7 +63,7 @@ describe('chat format on the Llama 3.2 twin', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  test('the engine evaluates exactly the Llama 3.2 chat rendering of the prompt, as one user message, dated CHAT_DATE', async () => {
+  test('the engine evaluates exactly the Llama 3.2 chat rendering of the prompt, its two examples as user/assistant turns (issue 21 item 5), dated CHAT_DATE', async () => {
     const evaluated: number[][] = []
     // Record what is evaluated, then let the real method run.
     const original = LlamaContextSequence.prototype.controlledEvaluate
@@ -72,11 +73,16 @@ describe('chat format on the Llama 3.2 twin', () => {
     })
     try {
       const prompt = await astronomyPrompt()
+      const { dev } = await loadSubject(FIXTURE_DATA_DIR, 'astronomy', { allowPartial: true })
       const engine = await openLlamaCppEngine({ modelPath: path, reason: 'test', gpu: 'off', threads: 1, workers: 1, promptFormat: 'chat' })
-      const expected = serverTokens(llama32Chat(promptText(prompt), CHAT_DATE))
+      // Header and first example; its letter; the second example; its letter; the question.
+      const turns = [header('astronomy') + formatQuestion(dev[0]!), dev[0]!.answer, formatQuestion(dev[1]!), dev[1]!.answer, prompt.suffix]
+      const expected = serverTokens(llama32Chat(turns, CHAT_DATE))
       expect(CHAT_DATE).toBe('26 Jul 2024')
       // Context fitting counts the same tokens the engine will evaluate.
-      expect(engine.countTokens!(promptText(prompt))).toBe(expected.length)
+      expect(engine.countTokens!(prompt)).toBe(expected.length)
+      // A string is one user message.
+      expect(engine.countTokens!(promptText(prompt))).toBe(serverTokens(llama32Chat([promptText(prompt)], CHAT_DATE)).length)
       const session = await engine.openSession({ scoring: 'generate', concurrency: 1, maxTokens: 3, promptTokens: expected.length })
       const raw = await session.answer(prompt, new AbortController().signal)
       await session.close()

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { loadSubject } from '../src/dataset/load.js'
-import { buildPrompt, fewShotPrefix, formatQuestion, promptText, pyStrip } from '../src/prompt.js'
+import type { Question } from '../src/dataset/question.js'
+import { buildPrompt, chatMessages, fewShotPrefix, formatQuestion, promptText, pyStrip } from '../src/prompt.js'
 
 // Golden strings pin the lm-evaluation-harness template byte for byte, on the
 // project's own fixture questions (never on MMLU text).
@@ -47,5 +48,31 @@ describe('lm-eval MMLU prompt', () => {
     expect(pyStrip('\n\t Q? \u3000')).toBe('Q?')
     expect(pyStrip('\uFEFFQ')).toBe('\uFEFFQ') // Python does not strip U+FEFF
     expect(formatQuestion({ question: '  Why?\n', choices: [' a', 'b ', 'c', 'd'] })).toBe('Why?\nA.  a\nB. b \nC. c\nD. d\nAnswer:')
+  })
+})
+
+describe('the prompt as chat turns (MMLU_PROMPT_FORMAT=chat, issue 21 item 5)', () => {
+  const dev: Question[] = [0, 1, 2].map((i) => ({ subject: 'astronomy', split: 'dev', index: i, question: ` Example ${i}? `, choices: ['w', 'x', 'y', 'z'], answer: (['B', 'D', 'A'] as const)[i]! }))
+  const question: Question = { subject: 'astronomy', split: 'test', index: 0, question: 'Which?', choices: ['p', 'q', 'r', 's'], answer: 'C' }
+
+  test('each example a user turn (the header opens the first) and its letter the assistant turn; the question last', () => {
+    const turns = chatMessages(buildPrompt('astronomy', dev, question, 2))
+    expect(turns).toEqual([
+      { role: 'user', content: 'The following are multiple choice questions (with answers) about astronomy.\n\nExample 0?\nA. w\nB. x\nC. y\nD. z\nAnswer:' },
+      { role: 'assistant', content: 'B' },
+      { role: 'user', content: 'Example 1?\nA. w\nB. x\nC. y\nD. z\nAnswer:' },
+      { role: 'assistant', content: 'D' },
+      { role: 'user', content: 'Which?\nA. p\nB. q\nC. r\nD. s\nAnswer:' },
+    ])
+    // The same words as the raw prompt: the turns joined as lm-eval joins its examples give it back.
+    const joined = turns.map((t) => (t.role === 'assistant' ? ` ${t.content}\n\n` : t.content)).join('')
+    expect(joined).toBe(promptText(buildPrompt('astronomy', dev, question, 2)))
+  })
+
+  test('0-shot, or a prompt without its examples: one user message, the whole prompt', () => {
+    const zero = buildPrompt('astronomy', dev, question, 0)
+    expect(chatMessages(zero)).toEqual([{ role: 'user', content: promptText(zero) }])
+    const bare = { prefix: 'P\n\n', suffix: 'Q', shots: 1 }
+    expect(chatMessages(bare)).toEqual([{ role: 'user', content: 'P\n\nQ' }])
   })
 })

@@ -14,7 +14,7 @@ describe('MMLU_PROTOCOL', () => {
     expect(o).toMatchObject({ shots: 5, promptFormat: 'raw', scoring: 'logprob', temperature: 0, protocol: { name: 'lm-eval', overrides: [] } })
   })
 
-  test('generative: 5-shot, one chat message, generate up to 10 tokens, greedy', () => {
+  test('generative: 5-shot, chat turns, generate up to 10 tokens, greedy', () => {
     const o = readOptions({ MMLU_PROTOCOL: 'generative' })
     expect(o).toMatchObject({ shots: 5, promptFormat: 'chat', scoring: 'generate', maxTokens: 10, temperature: 0, protocol: { name: 'generative', overrides: [] } })
     expect(PROTOCOLS.generative.headline).toBe('macro')

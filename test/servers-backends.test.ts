@@ -48,10 +48,25 @@ function ollama(overrides: Partial<OllamaEngineOptions> = {}): Engine {
   })
 }
 
-async function ask(engine: Engine, request: SessionRequest = logprobSession): Promise<RawAnswer> {
+async function ask(engine: Engine, request: SessionRequest = logprobSession, p: Prompt = prompt): Promise<RawAnswer> {
   const session = await engine.openSession(request)
-  return session.answer(prompt, signal())
+  return session.answer(p, signal())
 }
+
+// A 2-shot prompt, and the turns a chat request must carry for it, written out by hand.
+const HEADER = 'The following are multiple choice questions (with answers) about astronomy.\n\n'
+const EXAMPLES = [
+  { question: 'E1?\nA. a\nB. b\nC. c\nD. d\nAnswer:', answer: 'C' as const },
+  { question: 'E2?\nA. a\nB. b\nC. c\nD. d\nAnswer:', answer: 'A' as const },
+]
+const twoShot: Prompt = { prefix: `${HEADER}${EXAMPLES[0]!.question} C\n\n${EXAMPLES[1]!.question} A\n\n`, suffix: prompt.suffix, shots: 2, fewShot: { header: HEADER, examples: EXAMPLES } }
+const TWO_SHOT_TURNS = [
+  { role: 'user', content: `${HEADER}E1?\nA. a\nB. b\nC. c\nD. d\nAnswer:` },
+  { role: 'assistant', content: 'C' },
+  { role: 'user', content: 'E2?\nA. a\nB. b\nC. c\nD. d\nAnswer:' },
+  { role: 'assistant', content: 'A' },
+  { role: 'user', content: 'Q?\nA. a\nB. b\nC. c\nD. d\nAnswer:' },
+]
 
 describe('reading the letters from top log-probs', () => {
   const top = (entries: Record<string, number>) => Object.entries(entries).map(([token, p]) => ({ token, logprob: Math.log(p) }))
@@ -115,7 +130,12 @@ describe('Ollama engine', () => {
     }
   })
 
-  test('chat: one user message on /api/chat; bare "B" tokens are read', async () => {
+  test('chat with few-shot examples (issue 21 item 5): /api/chat gets each example as a user turn and its letter as the assistant\'s, the question last', async () => {
+    await ask(ollama({ promptFormat: 'chat' }), generateSession, twoShot)
+    expect(server.inference()[0]!.body!.messages).toEqual(TWO_SHOT_TURNS)
+  })
+
+  test('chat: one user message on /api/chat at 0-shot; bare "B" tokens are read', async () => {
     const a = await ask(ollama({ promptFormat: 'chat' }))
     expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
     expect(a.text).toBe('B')
@@ -237,6 +257,13 @@ describe('OpenAI-compatible engine', () => {
     } finally {
       server.config.maxLogprobs = 20
     }
+  })
+
+  test('chat completions send the few-shot examples as turns (issue 21 item 5): user, assistant with the letter, …, the question last', async () => {
+    const engine = await open({ promptFormat: 'chat' })
+    const session = await engine.openSession(generateSession)
+    await session.answer(twoShot, signal())
+    expect(server.inference().at(-1)!.body!.messages).toEqual(TWO_SHOT_TURNS)
   })
 
   test('chat completions with top_logprobs 20', async () => {

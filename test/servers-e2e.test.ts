@@ -117,7 +117,11 @@ describe.skipIf(!HAS_REAL_DATA)('acceptance 1 and 3: the real astronomy split th
     // Generate scoring asked for: no log-prob probe.
     expect(inference).toHaveLength(152)
     expect(inference.every((r) => r.path === '/v1/chat/completions')).toBe(true)
-    expect((inference[0]!.body!.messages as unknown[]).length).toBe(1)
+    // 5-shot as a dialogue: five user/assistant pairs (the assistant says the example's letter), then the question.
+    const messages = inference[0]!.body!.messages as { role: string; content: string }[]
+    expect(messages.map((m) => m.role)).toEqual([...Array.from({ length: 5 }, () => ['user', 'assistant']).flat(), 'user'])
+    expect(messages.filter((m) => m.role === 'assistant').every((m) => /^[A-D]$/.test(m.content))).toBe(true)
+    expect(messages.at(-1)!.content).toMatch(/\nAnswer:$/)
     expect(inference[0]!.body).toMatchObject({ max_tokens: 5, temperature: 0 })
   })
 })

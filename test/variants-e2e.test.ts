@@ -11,6 +11,7 @@ import type { QuestionRecord } from '../src/record.js'
 import { questionKey, recordKey } from '../src/record.js'
 import { testName } from '../src/suite.js'
 import { wilson } from '../src/stats.js'
+import { hasOptionReferences } from '../src/option-references.js'
 import { rotateQuestion, sampleQuestions } from '../src/variants.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
@@ -63,38 +64,50 @@ describe('trials on the embedded engine (random-small, fixture data)', () => {
 })
 
 describe.skipIf(!HAS_REAL_DATA)('rotated options, always-C on real astronomy', () => {
-  test('right exactly once per question across the four rotations: circular 0, a quarter of all answers, per rotation the share of keys landing on C', async () => {
+  test('right exactly once per question across the four rotations: circular 0, a quarter of all answers, per rotation the share of keys landing on C; questions whose options point at others kept as written', async () => {
     // The first 80 questions keep the test short; the counts are exact for any set of questions.
-    const questions = (await loadSubject(REAL_DATA_DIR, 'astronomy')).test.slice(0, 80)
+    const all = (await loadSubject(REAL_DATA_DIR, 'astronomy')).test.slice(0, 80)
+    // "A and D", "all of the above": asked once, as written (4 of these 80).
+    const kept = all.filter((q) => hasOptionReferences(q.choices))
+    expect(kept.length).toBeGreaterThan(0)
+    const questions = all.filter((q) => !kept.includes(q))
+    const n = questions.length
     const run = await runVitest(['evals/astronomy'], { env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: await fixtureModelPath('fixed-C'), MMLU_ROTATE: 'on', MMLU_LIMIT: '80', MMLU_CACHE: 'off', MMLU_THREADS: '1' } })
     expect(run.code, run.output).toBe(0)
     const records = run.results!.records
-    expect(records).toHaveLength(80 * 4)
+    expect(records).toHaveLength(n * 4 + kept.length)
+    const keptIndexes = new Set(kept.map((q) => q.index))
     for (const rs of byQuestion(records).values()) {
+      if (keptIndexes.has(rs[0]!.index)) {
+        expect(rs.map((r) => r.rotation)).toEqual([undefined])
+        continue
+      }
       expect(rs.map((r) => r.rotation).sort()).toEqual([0, 1, 2, 3])
       expect(rs.filter((r) => r.outcome === 'correct')).toHaveLength(1)
     }
     // Each record expects the key where its rotation put it, and the model said C.
-    for (const r of records) expect([r.given, r.expected]).toEqual(['C', rotateQuestion(questions[r.index]!, r.rotation!).answer])
+    for (const r of records) expect([r.given, r.expected]).toEqual(['C', rotateQuestion(all[r.index]!, r.rotation ?? 0).answer])
     // Under rotation r the key lands on C when it was written at (2 − r) mod 4.
-    const share = [0, 1, 2, 3].map((r) => questions.filter((q) => q.answer === LETTERS[(2 - r + 4) % 4]).length / 80)
+    const share = [0, 1, 2, 3].map((r) => questions.filter((q) => q.answer === LETTERS[(2 - r + 4) % 4]).length / n)
     expect(new Set(share).size).toBeGreaterThan(1)
     const summary = run.results!.summary
-    expect(summary.rotation).toEqual({ rotations: 4, accuracies: share, questions: 80, incomplete: 0, circular: 0, consistency: 0 })
-    expect(summary).toMatchObject({ questions: 320, correct: 80, questionsAsked: 80 })
+    expect(summary.rotation).toEqual({ rotations: 4, accuracies: share, questions: n, incomplete: 0, circular: 0, consistency: 0, keptAsWritten: kept.length })
+    const keptRight = kept.filter((q) => q.answer === 'C').length
+    expect(summary).toMatchObject({ questions: n * 4 + kept.length, correct: n + keptRight, questionsAsked: 80 })
     // The few-shot examples are not rotated: every ask is 5-shot and reuses the prefix the first evaluated.
     expect(records.every((r) => r.shots === 5)).toBe(true)
     expect(records.slice(1).every((r) => r.evaluatedTokens < r.promptTokens / 2)).toBe(true)
     expect(run.output).toContain(`Rotation   per rotation as written ${(share[0]! * 100).toFixed(1)}% · +1 ${(share[1]! * 100).toFixed(1)}% ·`)
     expect(run.output).toContain('circular 0.0% (right under all 4) · consistent 0.0% (same option under all 4)')
+    expect(run.output).toContain(`${kept.length} questions kept as written (an option points at others`)
     expect(run.output).toContain('options rotated: each question once per rotation')
-    expect(run.output).toMatch(/Accuracy {3}25\.0% \[/)
+    expect(run.output).toContain(`Accuracy   ${(((n + keptRight) / (n * 4 + kept.length)) * 100).toFixed(1)}% [`)
     expect(run.results!.config.inputs!.astronomy).toMatchObject({ rotate: true })
     // The page beside the results: a row per ask, with the question's text, not the test name's variant label.
     const page = await readFile(path.join(path.dirname(run.resultsPath), 'index.html'), 'utf8')
     const row = /<tr id="q-astronomy-0-r1"><td>0\/r1<\/td><td class="text">([^<]*)<\/td>/.exec(page)
     const unescaped = row![1]!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
-    expect(unescaped).toBe(testName(questions[0]!).replace(/^#0 /, ''))
+    expect(unescaped).toBe(testName(all[0]!).replace(/^#0 /, ''))
   }, 60_000)
 })
 
@@ -110,7 +123,11 @@ describe.skipIf(!HAS_REAL_DATA)('a quick look that is not biased: a seeded sampl
     expect(s).toMatchObject({ total: 40, status: 'complete', correct: expected.filter((i) => questions[i]!.answer === 'C').length })
     expect(s.ci95.low).toBeLessThanOrEqual(46 / 152)
     expect(s.ci95.high).toBeGreaterThanOrEqual(46 / 152)
-    expect(run.output).toContain('protocol lm-eval (overridden: MMLU_SHOTS=0 (lm-eval sets 5)) · seeded random sample of 40 per subject (seed 42)')
+    expect(run.output).toContain('protocol lm-eval (overridden: MMLU_SHOTS=0 (lm-eval sets 5)) · seeded random sample of 40 per subject, weighted to the full set (seed 42)')
+    // The sample is weighted to the subject's 152 questions: with one subject, the same accuracy; the micro line says so.
+    expect(s.population).toBe(152)
+    expect(run.results!.summary).toMatchObject({ population: 152, microAccuracy: s.accuracy })
+    expect(run.output).toContain(`micro (${s.correct}/40 asked, weighted to the full set's 152 questions)`)
     expect(run.results!.config).toMatchObject({ protocol: { name: 'lm-eval', overrides: ['MMLU_SHOTS=0 (lm-eval sets 5)'] }, asks: { sample: '40 per subject', seed: 42 }, scoring: 'logprob', shots: 0 })
     expect(run.results!.config.inputs!.astronomy).toMatchObject({ sample: '40 per subject', seed: 42 })
   }, 60_000)
@@ -145,7 +162,7 @@ describe('chat prompts on the embedded engine under the generative protocol', ()
     const keysOnC = (await Promise.all(['astronomy', 'business_ethics'].map((s) => loadSubject(FIXTURE_DATA_DIR, s, { allowPartial: true })))).flatMap((s) => s.test).filter((q) => q.answer === 'C').length
     expect(run.results!.summary.correct).toBe(keysOnC)
     expect(run.results!.config).toMatchObject({ scoring: 'generate', shots: 5, promptFormat: 'chat', protocol: { name: 'generative', overrides: [] } })
-    expect(run.output).toContain('protocol generative · prompt as one chat message')
+    expect(run.output).toContain('protocol generative · prompt as chat turns (each example a user turn, its letter the reply)')
     expect(run.output).toContain('prompt chat (GGUF template)')
     expect(run.output).toMatch(/Accuracy {3}[\d.]+% \[[\d.]+, [\d.]+\] macro \(2 subjects/)
   }, 60_000)

@@ -197,6 +197,27 @@ describe('the spread across trials', () => {
     expect([s.trials, s.questions]).toEqual([4, 3])
   })
 
+  test('agreement is over valid letters only: no letter never agrees, a question with fewer than two letters does not count as agreeing; the no-letter share beside it (issue 21 item 4)', () => {
+    // Five trials each. Keys all A. "–" is no letter (invalid), "E" an error.
+    //   q0: – – – – –  → no valid letter: not agreeing (today: unanimous on "no answer")
+    //   q1: A – – – E  → one valid letter: not agreeing
+    //   q2: B B – B –  → three valid, all B: unanimous; agreement 3/3
+    //   q3: A A B – –  → three valid, two agree: agreement 2/3, not unanimous
+    const asked: (Letter | null | 'E')[][] = [[null, null, null, null, null], ['A', null, null, null, 'E'], ['B', 'B', null, 'B', null], ['A', 'A', 'B', null, null]]
+    const rs = asked.flatMap((answers, q) =>
+      answers.map((g, t) => (g === 'E' ? rec(q, 'A', null, { trial: t + 1, outcome: 'error', error: 'timeout' }) : rec(q, 'A', g, { trial: t + 1 }))),
+    )
+    const s = trialSpread(rs)!
+    expect(s.unanimous).toBeCloseTo(1 / 4, 12)
+    expect(s.agreement).toBeCloseTo((0 + 0 + 1 + 2 / 3) / 4, 12)
+    // The error is no answer of the model's and is left out (issue 25 item 6): 12 of the
+    // 19 answers gave no letter (5 + 3 + 2 + 2 invalid).
+    expect(s.noLetter).toBeCloseTo(12 / 19, 12)
+    // The all-invalid run of the issue: every text differs, none a letter.
+    const texts = [0, 1, 2].flatMap((q) => [1, 2, 3].map((t) => rec(q, 'A', null, { trial: t, text: `text ${q}/${t}` })))
+    expect(trialSpread(texts)).toMatchObject({ unanimous: 0, agreement: 0, noLetter: 1 })
+  })
+
   test('no letter and errors vote as "no answer", which is never right', () => {
     const rs = [rec(0, 'A', null, { trial: 1 }), rec(0, 'A', null, { trial: 2 }), rec(0, 'A', 'A', { trial: 3 })]
     expect(trialSpread(rs)!.majority).toBe(0)

@@ -185,7 +185,7 @@ function overview(results: ResultsFile, links: ReportLinks | undefined, extras: 
     .join('<br>')
   const ignored = countsLabel(run.cacheIgnored ?? {})
   const left = leftOutLabel(run.errors, run.notAsked)
-  const micro: [string, string] = ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}${left ? ` · ${left}` : ''}`]
+  const micro: [string, string] = ['accuracy (micro)', `<b>${pct(run.microAccuracy)}</b> ${ci(run.microCi95)} · ${run.correct}/${run.questions}${run.population !== undefined ? ` asked, weighted to the full set's ${run.population}` : ''}${left ? ` · ${left}` : ''}`]
   const macro: [string, string] = ['accuracy (macro)', `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''} over ${run.subjects} subject${run.subjects === 1 ? '' : 's'}`]
   // A protocol whose published figures are macro averages shows the macro first.
   const facts: [string, string][] = [
@@ -505,11 +505,11 @@ function variantTables(results: ResultsFile, subjects: readonly SubjectSummary[]
   if (withTrials.length && run.trials) {
     const rows = [...withTrials.map((s) => [s.subject, s.trials!] as const), ['all', run.trials] as const].map(
       ([name, t]) =>
-        `<tr data-subject="${esc(name)}"><td>${esc(name)}</td><td>${t.accuracies.map(pct).join(' · ')}</td><td class="accuracy">${pct(t.mean)}</td><td>${pct(t.min)}–${pct(t.max)}</td><td>${(t.sd * 100).toFixed(1)}</td><td>${pct(t.majority)}</td><td>${pct(t.agreement)}</td><td>${pct(t.unanimous)}</td></tr>`,
+        `<tr data-subject="${esc(name)}"><td>${esc(name)}</td><td>${t.accuracies.map(pct).join(' · ')}</td><td class="accuracy">${pct(t.mean)}</td><td>${pct(t.min)}–${pct(t.max)}</td><td>${(t.sd * 100).toFixed(1)}</td><td>${pct(t.majority)}</td><td>${pct(t.agreement)}</td><td>${pct(t.unanimous)}</td><td>${pct(t.noLetter ?? NaN)}</td></tr>`,
     )
     out.push(
       '<h2>Trials</h2>',
-      `<table id="trials"><thead><tr><th>subject</th><th>each trial</th><th>mean</th><th>min–max</th><th>sd (points)</th><th>majority vote</th><th>agreement</th><th>unanimous</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+      `<table id="trials"><thead><tr><th>subject</th><th>each trial</th><th>mean</th><th>min–max</th><th>sd (points)</th><th>majority vote</th><th>agreement</th><th>unanimous</th><th>no letter</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
     )
   }
   const rotated = subjects.filter((s) => s.rotation)

@@ -86,9 +86,10 @@ export function renderMarkdownSummary(results: ResultsFile, verdict: GateVerdict
   const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)}`
   const macro = `${pct(run.macroAccuracy)}${run.macroCi95 ? ` ${ci(run.macroCi95)}` : ''}`
   const left = leftOutLabel(run.errors, run.notAsked)
-  const count = `(${run.correct}/${run.questions}${left ? `; ${left}` : ''})`
+  // A sample's micro is the full set's estimate, not correct ÷ asked.
+  const counted = `${run.correct}/${run.questions}${run.population !== undefined ? ` asked, weighted to the full set's ${run.population}` : ''}${left ? `; ${left}` : ''}`
   out.push(
-    (headlineOf(config) === 'macro' ? `**Accuracy ${macro}** macro · ${micro} micro ${count} · ` : `**Accuracy ${micro}** micro ${count} · ${macro} macro · `) +
+    (headlineOf(config) === 'macro' ? `**Accuracy ${macro}** macro · ${micro} micro (${counted}) · ` : `**Accuracy ${micro}** micro (${counted}) · ${macro} macro · `) +
       `${run.wrong} wrong · ${run.invalid} invalid · ${run.errors} errors` +
       (run.notAsked ? ` · ${run.notAsked} not asked` : '') +
       (run.cached ? ` · ${run.cached} from the answer cache` : '') +

@@ -124,12 +124,13 @@ export function countsLabel(counts: Readonly<Record<string, number>>): string {
 
 export function renderTotals(run: RunSummary, config?: Pick<RunConfig, 'protocol' | 'asks'>): string {
   const left = leftOutLabel(run.errors, run.notAsked)
-  const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.correct}/${run.questions}, every question equal${left ? `; ${left}` : ''})`
+  // A sample's micro is the full set's estimate (summary.ts), not correct ÷ asked.
+  const micro = `${pct(run.microAccuracy)} ${ci(run.microCi95)} micro (${run.population !== undefined ? `${run.correct}/${run.questions} asked, weighted to the full set's ${run.population} questions` : `${run.correct}/${run.questions}, every question equal`}${left ? `; ${left}` : ''})`
   const macro = `${pct(run.macroAccuracy)} ${ci(run.macroCi95)} macro (${run.subjects} ${run.subjects === 1 ? 'subject' : 'subjects'}, every subject equal)`
   // A protocol whose published figures are macro averages shows the macro first.
   const lines = [`Accuracy   ${config && headlineOf(config) === 'macro' ? `${macro} · ${micro}` : `${micro} · ${macro}`}`]
   if (run.categories.length > 1 || run.subjects > 1) {
-    lines.push(`Categories ${run.categories.filter((c) => c.total > 0).map((c) => `${categoryLabel(c.category)} ${pct(c.accuracy)} (${c.correct}/${c.total})`).join(' · ')}`)
+    lines.push(`Categories ${run.categories.filter((c) => c.total > 0).map((c) => `${categoryLabel(c.category)} ${pct(c.accuracy)} (${c.correct}/${c.total}${run.population !== undefined ? ' asked, weighted' : ''})`).join(' · ')}`)
   }
   lines.push(
     `Answers    ${run.correct} correct · ${run.wrong} wrong · ${run.invalid} invalid (no letter) · ${run.errors} errors` +

@@ -27,13 +27,13 @@ export function protocolLabel(config: Pick<RunConfig, 'protocol'>): string | und
 export function asksLabel(config: Pick<RunConfig, 'asks' | 'promptFormat'>): string | undefined {
   const a = config.asks
   const parts: string[] = []
-  if (config.promptFormat === 'chat') parts.push('prompt as one chat message')
+  if (config.promptFormat === 'chat') parts.push('prompt as chat turns (each example a user turn, its letter the reply)')
   if (a) {
     const sampling = a.temperature > 0 ? `temperature ${a.temperature} (seeds from MMLU_SEED ${a.seed})` : 'greedy'
     if (a.trials > 1) parts.push(`${a.trials} trials per question, ${sampling}${a.temperature === 0 ? ': trials give the same answers' : ''}`)
     else if (a.temperature > 0) parts.push(sampling)
     if (a.rotate) parts.push('options rotated: each question once per rotation, the key under each letter once')
-    if (a.sample) parts.push(`seeded random sample of ${a.sample} (seed ${a.seed})`)
+    if (a.sample) parts.push(`seeded random sample of ${a.sample}, weighted to the full set (seed ${a.seed})`)
   }
   return parts.length ? parts.join(' · ') : undefined
 }
@@ -52,14 +52,18 @@ export function headlineOf(config: Pick<RunConfig, 'protocol'>): 'micro' | 'macr
 export function trialsLine(t: TrialSpread, temperature?: number): string {
   return (
     `${t.trials} trials${temperature !== undefined ? ` at temperature ${temperature}` : ''} · mean ${pct(t.mean)} (min ${pct(t.min)}, max ${pct(t.max)}, sd ${points(t.sd)}) · ` +
-    `majority vote ${pct(t.majority)} · every trial agrees on ${pct(t.unanimous)} of questions, ${pct(t.agreement)} of trials agree with the majority`
+    `majority vote ${pct(t.majority)} · letters agree on every trial for ${pct(t.unanimous)} of questions, ${pct(t.agreement)} of letters agree with the majority (letters only: fewer than two is no agreement)` +
+    // Older results files have no noLetter.
+    (t.noLetter !== undefined ? ` · no letter in ${pct(t.noLetter)} of trials` : '')
   )
 }
 
 export function rotationLine(r: RotationSummary): string {
   const per = r.accuracies.map((a, i) => `${i === 0 ? 'as written' : `+${i}`} ${pct(a)}`).join(' · ')
   const incomplete = r.incomplete ? ` (${r.incomplete} not asked under every rotation: left out)` : ''
-  return `per rotation ${per} · circular ${pct(r.circular)} (right under all ${r.rotations}) · consistent ${pct(r.consistency)} (same option under all ${r.rotations})${incomplete}`
+  // Older results files have no keptAsWritten.
+  const kept = r.keptAsWritten ? ` · ${r.keptAsWritten} question${r.keptAsWritten === 1 ? '' : 's'} kept as written (an option points at others: "All of the above", "A and C"), outside these figures` : ''
+  return `per rotation ${per} · circular ${pct(r.circular)} (right under all ${r.rotations}) · consistent ${pct(r.consistency)} (same option under all ${r.rotations})${incomplete}${kept}`
 }
 
 /** How the intervals treat repeated asks, in one phrase. */
@@ -88,7 +92,7 @@ export function renderVariantTables(subjects: readonly SubjectSummary[], run: Ru
   const out: string[] = []
   const withTrials = subjects.filter((s) => s.trials)
   if (withTrials.length) {
-    const rows = [['subject (trials)', 'mean', 'min', 'max', 'sd', 'majority', 'agree', 'unanimous'], ...[...withTrials.map((s) => [s.subject, s.trials!] as const), ...(run.trials && withTrials.length > 1 ? [['all', run.trials] as const] : [])].map(([name, t]) => [name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous)])]
+    const rows = [['subject (trials)', 'mean', 'min', 'max', 'sd', 'majority', 'agree', 'unanimous', 'no letter'], ...[...withTrials.map((s) => [s.subject, s.trials!] as const), ...(run.trials && withTrials.length > 1 ? [['all', run.trials] as const] : [])].map(([name, t]) => [name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous), pct(t.noLetter ?? NaN)])]
     out.push(table(rows))
   }
   const rotated = subjects.filter((s) => s.rotation)
@@ -110,9 +114,9 @@ export function markdownVariants(results: { subjects: readonly SubjectSummary[];
   const note = clusteringNote(run)
   if (run.trials) {
     out.push('### Trials', '', `${trialsLine(run.trials, config.asks?.temperature)}.`, '')
-    out.push(mdRow(['subject', 'mean', 'min', 'max', 'sd (points)', 'majority vote', 'agreement', 'unanimous']), '|---|---:|---:|---:|---:|---:|---:|---:|')
+    out.push(mdRow(['subject', 'mean', 'min', 'max', 'sd (points)', 'majority vote', 'agreement', 'unanimous', 'no letter']), '|---|---:|---:|---:|---:|---:|---:|---:|---:|')
     for (const [name, t] of [...subjects.filter((s) => s.trials).map((s) => [md(s.subject), s.trials!] as const), ['**all**', run.trials] as const]) {
-      out.push(mdRow([name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous)]))
+      out.push(mdRow([name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous), pct(t.noLetter ?? NaN)]))
     }
     out.push('')
   }

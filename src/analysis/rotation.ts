@@ -21,6 +21,8 @@ export interface RotationSummary {
   circular: number
   /** Share of questions where the same option (not letter) was chosen under every rotation. */
   consistency: number
+  /** Questions kept as written, unrotated, because an option points at other options ("All of the above", "A and C"): outside every rotation figure. */
+  keptAsWritten: number
 }
 
 /** The model's answers: errors and questions not asked are outside every accuracy (summary.ts). */
@@ -57,6 +59,7 @@ export function rotationSummary(records: readonly QuestionRecord[]): RotationSum
     const chosen = new Set(answered.map((r) => (r.given === null || r.outcome === 'error' ? -1 : originalOption(r.given, r.rotation!, n))))
     if (chosen.size === 1 && !chosen.has(-1)) consistent++
   }
+  const unrotated = new Set(records.filter((r) => r.rotation === undefined).map(questionKey))
   return {
     rotations,
     accuracies: total.map((n, r) => (n ? right[r]! / n : NaN)),
@@ -64,6 +67,7 @@ export function rotationSummary(records: readonly QuestionRecord[]): RotationSum
     incomplete: units.size - complete,
     circular: complete ? circular / complete : NaN,
     consistency: complete ? consistent / complete : NaN,
+    keptAsWritten: unrotated.size,
   }
 }
 

@@ -27,15 +27,23 @@ export interface TrialSpread {
    * breaking the tie at random. No letter votes as "no answer"; errors do not vote (not the model's answers).
    */
   majority: number
-  /** Mean share of a question's trials that gave its most frequent answer (1: every trial agreed). */
+  /**
+   * Agreement is over valid letters only: no letter (invalid, error) never
+   * agrees with anything, and a question with fewer than two letters counts
+   * as not agreeing (0), so text that never names a letter cannot look stable.
+   * Mean, over questions, of the share of its letters that are its most frequent letter.
+   */
   agreement: number
-  /** Share of questions whose trials all gave the same answer. */
+  /** Share of questions with at least two letters, all the same. */
   unanimous: number
+  /** Share of the trials' asks that gave no letter (invalid or error): shown beside agreement. */
+  noLetter: number
 }
 
 /** The model's answers: errors and questions not asked are outside every accuracy (summary.ts). */
 const asked = (r: QuestionRecord) => r.outcome !== 'not-asked' && r.outcome !== 'error'
-const answer = (r: QuestionRecord) => r.given ?? '∅'
+const NO_LETTER = '∅'
+const answer = (r: QuestionRecord) => r.given ?? NO_LETTER
 
 /** The spread across trials of the given records (one subject's, or a run's); undefined when they have no trials. */
 export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | undefined {
@@ -58,14 +66,19 @@ export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | u
   let majority = 0
   let agreement = 0
   let unanimous = 0
+  let noLetter = 0
   for (const rs of units.values()) {
     const votes = new Map<string, number>()
     for (const r of rs) votes.set(answer(r), (votes.get(answer(r)) ?? 0) + 1)
     const top = maxOf(votes.values())
     const leaders = [...votes].filter(([, n]) => n === top).map(([a]) => a)
     if (leaders.includes(rs[0]!.expected)) majority += 1 / leaders.length
-    agreement += top / rs.length
-    if (votes.size === 1) unanimous++
+    const letters = [...votes].filter(([a]) => a !== NO_LETTER)
+    const valid = letters.reduce((n, [, k]) => n + k, 0)
+    noLetter += rs.length - valid
+    if (valid < 2) continue
+    agreement += maxOf(letters.map(([, k]) => k)) / valid
+    if (letters.length === 1) unanimous++
   }
   const n = units.size
   return {
@@ -79,5 +92,6 @@ export function trialSpread(records: readonly QuestionRecord[]): TrialSpread | u
     majority: majority / n,
     agreement: agreement / n,
     unanimous: unanimous / n,
+    noLetter: noLetter / withTrials.length,
   }
 }

@@ -84,8 +84,8 @@ export interface Engine {
   readonly scoringModes: readonly ScoringMode[]
   /** The model's trained context, when known: prompts are fitted to it. */
   readonly trainedContextTokens?: number
-  /** Exact token count of a prompt, when the engine can tokenize locally. */
-  countTokens?(text: string): number
+  /** Exact token count of a prompt (in a chat format, with its turns), when the engine can tokenize locally; a string is one message. */
+  countTokens?(prompt: Prompt | string): number
   /** The most questions in flight that can pay on this engine; MMLU_CONCURRENCY=auto tries no higher. */
   readonly concurrencyLimit?: number
   openSession(request: SessionRequest): Promise<Session>

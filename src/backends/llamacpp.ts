@@ -50,7 +50,7 @@ export interface LlamaCppOptions {
   workers: number
   /** Known digest (e.g. from an Ollama manifest); otherwise the file is hashed. */
   digest?: string
-  /** raw (default): the prompt as text; chat: one user message in the model's chat template. */
+  /** raw (default): the prompt as text; chat: its turns (prompt.ts chatMessages) in the model's chat template. */
   promptFormat?: PromptFormat
 }
 
@@ -140,7 +140,8 @@ export async function openLlamaCppEngine(opts: LlamaCppOptions): Promise<Engine>
   const { llama, model, digest, threads } = await pending
   const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null
   const chat = opts.promptFormat === 'chat'
-  const tokenize = chat ? chatTokenizer(model, basename(opts.modelPath)) : (text: string): Token[] => (bos === null ? model.tokenize(text) : [bos, ...model.tokenize(text)])
+  const raw = (text: string): Token[] => (bos === null ? model.tokenize(text) : [bos, ...model.tokenize(text)])
+  const tokenize: (p: Prompt | string) => Token[] = chat ? chatTokenizer(model, basename(opts.modelPath)) : (p) => raw(typeof p === 'string' ? p : promptText(p))
 
   const info: EngineInfo = {
     engine: 'llama.cpp',
@@ -155,14 +156,14 @@ export async function openLlamaCppEngine(opts: LlamaCppOptions): Promise<Engine>
     info,
     scoringModes: ['logprob', 'generate'],
     trainedContextTokens: model.trainContextSize,
-    countTokens: (text) => tokenize(text).length,
+    countTokens: (p) => tokenize(p).length,
     async openSession(request) {
       return openSession(model, tokenize, threads, request, chat)
     },
   }
 }
 
-async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], threads: number, request: SessionRequest, chat: boolean): Promise<Session> {
+async function openSession(model: LlamaModel, tokenize: (p: Prompt | string) => Token[], threads: number, request: SessionRequest, chat: boolean): Promise<Session> {
   const letters = request.scoring === 'logprob' ? (chat ? bareLetterTokens(model) : letterTokens(model)) : undefined
   // Every MMLU letter must be a token before the first question: one clear error at open, not one per question.
   if (letters) for (const l of lettersOf(MMLU_OPTIONS)) letters(l)
@@ -196,7 +197,7 @@ async function openSession(model: LlamaModel, tokenize: (t: string) => Token[], 
   }
 
   async function run(seq: LlamaContextSequence, prompt: Prompt): Promise<RawAnswer> {
-    const tokens = tokenize(promptText(prompt))
+    const tokens = tokenize(prompt)
     if (tokens.length + (request.scoring === 'generate' ? request.maxTokens : 1) > context.contextSize) {
       throw new EngineError(`prompt has ${tokens.length} tokens, more than the context of ${context.contextSize}`)
     }

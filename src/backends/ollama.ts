@@ -1,6 +1,7 @@
 // An Ollama server as the engine, through the `ollama` npm package.
 // - raw (default): the lm-eval prompt byte for byte on /api/generate with
-//   `raw: true`, so no chat template wraps it; chat: one user message on /api/chat.
+//   `raw: true`, so no chat template wraps it; chat: the few-shot examples as
+//   user/assistant turns, then the question, on /api/chat (prompt.ts chatMessages).
 // - Log-prob scoring (Ollama ≥ 0.12.11): `num_predict: 1`, `logprobs` and
 //   `top_logprobs: 20`; the four letters are read from the first generated
 //   token's alternatives (see lettersFromTopLogprobs). Older servers fall back
@@ -13,7 +14,7 @@ import { Ollama } from 'ollama'
 import type { ChatResponse, GenerateResponse, ProgressResponse, ShowResponse } from 'ollama'
 import type { PromptFormat } from '../options.js'
 import type { Prompt } from '../prompt.js'
-import { promptText } from '../prompt.js'
+import { chatMessages, promptText } from '../prompt.js'
 import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
 import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
@@ -228,7 +229,8 @@ export function openOllamaEngine(o: OllamaEngineOptions): Engine {
     scoringModes: logprobs ? ['logprob', 'generate'] : ['generate'],
     trainedContextTokens: o.facts.contextLength,
     // Ollama has no tokenize endpoint: the local tokenizer where the store has the model, else an upper bound (ollama-tokens.ts).
-    countTokens: o.counter?.count ?? tokenUpperBound,
+    // A chat prompt is counted by its text: the template's headers around each of its turns are not (a few tokens a turn).
+    countTokens: (p) => (o.counter?.count ?? tokenUpperBound)(typeof p === 'string' ? p : promptText(p)),
     async openSession(request) {
       return openOllamaSession(o, request)
     },
@@ -260,7 +262,7 @@ function openOllamaSession(o: OllamaEngineOptions, request: SessionRequest): Ses
     const t0 = performance.now()
     let response: GenerateResponse | ChatResponse
     try {
-      response = chat ? await ollama.chat({ ...request, messages: [{ role: 'user', content: text }] }) : await ollama.generate({ ...request, prompt: text, raw: true })
+      response = chat ? await ollama.chat({ ...request, messages: chatMessages(prompt) }) : await ollama.generate({ ...request, prompt: text, raw: true })
     } catch (e) {
       const http = httpError(e)
       throw requestFailure(e, signal, where, http?.status, http?.message ?? (e as Error).message)

@@ -1,7 +1,8 @@
 // An OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp's server, …) as
 // the engine, through the `openai` npm package.
-// - raw (default): the lm-eval prompt on /v1/completions; chat: one user
-//   message on /v1/chat/completions.
+// - raw (default): the lm-eval prompt on /v1/completions; chat: the few-shot
+//   examples as user/assistant turns, then the question, on
+//   /v1/chat/completions (prompt.ts chatMessages).
 // - Log-prob scoring where the server returns log-probs: one probe request at
 //   open tells; otherwise generate scoring, with a one-line warning.
 // - The package's own retries are off (maxRetries 0): retries are shared code
@@ -11,7 +12,7 @@
 import OpenAI, { APIError } from 'openai'
 import type { PromptFormat, Secret } from '../options.js'
 import type { Prompt, Sampling } from '../prompt.js'
-import { promptText } from '../prompt.js'
+import { chatMessages, promptText } from '../prompt.js'
 import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
 import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
@@ -116,12 +117,12 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
 
   // How many alternatives the server gives: 20, or 5 where it refuses 20 (found by the probe below).
   let top = TOP_LOGPROBS
-  async function complete(text: string, maxTokens: number, logprobs: boolean, signal: AbortSignal, sampling?: Sampling): Promise<Completion> {
+  async function complete(prompt: Prompt, maxTokens: number, logprobs: boolean, signal: AbortSignal, sampling?: Sampling): Promise<Completion> {
     // MMLU_TEMPERATURE above 0 (generate scoring): this ask's temperature and seed, no nucleus cut.
     const base = { model: o.model, temperature: sampling?.temperature ?? 0, seed: sampling?.seed ?? o.seed, max_tokens: maxTokens, ...(sampling ? { top_p: 1 } : {}) }
     if (chat) {
       const r = await client.chat.completions.create(
-        { ...base, messages: [{ role: 'user', content: text }], ...(logprobs ? { logprobs: true, top_logprobs: top } : {}) },
+        { ...base, messages: chatMessages(prompt), ...(logprobs ? { logprobs: true, top_logprobs: top } : {}) },
         { signal },
       )
       const choice = firstChoice<(typeof r.choices)[number]>(r)
@@ -132,7 +133,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
         completionTokens: r.usage?.completion_tokens ?? 0,
       }
     }
-    const r = await client.completions.create({ ...base, prompt: text, ...(logprobs ? { logprobs: top } : {}) }, { signal })
+    const r = await client.completions.create({ ...base, prompt: promptText(prompt), ...(logprobs ? { logprobs: top } : {}) }, { signal })
     const choice = firstChoice<(typeof r.choices)[number]>(r)
     const first = choice.logprobs?.top_logprobs?.[0]
     return {
@@ -174,7 +175,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     for (const n of [TOP_LOGPROBS, TOP_LOGPROBS_FALLBACK]) {
       top = n
       try {
-        logprobs = Array.isArray((await complete('Answer:', 1, true, probe)).top)
+        logprobs = Array.isArray((await complete({ prefix: '', suffix: 'Answer:', shots: 0 }, 1, true, probe)).top)
         break
       } catch (e) {
         const err = fail(e, probe, `${url} ${endpoint}`)
@@ -211,7 +212,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
           const t0 = performance.now()
           let c: Completion
           try {
-            c = await complete(promptText(prompt), logprob ? 1 : request.maxTokens, logprob, signal, prompt.sampling)
+            c = await complete(prompt, logprob ? 1 : request.maxTokens, logprob, signal, prompt.sampling)
           } catch (e) {
             throw fail(e, signal, where)
           }

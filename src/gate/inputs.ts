@@ -19,11 +19,12 @@ const TEMPLATE_PROBE = { question: '{question}', choices: ['{A}', '{B}', '{C}', 
  * test questions (the data fingerprint) mean equal prompts, question by
  * question, whatever MMLU_LIMIT asked; prompts cut to fewer shots to fit a
  * context are caught per question (QuestionRecord.shots). Rotated options and
- * a chat turn are other prompts, so they are part of the hash (only when on,
+ * a chat dialogue are other prompts, so they are part of the hash (only when on,
  * so a default run's hash is as it always was).
  */
 export function promptHash(subject: string, dev: readonly Question[], shots: number, title?: string, ask: AskOptions = {}): string {
-  const marks = `${ask.rotate ? '\0rotated options' : ''}${ask.promptFormat === 'chat' ? '\0one chat turn' : ''}`
+  // Rotation keeps questions whose options point at others as written; chat sends the examples as turns.
+  const marks = `${ask.rotate ? '\0rotated options, kept as written where an option points at others' : ''}${ask.promptFormat === 'chat' ? '\0chat: examples as turns' : ''}`
   return fingerprintText(fewShotPrefix(subject, dev, shots, title) + formatQuestion(TEMPLATE_PROBE) + marks)
 }
 
