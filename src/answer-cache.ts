@@ -8,7 +8,8 @@
 //   options and the version of the scoring code;
 // - a cached record is checked before it is trusted (fields and types, index
 //   in range, the same question by hash, an outcome that follows from its
-//   letters); one that fails is ignored, counted by reason, and asked again;
+//   letters, a letter that follows from its probabilities); one that fails is
+//   ignored, counted by reason, and asked again;
 // - a line cut short by a crash is ended before the next record goes in;
 // - a failed write never loses this run's answer: the cache stops writing and
 //   says why once (writeError), the answer still counts.
@@ -21,9 +22,9 @@ import { fingerprintRow } from './dataset/fingerprint.js'
 import type { Question } from './dataset/question.js'
 import { isLetter, lettersOf } from './dataset/question.js'
 import type { CacheMode, Options, ScoringMode } from './options.js'
-import type { QuestionRecord } from './record.js'
+import type { LetterProbabilities, QuestionRecord } from './record.js'
 import { variantSuffix } from './record.js'
-import { SCORING_VERSION } from './scoring.js'
+import { letterFromProbabilities, SCORING_VERSION } from './scoring.js'
 import type { Variant } from './variants.js'
 import { describeSample, rotateQuestion } from './variants.js'
 
@@ -99,8 +100,26 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0
 const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0
 
-/** Checks one cached line against the subject's questions; a record, or why not. */
-export function checkCachedRecord(line: unknown, subject: string, questions: readonly Question[]): QuestionRecord | IgnoredReason {
+/**
+ * Whether the letter follows from the probabilities as scoring reads them
+ * (src/scoring.ts): each a finite number ≥ 0; no letter when none is above 0;
+ * otherwise the argmax, or, when the letter was drawn (a temperature above 0),
+ * a letter with a probability above 0. Anything else no engine wrote, and it
+ * would break calibration (a sum of 0 divides by 0).
+ */
+function lettersFollow(p: Record<string, unknown>, given: string | null, sampled: boolean): boolean {
+  const values = Object.values(p)
+  if (!values.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) return false
+  const read = letterFromProbabilities(p as LetterProbabilities).letter
+  if (given === null || read === null) return given === read
+  return sampled ? (p[given] as number) > 0 : given === read
+}
+
+/**
+ * Checks one cached line against the subject's questions; a record, or why not.
+ * `sampled`: the letters were drawn from the probabilities (MMLU_TEMPERATURE above 0), not their argmax.
+ */
+export function checkCachedRecord(line: unknown, subject: string, questions: readonly Question[], { sampled = false } = {}): QuestionRecord | IgnoredReason {
   if (!isObject(line)) return 'malformed'
   const r = line
   const wellTyped =
@@ -119,7 +138,7 @@ export function checkCachedRecord(line: unknown, subject: string, questions: rea
     typeof r.questionHash === 'string' &&
     (r.trial === undefined || (Number.isInteger(r.trial) && (r.trial as number) >= 1)) &&
     (r.rotation === undefined || (Number.isInteger(r.rotation) && (r.rotation as number) >= 0)) &&
-    (r.probabilities === undefined || (isObject(r.probabilities) && Object.entries(r.probabilities).every(([l, p]) => isLetter(l) && typeof p === 'number')))
+    (r.probabilities === undefined || (isObject(r.probabilities) && Object.keys(r.probabilities).every(isLetter)))
   if (!wellTyped) return 'malformed'
   // The outcome must follow from the letters, or the record was not written by us.
   const outcome = r.given === null ? 'invalid' : r.given === r.expected ? 'correct' : 'wrong'
@@ -134,6 +153,7 @@ export function checkCachedRecord(line: unknown, subject: string, questions: rea
   const letters = lettersOf(question.choices.length)
   const probabilities = r.probabilities as Record<string, number> | undefined
   if (probabilities !== undefined && (Object.keys(probabilities).length !== letters.length || !letters.every((l) => l in probabilities))) return 'malformed'
+  if (probabilities !== undefined && !lettersFollow(probabilities, r.given as string | null, sampled)) return 'malformed'
   return r as unknown as QuestionRecord
 }
 
@@ -177,7 +197,7 @@ export class AnswerCache {
         cache.ignore('malformed')
         continue
       }
-      const checked = checkCachedRecord(parsed, key.subject, questions)
+      const checked = checkCachedRecord(parsed, key.subject, questions, { sampled: Boolean(key.extra.temperature) })
       if (typeof checked === 'string') cache.ignore(checked)
       else cache.answers.set(`${checked.index}${variantSuffix(checked)}`, checked)
     }

@@ -29,7 +29,8 @@ function record(q: Question, given: QuestionRecord['given']): QuestionRecord {
     expected: q.answer,
     given,
     outcome: given === null ? 'invalid' : given === q.answer ? 'correct' : 'wrong',
-    probabilities: { A: 0.1, B: 0.2, C: 0.6, D: 0.1 },
+    // The given letter is the argmax, as log-prob scoring reads it; no letter: none has a probability.
+    probabilities: given === null ? { A: 0, B: 0, C: 0, D: 0 } : { A: 0.1, B: 0.1, C: 0.1, D: 0.1, [given]: 0.6 },
     text: ` ${given}`,
     shots: 5,
     promptTokens: 100,
@@ -95,6 +96,18 @@ describe('a cached record is checked before it is trusted', () => {
     expect(checkCachedRecord(JSON.parse(JSON.stringify(r)), 'astronomy', questions)).toEqual(r)
   })
 
+  test('an invalid answer whose letters had no probability is accepted', () => {
+    const r = record(questions[1]!, null)
+    expect(checkCachedRecord(JSON.parse(JSON.stringify(r)), 'astronomy', questions)).toEqual(r)
+  })
+
+  test('a sampled letter (MMLU_TEMPERATURE above 0) need not be the argmax, but must have a probability', () => {
+    const drawn = { ...record(questions[1]!, 'B'), probabilities: { A: 0.1, B: 0.2, C: 0.6, D: 0.1 } }
+    expect(checkCachedRecord(JSON.parse(JSON.stringify(drawn)), 'astronomy', questions, { sampled: true })).toEqual(drawn)
+    expect(checkCachedRecord({ ...drawn, probabilities: { A: 0.1, B: 0, C: 0.6, D: 0.1 } }, 'astronomy', questions, { sampled: true })).toBe('malformed')
+    expect(checkCachedRecord({ ...drawn, probabilities: { A: 0, B: 0, C: 0, D: 0 } }, 'astronomy', questions, { sampled: true })).toBe('malformed')
+  })
+
   test('a rotated record is accepted with the key under its rotation', () => {
     const r = { ...record(questions[1]!, 'C'), expected: 'C' as const, outcome: 'correct' as const, rotation: 1, trial: 2 }
     expect(checkCachedRecord(JSON.parse(JSON.stringify(r)), 'astronomy', questions)).toEqual(r)
@@ -117,6 +130,13 @@ describe('a cached record is checked before it is trusted', () => {
     ['a rotation past the options', { ...record(questions[1]!, 'B'), rotation: 4 }, 'out of range'],
     ['a trial that is not a positive whole number', { ...record(questions[1]!, 'B'), trial: 0 }, 'malformed'],
     ['a rotation that is not a whole number', { ...record(questions[1]!, 'B'), rotation: 1.5 }, 'malformed'],
+    // Issue 25 bug 1: probabilities no engine gives with that letter; calibration divided by their sum.
+    ['probabilities all 0 with a letter', { ...record(questions[1]!, 'B'), probabilities: { A: 0, B: 0, C: 0, D: 0 } }, 'malformed'],
+    ['probabilities with a negative sum', { ...record(questions[1]!, 'B'), probabilities: { A: -0.5, B: 0.2, C: 0.1, D: 0.1 } }, 'malformed'],
+    ['a negative probability', { ...record(questions[1]!, 'B'), probabilities: { A: -0.1, B: 0.6, C: 0.1, D: 0.1 } }, 'malformed'],
+    ['a probability that was NaN (null in JSON)', { ...record(questions[1]!, 'B'), probabilities: { A: null, B: 0.6, C: 0.1, D: 0.1 } }, 'malformed'],
+    ['a letter that is not the argmax', { ...record(questions[1]!, 'B'), probabilities: { A: 0.1, B: 0.2, C: 0.6, D: 0.1 } }, 'malformed'],
+    ['no letter although one has a probability', { ...record(questions[1]!, null), probabilities: { A: 0.1, B: 0.2, C: 0.6, D: 0.1 } }, 'malformed'],
   ])('%s is ignored (%s)', (_what, line, reason) => {
     expect(checkCachedRecord(line, 'astronomy', questions)).toBe(reason)
   })

@@ -1,6 +1,6 @@
 // Issue 12, "The answer cache", end to end: a cache shared by runs of
 // different servers, a damaged cache file, a cache that cannot be written.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { appendFile, mkdtemp } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -61,6 +61,22 @@ describe('the answer cache', () => {
     expect(rerun.results!.summary).toMatchObject({ questions: 8, cached: 5, timed: 3, cacheIgnored: { malformed: 1 } })
     expect(rerun.results!.records.find((r) => r.index === 5)).toMatchObject({ given: 'D' })
     expect(rerun.output).toMatch(/Time {7}wall .* \(3 fresh answers; the 5 cached ones are not timed\)/)
+    expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
+  })
+
+  // Issue 25 bug 1: all-zero probabilities passed the type check, then calibration threw: exit 1, no results, every rerun alike.
+  test('a cached answer whose probabilities are all 0 is ignored and counted; the results and the page are written', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-zeros-'))
+    const first = await runVitest(['evals/astronomy'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '2' } })
+    expect(first.code, first.output).toBe(0)
+    expect(first.results!.records[0]!.probabilities).toBeDefined()
+    const [file] = cacheFiles(cache)
+    const [line, ...rest] = readFileSync(file!, 'utf8').split('\n')
+    writeFileSync(file!, [JSON.stringify({ ...JSON.parse(line!), probabilities: { A: 0, B: 0, C: 0, D: 0 } }), ...rest].join('\n'))
+    const rerun = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
+    expect(rerun.code, rerun.output).toBe(0)
+    expect(rerun.results!.summary).toMatchObject({ questions: 8, cached: 1, cacheIgnored: { malformed: 1 } })
+    expect(rerun.results!.analysis?.failed).toBeUndefined()
     expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
   })
 

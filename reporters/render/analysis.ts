@@ -44,6 +44,7 @@ export function renderAnalysisLines(a: RunAnalysis): string[] {
   }
   const b = a.letterBias
   if (b?.strong) lines.push(`Letters    ${biasPhrase(b)} · ${testName(b.test)} p ${formatP(b.test.p)}`)
+  for (const f of a.failed ?? []) lines.push(`Analysis   ${f.analysis} failed and is left out (${f.error}); the results are written without it`)
   return lines
 }
 
