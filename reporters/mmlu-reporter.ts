@@ -7,9 +7,9 @@
 //   otherwise, whatever the accuracy.
 // Runs without MMLU subjects (the project's own tests) are handed to Vitest's
 // default reporter untouched.
-import { appendFile, mkdir, open, rm } from 'node:fs/promises'
+import { appendFile, mkdir, open, rm, stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { SerializedError } from 'vitest'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { DefaultReporter } from 'vitest/node'
@@ -476,6 +476,10 @@ function asksConfig(o: Options): AskConfig | undefined {
  */
 async function checkWritable(file: string): Promise<void> {
   const probe = `${file}.${process.pid}.probe`
+  // A folder passes the probe beside it, then fails the final rename (EISDIR) after the last question.
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    throw new OptionsError(`MMLU_RESULTS=${file} is a folder, not a file. Fix: name the file (MMLU_RESULTS=${join(file, 'mmlu-results.json')}), or end the folder with / to write mmlu-results.json in it.`)
+  }
   try {
     await mkdir(dirname(file), { recursive: true })
     await (await open(probe, 'w')).close()

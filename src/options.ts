@@ -343,6 +343,13 @@ export const DEFAULT_MODEL = 'llama3.2:1b'
 export const DEFAULT_KEEP_ALIVE = '30m'
 export const DEFAULT_SEED = 42
 export const DEFAULT_RESULTS_FILE = 'reports/mmlu-results.json'
+const RESULTS_BASENAME = 'mmlu-results.json'
+
+/** MMLU_RESULTS: `dir/` names a folder, so the file is `dir/mmlu-results.json` (not a file called `dir`). */
+function resultsFile(raw: string | undefined): string {
+  const value = text(DEFAULT_RESULTS_FILE)(raw) as string
+  return /[\\/]$/.test(value) ? `${value}${RESULTS_BASENAME}` : value
+}
 export const DEFAULT_RETRIES = 8
 
 export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
@@ -423,7 +430,11 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     help: `A named protocol that sets shots, prompt format, scoring and sampling together: ${PROTOCOL_NAMES.join(' or ')} (docs/protocols.md). Options set explicitly still win, and the header says so.`,
     parse: protocol,
   },
-  resultsFile: { env: 'MMLU_RESULTS', help: `Results JSON written by the reporter. Default ${DEFAULT_RESULTS_FILE}.`, parse: (raw) => text(DEFAULT_RESULTS_FILE)(raw) as string },
+  resultsFile: {
+    env: 'MMLU_RESULTS',
+    help: `Results JSON written by the reporter. A value ending in / is a folder: the results go in it as ${RESULTS_BASENAME}. Default ${DEFAULT_RESULTS_FILE}.`,
+    parse: resultsFile,
+  },
   ollamaRegistry: {
     env: 'MMLU_OLLAMA_REGISTRY',
     help: "Registry npm run model:pull fetches Ollama model names from (the same blobs `ollama pull` gets). Default https://registry.ollama.ai.",
