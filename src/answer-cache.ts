@@ -4,7 +4,8 @@
 //
 // Integrity rules:
 // - the key covers everything that can change an answer (see answerKey): the
-//   engine, the weights digest, the server, the data and prompt, the scoring
+//   engine, the weights digest (or, on an OpenAI-compatible server, all it
+//   reports of the model), the server, the data and prompt, the scoring
 //   options and the version of the scoring code;
 // - a cached record is checked before it is trusted (fields and types, index
 //   in range, the same question by hash, an outcome that follows from its
@@ -36,6 +37,8 @@ export interface AnswerKey {
   digest: string | undefined
   /** The server that answers (base URL), for server engines; undefined for an embedded model file. */
   server: string | undefined
+  /** What an OpenAI-compatible server reports of the model id (EngineInfo.identity); absent where none is reported, so other engines' keys are as before. */
+  identity?: string
   dataFingerprint: string
   promptHash: string
   scoring: string
@@ -55,7 +58,7 @@ export interface AnswerKey {
 /** The key of one subject's answers: everything in this run that can change them. */
 export function answerKey(
   subject: string,
-  engine: Pick<EngineInfo, 'engine' | 'model' | 'digest' | 'server'>,
+  engine: Pick<EngineInfo, 'engine' | 'model' | 'digest' | 'server'> & Partial<Pick<EngineInfo, 'identity'>>,
   inputs: { dataFingerprint: string; promptHash: string },
   scoring: ScoringMode,
   options: Pick<Options, 'shots' | 'maxTokens' | 'promptFormat' | 'seed'> & Partial<Pick<Options, 'temperature' | 'rotate' | 'sample'>>,
@@ -66,6 +69,7 @@ export function answerKey(
     model: engine.model,
     digest: engine.digest,
     server: engine.server,
+    ...(engine.identity !== undefined ? { identity: engine.identity } : {}),
     dataFingerprint: inputs.dataFingerprint,
     promptHash: inputs.promptHash,
     scoring,

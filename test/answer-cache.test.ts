@@ -57,6 +57,8 @@ describe('the key: everything that can change an answer', () => {
   test('options left at their defaults leave the key as it always was (a default run keeps its cache)', () => {
     expect(answerKeyHash(answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_TEMPERATURE: '0', MMLU_TRIALS: '1', MMLU_ROTATE: 'off' })))).toBe(hash)
     expect(base.extra).toEqual({ promptFormat: 'raw', seed: 42 })
+    // A key without a server's report of the model (Ollama, llama.cpp) has no field for it: their cache files keep their names.
+    expect(base).not.toHaveProperty('identity')
   })
 
   test('the same configuration gives the same entry', () => {
@@ -71,6 +73,8 @@ describe('the key: everything that can change an answer', () => {
     ['another model', answerKey('astronomy', { ...engine, model: 'llama3.2:3b' }, inputs, 'logprob', options)],
     ['another weights digest', answerKey('astronomy', { ...engine, digest: 'sha256:bbb' }, inputs, 'logprob', options)],
     ['no digest', answerKey('astronomy', { ...engine, digest: undefined }, inputs, 'logprob', options)],
+    // Issue 25 bug 3: what an OpenAI-compatible server reports of the model id (vLLM's root), besides the id.
+    ['what the server reports of the model', answerKey('astronomy', { ...engine, identity: '{"root":"/models/q4"}' }, inputs, 'logprob', options)],
     ['another server', answerKey('astronomy', { ...engine, server: 'http://10.0.0.2:11434' }, inputs, 'logprob', options)],
     ['another data fingerprint', answerKey('astronomy', engine, { ...inputs, dataFingerprint: 'sha256:other' }, 'logprob', options)],
     ['another prompt', answerKey('astronomy', engine, { ...inputs, promptHash: 'sha256:other' }, 'logprob', options)],

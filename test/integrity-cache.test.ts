@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
-import { startModelServer } from '../fixtures/servers/model-server.js'
+import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 
@@ -62,6 +62,29 @@ describe('the answer cache', () => {
     expect(rerun.results!.records.find((r) => r.index === 5)).toMatchObject({ given: 'D' })
     expect(rerun.output).toMatch(/Time {7}wall .* \(3 fresh answers; the 5 cached ones are not timed\)/)
     expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
+  })
+
+  // Issue 25 bug 3: same URL, same model id, other weights (vLLM's root): the second run replayed the first one's answers.
+  test('the same server and model id with other weights (another root) asks again; the same weights replay', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-root-'))
+    const server = await startModelServer({ answer: () => 'A', slots: 4, models: [{ ...DEFAULT_MODEL, openai: { root: '/models/llama-3.2-1b-q8_0', owned_by: 'vllm' } }] })
+    try {
+      const q8 = await runVitest(['evals/astronomy'], { env: openai(server, cache) })
+      expect(q8.results!.records.map((r) => r.given)).toEqual(Array(8).fill('A'))
+      server.config.models = [{ ...DEFAULT_MODEL, openai: { root: '/models/llama-3.2-1b-q4_k_m', owned_by: 'vllm' } }]
+      server.config.answer = () => 'D'
+      server.reset()
+      const q4 = await runVitest(['evals/astronomy'], { env: openai(server, cache) })
+      expect(q4.code, q4.output).toBe(0)
+      expect(q4.results!.summary.cached).toBe(0)
+      expect(q4.results!.records.map((r) => r.given)).toEqual(Array(8).fill('D'))
+      expect(q4.output).toContain('root /models/llama-3.2-1b-q4_k_m')
+      // The listing's time (vLLM's `created`) is not identity: the same weights again replay.
+      const again = await runVitest(['evals/astronomy'], { env: openai(server, cache) })
+      expect(again.results!.summary).toMatchObject({ cached: 8, timed: 0 })
+    } finally {
+      await server.close()
+    }
   })
 
   // Issue 25 bug 1: all-zero probabilities passed the type check, then calibration threw: exit 1, no results, every rerun alike.

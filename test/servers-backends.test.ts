@@ -218,7 +218,7 @@ describe('OpenAI-compatible engine', () => {
   test('completions with log-probs: probed once at open, then one request per answer with logprobs 20', async () => {
     const engine = await open()
     expect(engine.scoringModes).toEqual(['logprob', 'generate'])
-    expect(engine.info).toEqual({ engine: 'openai', model: 'llama3.2:1b', source: `${server.url}/v1`, server: `${server.url}/v1`, reason: 'test', details: { endpoint: 'completions', logprobs: 'yes', prompt: 'raw', seed: 7 } })
+    expect(engine.info).toEqual({ engine: 'openai', model: 'llama3.2:1b', source: `${server.url}/v1`, server: `${server.url}/v1`, identity: '{"id":"llama3.2:1b","object":"model","owned_by":"test"}', reason: 'test', details: { endpoint: 'completions', logprobs: 'yes', prompt: 'raw', seed: 7 } })
     const a = await ask(engine)
     expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
     expect(a.text).toBe(' B')

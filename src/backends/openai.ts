@@ -64,6 +64,19 @@ export function weightsOf(entry: Record<string, unknown> | undefined): string | 
 }
 
 /**
+ * The model's /models entry as canonical JSON (keys sorted, at every depth),
+ * without what changes from one listing to the next (vLLM stamps `created`
+ * with the time of the request): the same weights give the same text.
+ */
+export function identityOf(entry: Record<string, unknown> | undefined): string | undefined {
+  if (!entry) return undefined
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v
+  const { created: _created, ...rest } = entry
+  return JSON.stringify(canonical(rest))
+}
+
+/**
  * The reply's first choice. A body without one is an error, never an empty
  * answer: servers send errors with HTTP 200 too ({"error": {...}}, vLLM's
  * {"object": "error", "message": ...}), and a proxy may answer with a page.
@@ -187,6 +200,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     model: o.model,
     source: url,
     server: url,
+    ...(identityOf(entry) ? { identity: identityOf(entry)! } : {}),
     reason: o.reason,
     details: { endpoint, logprobs: logprobs ? (top === TOP_LOGPROBS ? 'yes' : `yes (top ${top})`) : 'no', prompt: o.promptFormat, seed: o.seed, ...(weightsOf(entry) ? { weights: weightsOf(entry)! } : {}) },
   }
