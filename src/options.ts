@@ -2,6 +2,7 @@
 // default, validation and help text. Everything else imports the parsed
 // `Options` and reads no env variable itself, so a bad value fails in one
 // place with one clear message.
+import { decimalNumber, wholeNumber } from './strict-number.js'
 import type { ProtocolChoice, ProtocolName } from './protocols.js'
 import { PROTOCOL_NAMES, PROTOCOLS } from './protocols.js'
 import type { SampleSize } from './variants.js'
@@ -110,8 +111,8 @@ function integer(env: string, min: number, max: number, fallback: number | undef
       if (fallback === undefined) throw new OptionsError(`${env} is required`)
       return fallback
     }
-    const n = Number(raw)
-    if (!Number.isInteger(n) || n < min || n > max) {
+    const n = wholeNumber(raw)
+    if (n === undefined || n < min || n > max) {
       throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected a whole number from ${min} to ${max}.`)
     }
     return n
@@ -140,8 +141,8 @@ function text(fallback: string | undefined) {
 function decimal(env: string, min: number, max: number, fallback: number | undefined, hint: string, open = false) {
   return (raw: string | undefined): number | undefined => {
     if (raw === undefined || raw.trim() === '') return fallback
-    const n = Number(raw.trim())
-    if (!Number.isFinite(n) || (open ? n <= min || n >= max : n < min || n > max)) {
+    const n = decimalNumber(raw)
+    if (n === undefined || !Number.isFinite(n) || (open ? n <= min || n >= max : n < min || n > max)) {
       throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected a number ${open ? 'between' : 'from'} ${min} ${open ? 'and' : 'to'} ${max} (${hint}).`)
     }
     return n
@@ -309,9 +310,9 @@ function secret(fallbackEnv: string) {
 /** MMLU_SAMPLE: a whole number of questions per subject, or a fraction of each. */
 function sampleSize(raw: string | undefined): SampleSize | undefined {
   if (raw === undefined || raw.trim() === '') return undefined
-  const n = Number(raw.trim())
-  if (Number.isInteger(n) && n >= 1 && n <= 1_000_000) return { count: n }
-  if (Number.isFinite(n) && n > 0 && n < 1) return { fraction: n }
+  const n = decimalNumber(raw)
+  if (n !== undefined && wholeNumber(raw) === n && n >= 1 && n <= 1_000_000) return { count: n }
+  if (n !== undefined && Number.isFinite(n) && n > 0 && n < 1) return { fraction: n }
   throw new OptionsError(`MMLU_SAMPLE=${JSON.stringify(raw)} is not valid: expected a number of questions per subject (e.g. 20) or a fraction of each subject between 0 and 1 (e.g. 0.1).`)
 }
 
@@ -474,7 +475,7 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
   },
   keepRuns: {
     env: 'MMLU_KEEP_RUNS',
-    help: 'Run history: every run that answered questions is kept under runs/ beside the results JSON. N keeps only the newest N (older ones are deleted after the run); 0 keeps none. Default: keep all.',
+    help: 'Run history: every run that answered questions is kept under runs/ beside the results JSON. N keeps only the newest N (older ones are deleted after the run); 0 keeps none: this run is not kept and earlier ones are deleted, as npm run runs -- --keep 0 does. Default: keep all.',
     parse: optionalInteger('MMLU_KEEP_RUNS', 0, 1_000_000),
   },
 }
