@@ -39,7 +39,7 @@ import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
 import { renderServers } from './render/servers.js'
-import { renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
+import { renderCacheWriteErrors, renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
 import { renderVariantTables } from './render/variants.js'
 import { shownPath } from '../src/shown-path.js'
 
@@ -266,6 +266,7 @@ export default class MmluReporter implements Reporter {
     const config = this.runConfig(runs, results.length)
     const servers = summarizeServers(records)
     const engines = uniqueEngines(runs)
+    const cacheWriteErrors = runs.flatMap((r) => (r.cacheWriteError ? [{ subject: r.subject, error: r.cacheWriteError }] : []))
 
     const problems = this.printProblems(modules, records, unhandledErrors)
     const asked = run.questions > 0
@@ -279,8 +280,7 @@ export default class MmluReporter implements Reporter {
       log.log(renderTotals(run, config))
       if (servers.length > 1) log.log(renderServers(servers))
       for (const w of runs.flatMap((r) => r.warnings ?? [])) log.error(`Warning    ${w}`)
-      const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
-      if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
+      if (cacheWriteErrors.length) log.error(renderCacheWriteErrors(cacheWriteErrors))
       for (const line of renderAnalysisLines(analysis)) log.log(line)
       // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
       const measure = measureRun({ records, config, summary: run, provenance: engines })
@@ -301,6 +301,7 @@ export default class MmluReporter implements Reporter {
       summary: run,
       subjects,
       analysis,
+      ...(cacheWriteErrors.length ? { cacheWriteErrors } : {}),
       records,
     }
     if (records.length > 0) {

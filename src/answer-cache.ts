@@ -11,12 +11,14 @@
 //   in range, the same question by hash, an outcome that follows from its
 //   letters, a letter that follows from its probabilities); one that fails is
 //   ignored, counted by reason, and asked again;
-// - a line cut short by a crash is ended before the next record goes in;
+// - lines not trusted (a line cut short by a crash above all) are counted
+//   once, then compacted away; if the file cannot be rewritten, a cut line
+//   is ended before the next record goes in;
 // - a failed write never loses this run's answer: the cache stops writing and
 //   says why once (writeError), the answer still counts.
 // Errors and not-asked questions are never cached: a rerun asks them again.
 import { createHash } from 'node:crypto'
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { EngineInfo } from './backends/backend.js'
 import { fingerprintRow } from './dataset/fingerprint.js'
@@ -191,6 +193,7 @@ export class AnswerCache {
       return cache
     }
     cache.cutLine = text.length > 0 && !text.endsWith('\n')
+    const kept: string[] = []
     for (const line of text.split('\n')) {
       if (!line) continue
       let parsed: unknown
@@ -203,9 +206,30 @@ export class AnswerCache {
       }
       const checked = checkCachedRecord(parsed, key.subject, questions, { sampled: Boolean(key.extra.temperature) })
       if (typeof checked === 'string') cache.ignore(checked)
-      else cache.answers.set(`${checked.index}${variantSuffix(checked)}`, checked)
+      else {
+        cache.answers.set(`${checked.index}${variantSuffix(checked)}`, checked)
+        kept.push(line)
+      }
     }
+    if (Object.keys(cache.ignored).length > 0) cache.compact(kept)
     return cache
+  }
+
+  /**
+   * Rewrites the file with only the lines trusted (through a temp file and a
+   * rename): an ignored line, a cut last one above all, is counted once, not by
+   * every later run. If it cannot be rewritten the file stays as it was (the
+   * lines are ignored again next time) and appends still work.
+   */
+  private compact(lines: readonly string[]): void {
+    const tmp = `${this.file}.${process.pid}.tmp`
+    try {
+      writeFileSync(tmp, lines.map((l) => `${l}\n`).join(''))
+      renameSync(tmp, this.file)
+      this.cutLine = false
+    } catch {
+      rmSync(tmp, { force: true })
+    }
   }
 
   private ignore(reason: IgnoredReason): void {

@@ -121,6 +121,8 @@ export interface ResultsFile {
   subjects: SubjectSummary[]
   /** Calibration and letter bias (src/analysis); absent in files written before they were. */
   analysis?: RunAnalysis
+  /** Subjects whose answers did not go into the answer cache (a full disk, a read-only folder), with why; absent when every write worked. Their answers count; a rerun asks them again. */
+  cacheWriteErrors?: { subject: string; error: string }[]
   records: QuestionRecord[]
 }
 

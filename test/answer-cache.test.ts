@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { beforeEach, describe, expect, test } from 'vitest'
 import type { AnswerKey } from '../src/answer-cache.js'
+import { renderCacheWriteErrors } from '../reporters/render/terminal.js'
 import { AnswerCache, answerKey, answerKeyHash, checkCachedRecord, questionHash } from '../src/answer-cache.js'
 import type { Question } from '../src/dataset/question.js'
 import { readOptions } from '../src/options.js'
@@ -184,7 +185,8 @@ describe('the cache file', () => {
     expect(again.get(1, { rotation: 1 })).toBeUndefined()
   })
 
-  test('a last line cut by a crash is ended before the next record goes in', () => {
+  // Issue 25 item 9: the cut line stayed, and every later run said "1 cached answers ignored".
+  test('a last line cut by a crash is counted once, then compacted away: later opens find nothing to ignore', () => {
     const cache = AnswerCache.open(dir, key, 'on', questions)
     cache.put(record(questions[0]!, 'A'))
     const whole = JSON.stringify(record(questions[1]!, 'B'))
@@ -194,10 +196,23 @@ describe('the cache file', () => {
     resumed.put(record(questions[1]!, 'B'))
     resumed.put(record(questions[2]!, 'C'))
     const lines = readFileSync(cache.file, 'utf8').split('\n')
-    expect(lines).toHaveLength(5) // record, cut line, record, record, and the empty string after the last newline
+    expect(lines.map((l) => (l ? (JSON.parse(l) as QuestionRecord).index : l))).toEqual([0, 1, 2, '']) // three records, and the empty string after the last newline
     const reopened = AnswerCache.open(dir, key, 'on', questions)
     expect(reopened.size).toBe(3)
-    expect(reopened.ignored).toEqual({ malformed: 1 })
+    expect(reopened.ignored).toEqual({})
+  })
+
+  test('ignored lines of every kind are compacted away, good lines kept as they were written', () => {
+    const cache = AnswerCache.open(dir, key, 'on', questions)
+    cache.put(record(questions[0]!, 'A'))
+    appendFileSync(cache.file, `{"index":2}\nnot json\n${JSON.stringify({ ...record(questions[2]!, 'C'), questionHash: '0000000000000000' })}\n`)
+    cache.put(record(questions[1]!, 'B'))
+    const good = readFileSync(cache.file, 'utf8').split('\n').filter((l) => l.startsWith('{"subject"') && !l.includes('0000000000000000'))
+    expect(AnswerCache.open(dir, key, 'on', questions).ignored).toEqual({ malformed: 2, stale: 1 })
+    expect(readFileSync(cache.file, 'utf8')).toBe(`${good.join('\n')}\n`)
+    const again = AnswerCache.open(dir, key, 'on', questions)
+    expect(again.ignored).toEqual({})
+    expect(again.size).toBe(2)
   })
 
   test('a failed write loses nothing of this run: put does not throw, the cache stops and says why', () => {
@@ -216,5 +231,16 @@ describe('the cache file', () => {
     expect(cache.writeError).toMatch(/ENOTDIR|EEXIST/)
     expect(cache.size).toBe(0)
     expect(() => cache.put(record(questions[0]!, 'A'))).not.toThrow()
+  })
+})
+
+describe('a cache that cannot be written, in the terminal', () => {
+  test('every failed file is named, up to a few, then counted; one subject reads as before', () => {
+    const errors = ['astronomy', 'anatomy', 'virology', 'nutrition', 'marketing', 'sociology'].map((subject) => ({ subject, error: `/c/${subject}.jsonl: ENOSPC` }))
+    expect(renderCacheWriteErrors(errors.slice(0, 1))).toBe("Warning    the answer cache is not being written (/c/astronomy.jsonl: ENOSPC): this run's answers count, but a rerun will ask them again.")
+    expect(renderCacheWriteErrors(errors)).toBe(
+      'Warning    the answer cache is not being written for 6 subjects (/c/astronomy.jsonl: ENOSPC; /c/anatomy.jsonl: ENOSPC; /c/virology.jsonl: ENOSPC; /c/nutrition.jsonl: ENOSPC; ' +
+        "and 2 more subjects (all in the results JSON, cacheWriteErrors)): this run's answers count, but a rerun will ask them again.",
+    )
   })
 })

@@ -62,6 +62,10 @@ describe('the answer cache', () => {
     expect(rerun.results!.records.find((r) => r.index === 5)).toMatchObject({ given: 'D' })
     expect(rerun.output).toMatch(/Time {7}wall .* \(3 fresh answers; the 5 cached ones are not timed\)/)
     expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
+    // Issue 25 item 9: counted once, then compacted away; the next run finds nothing to ignore.
+    const third = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
+    expect(third.results!.summary).toMatchObject({ questions: 8, cached: 8, cacheIgnored: {} })
+    expect(third.output).not.toContain('cached answers ignored')
   })
 
   // Issue 25 bug 3: same URL, same model id, other weights (vLLM's root): the second run replayed the first one's answers.
@@ -103,17 +107,25 @@ describe('the answer cache', () => {
     expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
   })
 
-  test('a cache that cannot be written: every answer still counts, one warning says why', async () => {
+  // Issue 25 item 9: only the first failed file was named, and the results JSON did not say the cache was not written.
+  test('a cache that cannot be written: every answer still counts, one warning names every file, the results JSON records it', async () => {
     const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-broken-'))
-    await runVitest(['evals/astronomy'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '1' } })
-    const [file] = cacheFiles(cache)
-    // The cache file's place is taken by a folder: every write fails, as on a full disk.
-    rmSync(file!)
-    mkdirSync(file!)
-    const run = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
+    await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '1' } })
+    const files = cacheFiles(cache)
+    expect(files).toHaveLength(2)
+    // The cache files' places are taken by folders: every write fails, as on a full disk.
+    for (const file of files) {
+      rmSync(file)
+      mkdirSync(file)
+    }
+    const run = await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: openai(alwaysD, cache) })
     expect(run.code, run.output).toBe(0)
-    expect(run.results!.summary).toMatchObject({ questions: 8, correct: 2, errors: 0 })
+    expect(run.results!.summary).toMatchObject({ errors: 0 })
     expect(run.output).toContain('✓ astronomy  2/8 correct')
-    expect(run.output.match(/the answer cache is not being written \(.*EISDIR\)/g)).toHaveLength(1)
+    const warnings = run.output.match(/the answer cache is not being written for 2 subjects \(.*\)/g)
+    expect(warnings, run.output).toHaveLength(1)
+    for (const file of files) expect(warnings![0]).toContain(`${file}: EISDIR`)
+    expect(run.results!.cacheWriteErrors?.map((e) => e.subject).sort()).toEqual(['astronomy', 'business_ethics'])
+    expect(run.results!.cacheWriteErrors?.map((e) => e.error).sort()).toEqual(files.map((f) => `${f}: EISDIR`).sort())
   })
 })
