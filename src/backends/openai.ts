@@ -184,6 +184,13 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
         break
       } catch (e) {
         const err = fail(e, probe, `${url} ${endpoint}`)
+        // 404: no such model here (vLLM, OpenAI: "The model … does not exist"), not "no log-probs"; every question would fail alike.
+        if (e instanceof APIError && e.status === 404) {
+          throw new EngineError(
+            `The OpenAI-compatible server at ${url} does not serve MMLU_MODEL=${o.model} (${err.message}). ` +
+              `Fix: set MMLU_MODEL to a model id it serves (GET ${url}/models lists them), or start the server with this model (e.g. \`vllm serve <model> --served-model-name ${o.model}\`, \`llama-server -m <file.gguf> --alias ${o.model}\`).`,
+          )
+        }
         // Anything but a 4xx is a broken server.
         if (!(e instanceof APIError && e.status !== undefined && e.status >= 400 && e.status < 500)) {
           throw new EngineError(`The OpenAI-compatible server at ${url} failed a one-token test request (${probe.aborted ? `no answer within ${o.timeoutMs} ms, MMLU_TIMEOUT_MS` : err.message}).`)
