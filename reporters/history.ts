@@ -33,7 +33,7 @@ export interface RunPagesOptions {
   links?: ReportLinks
   /** Question starts by `subject#index`, for the per-question tables. */
   titles?: ReadonlyMap<string, string>
-  /** MMLU_KEEP_RUNS: undefined keeps every run, 0 none. */
+  /** MMLU_KEEP_RUNS: undefined keeps every run; N the newest N; 0 none (earlier ones are deleted too, as `--keep 0` does). */
   keepRuns: number | undefined
   /** False for a shard: the merged report is the run that is kept. */
   keep: boolean
@@ -113,6 +113,20 @@ async function keepRun(resultsFile: string, results: ResultsFile, opts: RunPages
   return { id, lines }
 }
 
+const keptNone = (runsDir: string, deleted: number) => `History    not kept (MMLU_KEEP_RUNS=0); ${deleted} earlier run${deleted === 1 ? '' : 's'} deleted from ${shownPath(runsDir)}/`
+
+/** MMLU_KEEP_RUNS=0 keeps none, as `npm run runs -- --keep 0` does: earlier kept runs are deleted too. */
+async function keepNone(runsDir: string): Promise<string[]> {
+  try {
+    const pruned = await pruneRuns(runsDir, 0)
+    if (pruned.length === 0) return []
+    await writeRunsIndex(runsDir)
+    return [keptNone(runsDir, pruned.length)]
+  } catch (e) {
+    return [`History    the kept runs in ${runsDir} were not deleted (MMLU_KEEP_RUNS=0): ${(e as Error).message}`]
+  }
+}
+
 /**
  * Writes the summary page beside the results JSON and keeps the run in the
  * history. Returns the terminal lines: where the page is, where the run is kept.
@@ -128,6 +142,8 @@ export async function writeRunPages(resultsFile: string, results: ResultsFile, o
     } catch (e) {
       lines.push(`History    this run was not kept in ${runsFolder(resultsFile)}: ${(e as Error).message}`)
     }
+  } else if (opts.keep && opts.keepRuns === 0) {
+    for (const line of await keepNone(runsFolder(resultsFile))) lines.push(line)
   }
   const summary = await writeSummaryPage(resultsFile, results, opts.links, {
     ...(opts.titles ? { titles: opts.titles } : {}),
@@ -141,8 +157,17 @@ export async function writeRunPages(resultsFile: string, results: ResultsFile, o
  * after): its results and headline, no page (the charts need an async load).
  */
 export function keepInterruptedRun(resultsFile: string, results: ResultsFile, keepRuns: number | undefined): string[] {
-  if (keepRuns === 0 || !answeredAny(results)) return []
   const runsDir = runsFolder(resultsFile)
+  if (keepRuns === 0) {
+    try {
+      const pruned = pruneRunsSync(runsDir, 0)
+      if (pruned.length) writeRunsIndexSync(runsDir)
+      return pruned.length ? [keptNone(runsDir, pruned.length)] : []
+    } catch (e) {
+      return [`History    the kept runs in ${runsDir} were not deleted (MMLU_KEEP_RUNS=0): ${(e as Error).message}`]
+    }
+  }
+  if (!answeredAny(results)) return []
   try {
     const { id, dir } = createRunFolderSync(runsDir, runId(results.createdAt, results.config.model))
     try {

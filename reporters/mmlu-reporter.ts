@@ -7,13 +7,12 @@
 //   otherwise, whatever the accuracy.
 // Runs without MMLU subjects (the project's own tests) are handed to Vitest's
 // default reporter untouched.
-import { appendFile, mkdir, open, rm } from 'node:fs/promises'
+import { appendFile, mkdir, open, rm, stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { dirname, relative, resolve, sep } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { SerializedError } from 'vitest'
-import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
+import type { Reporter, TestCase, TestModule, TestRunEndReason, TestSpecification, Vitest } from 'vitest/node'
 import { DefaultReporter } from 'vitest/node'
-import type { Reporter, TestRunEndReason } from 'vitest/node'
 import { analyzeRun } from '../src/analysis/run.js'
 import type { EngineInfo } from '../src/backends/backend.js'
 import { isSubject, SUBJECTS, subjectFilterHints } from '../src/dataset/subjects.js'
@@ -40,7 +39,7 @@ import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
 import { renderServers } from './render/servers.js'
-import { renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
+import { renderCacheWriteErrors, renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
 import { renderVariantTables } from './render/variants.js'
 import { shownPath } from '../src/shown-path.js'
 
@@ -269,6 +268,7 @@ export default class MmluReporter implements Reporter {
     const servers = summarizeServers(records)
     const givenUp = summarizeGivenUp(runs.flatMap((r) => r.serversGivenUp ?? []), records)
     const engines = uniqueEngines(runs)
+    const cacheWriteErrors = runs.flatMap((r) => (r.cacheWriteError ? [{ subject: r.subject, error: r.cacheWriteError }] : []))
 
     const problems = this.printProblems(modules, records, unhandledErrors)
     const asked = run.questions > 0
@@ -285,8 +285,7 @@ export default class MmluReporter implements Reporter {
       log.log(renderTotals(run, config))
       if (servers.length > 1) log.log(renderServers(servers, givenUp))
       for (const w of runs.flatMap((r) => r.warnings ?? [])) log.error(`Warning    ${w}`)
-      const cacheWriteError = runs.find((r) => r.cacheWriteError)?.cacheWriteError
-      if (cacheWriteError) log.error(`Warning    the answer cache is not being written (${cacheWriteError}): this run's answers count, but a rerun will ask them again.`)
+      if (cacheWriteErrors.length) log.error(renderCacheWriteErrors(cacheWriteErrors))
       for (const line of renderAnalysisLines(analysis)) log.log(line)
       // Parallel runs: each file's own time beside the run's; against a sequential baseline, the real speedup.
       const measure = measureRun({ records, config, summary: run, provenance: engines })
@@ -308,6 +307,7 @@ export default class MmluReporter implements Reporter {
       subjects,
       analysis,
       ...(givenUp.length ? { serversGivenUp: givenUp } : {}),
+      ...(cacheWriteErrors.length ? { cacheWriteErrors } : {}),
       records,
     }
     if (records.length > 0) {
@@ -493,6 +493,10 @@ function asksConfig(o: Options): AskConfig | undefined {
  */
 async function checkWritable(file: string): Promise<void> {
   const probe = `${file}.${process.pid}.probe`
+  // A folder passes the probe beside it, then fails the final rename (EISDIR) after the last question.
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    throw new OptionsError(`MMLU_RESULTS=${file} is a folder, not a file. Fix: name the file (MMLU_RESULTS=${join(file, 'mmlu-results.json')}), or end the folder with / to write mmlu-results.json in it.`)
+  }
   try {
     await mkdir(dirname(file), { recursive: true })
     await (await open(probe, 'w')).close()

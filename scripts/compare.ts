@@ -21,6 +21,7 @@ import { parseResultsFile } from '../src/gate/results-file.js'
 import { OptionsError, readOptions } from '../src/options.js'
 import { RUN_RESULTS_FILE } from '../src/run-history.js'
 import { shownPath } from '../src/shown-path.js'
+import { decimalNumber, wholeNumber } from '../src/strict-number.js'
 import { renderCompareHtml, renderCompareMarkdown, renderCompareTerminal } from '../reporters/render/compare.js'
 
 const USAGE = 'Usage: npm run compare -- <results.json | run folder> <results.json | run folder> [more…] [--out <dir>] [--data <dir>] [--flips <n>] [--alpha <a>]'
@@ -70,10 +71,11 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   await rename(tmp, file)
 }
 
-function number(name: string, raw: string | undefined, fallback: number, ok: (n: number) => boolean): number {
+/** A flag's number, read strictly (`--flips ""` is not 0, `--alpha 0x1` not 1). */
+function number(name: string, raw: string | undefined, fallback: number, read: (raw: string) => number | undefined, ok: (n: number) => boolean): number {
   if (raw === undefined) return fallback
-  const n = Number(raw)
-  if (!ok(n)) throw new UsageError(`--${name} ${raw} is not valid`)
+  const n = read(raw)
+  if (n === undefined || !ok(n)) throw new UsageError(`--${name} ${JSON.stringify(raw)} is not valid`)
   return n
 }
 
@@ -91,8 +93,8 @@ export async function main(argv: string[], print: (line: string) => void = conso
   }
   if (positionals.length < 2) throw new UsageError(`compare needs at least two runs, got ${positionals.length}`)
   const options = readOptions()
-  const flips = number('flips', values.flips, options.flipsShown, (n) => Number.isInteger(n) && n >= 0)
-  const alpha = number('alpha', values.alpha, options.alpha, (n) => n > 0 && n < 1)
+  const flips = number('flips', values.flips, options.flipsShown, wholeNumber, () => true)
+  const alpha = number('alpha', values.alpha, options.alpha, decimalNumber, (n) => n > 0 && n < 1)
   const read = await Promise.all(positionals.map(readRun))
   const labels = runLabels(read)
   const comparison = compareRuns(

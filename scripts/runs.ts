@@ -9,6 +9,7 @@ import { OptionsError, readOptions } from '../src/options.js'
 import { pruneRuns, RUNS_FOLDER } from '../src/run-history.js'
 import { writeRunsIndex } from '../reporters/history.js'
 import { shownPath } from '../src/shown-path.js'
+import { wholeNumber } from '../src/strict-number.js'
 import { protocol } from '../reporters/render/history.js'
 import { ci, pct, rate, table } from '../reporters/render/terminal.js'
 
@@ -21,8 +22,9 @@ export async function main(argv: string[], print: (line: string) => void = conso
     print(USAGE)
     return 0
   }
-  const keep = values.keep === undefined ? undefined : Number(values.keep)
-  if (keep !== undefined && !(Number.isInteger(keep) && keep >= 0)) throw new Error(`--keep ${values.keep} is not valid: expected a whole number of runs to keep (0 deletes them all)`)
+  // Strictly digits: `--keep "$KEEP"` with KEEP unset is `--keep ""`, which Number() reads as 0 (delete them all).
+  const keep = values.keep === undefined ? undefined : wholeNumber(values.keep)
+  if (values.keep !== undefined && keep === undefined) throw new Error(`--keep ${JSON.stringify(values.keep)} is not valid: expected a whole number of runs to keep (0 deletes them all)`)
   const dir = resolve(values.dir ?? join(dirname(readOptions().resultsFile), RUNS_FOLDER))
   if (!existsSync(dir)) {
     print(`No runs kept yet in ${shownPath(dir)}/: every run that answers questions is kept there.`)

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { dirname, extname, join, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { readOptions } from '../src/options.js'
+import { wholeNumber } from '../src/strict-number.js'
 
 export const DEFAULT_REPORT_PORT = 4173
 
@@ -92,8 +93,8 @@ function parsePort(args: readonly string[]): number {
   const i = args.indexOf('--port')
   if (i < 0) return DEFAULT_REPORT_PORT
   const raw = args[i + 1]
-  const n = Number(raw)
-  if (raw === undefined || !Number.isInteger(n) || n < 0 || n > 65_535) {
+  const n = raw === undefined ? undefined : wholeNumber(raw)
+  if (n === undefined || n > 65_535) {
     throw new Error(`--port ${raw ?? ''} is not valid: expected a port number from 0 to 65535`)
   }
   return n

@@ -4,26 +4,30 @@
 //
 // Integrity rules:
 // - the key covers everything that can change an answer (see answerKey): the
-//   engine, the weights digest, the server, the data and prompt, the scoring
+//   engine, the weights digest (or, on an OpenAI-compatible server, all it
+//   reports of the model), the server, the data and prompt, the scoring
 //   options and the version of the scoring code;
 // - a cached record is checked before it is trusted (fields and types, index
 //   in range, the same question by hash, an outcome that follows from its
-//   letters); one that fails is ignored, counted by reason, and asked again;
-// - a line cut short by a crash is ended before the next record goes in;
+//   letters, a letter that follows from its probabilities); one that fails is
+//   ignored, counted by reason, and asked again;
+// - lines not trusted (a line cut short by a crash above all) are counted
+//   once, then compacted away; if the file cannot be rewritten, a cut line
+//   is ended before the next record goes in;
 // - a failed write never loses this run's answer: the cache stops writing and
 //   says why once (writeError), the answer still counts.
 // Errors and not-asked questions are never cached: a rerun asks them again.
 import { createHash } from 'node:crypto'
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { EngineInfo } from './backends/backend.js'
 import { fingerprintRow } from './dataset/fingerprint.js'
 import type { Question } from './dataset/question.js'
 import { isLetter, lettersOf } from './dataset/question.js'
 import type { CacheMode, Options, ScoringMode } from './options.js'
-import type { QuestionRecord } from './record.js'
+import type { LetterProbabilities, QuestionRecord } from './record.js'
 import { variantSuffix } from './record.js'
-import { SCORING_VERSION } from './scoring.js'
+import { letterFromProbabilities, SCORING_VERSION } from './scoring.js'
 import type { Variant } from './variants.js'
 import { describeSample, rotateQuestion } from './variants.js'
 
@@ -35,6 +39,8 @@ export interface AnswerKey {
   digest: string | undefined
   /** The server that answers (base URL), for server engines; undefined for an embedded model file. */
   server: string | undefined
+  /** What an OpenAI-compatible server reports of the model id (EngineInfo.identity); absent where none is reported, so other engines' keys are as before. */
+  identity?: string
   dataFingerprint: string
   promptHash: string
   scoring: string
@@ -54,7 +60,7 @@ export interface AnswerKey {
 /** The key of one subject's answers: everything in this run that can change them. */
 export function answerKey(
   subject: string,
-  engine: Pick<EngineInfo, 'engine' | 'model' | 'digest' | 'server'>,
+  engine: Pick<EngineInfo, 'engine' | 'model' | 'digest' | 'server'> & Partial<Pick<EngineInfo, 'identity'>>,
   inputs: { dataFingerprint: string; promptHash: string },
   scoring: ScoringMode,
   options: Pick<Options, 'shots' | 'maxTokens' | 'promptFormat' | 'seed'> & Partial<Pick<Options, 'temperature' | 'rotate' | 'sample'>>,
@@ -65,6 +71,7 @@ export function answerKey(
     model: engine.model,
     digest: engine.digest,
     server: engine.server,
+    ...(engine.identity !== undefined ? { identity: engine.identity } : {}),
     dataFingerprint: inputs.dataFingerprint,
     promptHash: inputs.promptHash,
     scoring,
@@ -99,8 +106,26 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0
 const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0
 
-/** Checks one cached line against the subject's questions; a record, or why not. */
-export function checkCachedRecord(line: unknown, subject: string, questions: readonly Question[]): QuestionRecord | IgnoredReason {
+/**
+ * Whether the letter follows from the probabilities as scoring reads them
+ * (src/scoring.ts): each a finite number ≥ 0; no letter when none is above 0;
+ * otherwise the argmax, or, when the letter was drawn (a temperature above 0),
+ * a letter with a probability above 0. Anything else no engine wrote, and it
+ * would break calibration (a sum of 0 divides by 0).
+ */
+function lettersFollow(p: Record<string, unknown>, given: string | null, sampled: boolean): boolean {
+  const values = Object.values(p)
+  if (!values.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) return false
+  const read = letterFromProbabilities(p as LetterProbabilities).letter
+  if (given === null || read === null) return given === read
+  return sampled ? (p[given] as number) > 0 : given === read
+}
+
+/**
+ * Checks one cached line against the subject's questions; a record, or why not.
+ * `sampled`: the letters were drawn from the probabilities (MMLU_TEMPERATURE above 0), not their argmax.
+ */
+export function checkCachedRecord(line: unknown, subject: string, questions: readonly Question[], { sampled = false } = {}): QuestionRecord | IgnoredReason {
   if (!isObject(line)) return 'malformed'
   const r = line
   const wellTyped =
@@ -119,7 +144,7 @@ export function checkCachedRecord(line: unknown, subject: string, questions: rea
     typeof r.questionHash === 'string' &&
     (r.trial === undefined || (Number.isInteger(r.trial) && (r.trial as number) >= 1)) &&
     (r.rotation === undefined || (Number.isInteger(r.rotation) && (r.rotation as number) >= 0)) &&
-    (r.probabilities === undefined || (isObject(r.probabilities) && Object.entries(r.probabilities).every(([l, p]) => isLetter(l) && typeof p === 'number')))
+    (r.probabilities === undefined || (isObject(r.probabilities) && Object.keys(r.probabilities).every(isLetter)))
   if (!wellTyped) return 'malformed'
   // The outcome must follow from the letters, or the record was not written by us.
   const outcome = r.given === null ? 'invalid' : r.given === r.expected ? 'correct' : 'wrong'
@@ -134,6 +159,7 @@ export function checkCachedRecord(line: unknown, subject: string, questions: rea
   const letters = lettersOf(question.choices.length)
   const probabilities = r.probabilities as Record<string, number> | undefined
   if (probabilities !== undefined && (Object.keys(probabilities).length !== letters.length || !letters.every((l) => l in probabilities))) return 'malformed'
+  if (probabilities !== undefined && !lettersFollow(probabilities, r.given as string | null, sampled)) return 'malformed'
   return r as unknown as QuestionRecord
 }
 
@@ -167,6 +193,7 @@ export class AnswerCache {
       return cache
     }
     cache.cutLine = text.length > 0 && !text.endsWith('\n')
+    const kept: string[] = []
     for (const line of text.split('\n')) {
       if (!line) continue
       let parsed: unknown
@@ -177,11 +204,32 @@ export class AnswerCache {
         cache.ignore('malformed')
         continue
       }
-      const checked = checkCachedRecord(parsed, key.subject, questions)
+      const checked = checkCachedRecord(parsed, key.subject, questions, { sampled: Boolean(key.extra.temperature) })
       if (typeof checked === 'string') cache.ignore(checked)
-      else cache.answers.set(`${checked.index}${variantSuffix(checked)}`, checked)
+      else {
+        cache.answers.set(`${checked.index}${variantSuffix(checked)}`, checked)
+        kept.push(line)
+      }
     }
+    if (Object.keys(cache.ignored).length > 0) cache.compact(kept)
     return cache
+  }
+
+  /**
+   * Rewrites the file with only the lines trusted (through a temp file and a
+   * rename): an ignored line, a cut last one above all, is counted once, not by
+   * every later run. If it cannot be rewritten the file stays as it was (the
+   * lines are ignored again next time) and appends still work.
+   */
+  private compact(lines: readonly string[]): void {
+    const tmp = `${this.file}.${process.pid}.tmp`
+    try {
+      writeFileSync(tmp, lines.map((l) => `${l}\n`).join(''))
+      renameSync(tmp, this.file)
+      this.cutLine = false
+    } catch {
+      rmSync(tmp, { force: true })
+    }
   }
 
   private ignore(reason: IgnoredReason): void {

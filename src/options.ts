@@ -3,6 +3,7 @@
 // `Options` and reads no env variable itself, so a bad value fails in one
 // place with one clear message.
 import { editDistance } from './dataset/subjects.js'
+import { decimalNumber, wholeNumber } from './strict-number.js'
 import type { ProtocolChoice, ProtocolName } from './protocols.js'
 import { PROTOCOL_NAMES, PROTOCOLS } from './protocols.js'
 import type { SettingSource } from './settings-files.js'
@@ -116,8 +117,8 @@ function integer(env: string, min: number, max: number, fallback: number | undef
       if (fallback === undefined) throw new OptionsError(`${env} is required`)
       return fallback
     }
-    const n = Number(raw)
-    if (!Number.isInteger(n) || n < min || n > max) {
+    const n = wholeNumber(raw)
+    if (n === undefined || n < min || n > max) {
       throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected a whole number from ${min} to ${max}.`)
     }
     return n
@@ -146,8 +147,8 @@ function text(fallback: string | undefined) {
 function decimal(env: string, min: number, max: number, fallback: number | undefined, hint: string, open = false) {
   return (raw: string | undefined): number | undefined => {
     if (raw === undefined || raw.trim() === '') return fallback
-    const n = Number(raw.trim())
-    if (!Number.isFinite(n) || (open ? n <= min || n >= max : n < min || n > max)) {
+    const n = decimalNumber(raw)
+    if (n === undefined || !Number.isFinite(n) || (open ? n <= min || n >= max : n < min || n > max)) {
       throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected a number ${open ? 'between' : 'from'} ${min} ${open ? 'and' : 'to'} ${max} (${hint}).`)
     }
     return n
@@ -315,9 +316,9 @@ function secret(fallbackEnv: string) {
 /** MMLU_SAMPLE: a whole number of questions per subject, or a fraction of each. */
 function sampleSize(raw: string | undefined): SampleSize | undefined {
   if (raw === undefined || raw.trim() === '') return undefined
-  const n = Number(raw.trim())
-  if (Number.isInteger(n) && n >= 1 && n <= 1_000_000) return { count: n }
-  if (Number.isFinite(n) && n > 0 && n < 1) return { fraction: n }
+  const n = decimalNumber(raw)
+  if (n !== undefined && wholeNumber(raw) === n && n >= 1 && n <= 1_000_000) return { count: n }
+  if (n !== undefined && Number.isFinite(n) && n > 0 && n < 1) return { fraction: n }
   throw new OptionsError(`MMLU_SAMPLE=${JSON.stringify(raw)} is not valid: expected a number of questions per subject (e.g. 20) or a fraction of each subject between 0 and 1 (e.g. 0.1).`)
 }
 
@@ -349,6 +350,13 @@ export const DEFAULT_MODEL = 'llama3.2:1b'
 export const DEFAULT_KEEP_ALIVE = '30m'
 export const DEFAULT_SEED = 42
 export const DEFAULT_RESULTS_FILE = 'reports/mmlu-results.json'
+const RESULTS_BASENAME = 'mmlu-results.json'
+
+/** MMLU_RESULTS: `dir/` names a folder, so the file is `dir/mmlu-results.json` (not a file called `dir`). */
+function resultsFile(raw: string | undefined): string {
+  const value = text(DEFAULT_RESULTS_FILE)(raw) as string
+  return /[\\/]$/.test(value) ? `${value}${RESULTS_BASENAME}` : value
+}
 export const DEFAULT_RETRIES = 8
 
 export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
@@ -429,7 +437,11 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     help: `A named protocol that sets shots, prompt format, scoring and sampling together: ${PROTOCOL_NAMES.join(' or ')} (docs/protocols.md). Options set explicitly still win, and the header says so.`,
     parse: protocol,
   },
-  resultsFile: { env: 'MMLU_RESULTS', help: `Results JSON written by the reporter. Default ${DEFAULT_RESULTS_FILE}.`, parse: (raw) => text(DEFAULT_RESULTS_FILE)(raw) as string },
+  resultsFile: {
+    env: 'MMLU_RESULTS',
+    help: `Results JSON written by the reporter. A value ending in / is a folder: the results go in it as ${RESULTS_BASENAME}. Default ${DEFAULT_RESULTS_FILE}.`,
+    parse: resultsFile,
+  },
   ollamaRegistry: {
     env: 'MMLU_OLLAMA_REGISTRY',
     help: "Registry npm run model:pull fetches Ollama model names from (the same blobs `ollama pull` gets). Default https://registry.ollama.ai.",
@@ -469,7 +481,7 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
   },
   keepRuns: {
     env: 'MMLU_KEEP_RUNS',
-    help: 'Run history: every run that answered questions is kept under runs/ beside the results JSON. N keeps only the newest N (older ones are deleted after the run); 0 keeps none. Default: keep all.',
+    help: 'Run history: every run that answered questions is kept under runs/ beside the results JSON. N keeps only the newest N (older ones are deleted after the run); 0 keeps none: this run is not kept and earlier ones are deleted, as npm run runs -- --keep 0 does. Default: keep all.',
     parse: optionalInteger('MMLU_KEEP_RUNS', 0, 1_000_000),
   },
   envFiles: {

@@ -130,6 +130,8 @@ export interface ResultsFile {
   analysis?: RunAnalysis
   /** Servers given up mid-run, and where their questions went; absent when none was. */
   serversGivenUp?: GivenUpSummary[]
+  /** Subjects whose answers did not go into the answer cache (a full disk, a read-only folder), with why; absent when every write worked. Their answers count; a rerun asks them again. */
+  cacheWriteErrors?: { subject: string; error: string }[]
   records: QuestionRecord[]
 }
 

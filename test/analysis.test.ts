@@ -378,4 +378,14 @@ describe('run analysis', () => {
     expect(read.calibration).toBe(before.calibration)
     expect(analyzeRun([rec('A', 'B')])).not.toHaveProperty('calibration')
   })
+
+  // Issue 25 bug 1: a record no engine writes (all probabilities 0, yet a letter) made calibration index a bin with NaN and threw.
+  test('an analysis that fails is reported as failed, and the others still come out', () => {
+    const records = [rec('A', 'A', { A: 0, B: 0, C: 0, D: 0 }), rec('B', 'A', { A: 0.6, B: 0.2, C: 0.1, D: 0.1 })]
+    const analysis = analyzeRun(records)
+    expect(analysis).not.toHaveProperty('calibration')
+    expect(analysis.failed).toEqual([{ analysis: 'calibration', error: expect.stringMatching(/\S/) }])
+    expect(analysis.letterBias?.givenCounts).toEqual([2, 0, 0, 0])
+    expect(analyzeRun([rec('A', 'A', { A: 0.7, B: 0.1, C: 0.1, D: 0.1 })])).not.toHaveProperty('failed')
+  })
 })

@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { beforeEach, describe, expect, test } from 'vitest'
 import type { AnswerKey } from '../src/answer-cache.js'
+import { renderCacheWriteErrors } from '../reporters/render/terminal.js'
 import { AnswerCache, answerKey, answerKeyHash, checkCachedRecord, questionHash } from '../src/answer-cache.js'
 import type { Question } from '../src/dataset/question.js'
 import { readOptions } from '../src/options.js'
@@ -29,7 +30,8 @@ function record(q: Question, given: QuestionRecord['given']): QuestionRecord {
     expected: q.answer,
     given,
     outcome: given === null ? 'invalid' : given === q.answer ? 'correct' : 'wrong',
-    probabilities: { A: 0.1, B: 0.2, C: 0.6, D: 0.1 },
+    // The given letter is the argmax, as log-prob scoring reads it; no letter: none has a probability.
+    probabilities: given === null ? { A: 0, B: 0, C: 0, D: 0 } : { A: 0.1, B: 0.1, C: 0.1, D: 0.1, [given]: 0.6 },
     text: ` ${given}`,
     shots: 5,
     promptTokens: 100,
@@ -56,6 +58,8 @@ describe('the key: everything that can change an answer', () => {
   test('options left at their defaults leave the key as it always was (a default run keeps its cache)', () => {
     expect(answerKeyHash(answerKey('astronomy', engine, inputs, 'logprob', readOptions({ MMLU_TEMPERATURE: '0', MMLU_TRIALS: '1', MMLU_ROTATE: 'off' })))).toBe(hash)
     expect(base.extra).toEqual({ promptFormat: 'raw', seed: 42 })
+    // A key without a server's report of the model (Ollama, llama.cpp) has no field for it: their cache files keep their names.
+    expect(base).not.toHaveProperty('identity')
   })
 
   test('the same configuration gives the same entry', () => {
@@ -70,6 +74,8 @@ describe('the key: everything that can change an answer', () => {
     ['another model', answerKey('astronomy', { ...engine, model: 'llama3.2:3b' }, inputs, 'logprob', options)],
     ['another weights digest', answerKey('astronomy', { ...engine, digest: 'sha256:bbb' }, inputs, 'logprob', options)],
     ['no digest', answerKey('astronomy', { ...engine, digest: undefined }, inputs, 'logprob', options)],
+    // Issue 25 bug 3: what an OpenAI-compatible server reports of the model id (vLLM's root), besides the id.
+    ['what the server reports of the model', answerKey('astronomy', { ...engine, identity: '{"root":"/models/q4"}' }, inputs, 'logprob', options)],
     ['another server', answerKey('astronomy', { ...engine, server: 'http://10.0.0.2:11434' }, inputs, 'logprob', options)],
     ['another data fingerprint', answerKey('astronomy', engine, { ...inputs, dataFingerprint: 'sha256:other' }, 'logprob', options)],
     ['another prompt', answerKey('astronomy', engine, { ...inputs, promptHash: 'sha256:other' }, 'logprob', options)],
@@ -95,6 +101,18 @@ describe('a cached record is checked before it is trusted', () => {
     expect(checkCachedRecord(JSON.parse(JSON.stringify(r)), 'astronomy', questions)).toEqual(r)
   })
 
+  test('an invalid answer whose letters had no probability is accepted', () => {
+    const r = record(questions[1]!, null)
+    expect(checkCachedRecord(JSON.parse(JSON.stringify(r)), 'astronomy', questions)).toEqual(r)
+  })
+
+  test('a sampled letter (MMLU_TEMPERATURE above 0) need not be the argmax, but must have a probability', () => {
+    const drawn = { ...record(questions[1]!, 'B'), probabilities: { A: 0.1, B: 0.2, C: 0.6, D: 0.1 } }
+    expect(checkCachedRecord(JSON.parse(JSON.stringify(drawn)), 'astronomy', questions, { sampled: true })).toEqual(drawn)
+    expect(checkCachedRecord({ ...drawn, probabilities: { A: 0.1, B: 0, C: 0.6, D: 0.1 } }, 'astronomy', questions, { sampled: true })).toBe('malformed')
+    expect(checkCachedRecord({ ...drawn, probabilities: { A: 0, B: 0, C: 0, D: 0 } }, 'astronomy', questions, { sampled: true })).toBe('malformed')
+  })
+
   test('a rotated record is accepted with the key under its rotation', () => {
     const r = { ...record(questions[1]!, 'C'), expected: 'C' as const, outcome: 'correct' as const, rotation: 1, trial: 2 }
     expect(checkCachedRecord(JSON.parse(JSON.stringify(r)), 'astronomy', questions)).toEqual(r)
@@ -117,6 +135,13 @@ describe('a cached record is checked before it is trusted', () => {
     ['a rotation past the options', { ...record(questions[1]!, 'B'), rotation: 4 }, 'out of range'],
     ['a trial that is not a positive whole number', { ...record(questions[1]!, 'B'), trial: 0 }, 'malformed'],
     ['a rotation that is not a whole number', { ...record(questions[1]!, 'B'), rotation: 1.5 }, 'malformed'],
+    // Issue 25 bug 1: probabilities no engine gives with that letter; calibration divided by their sum.
+    ['probabilities all 0 with a letter', { ...record(questions[1]!, 'B'), probabilities: { A: 0, B: 0, C: 0, D: 0 } }, 'malformed'],
+    ['probabilities with a negative sum', { ...record(questions[1]!, 'B'), probabilities: { A: -0.5, B: 0.2, C: 0.1, D: 0.1 } }, 'malformed'],
+    ['a negative probability', { ...record(questions[1]!, 'B'), probabilities: { A: -0.1, B: 0.6, C: 0.1, D: 0.1 } }, 'malformed'],
+    ['a probability that was NaN (null in JSON)', { ...record(questions[1]!, 'B'), probabilities: { A: null, B: 0.6, C: 0.1, D: 0.1 } }, 'malformed'],
+    ['a letter that is not the argmax', { ...record(questions[1]!, 'B'), probabilities: { A: 0.1, B: 0.2, C: 0.6, D: 0.1 } }, 'malformed'],
+    ['no letter although one has a probability', { ...record(questions[1]!, null), probabilities: { A: 0.1, B: 0.2, C: 0.6, D: 0.1 } }, 'malformed'],
   ])('%s is ignored (%s)', (_what, line, reason) => {
     expect(checkCachedRecord(line, 'astronomy', questions)).toBe(reason)
   })
@@ -160,7 +185,8 @@ describe('the cache file', () => {
     expect(again.get(1, { rotation: 1 })).toBeUndefined()
   })
 
-  test('a last line cut by a crash is ended before the next record goes in', () => {
+  // Issue 25 item 9: the cut line stayed, and every later run said "1 cached answers ignored".
+  test('a last line cut by a crash is counted once, then compacted away: later opens find nothing to ignore', () => {
     const cache = AnswerCache.open(dir, key, 'on', questions)
     cache.put(record(questions[0]!, 'A'))
     const whole = JSON.stringify(record(questions[1]!, 'B'))
@@ -170,10 +196,23 @@ describe('the cache file', () => {
     resumed.put(record(questions[1]!, 'B'))
     resumed.put(record(questions[2]!, 'C'))
     const lines = readFileSync(cache.file, 'utf8').split('\n')
-    expect(lines).toHaveLength(5) // record, cut line, record, record, and the empty string after the last newline
+    expect(lines.map((l) => (l ? (JSON.parse(l) as QuestionRecord).index : l))).toEqual([0, 1, 2, '']) // three records, and the empty string after the last newline
     const reopened = AnswerCache.open(dir, key, 'on', questions)
     expect(reopened.size).toBe(3)
-    expect(reopened.ignored).toEqual({ malformed: 1 })
+    expect(reopened.ignored).toEqual({})
+  })
+
+  test('ignored lines of every kind are compacted away, good lines kept as they were written', () => {
+    const cache = AnswerCache.open(dir, key, 'on', questions)
+    cache.put(record(questions[0]!, 'A'))
+    appendFileSync(cache.file, `{"index":2}\nnot json\n${JSON.stringify({ ...record(questions[2]!, 'C'), questionHash: '0000000000000000' })}\n`)
+    cache.put(record(questions[1]!, 'B'))
+    const good = readFileSync(cache.file, 'utf8').split('\n').filter((l) => l.startsWith('{"subject"') && !l.includes('0000000000000000'))
+    expect(AnswerCache.open(dir, key, 'on', questions).ignored).toEqual({ malformed: 2, stale: 1 })
+    expect(readFileSync(cache.file, 'utf8')).toBe(`${good.join('\n')}\n`)
+    const again = AnswerCache.open(dir, key, 'on', questions)
+    expect(again.ignored).toEqual({})
+    expect(again.size).toBe(2)
   })
 
   test('a failed write loses nothing of this run: put does not throw, the cache stops and says why', () => {
@@ -192,5 +231,16 @@ describe('the cache file', () => {
     expect(cache.writeError).toMatch(/ENOTDIR|EEXIST/)
     expect(cache.size).toBe(0)
     expect(() => cache.put(record(questions[0]!, 'A'))).not.toThrow()
+  })
+})
+
+describe('a cache that cannot be written, in the terminal', () => {
+  test('every failed file is named, up to a few, then counted; one subject reads as before', () => {
+    const errors = ['astronomy', 'anatomy', 'virology', 'nutrition', 'marketing', 'sociology'].map((subject) => ({ subject, error: `/c/${subject}.jsonl: ENOSPC` }))
+    expect(renderCacheWriteErrors(errors.slice(0, 1))).toBe("Warning    the answer cache is not being written (/c/astronomy.jsonl: ENOSPC): this run's answers count, but a rerun will ask them again.")
+    expect(renderCacheWriteErrors(errors)).toBe(
+      'Warning    the answer cache is not being written for 6 subjects (/c/astronomy.jsonl: ENOSPC; /c/anatomy.jsonl: ENOSPC; /c/virology.jsonl: ENOSPC; /c/nutrition.jsonl: ENOSPC; ' +
+        "and 2 more subjects (all in the results JSON, cacheWriteErrors)): this run's answers count, but a rerun will ask them again.",
+    )
   })
 })

@@ -92,8 +92,10 @@ describe('run folders', () => {
     const errors = { ...a, records: a.records.map((r) => ({ ...r, outcome: 'error' as const, given: null })) }
     expect(await writeRunPages(resultsFile, errors, { keepRuns: undefined, keep: true })).toHaveLength(1)
     expect(await writeRunPages(resultsFile, a, { keepRuns: undefined, keep: false })).toHaveLength(1)
-    expect(await writeRunPages(resultsFile, a, { keepRuns: 0, keep: true })).toHaveLength(1)
     expect(await listRuns(runs)).toHaveLength(2)
+    // Issue 25 bug 4: MMLU_KEEP_RUNS=0 keeps none, as `npm run runs -- --keep 0` does: this run is not kept, the kept ones go.
+    expect(await writeRunPages(resultsFile, a, { keepRuns: 0, keep: true })).toEqual([expect.stringMatching(/^Summary /), `History    not kept (MMLU_KEEP_RUNS=0); 2 earlier runs deleted from ${shownPath(runs)}/`])
+    expect(await listRuns(runs)).toHaveLength(0)
   })
 
   test('pruning deletes the oldest runs and nothing that is not a run', async () => {
@@ -186,6 +188,11 @@ describe('end to end', () => {
     expect(await readFile(path.join(dir, 'compare.md'), 'utf8')).toContain('## fixed-A.gguf vs fixed-D.gguf')
     expect(await readFile(path.join(dir, 'compare.html'), 'utf8')).toContain('id="chart-compare"')
 
+    // `--keep "$KEEP"` with KEEP unset, and numbers Number() reads but no one means: errors, and nothing is deleted.
+    for (const bad of ['', ' 1', '0x1', '1e0', '1.5']) {
+      await expect(command(runsMain, ['--keep', bad, '--dir', path.join(dir, 'runs')])).rejects.toThrow(`--keep ${JSON.stringify(bad)} is not valid: expected a whole number of runs to keep (0 deletes them all)`)
+    }
+    expect((await readdir(path.join(dir, 'runs'))).filter((n) => n !== 'index.html')).toHaveLength(2)
     const pruned = await command(runsMain, ['--keep', '1', '--dir', path.join(dir, 'runs')])
     expect(pruned.code, pruned.output).toBe(0)
     expect(pruned.output).toContain(`deleted 1: ${runs[0]}`)

@@ -1,12 +1,12 @@
 // Issue 12, "The answer cache", end to end: a cache shared by runs of
 // different servers, a damaged cache file, a cache that cannot be written.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { appendFile, mkdtemp } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
-import { startModelServer } from '../fixtures/servers/model-server.js'
+import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 
@@ -62,19 +62,70 @@ describe('the answer cache', () => {
     expect(rerun.results!.records.find((r) => r.index === 5)).toMatchObject({ given: 'D' })
     expect(rerun.output).toMatch(/Time {7}wall .* \(3 fresh answers; the 5 cached ones are not timed\)/)
     expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
+    // Issue 25 item 9: counted once, then compacted away; the next run finds nothing to ignore.
+    const third = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
+    expect(third.results!.summary).toMatchObject({ questions: 8, cached: 8, cacheIgnored: {} })
+    expect(third.output).not.toContain('cached answers ignored')
   })
 
-  test('a cache that cannot be written: every answer still counts, one warning says why', async () => {
-    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-broken-'))
-    await runVitest(['evals/astronomy'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '1' } })
+  // Issue 25 bug 3: same URL, same model id, other weights (vLLM's root): the second run replayed the first one's answers.
+  test('the same server and model id with other weights (another root) asks again; the same weights replay', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-root-'))
+    const server = await startModelServer({ answer: () => 'A', slots: 4, models: [{ ...DEFAULT_MODEL, openai: { root: '/models/llama-3.2-1b-q8_0', owned_by: 'vllm' } }] })
+    try {
+      const q8 = await runVitest(['evals/astronomy'], { env: openai(server, cache) })
+      expect(q8.results!.records.map((r) => r.given)).toEqual(Array(8).fill('A'))
+      server.config.models = [{ ...DEFAULT_MODEL, openai: { root: '/models/llama-3.2-1b-q4_k_m', owned_by: 'vllm' } }]
+      server.config.answer = () => 'D'
+      server.reset()
+      const q4 = await runVitest(['evals/astronomy'], { env: openai(server, cache) })
+      expect(q4.code, q4.output).toBe(0)
+      expect(q4.results!.summary.cached).toBe(0)
+      expect(q4.results!.records.map((r) => r.given)).toEqual(Array(8).fill('D'))
+      expect(q4.output).toContain('root /models/llama-3.2-1b-q4_k_m')
+      // The listing's time (vLLM's `created`) is not identity: the same weights again replay.
+      const again = await runVitest(['evals/astronomy'], { env: openai(server, cache) })
+      expect(again.results!.summary).toMatchObject({ cached: 8, timed: 0 })
+    } finally {
+      await server.close()
+    }
+  })
+
+  // Issue 25 bug 1: all-zero probabilities passed the type check, then calibration threw: exit 1, no results, every rerun alike.
+  test('a cached answer whose probabilities are all 0 is ignored and counted; the results and the page are written', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-zeros-'))
+    const first = await runVitest(['evals/astronomy'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '2' } })
+    expect(first.code, first.output).toBe(0)
+    expect(first.results!.records[0]!.probabilities).toBeDefined()
     const [file] = cacheFiles(cache)
-    // The cache file's place is taken by a folder: every write fails, as on a full disk.
-    rmSync(file!)
-    mkdirSync(file!)
-    const run = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
+    const [line, ...rest] = readFileSync(file!, 'utf8').split('\n')
+    writeFileSync(file!, [JSON.stringify({ ...JSON.parse(line!), probabilities: { A: 0, B: 0, C: 0, D: 0 } }), ...rest].join('\n'))
+    const rerun = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
+    expect(rerun.code, rerun.output).toBe(0)
+    expect(rerun.results!.summary).toMatchObject({ questions: 8, cached: 1, cacheIgnored: { malformed: 1 } })
+    expect(rerun.results!.analysis?.failed).toBeUndefined()
+    expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
+  })
+
+  // Issue 25 item 9: only the first failed file was named, and the results JSON did not say the cache was not written.
+  test('a cache that cannot be written: every answer still counts, one warning names every file, the results JSON records it', async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-broken-'))
+    await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '1' } })
+    const files = cacheFiles(cache)
+    expect(files).toHaveLength(2)
+    // The cache files' places are taken by folders: every write fails, as on a full disk.
+    for (const file of files) {
+      rmSync(file)
+      mkdirSync(file)
+    }
+    const run = await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: openai(alwaysD, cache) })
     expect(run.code, run.output).toBe(0)
-    expect(run.results!.summary).toMatchObject({ questions: 8, correct: 2, errors: 0 })
+    expect(run.results!.summary).toMatchObject({ errors: 0 })
     expect(run.output).toContain('✓ astronomy  2/8 correct')
-    expect(run.output.match(/the answer cache is not being written \(.*EISDIR\)/g)).toHaveLength(1)
+    const warnings = run.output.match(/the answer cache is not being written for 2 subjects \(.*\)/g)
+    expect(warnings, run.output).toHaveLength(1)
+    for (const file of files) expect(warnings![0]).toContain(`${file}: EISDIR`)
+    expect(run.results!.cacheWriteErrors?.map((e) => e.subject).sort()).toEqual(['astronomy', 'business_ethics'])
+    expect(run.results!.cacheWriteErrors?.map((e) => e.error).sort()).toEqual(files.map((f) => `${f}: EISDIR`).sort())
   })
 })

@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
-import { startModelServer } from '../fixtures/servers/model-server.js'
+import { closedPort, startModelServer } from '../fixtures/servers/model-server.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 
@@ -92,6 +92,39 @@ describe('a run that cannot start', () => {
     expect(run.output).toMatch(/✗ MMLU_RESULTS=.*reports\/results\.json: the results cannot be written there \((ENOTDIR|EEXIST)\)\. Fix: /)
     // Stopped before any question: no progress line, no subject line.
     expect(run.output).not.toMatch(/progress|astronomy +\d+\/\d+ correct/)
+  })
+
+  // Issue 25 bug 2: an existing folder passed the probe (a file beside it) and failed after the last question with EISDIR, leaving a .tmp.
+  test('MMLU_RESULTS naming an existing folder stops the run before the first question, and leaves nothing behind', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-results-folder-'))
+    const folder = path.join(dir, 'out')
+    mkdirSync(folder)
+    const run = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_RESULTS: folder, MMLU_PROGRESS_MS: '50' } })
+    expect(run.code).toBe(1)
+    expect(run.output).toContain(`✗ MMLU_RESULTS=${folder} is a folder, not a file. Fix: name the file (MMLU_RESULTS=${path.join(folder, 'mmlu-results.json')}), or end the folder with / to write mmlu-results.json in it.`)
+    expect(run.output).not.toMatch(/progress|astronomy +\d+\/\d+ correct/)
+    expect(readdirSync(dir)).toEqual(['out'])
+    expect(readdirSync(folder)).toEqual([])
+  })
+
+  test('MMLU_RESULTS ending in / is a folder: the results go in it as mmlu-results.json, its runs beside them', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-results-slash-'))
+    const run = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_RESULTS: `${dir}/new/`, MMLU_LIMIT: '2' } })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toContain(`Results    ${path.join(dir, 'new', 'mmlu-results.json')}`)
+    expect(JSON.parse(readFileSync(path.join(dir, 'new', 'mmlu-results.json'), 'utf8')).records).toHaveLength(2)
+    expect(readdirSync(path.join(dir, 'new')).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
+  // Vitest's experimental.fsModuleCache made its source-map printer fail on any error from the reporter or a
+  // global setup: every one read `TypeError: code.charCodeAt is not a function`. It is off; this reads the real message.
+  test('an error thrown in the global setup prints its own message (the offline download\'s three ways out)', async () => {
+    const port = await closedPort()
+    const run = await runVitest(['evals/astronomy'], { env: { MMLU_DATA_URL: `http://127.0.0.1:${port}/data.tar` } })
+    expect(run.code).toBe(1)
+    expect(run.output).toContain(`Could not download the MMLU data from http://127.0.0.1:${port}/data.tar`)
+    expect(run.output).toContain('Three ways out:')
+    expect(run.output).not.toContain('charCodeAt')
   })
 })
 

@@ -19,7 +19,27 @@ describe('options', () => {
     [{ MMLU_SCORING: 'vibes' }, /MMLU_SCORING="vibes" is not valid: expected one of logprob, generate/],
     [{ MMLU_LIMIT: '2.5' }, /MMLU_LIMIT/],
     [{ MMLU_ALLOW_PARTIAL: 'maybe' }, /MMLU_ALLOW_PARTIAL/],
+    // Issue 25 bug 4: Number() reads hex, padding, exponents and signs as numbers; a whole number is digits only.
+    [{ MMLU_SHOTS: '0x2' }, /MMLU_SHOTS="0x2" is not valid: expected a whole number from 0 to 5/],
+    [{ MMLU_SHOTS: ' 2' }, /MMLU_SHOTS=" 2" is not valid/],
+    [{ MMLU_LIMIT: '1e2' }, /MMLU_LIMIT="1e2" is not valid/],
+    [{ MMLU_LIMIT: '+5' }, /MMLU_LIMIT="\+5" is not valid/],
+    [{ MMLU_KEEP_RUNS: '0x0' }, /MMLU_KEEP_RUNS="0x0" is not valid/],
+    [{ MMLU_KEEP_RUNS: '2 ' }, /MMLU_KEEP_RUNS="2 " is not valid/],
+    [{ MMLU_TRIALS: '0b11' }, /MMLU_TRIALS="0b11" is not valid/],
+    [{ MMLU_TEMPERATURE: '0x1' }, /MMLU_TEMPERATURE="0x1" is not valid: expected a number from 0 to 5/],
+    [{ MMLU_TEMPERATURE: 'Infinity' }, /MMLU_TEMPERATURE="Infinity" is not valid/],
+    [{ MMLU_ALPHA: '0x0.1' }, /MMLU_ALPHA="0x0.1" is not valid/],
+    [{ MMLU_SAMPLE: '0x14' }, /MMLU_SAMPLE="0x14" is not valid/],
   ])('bad value %j is a clear error', (env, message) => {
     expect(() => readOptions(env)).toThrow(message)
+  })
+
+  test('numbers as people write them still read', () => {
+    expect(readOptions({ MMLU_SHOTS: '3', MMLU_TRIALS: '007', MMLU_TEMPERATURE: '.5', MMLU_ALPHA: '1e-2', MMLU_SAMPLE: '0.25', MMLU_KEEP_RUNS: '0' })).toMatchObject({
+      shots: 3, trials: 7, temperature: 0.5, alpha: 0.01, sample: { fraction: 0.25 }, keepRuns: 0,
+    })
+    // Empty is unset, as for every variable (a `.env` line `MMLU_KEEP_RUNS=`): the default.
+    expect(readOptions({ MMLU_KEEP_RUNS: '', MMLU_SHOTS: '' })).toMatchObject({ keepRuns: undefined, shots: 5 })
   })
 })

@@ -6,6 +6,7 @@ import type { ModelServer } from '../fixtures/servers/model-server.js'
 import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
 import type { Engine, RawAnswer, SessionRequest } from '../src/backends/backend.js'
 import { openServerPool } from '../src/backends/dispatch.js'
+import { checkSameWeights } from '../src/backends/index.js'
 import { ServerError, TimeoutError } from '../src/backends/guard.js'
 import type { OllamaEngineOptions } from '../src/backends/ollama.js'
 import { compareVersions, MIN_NUM_CTX, numCtx, openOllamaEngine, renderPullProgress, supportsLogprobs } from '../src/backends/ollama.js'
@@ -238,7 +239,7 @@ describe('OpenAI-compatible engine', () => {
   test('completions with log-probs: probed once at open, then one request per answer with logprobs 20', async () => {
     const engine = await open()
     expect(engine.scoringModes).toEqual(['logprob', 'generate'])
-    expect(engine.info).toEqual({ engine: 'openai', model: 'llama3.2:1b', source: `${server.url}/v1`, server: `${server.url}/v1`, reason: 'test', details: { endpoint: 'completions', logprobs: 'yes', prompt: 'raw', seed: 7 } })
+    expect(engine.info).toEqual({ engine: 'openai', model: 'llama3.2:1b', source: `${server.url}/v1`, server: `${server.url}/v1`, identity: '{"id":"llama3.2:1b","object":"model","owned_by":"test"}', reason: 'test', details: { endpoint: 'completions', logprobs: 'yes', prompt: 'raw', seed: 7 } })
     const a = await ask(engine)
     expect(a.probabilities!.B).toBeCloseTo(0.6, 12)
     expect(a.text).toBe(' B')
@@ -286,6 +287,28 @@ describe('OpenAI-compatible engine', () => {
     expect(server.requests.map((r) => r.path)).toEqual(['/v1/models', '/v1/completions'])
     expect(server.inference()[0]!.body).toMatchObject({ max_tokens: 5 })
     expect(server.inference()[0]!.body).not.toHaveProperty('logprobs')
+  })
+
+  // Issue 25 item 11: the fix must be the one for the backend in use, never `ollama pull`.
+  test('a model the server does not serve, on a server that lists none: one error at open with the fix for an OpenAI-compatible server', async () => {
+    server.config.models = []
+    const err = (await open({ model: 'test-model' })
+      .catch((e: unknown) => e)
+      .finally(() => (server.config.models = [DEFAULT_MODEL]))) as Error
+    expect(err.message).toBe(
+      `The OpenAI-compatible server at ${server.url}/v1 does not serve MMLU_MODEL=test-model (${server.url}/v1 completions: HTTP 404: The model \`test-model\` does not exist.). ` +
+        `Fix: set MMLU_MODEL to a model id it serves (GET ${server.url}/v1/models lists them), or start the server with this model (e.g. \`vllm serve <model> --served-model-name test-model\`, \`llama-server -m <file.gguf> --alias test-model\`).`,
+    )
+    expect(err.message).not.toContain('ollama pull')
+  })
+
+  test('several OpenAI-compatible servers with other weights: the fix names what to serve, not `ollama pull`', async () => {
+    const engine = (url: string, root: string) => ({ info: { engine: 'openai', model: 'test-model', source: url, reason: 'test', details: { weights: `root ${root}` } }, scoringModes: [], openSession: () => Promise.reject(new Error('unused')) }) as Engine
+    const check = () => checkSameWeights([engine('http://a/v1', '/m/q8'), engine('http://b/v1', '/m/q4')], 'MMLU_OPENAI_BASE_URL')
+    expect(check).toThrow(
+      'The servers in MMLU_OPENAI_BASE_URL do not serve the same weights of test-model: http://a/v1 has root /m/q8, http://b/v1 has root /m/q4. A run never mixes answers from different weights. ' +
+        'Fix: start every server with the same weights under that id, or list only servers that have them.',
+    )
   })
 
   test('a model the server does not serve: a clear error listing what it serves', async () => {

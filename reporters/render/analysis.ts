@@ -56,6 +56,7 @@ export function renderAnalysisLines(a: RunAnalysis): string[] {
   }
   const b = a.letterBias
   if (b?.strong) lines.push(`Letters    ${biasPhrase(b)} · ${preferenceP(b.test)} (${testName(b.test)}) · MMLU_ROTATE=on measures it directly`)
+  for (const f of a.failed ?? []) lines.push(`Analysis   ${f.analysis} failed and is left out (${f.error}); the results are written without it`)
   return lines
 }
 

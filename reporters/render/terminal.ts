@@ -171,3 +171,11 @@ export function renderExitReasons(run: RunSummary, problems: number, interrupted
   if (partial.length && !run.notAsked) reasons.push(`${plural(partial.length, 'subject')} stopped part way (${partial.join(', ')})`)
   return reasons
 }
+
+/** One warning for every subject whose answers the cache could not keep, each file named (the first few, then a count). */
+export function renderCacheWriteErrors(errors: readonly { subject: string; error: string }[], shown = 4): string {
+  const named = errors.slice(0, shown).map((e) => e.error)
+  const more = errors.length > shown ? `; and ${errors.length - shown} more subjects (all in the results JSON, cacheWriteErrors)` : ''
+  const subjects = errors.length === 1 ? '' : ` for ${errors.length} subjects`
+  return `Warning    the answer cache is not being written${subjects} (${named.join('; ')}${more}): this run's answers count, but a rerun will ask them again.`
+}

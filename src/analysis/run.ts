@@ -13,15 +13,32 @@ export interface RunAnalysis {
   calibration?: Calibration & { subjects: SubjectCalibration[] }
   /** Absent when nothing was answered. */
   letterBias?: LetterBias
+  /** Analyses that threw: each is left out and named here, never stopping the results from being written. */
+  failed?: { analysis: string; error: string }[]
+}
+
+/** One analysis, or why it failed: a record no check caught must cost that figure, not the run's results. */
+function attempt<T>(analysis: string, failed: NonNullable<RunAnalysis['failed']>, compute: () => T): T | undefined {
+  try {
+    return compute()
+  } catch (e) {
+    failed.push({ analysis, error: e instanceof Error ? e.message : String(e) })
+    return undefined
+  }
 }
 
 export function analyzeRun(records: readonly QuestionRecord[]): RunAnalysis {
-  const letters = lettersUsed(records)
-  const calibration = calibrate(records, letters)
-  const bias = letterBias(records, letters)
+  const failed: NonNullable<RunAnalysis['failed']> = []
+  const letters = attempt('letters', failed, () => lettersUsed(records)) ?? []
+  const calibration = attempt('calibration', failed, () => {
+    const all = calibrate(records, letters)
+    return all && { ...all, subjects: calibrateSubjects(records, letters) }
+  })
+  const bias = attempt('letter bias', failed, () => letterBias(records, letters))
   return {
-    ...(calibration ? { calibration: { ...calibration, subjects: calibrateSubjects(records, letters) } } : {}),
+    ...(calibration ? { calibration } : {}),
     ...(bias ? { letterBias: bias } : {}),
+    ...(failed.length ? { failed } : {}),
   }
 }
 

@@ -19,6 +19,13 @@ export interface EngineInfo {
   server?: string
   /** Content digest of the weights, e.g. `sha256:…`, when known. */
   digest?: string
+  /**
+   * Everything an OpenAI-compatible server reports about the model id (its
+   * /models entry: vLLM's root, llama.cpp's meta, owned_by, …), as canonical
+   * JSON, when it reports one. The API has no digest: this is what tells other
+   * weights under the same id apart, so it is part of the answer cache's key.
+   */
+  identity?: string
   /** Why this engine and these weights were chosen. */
   reason: string
   /** Engine-specific facts: threads, GPU, server version, … */

@@ -88,9 +88,11 @@ export function checkSameWeights(engines: readonly Engine[], variable: string): 
     const [a, b] = [weightsOf(first), weightsOf(other)]
     if (a !== b) {
       const shown = (w: string | undefined) => w ?? 'nothing to compare (no digest)'
+      // The fix for the backend in use: Ollama pulls by name; an OpenAI-compatible server loads what it is started with.
+      const fix = first.info.engine === 'ollama' ? `pull the same model on every server (e.g. \`ollama pull ${first.info.model}\`), or list only servers that have it` : 'start every server with the same weights under that id, or list only servers that have them'
       throw new EngineError(
         `The servers in ${variable} do not serve the same weights of ${first.info.model}: ${first.info.source} has ${shown(a)}, ${other.info.source} has ${shown(b)}. ` +
-          `A run never mixes answers from different weights. Fix: pull the same model on every server (e.g. \`ollama pull ${first.info.model}\`), or list only servers that have it.`,
+          `A run never mixes answers from different weights. Fix: ${fix}.`,
       )
     }
   }

@@ -66,6 +66,19 @@ export function weightsOf(entry: Record<string, unknown> | undefined): string | 
 }
 
 /**
+ * The model's /models entry as canonical JSON (keys sorted, at every depth),
+ * without what changes from one listing to the next (vLLM stamps `created`
+ * with the time of the request): the same weights give the same text.
+ */
+export function identityOf(entry: Record<string, unknown> | undefined): string | undefined {
+  if (!entry) return undefined
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v
+  const { created: _created, ...rest } = entry
+  return JSON.stringify(canonical(rest))
+}
+
+/**
  * The reply's first choice. A body without one is an error, never an empty
  * answer: servers send errors with HTTP 200 too ({"error": {...}}, vLLM's
  * {"object": "error", "message": ...}), and a proxy may answer with a page.
@@ -179,6 +192,13 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
         break
       } catch (e) {
         const err = fail(e, probe, `${url} ${endpoint}`)
+        // 404: no such model here (vLLM, OpenAI: "The model … does not exist"), not "no log-probs"; every question would fail alike.
+        if (e instanceof APIError && e.status === 404) {
+          throw new EngineError(
+            `The OpenAI-compatible server at ${url} does not serve MMLU_MODEL=${o.model} (${err.message}). ` +
+              `Fix: set MMLU_MODEL to a model id it serves (GET ${url}/models lists them), or start the server with this model (e.g. \`vllm serve <model> --served-model-name ${o.model}\`, \`llama-server -m <file.gguf> --alias ${o.model}\`).`,
+          )
+        }
         // Anything but a 4xx is a broken server.
         if (!(e instanceof APIError && e.status !== undefined && e.status >= 400 && e.status < 500)) {
           throw new EngineError(`The OpenAI-compatible server at ${url} failed a one-token test request (${probe.aborted ? `no answer within ${o.timeoutMs} ms, MMLU_TIMEOUT_MS` : err.message}).`)
@@ -195,6 +215,7 @@ export async function openOpenAIEngine(o: OpenAIEngineOptions): Promise<Engine> 
     model: o.model,
     source: url,
     server: url,
+    ...(identityOf(entry) ? { identity: identityOf(entry)! } : {}),
     reason: o.reason,
     details: { endpoint, logprobs: logprobs ? (top === TOP_LOGPROBS ? 'yes' : `yes (top ${top})`) : 'no', prompt: o.promptFormat, seed: o.seed, ...(weightsOf(entry) ? { weights: weightsOf(entry)! } : {}) },
     ...(entry?.owned_by === SIMULATED_OWNER ? { simulated: true as const } : {}),

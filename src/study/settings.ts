@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { isSubject, suggestSubjects } from '../dataset/subjects.js'
 import { OptionsError } from '../options.js'
+import { wholeNumber as digits } from '../strict-number.js'
 
 export interface StudySettings {
   subjects: string[]
@@ -44,8 +45,8 @@ sequential profile go over all of them, one question in flight on each.`
 const bad = (flag: string, value: string, expected: string) => new OptionsError(`npm run study: ${flag} ${JSON.stringify(value)} is not valid: expected ${expected}.`)
 
 function wholeNumber(flag: string, raw: string, min: number, max: number): number {
-  const n = Number(raw)
-  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw bad(flag, raw, `a whole number from ${min} to ${max}`)
+  const n = digits(raw)
+  if (n === undefined || n < min || n > max) throw bad(flag, raw, `a whole number from ${min} to ${max}`)
   return n
 }
 
@@ -64,7 +65,7 @@ function subjects(raw: string): string[] {
 
 function sweep(raw: string): number[] {
   if (raw.trim().toLowerCase() === 'none') return []
-  const levels = raw.split(',').map((s) => wholeNumber('--sweep', s, 1, 256))
+  const levels = raw.split(',').map((s) => wholeNumber('--sweep', s.trim(), 1, 256))
   return [...new Set(levels)].sort((a, b) => a - b)
 }
 
