@@ -405,6 +405,7 @@ export default class MmluReporter implements Reporter {
   private checkFilters(specs: ReadonlyArray<TestSpecification>): void {
     // The CLI's file filters: Vitest keeps them on `filenamePattern` (set by start(filters)), not in its public types.
     const filters = (this.ctx as unknown as { filenamePattern?: string[] }).filenamePattern ?? []
+    if (!filters.length) return
     const found = specs.map((s) => relative(s.project.config.root, s.moduleId).split(sep).join('/'))
     const hints = subjectFilterHints(filters, found)
     if (!hints.length) return

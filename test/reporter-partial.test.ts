@@ -49,7 +49,7 @@ test('a subject cut short is partial and one never reported is not run: in the t
   const file = (s: string) => path.join(process.cwd(), 'evals', `${s}.eval.ts`)
   const reporter = new MmluReporter()
   reporter.onInit(ctx)
-  await reporter.onTestRunStart(['astronomy', 'business_ethics', 'anatomy'].map((s) => ({ moduleId: file(s), project: { name: 'mmlu' } }) as unknown as TestSpecification))
+  await reporter.onTestRunStart(['astronomy', 'business_ethics', 'anatomy'].map((s) => ({ moduleId: file(s), project: { name: 'mmlu', config: { root: process.cwd() } } }) as unknown as TestSpecification))
 
   const astronomy = await loadWithInputs(FIXTURE_DATA_DIR, 'astronomy')
   const ethics = await loadWithInputs(FIXTURE_DATA_DIR, 'business_ethics')
