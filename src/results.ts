@@ -132,6 +132,8 @@ export interface ResultsFile {
   serversGivenUp?: GivenUpSummary[]
   /** Subjects whose answers did not go into the answer cache (a full disk, a read-only folder), with why; absent when every write worked. Their answers count; a rerun asks them again. */
   cacheWriteErrors?: { subject: string; error: string }[]
+  /** The embedded engine's peak resident memory, bytes: the highest worker's process.resourceUsage().maxRSS. Absent for servers (they report none) and in files from before issue 24. */
+  peakRssBytes?: number
   records: QuestionRecord[]
 }
 
