@@ -93,7 +93,7 @@ describe.skipIf(!HAS_REAL_DATA)('a model that copies the key on world_religions 
     subjects = await Promise.all(['astronomy', 'world_religions'].map((s) => loadWithInputs(REAL_DATA_DIR, s)))
     const questions = subjects.flatMap((s) => s.test)
     const fixed = (l: 'A' | 'B' | 'C' | 'D') => run(`fixed-${l}-Q4_K_M.gguf`, resultsOf(`fixed-${l}-Q4_K_M.gguf`, subjects, answerAll(questions, fixedLetter(l)), REAL_DATA_DIR))
-    const copier = answerAll(questions, (q: Question) => fixedLetter(q.subject === 'world_religions' ? q.answer : 'D'))
+    const copier = answerAll(questions, (q: Question) => fixedLetter(q.subject === 'world_religions' ? (q.answer as 'A' | 'B' | 'C' | 'D') : 'D'))
     board = leaderboard([fixed('A'), fixed('B'), run('copier.gguf', resultsOf('copier.gguf', subjects, copier, REAL_DATA_DIR)), fixed('C'), fixed('D')])
   })
 
