@@ -2,11 +2,16 @@
 // real astronomy and world_religions splits, where every count is the CSV's
 // key counts, so ranks, ties and p-values are known in closed form: computed
 // here with integer binomials and Holm by hand, never by the code under test.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { Leaderboard, LeaderboardRun } from '../src/analysis/leaderboard.js'
 import { leaderboard } from '../src/analysis/leaderboard.js'
 import type { Question } from '../src/dataset/question.js'
 import type { ResultsFile } from '../src/results.js'
+import { renderLeaderboardHtml, renderLeaderboardMarkdown, renderLeaderboardTerminal } from '../reporters/render/leaderboard.js'
+import { main as leaderboardCommand } from '../scripts/leaderboard.js'
 import { HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import type { LoadedSubject } from './helpers/fixed-answers.js'
 import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fixed-answers.js'
@@ -72,6 +77,45 @@ describe.skipIf(!HAS_REAL_DATA)('always-A, -B, -C, -D on the real astronomy spli
     expect(rows[0]!.aboveChance).toBeCloseTo((51 / 152 - 0.25) / 0.75, 12)
     expect(rows[0]!.quantization).toBeUndefined()
     expect(rows[0]!.peakRssBytes).toBeUndefined()
+  })
+
+  test('rendered: the tie said as ≈ best in the terminal, Markdown and page, with what the p-values test', async () => {
+    const terminal = renderLeaderboardTerminal(board)
+    expect(terminal).toMatch(/^1\s+fixed-D\.gguf\s+best\s+33\.6%/m)
+    expect(terminal).toMatch(/^2\s+fixed-C\.gguf\s+≈ best\s+152\s+0\.\d+\s+0\.\d+\s+30\.3%/m)
+    expect(terminal).toMatch(/^4\s+fixed-A\.gguf\s+below\s+152\s+0\.00877\s+0\.0263\s+17\.8%/m)
+    expect(terminal).toContain('exact two-sided McNemar test of the run against the best of its table on the questions both asked')
+    // No run here has memory, rotation or a server: those columns are left out, not shown blank.
+    expect(terminal).not.toContain('peak memory')
+    const md = renderLeaderboardMarkdown(board)
+    expect(md).toContain('| 2 | fixed-C.gguf | **≈ best** | 152 |')
+    expect(md).toContain('| 4 | fixed-A.gguf | below | 152 | 0.00877 | 0.0263 |')
+    const html = await renderLeaderboardHtml(board)
+    expect(html.match(/<tr class="tied">/g)).toHaveLength(2)
+    expect(html.match(/<tr class="below">/g)).toHaveLength(2)
+    expect(html).toContain('id="chart-speed-1"')
+    expect(html).toContain('Pareto front')
+  })
+
+  test('npm run leaderboard over results files named: the table printed, Markdown, page and JSON written', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-leaderboard-'))
+    const files = await Promise.all(
+      (['A', 'D'] as const).map(async (l) => {
+        const file = path.join(dir, `${l}.json`)
+        await writeFile(file, JSON.stringify(fixed(l).results))
+        return file
+      }),
+    )
+    const lines: string[] = []
+    expect(await leaderboardCommand([...files, '--out', dir, '--dir', path.join(dir, 'runs')], (l) => lines.push(l))).toBe(0)
+    expect(lines.join('\n')).toMatch(/^1\s+fixed-D\.gguf\s+best/m)
+    const json = JSON.parse(await readFile(path.join(dir, 'leaderboard.json'), 'utf8')) as Leaderboard
+    expect(json.tables[0]!.rows.map((r) => [r.label, r.versusBest?.pValue])).toEqual([
+      ['fixed-D.gguf', undefined],
+      ['fixed-A.gguf', expect.closeTo(exactMcNemar(51, 27), 12)],
+    ])
+    expect(await readFile(path.join(dir, 'leaderboard.md'), 'utf8')).toContain('| 2 | fixed-A.gguf | below |')
+    expect(await readFile(path.join(dir, 'leaderboard.html'), 'utf8')).toContain('<h1>MMLU leaderboard</h1>')
   })
 
   test('a 0-shot and a 5-shot run land in separate tables, the difference named', async () => {
