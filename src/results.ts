@@ -44,6 +44,8 @@ export interface SubjectRun {
   cacheIgnored?: Record<string, number>
   /** Why the answer cache stopped writing during this file; its answers still count. */
   cacheWriteError?: string
+  /** An embedded engine's worker: its peak resident memory so far, bytes (process.resourceUsage().maxRSS, read after the file's questions); absent for a server. */
+  peakRssBytes?: number
   /** Servers this file's worker gave up, with when (several servers; src/backends/dispatch.ts). */
   serversGivenUp?: ServerGivenUp[]
   /** A question set of your own: its files, each with its fingerprint. */

@@ -102,13 +102,19 @@ describe.skipIf(!HAS_REAL_DATA)('always-A, -B, -C, -D on the real astronomy spli
     const files = await Promise.all(
       (['A', 'D'] as const).map(async (l) => {
         const file = path.join(dir, `${l}.json`)
-        await writeFile(file, JSON.stringify(fixed(l).results))
+        // D as written from issue 24 on, with its worker's peak memory; A as an older file, without it.
+        const results = l === 'D' ? { ...fixed(l).results, peakRssBytes: 3 * 2 ** 30 } : fixed(l).results
+        await writeFile(file, JSON.stringify(results))
         return file
       }),
     )
     const lines: string[] = []
     expect(await leaderboardCommand([...files, '--out', dir, '--dir', path.join(dir, 'runs')], (l) => lines.push(l))).toBe(0)
     expect(lines.join('\n')).toMatch(/^1\s+fixed-D\.gguf\s+best/m)
+    // The memory column, blank for the older file.
+    expect(lines.join('\n')).toMatch(/peak memory/)
+    expect(lines.join('\n')).toMatch(/^1\s+fixed-D\.gguf.*\s3\.00 GiB\s/m)
+    expect(lines.join('\n')).not.toMatch(/^2\s+fixed-A\.gguf.*GiB/m)
     const json = JSON.parse(await readFile(path.join(dir, 'leaderboard.json'), 'utf8')) as Leaderboard
     expect(json.tables[0]!.rows.map((r) => [r.label, r.versusBest?.pValue])).toEqual([
       ['fixed-D.gguf', undefined],
@@ -116,6 +122,8 @@ describe.skipIf(!HAS_REAL_DATA)('always-A, -B, -C, -D on the real astronomy spli
     ])
     expect(await readFile(path.join(dir, 'leaderboard.md'), 'utf8')).toContain('| 2 | fixed-A.gguf | below |')
     expect(await readFile(path.join(dir, 'leaderboard.html'), 'utf8')).toContain('<h1>MMLU leaderboard</h1>')
+    expect(json.tables[0]!.rows.map((r) => r.peakRssBytes)).toEqual([3 * 2 ** 30, undefined])
+    expect(await readFile(path.join(dir, 'leaderboard.html'), 'utf8')).toContain('id="chart-memory-1"')
   })
 
   test('a 0-shot and a 5-shot run land in separate tables, the difference named', async () => {
