@@ -14,11 +14,13 @@ export const TIE_MEANING = '≈ best: not significantly below the best of its ta
 
 const MMLU_CATEGORIES = ['stem', 'humanities', 'social_sciences', 'other'] as const
 
-/** `1.2 GiB`, `640 MiB`; blank when unknown. */
+/** `1.20 GiB`, `640 MiB`, `4.3 MiB`, `33 KiB`; blank when unknown. */
 export function bytes(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return ''
   const gib = n / 2 ** 30
-  return gib >= 1 ? `${gib.toFixed(gib < 10 ? 2 : 1)} GiB` : `${(n / 2 ** 20).toFixed(0)} MiB`
+  if (gib >= 1) return `${gib.toFixed(gib < 10 ? 2 : 1)} GiB`
+  const mib = n / 2 ** 20
+  return mib >= 1 ? `${mib.toFixed(mib < 10 ? 1 : 0)} MiB` : `${Math.max(1, Math.round(n / 1024))} KiB`
 }
 
 /** `≈ best`, `best`, or `below (p 0.003)`. */
@@ -132,16 +134,23 @@ function tradeOffChart(svg: Svg, rows: readonly LeaderboardRow[], x: (r: Leaderb
   if (shown.length === 0) return undefined
   const point = (r: LeaderboardRow) => ({ name: pointLabel(r), value: [x(r)!, percent(r.micro.accuracy)], itemStyle: { color: r.versusBest && !r.versusBest.tied ? COLORS.below : COLORS.tied } })
   const onFront = shown.filter((r) => r.pareto).sort((a, b) => x(a)! - x(b)!)
+  // Axes fitted to the intervals (echarts' own fit sees the points only, and cuts the bars), with room for the labels.
+  const xs = shown.map((r) => x(r)!)
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)]
+  const pad = (x1 - x0) * 0.08 || Math.abs(x0) * 0.1 || 1
+  const lows = shown.map((r) => percent(r.micro.ci95.low))
+  const highs = shown.map((r) => percent(r.micro.ci95.high))
+  const runName = 'run (green: ≈ best, grey: below)'
   const option: EChartsOption = {
-    legend: { bottom: 0, left: 'center', textStyle: { fontSize: 11 } },
-    grid: { left: 8, right: 24, top: 24, bottom: 40, containLabel: true },
-    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 26, scale: true, splitLine: { lineStyle: { color: '#eee' } } },
-    yAxis: { type: 'value', name: 'accuracy %', scale: true, splitLine: { lineStyle: { color: '#eee' } } },
+    legend: { bottom: 0, left: 'center', textStyle: { fontSize: 11 }, data: [...(front ? ['Pareto front'] : []), runName] },
+    grid: { left: 40, right: 110, top: 16, bottom: 44, containLabel: true },
+    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 26, min: +(Math.max(0, x0 - pad)).toPrecision(3), max: +(x1 + pad).toPrecision(3), splitLine: { lineStyle: { color: '#eee' } } },
+    yAxis: { type: 'value', name: 'accuracy %', nameLocation: 'middle', nameGap: 34, min: Math.max(0, Math.floor(Math.min(...lows) / 5) * 5), max: Math.min(100, Math.ceil(Math.max(...highs) / 5) * 5), splitLine: { lineStyle: { color: '#eee' } } },
     series: [
       { name: '95% interval', type: 'custom', renderItem: verticalBars, data: shown.map((r) => [x(r)!, percent(r.micro.ci95.low), percent(r.micro.ci95.high)]), z: 2, itemStyle: { color: '#555' } },
       ...(front ? [{ name: 'Pareto front', type: 'line' as const, data: onFront.map((r) => [x(r)!, percent(r.micro.accuracy)]), lineStyle: { color: COLORS.front, width: 2, type: 'dashed' as const }, itemStyle: { color: COLORS.front }, symbol: 'none', z: 3 }] : []),
       {
-        name: 'run (green: ≈ best, grey: below)',
+        name: runName,
         type: 'scatter',
         symbolSize: 10,
         data: shown.map(point),
@@ -169,7 +178,12 @@ export async function renderLeaderboardHtml(b: Leaderboard, runsIndex?: string):
   const svg = await chartRenderer()
   const sections = b.tables.map((t, i) => {
     const charts = [figure(`chart-speed-${i + 1}`, 'Accuracy (95% interval) against questions per second · dashed red: the Pareto front (no other run both more accurate and faster)', tradeOffChart(svg, t.rows, (r) => r.questionsPerSecond, 'questions / s', true, CHART_WIDE), true, 'No run with a speed to chart.')]
-    if (t.rows.some((r) => r.peakRssBytes !== undefined)) charts.push(figure(`chart-memory-${i + 1}`, 'Accuracy against peak memory of the engine (embedded runs)', tradeOffChart(svg, t.rows, (r) => (r.peakRssBytes === undefined ? undefined : +(r.peakRssBytes / 2 ** 30).toFixed(3)), 'peak memory, GiB', false, CHART_HALF), false))
+    const peaks = t.rows.flatMap((r) => (r.peakRssBytes === undefined ? [] : [r.peakRssBytes]))
+    if (peaks.length) {
+      const [unit, scale] = Math.max(...peaks) >= 2 ** 30 ? ['GiB', 2 ** 30] : ['MiB', 2 ** 20]
+      const memory = (r: LeaderboardRow) => (r.peakRssBytes === undefined ? undefined : +(r.peakRssBytes / scale).toFixed(2))
+      charts.push(figure(`chart-memory-${i + 1}`, 'Accuracy (95% interval) against the engine’s peak memory (embedded runs; servers report none)', tradeOffChart(svg, t.rows, memory, `peak memory, ${unit}`, false, CHART_WIDE), true))
+    }
     const apart = t.differences.length ? `<p class="warning">Not ranked with table 1: ${esc(t.differences.join('; '))}</p>` : ''
     return `<section class="board" id="table-${i + 1}"><h2>${esc(tableTitle(t, i))}</h2>${apart}${htmlTable(t, i)}<div class="charts">${charts.join('\n')}</div></section>`
   })
