@@ -135,6 +135,10 @@ describe.skipIf(!HAS_REAL_DATA)('always-A, -B, -C, -D on the real astronomy spli
     expect(b.tables[1]!.differences).toEqual(['astronomy: different shots (fixed-D.gguf 0-shot, fixed-D.gguf (5-shot) 5-shot)'])
     // Alone in its table, the 5-shot run is its own best.
     expect(b.tables[1]!.rows[0]!.versusBest).toBeUndefined()
+    // Given first (the newest kept run, say), it still comes second: the table of more runs leads.
+    const newestFirst = leaderboard([fiveShot, fixed('D'), fixed('A')])
+    expect(newestFirst.tables.map((t) => t.rows.map((r) => r.label))).toEqual([['fixed-D.gguf', 'fixed-A.gguf'], ['fixed-D.gguf (5-shot)']])
+    expect(newestFirst.tables[1]!.differences).toEqual(b.tables[1]!.differences)
   })
 })
 

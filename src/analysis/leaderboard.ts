@@ -214,20 +214,25 @@ function rankTable(runs: readonly LeaderboardRun[], members: readonly number[], 
 }
 
 /**
- * The leaderboard of the runs given: tables of comparable runs, the first
- * holding the first run given, each ranked by micro accuracy with its ties.
+ * The leaderboard of the runs given: tables of comparable runs, the most runs
+ * first (ties: the table of the earlier run given), each ranked by micro
+ * accuracy with its ties; every other table names how it differs from the first.
  */
 export function leaderboard(runs: readonly LeaderboardRun[], alpha = 0.05): Leaderboard {
-  const groups: { members: number[]; differences: string[] }[] = []
+  const groups: number[][] = []
   runs.forEach((run, i) => {
-    const home = groups.find((g) => g.members.every((m) => whyApart(runs[m]!, run).length === 0))
-    if (home) home.members.push(i)
-    else if (groups.length === 0) groups.push({ members: [i], differences: [] })
-    else {
-      // Named against the first table: its first run, else the first of its runs this one cannot join.
-      const first = groups[0]!.members.map((m) => whyApart(runs[m]!, run)).find((r) => r.length) ?? []
-      groups.push({ members: [i], differences: first })
-    }
+    const home = groups.find((g) => g.every((m) => whyApart(runs[m]!, run).length === 0))
+    if (home) home.push(i)
+    else groups.push([i])
   })
-  return { tables: groups.map((g) => rankTable(runs, g.members, g.differences, alpha)), alpha }
+  groups.sort((a, b) => b.length - a.length || a[0]! - b[0]!)
+  const first = groups[0] ?? []
+  return {
+    tables: groups.map((g, k) => {
+      // Named against the first table: its first run, else the first of its runs this one cannot join.
+      const differences = k === 0 ? [] : (first.map((m) => whyApart(runs[m]!, runs[g[0]!]!)).find((r) => r.length) ?? [])
+      return rankTable(runs, g, differences, alpha)
+    }),
+    alpha,
+  }
 }
