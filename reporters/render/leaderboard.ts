@@ -126,7 +126,7 @@ const verticalBars: CustomSeriesRenderItem = (_params, api) => {
   return { type: 'group', children: [line(from[0]!, from[1]!, to[0]!, to[1]!), line(from[0]! - 4, from[1]!, from[0]! + 4, from[1]!), line(to[0]! - 4, to[1]!, to[0]! + 4, to[1]!)] }
 }
 
-const pointLabel = (r: LeaderboardRow) => (r.quantization && !r.label.includes(r.quantization) ? `${r.label} ${r.quantization}` : r.label)
+const pointLabel = (r: LeaderboardRow) => (r.quantization && !r.label.toUpperCase().includes(r.quantization.toUpperCase()) ? `${r.label} ${r.quantization}` : r.label)
 
 /** Accuracy (with its interval) against a speed or a size, one point per run; `front`: the Pareto front's runs, joined in x order. */
 function tradeOffChart(svg: Svg, rows: readonly LeaderboardRow[], x: (r: LeaderboardRow) => number | undefined, xName: string, front: boolean, width: number): string | undefined {
