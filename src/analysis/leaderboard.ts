@@ -6,7 +6,8 @@
 // data, rotation and sampling on the subjects both asked, at least one
 // question in common, not simulated against real) and they were scored the
 // same way (compare warns on scoring; a leaderboard separates it). A run that
-// cannot join the first table gets its own, with the gate's reasons named.
+// joins no table gets its own; the table of the most runs comes first, and
+// every other one names the gate's reasons against it.
 //
 // Ties: in each table the most accurate run is the best; every other run is
 // paired with it on the questions both asked (the gate's pairing, exact
