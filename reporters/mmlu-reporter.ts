@@ -308,6 +308,7 @@ export default class MmluReporter implements Reporter {
       analysis,
       ...(givenUp.length ? { serversGivenUp: givenUp } : {}),
       ...(cacheWriteErrors.length ? { cacheWriteErrors } : {}),
+      ...peakRss(runs),
       records,
     }
     if (records.length > 0) {
@@ -516,6 +517,12 @@ function questionSpanMs(records: readonly QuestionRecord[]): number {
     end = Math.max(end, r.startedAt + r.latencyMs)
   }
   return records.length ? end - start : 0
+}
+
+/** The highest worker's peak memory, when an embedded engine recorded one. */
+function peakRss(runs: readonly SubjectRun[]): Pick<ResultsFile, 'peakRssBytes'> {
+  const peaks = runs.flatMap((r) => (r.peakRssBytes === undefined ? [] : [r.peakRssBytes]))
+  return peaks.length ? { peakRssBytes: Math.max(...peaks) } : {}
 }
 
 function uniqueEngines(runs: readonly SubjectRun[]): EngineInfo[] {

@@ -44,6 +44,8 @@ export interface SubjectRun {
   cacheIgnored?: Record<string, number>
   /** Why the answer cache stopped writing during this file; its answers still count. */
   cacheWriteError?: string
+  /** An embedded engine's worker: its peak resident memory so far, bytes (process.resourceUsage().maxRSS, read after the file's questions); absent for a server. */
+  peakRssBytes?: number
   /** Servers this file's worker gave up, with when (several servers; src/backends/dispatch.ts). */
   serversGivenUp?: ServerGivenUp[]
   /** A question set of your own: its files, each with its fingerprint. */
@@ -132,6 +134,8 @@ export interface ResultsFile {
   serversGivenUp?: GivenUpSummary[]
   /** Subjects whose answers did not go into the answer cache (a full disk, a read-only folder), with why; absent when every write worked. Their answers count; a rerun asks them again. */
   cacheWriteErrors?: { subject: string; error: string }[]
+  /** The embedded engine's peak resident memory, bytes: the highest worker's process.resourceUsage().maxRSS. Absent for servers (they report none) and in files from before issue 24. */
+  peakRssBytes?: number
   records: QuestionRecord[]
 }
 

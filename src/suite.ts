@@ -332,6 +332,8 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
       if (subjectRun && cache?.writeError) subjectRun.cacheWriteError = cache.writeError
       // Servers given up while this file ran (several servers): the summary names them.
       if (subjectRun && session?.givenUp?.length) subjectRun.serversGivenUp = [...session.givenUp]
+      // The embedded engine's memory is this worker's: its peak so far (kB on every platform). A server's is not ours to measure.
+      if (subjectRun && engine && engine.info.server === undefined) subjectRun.peakRssBytes = process.resourceUsage().maxRSS * 1024
       // What auto concurrency chose, likewise.
       if (subjectRun && session) subjectRun.session = session.details
       await session?.close()

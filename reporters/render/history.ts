@@ -81,7 +81,7 @@ export function renderRunsIndex(runs: readonly RunHeadline[], runsPath: string):
 <body>
 <header>
 <h1>MMLU runs <span class="model">${runs.length} kept, newest first</span></h1>
-<p>Every run that answered questions, as it was written: its summary page and results JSON. <a href="../index.html">The latest run</a>.</p>
+<p>Every run that answered questions, as it was written: its summary page and results JSON. <a href="../index.html">The latest run</a>. <a href="../leaderboard.html">The leaderboard</a>: these runs ranked, ties with the best said (<code>npm run leaderboard</code> writes it).</p>
 </header>
 <main>
 ${table}
