@@ -42,6 +42,7 @@ import { renderServers } from './render/servers.js'
 import { renderCacheWriteErrors, renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
 import { renderVariantTables } from './render/variants.js'
 import { shownPath } from '../src/shown-path.js'
+import { maxOf } from '../src/extent.js'
 
 export const MMLU_PROJECT = 'mmlu'
 
@@ -522,7 +523,7 @@ function questionSpanMs(records: readonly QuestionRecord[]): number {
 /** The highest worker's peak memory, when an embedded engine recorded one. */
 function peakRss(runs: readonly SubjectRun[]): Pick<ResultsFile, 'peakRssBytes'> {
   const peaks = runs.flatMap((r) => (r.peakRssBytes === undefined ? [] : [r.peakRssBytes]))
-  return peaks.length ? { peakRssBytes: Math.max(...peaks) } : {}
+  return peaks.length ? { peakRssBytes: maxOf(peaks) } : {}
 }
 
 function uniqueEngines(runs: readonly SubjectRun[]): EngineInfo[] {

@@ -61,7 +61,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
     const code = await runModel(model, files)
     const kept = (await listRuns(runsDir)).filter((r) => !before.has(r.id))
     let got = kept.length > 0
-    if (got) ranked.push(...kept.map((r) => join(runsDir, r.id)))
+    if (got) for (const r of kept) ranked.push(join(runsDir, r.id))
     else if (existsSync(resultsFile) && statSync(resultsFile).mtimeMs >= started) {
       // MMLU_KEEP_RUNS=0 keeps no run: its results file is copied aside, or the next run would overwrite it.
       const copy = join(mkdtempSync(join(os.tmpdir(), 'mmlu-eval-models-')), `${i + 1}.json`)

@@ -97,6 +97,17 @@ describe.skipIf(!HAS_REAL_DATA)('always-A, -B, -C, -D on the real astronomy spli
     expect(html).toContain('Pareto front')
   })
 
+  test('a model name carrying markup or terminal control is shown, not obeyed (issue 25 item 7)', () => {
+    const hostile = '<img src=http://x.invalid/a.png>\u001b[2Jevil'
+    const b = leaderboard([run(hostile, fixed('D').results), fixed('A')])
+    const md = renderLeaderboardMarkdown(b)
+    expect(md).not.toContain('<img')
+    expect(md).toContain('&lt;img src=http://x.invalid/a.png&gt;␛[2Jevil')
+    const terminal = renderLeaderboardTerminal(b)
+    expect(terminal).not.toContain('\u001b')
+    expect(terminal).toContain('␛[2Jevil')
+  })
+
   test('npm run leaderboard over results files named: the table printed, Markdown, page and JSON written', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-leaderboard-'))
     const files = await Promise.all(

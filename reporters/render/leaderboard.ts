@@ -9,6 +9,8 @@ import { formatP } from '../../src/gate/baseline.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
 import { ci, ms, pct, rate, table } from './terminal.js'
+import { maxOf, minOf } from '../../src/extent.js'
+import { md, printableLines } from './escape.js'
 
 export const TIE_MEANING = '≈ best: not significantly below the best of its table (Holm-adjusted p ≥ α, or not below it on the questions both asked): the test cannot tell the two apart on these questions'
 
@@ -94,11 +96,12 @@ export function renderLeaderboardTerminal(b: Leaderboard): string {
     const { head, rows, right } = columns(t)
     out.push(table([head, ...rows], right), '')
   })
-  out.push(...notes(b))
-  return out.join('\n')
+  for (const n of notes(b)) out.push(n)
+  return printableLines(out.join('\n'))
 }
 
-const mdCell = (s: string) => s.replace(/\|/g, '\\|')
+// Model names and server strings come from the runs: shown, never obeyed (escape.ts).
+const mdCell = md
 
 export function renderLeaderboardMarkdown(b: Leaderboard): string {
   const out = ['## MMLU leaderboard', '']
@@ -110,7 +113,8 @@ export function renderLeaderboardMarkdown(b: Leaderboard): string {
     for (const r of rows) out.push(`| ${r.map((c, k) => (k === 2 && c !== 'below' ? `**${c}**` : mdCell(c))).join(' | ')} |`)
     out.push('')
   })
-  out.push(...notes(b).map((n) => `- ${mdCell(n)}`), '')
+  for (const n of notes(b)) out.push(`- ${mdCell(n)}`)
+  out.push('')
   return out.join('\n')
 }
 
@@ -136,7 +140,7 @@ function tradeOffChart(svg: Svg, rows: readonly LeaderboardRow[], x: (r: Leaderb
   const onFront = shown.filter((r) => r.pareto).sort((a, b) => x(a)! - x(b)!)
   // Axes fitted to the intervals (echarts' own fit sees the points only, and cuts the bars), with room for the labels.
   const xs = shown.map((r) => x(r)!)
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)]
+  const [x0, x1] = [minOf(xs), maxOf(xs)]
   const pad = (x1 - x0) * 0.08 || Math.abs(x0) * 0.1 || 1
   const lows = shown.map((r) => percent(r.micro.ci95.low))
   const highs = shown.map((r) => percent(r.micro.ci95.high))
@@ -145,7 +149,7 @@ function tradeOffChart(svg: Svg, rows: readonly LeaderboardRow[], x: (r: Leaderb
     legend: { bottom: 0, left: 'center', textStyle: { fontSize: 11 }, data: [...(front ? ['Pareto front'] : []), runName] },
     grid: { left: 40, right: 110, top: 16, bottom: 44, containLabel: true },
     xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 26, min: +(Math.max(0, x0 - pad)).toPrecision(3), max: +(x1 + pad).toPrecision(3), splitLine: { lineStyle: { color: '#eee' } } },
-    yAxis: { type: 'value', name: 'accuracy %', nameLocation: 'middle', nameGap: 34, min: Math.max(0, Math.floor(Math.min(...lows) / 5) * 5), max: Math.min(100, Math.ceil(Math.max(...highs) / 5) * 5), splitLine: { lineStyle: { color: '#eee' } } },
+    yAxis: { type: 'value', name: 'accuracy %', nameLocation: 'middle', nameGap: 34, min: Math.max(0, Math.floor(minOf(lows) / 5) * 5), max: Math.min(100, Math.ceil(maxOf(highs) / 5) * 5), splitLine: { lineStyle: { color: '#eee' } } },
     series: [
       { name: '95% interval', type: 'custom', renderItem: verticalBars, data: shown.map((r) => [x(r)!, percent(r.micro.ci95.low), percent(r.micro.ci95.high)]), z: 2, itemStyle: { color: '#555' } },
       ...(front ? [{ name: 'Pareto front', type: 'line' as const, data: onFront.map((r) => [x(r)!, percent(r.micro.accuracy)]), lineStyle: { color: COLORS.front, width: 2, type: 'dashed' as const }, itemStyle: { color: COLORS.front }, symbol: 'none', z: 3 }] : []),
@@ -180,7 +184,7 @@ export async function renderLeaderboardHtml(b: Leaderboard, runsIndex?: string):
     const charts = [figure(`chart-speed-${i + 1}`, 'Accuracy (95% interval) against questions per second · dashed red: the Pareto front (no other run both more accurate and faster)', tradeOffChart(svg, t.rows, (r) => r.questionsPerSecond, 'questions / s', true, CHART_WIDE), true, 'No run with a speed to chart.')]
     const peaks = t.rows.flatMap((r) => (r.peakRssBytes === undefined ? [] : [r.peakRssBytes]))
     if (peaks.length) {
-      const [unit, scale] = Math.max(...peaks) >= 2 ** 30 ? ['GiB', 2 ** 30] : ['MiB', 2 ** 20]
+      const [unit, scale] = maxOf(peaks) >= 2 ** 30 ? ['GiB', 2 ** 30] : ['MiB', 2 ** 20]
       const memory = (r: LeaderboardRow) => (r.peakRssBytes === undefined ? undefined : +(r.peakRssBytes / scale).toFixed(2))
       charts.push(figure(`chart-memory-${i + 1}`, 'Accuracy (95% interval) against the engine’s peak memory (embedded runs; servers report none)', tradeOffChart(svg, t.rows, memory, `peak memory, ${unit}`, false, CHART_WIDE), true))
     }
