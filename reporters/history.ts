@@ -1,15 +1,15 @@
 // After a run: the summary page beside the results JSON, and the run kept in
-// the history (src/run-history.ts) with its own page, headline and the index
+// the history (src/run/run-history.ts) with its own page, headline and the index
 // of every run. What goes wrong here costs pages, never the run: the results
 // JSON is already written, and each failure is one line saying why.
 import { rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic, writeFileAtomicSync } from '../src/atomic-write.js'
-import type { ResultsFile } from '../src/results.js'
-import { shownPath } from '../src/shown-path.js'
-import { writeResults, writeResultsSync } from '../src/results.js'
-import type { RunHeadline } from '../src/run-history.js'
+import { writeFileAtomic, writeFileAtomicSync } from '../src/run/atomic-write.js'
+import type { ResultsFile } from '../src/run/results.js'
+import { shownPath } from '../src/run/shown-path.js'
+import { writeResults, writeResultsSync } from '../src/run/results.js'
+import type { RunHeadline } from '../src/run/run-history.js'
 import {
   answeredAny,
   createRunFolder,
@@ -23,7 +23,7 @@ import {
   RUN_RESULTS_FILE,
   runId,
   runsFolder,
-} from '../src/run-history.js'
+} from '../src/run/run-history.js'
 import type { ReportLinks } from './render/html.js'
 import { writeSummaryPage } from './render/html.js'
 import { compareCommand, previousOfSameInputs, renderRunsIndex } from './render/history.js'

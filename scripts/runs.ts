@@ -1,15 +1,15 @@
-// `npm run runs`: the kept runs (reports/runs/, see src/run-history.ts), newest
+// `npm run runs`: the kept runs (reports/runs/, see src/run/run-history.ts), newest
 // first; `-- --keep N` deletes all but the newest N and rewrites the index.
 //   --dir <runs folder>   default: runs/ beside MMLU_RESULTS (reports/runs)
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { OptionsError, readOptions } from '../src/options.js'
-import { pruneRuns, RUNS_FOLDER } from '../src/run-history.js'
+import { OptionsError, readOptions } from '../src/config/options.js'
+import { pruneRuns, RUNS_FOLDER } from '../src/run/run-history.js'
 import { writeRunsIndex } from '../reporters/history.js'
-import { shownPath } from '../src/shown-path.js'
-import { wholeNumber } from '../src/strict-number.js'
+import { shownPath } from '../src/run/shown-path.js'
+import { wholeNumber } from '../src/base/strict-number.js'
 import { protocol } from '../reporters/render/history.js'
 import { ci, pct, rate, table } from '../reporters/render/terminal.js'
 

@@ -3,8 +3,8 @@
 // the command that compares any two of them. Pure: headlines in, HTML out.
 // It works from file://: the table and the commands are static; a few lines
 // of script only fill in the command for two runs ticked by hand.
-import type { RunHeadline } from '../../src/run-history.js'
-import { RUN_RESULTS_FILE } from '../../src/run-history.js'
+import type { RunHeadline } from '../../src/run/run-history.js'
+import { RUN_RESULTS_FILE } from '../../src/run/run-history.js'
 import { esc, STYLE } from './page.js'
 import { ci, pct, rate } from './terminal.js'
 

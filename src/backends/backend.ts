@@ -3,9 +3,9 @@
 // and a session answers one prompt at a time per call. Scoring (letter from
 // probabilities or text), context fitting, timeouts and concurrency limits
 // live above this interface, in shared code, not in each backend.
-import type { ScoringMode } from '../options.js'
-import type { Prompt } from '../prompt.js'
-import type { LetterProbabilities } from '../record.js'
+import type { ScoringMode } from '../config/options.js'
+import type { Prompt } from '../prompt/prompt.js'
+import type { LetterProbabilities } from '../base/record.js'
 
 /** What ran, recorded in the run header and the results file. */
 export interface EngineInfo {
@@ -30,7 +30,7 @@ export interface EngineInfo {
   reason: string
   /** Engine-specific facts: threads, GPU, server version, … */
   details: Record<string, string | number | boolean>
-  /** Answered by the project's test double, not a model (src/simulated.ts); absent for a real engine. */
+  /** Answered by the project's test double, not a model (src/base/simulated.ts); absent for a real engine. */
   simulated?: true
 }
 

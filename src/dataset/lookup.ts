@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { SubjectInputs } from '../results.js'
+import type { SubjectInputs } from '../run/results.js'
 import { parseSplit } from './csv.js'
 import { locateDataDir } from './download.js'
 import { fingerprintQuestions } from './fingerprint.js'

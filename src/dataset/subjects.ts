@@ -1,4 +1,4 @@
-import { minOf } from '../extent.js'
+import { minOf } from '../base/extent.js'
 // The 57 MMLU subjects, their lm-evaluation-harness category and the canonical
 // number of test questions (Hendrycks et al., 14,042 in all). The counts let a
 // run detect an incomplete or truncated copy of the data.

@@ -2,14 +2,14 @@
 // inflation of files in parallel, throughput against in-file concurrency.
 // Pure: runs in, figures out. The explanation (explain.ts) reads these figures.
 import type { EngineInfo } from '../backends/backend.js'
-import type { ScoringMode } from '../options.js'
-import type { Interval as Ci } from '../stats.js'
-import { wilson } from '../stats.js'
-import type { QuestionRecord, ResultsFile } from '../results.js'
-import type { LatencySummary } from '../summary.js'
+import type { ScoringMode } from '../config/options.js'
+import type { Interval as Ci } from '../base/stats.js'
+import { wilson } from '../base/stats.js'
+import type { QuestionRecord, ResultsFile } from '../run/results.js'
+import type { LatencySummary } from '../run/summary.js'
 import type { RunMeasure } from './measure.js'
 import { isTimed, latencySummary, median } from './measure.js'
-import { maxOf, minOf } from '../extent.js'
+import { maxOf, minOf } from '../base/extent.js'
 
 /** `servers`: the sequential profile over every server the environment lists (OLLAMA_HOST=a,b); the other kinds use the first alone. */
 export type RunKind = 'sequential' | 'files' | 'concurrent' | 'servers'

@@ -3,7 +3,7 @@
 // below the backends, scoring, summaries and results, and imports nothing of
 // theirs, so the flow dataset → prompt → backend → scoring → record → summary
 // → results reads one way.
-import type { Letter } from './dataset/question.js'
+import type { Letter } from '../dataset/question.js'
 
 /** Next-token probabilities of a question's answer letters (log-prob scoring): A-D for MMLU, up to J for a question set of your own. */
 export type LetterProbabilities = Partial<Record<Letter, number>>

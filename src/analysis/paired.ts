@@ -22,10 +22,10 @@
 // exact two-sided sign test, which is the exact McNemar test when each
 // question is asked once.
 import type { Letter } from '../dataset/question.js'
-import { questionKey, recordKey } from '../record.js'
-import type { QuestionRecord, ResultsFile, SubjectInputs } from '../results.js'
-import { mcnemarExact } from '../stats.js'
-import { simulatedMismatch } from '../simulated.js'
+import { questionKey, recordKey } from '../base/record.js'
+import type { QuestionRecord, ResultsFile, SubjectInputs } from '../run/results.js'
+import { mcnemarExact } from '../base/stats.js'
+import { simulatedMismatch } from '../base/simulated.js'
 
 export type Verdict = 'regression' | 'improvement' | 'no significant change'
 

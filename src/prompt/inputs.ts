@@ -2,10 +2,10 @@
 // run so the baseline gate can refuse to pair runs that asked different things.
 import { fingerprintQuestions, fingerprintText } from '../dataset/fingerprint.js'
 import type { Question } from '../dataset/question.js'
-import type { Options } from '../options.js'
-import { fewShotPrefix, formatQuestion } from '../prompt.js'
-import type { SubjectInputs } from '../results.js'
-import { describeSample } from '../variants.js'
+import type { Options } from '../config/options.js'
+import { fewShotPrefix, formatQuestion } from './prompt.js'
+import type { SubjectInputs } from '../run/results.js'
+import { describeSample } from './variants.js'
 
 /** What besides the template and examples changes the prompts (hashed) or which answers are drawn (recorded). */
 export type AskOptions = Partial<Pick<Options, 'promptFormat' | 'rotate' | 'temperature' | 'trials' | 'seed' | 'sample'>>

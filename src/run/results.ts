@@ -3,19 +3,19 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { RunAnalysis } from './analysis/run.js'
-import type { EngineInfo, ServerGivenUp } from './backends/backend.js'
-import type { Category } from './dataset/subjects.js'
-import type { TopicFile } from './dataset/topic.js'
-import type { Concurrency, ScoringMode } from './options.js'
-import type { ProtocolChoice } from './protocols.js'
-import type { QuestionRecord } from './record.js'
+import type { RunAnalysis } from '../analysis/run.js'
+import type { EngineInfo, ServerGivenUp } from '../backends/backend.js'
+import type { Category } from '../dataset/subjects.js'
+import type { TopicFile } from '../dataset/topic.js'
+import type { Concurrency, ScoringMode } from '../config/options.js'
+import type { ProtocolChoice } from '../prompt/protocols.js'
+import type { QuestionRecord } from '../base/record.js'
 import type { GivenUpSummary } from './servers-report.js'
 import type { RunSummary, SubjectSummary } from './summary.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
 
-export type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
+export type { LetterProbabilities, Outcome, QuestionRecord } from '../base/record.js'
 
 /** What one subject file ran with; set on the subject's suite meta. */
 export interface SubjectRun {
@@ -59,7 +59,7 @@ export interface SubjectRun {
 /** What a subject's answers depend on besides the model; a baseline is only compared when these match. */
 export interface SubjectInputs {
   shots: number
-  /** sha256 of the few-shot prefix and question template (src/gate/inputs.ts). */
+  /** sha256 of the few-shot prefix and question template (src/prompt/inputs.ts). */
   promptHash: string
   /** sha256 of the subject's whole test split, either CSV dialect (src/dataset/fingerprint.ts). */
   dataFingerprint: string
@@ -93,7 +93,7 @@ export interface AskConfig {
 
 export interface RunConfig {
   model: string
-  /** Answered by the test double (`npm run server:simulated`), not a model: src/simulated.ts. Absent for a real run. */
+  /** Answered by the test double (`npm run server:simulated`), not a model: src/base/simulated.ts. Absent for a real run. */
   simulated?: true
   engine: string
   scoring: ScoringMode

@@ -6,8 +6,8 @@
 // endpoints, /v1/models names SIMULATED_OWNER as each model's `owned_by`. Such a run is marked SIMULATED in every
 // output and record, and is never paired with a real run (gate, compare), so a
 // simulated number cannot be published by accident.
-import type { EngineInfo } from './backends/backend.js'
-import type { ResultsFile } from './results.js'
+import type { EngineInfo } from '../backends/backend.js'
+import type { ResultsFile } from '../run/results.js'
 
 /** The build metadata the double appends to the Ollama version it reports. */
 export const SIMULATED_BUILD = '+simulated'
