@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto'
 import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { EngineInfo } from '../backends/backend.js'
+import type { EngineInfo } from '../base/record.js'
 import { fingerprintRow } from '../dataset/fingerprint.js'
 import type { Question } from '../dataset/question.js'
 import { isLetter, lettersOf } from '../dataset/question.js'

@@ -1,5 +1,5 @@
 // Turning an engine's output into an answer letter. Pure, engine-agnostic.
-import type { RawAnswer } from '../backends/backend.js'
+import type { RawAnswer } from '../base/record.js'
 import type { Letter, Question } from '../dataset/question.js'
 import { LETTERS, lettersOf, MMLU_OPTIONS } from '../dataset/question.js'
 import type { Sampling } from '../prompt/prompt.js'

@@ -1,7 +1,7 @@
 // What a study's runs add up to: the seed's tables, speedup and latency
 // inflation of files in parallel, throughput against in-file concurrency.
 // Pure: runs in, figures out. The explanation (explain.ts) reads these figures.
-import type { EngineInfo } from '../backends/backend.js'
+import type { EngineInfo } from '../base/record.js'
 import type { ScoringMode } from '../config/options.js'
 import type { Interval as Ci } from '../base/stats.js'
 import { wilson } from '../base/stats.js'
