@@ -124,10 +124,10 @@ class Deadline {
   }
 }
 
-/** One server as this worker sees it: its health, its level, what is in flight. Shared by the worker's subject files. */
 /** The server was given up while this request was in flight: the question goes elsewhere, or is not asked. */
 class Withdrawn extends Error {}
 
+/** One server as this worker sees it: its health, its level, what is in flight. Shared by the worker's subject files. */
 class ServerState {
   readonly health: ServerHealth
   readonly ejection: Ejection
