@@ -15,7 +15,7 @@ import type { Reporter, TestCase, TestModule, TestRunEndReason, TestSpecificatio
 import { DefaultReporter } from 'vitest/node'
 import { analyzeRun } from '../src/analysis/run.js'
 import type { EngineInfo } from '../src/backends/backend.js'
-import { isSubject, SUBJECTS, subjectFilterHints } from '../src/dataset/subjects.js'
+import { isSubject, SUBJECTS, subjectFilterHints, subjectOfFile } from '../src/dataset/subjects.js'
 import type { GateSettings } from '../src/gate/index.js'
 import { evaluateGate, loadGate } from '../src/gate/index.js'
 import type { Options } from '../src/config/options.js'
@@ -28,7 +28,7 @@ import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/run/summary.js'
 import { summarizeRun, summarizeSubject } from '../src/run/summary.js'
 import { concurrencyUsed, summarizeGivenUp, summarizeServers } from '../src/run/servers-report.js'
-import { keepInterruptedRun, writeRunPages } from './history.js'
+import { keepInterruptedRun, writeRunPages } from './run-pages.js'
 import { exitOnUserError, formatUserError, isUserError } from '../src/base/user-error.js'
 import { describeSample, plannedAsks } from '../src/prompt/variants.js'
 import { RunProgress } from './progress.js'
@@ -69,10 +69,6 @@ function collect(module: TestModule): SubjectResult {
   return { module, run, records, setupErrors }
 }
 
-/** `evals/astronomy.eval.ts` → `astronomy`. */
-export function subjectOfFile(file: string): string {
-  return file.replace(/^.*[\\/]/, '').replace(/\.eval\.[cm]?[jt]s$/, '')
-}
 
 function subjectName(r: SubjectResult): string {
   return r.run?.subject ?? r.records[0]?.subject ?? subjectOfFile(r.module.moduleId)
@@ -342,7 +338,7 @@ export default class MmluReporter implements Reporter {
       for (const s of m.children.allSuites()) for (const error of s.errors()) setup.push({ where: isMmluModule(m) ? subjectOfFile(m.moduleId) : `${m.relativeModuleId} › ${s.fullName}`, error, module: m })
     }
     problems += setup.length
-    for (const [message, group] of groupByMessage(setup, (x) => (isUserError(x.error) ? x.error.message : `${x.where}\0${x.error.message}`))) {
+    for (const [, group] of groupByMessage(setup, (x) => (isUserError(x.error) ? x.error.message : `${x.where}\0${x.error.message}`))) {
       const first = group[0]!
       if (isUserError(first.error)) {
         log.error(`\n${formatUserError(first.error)}`)
@@ -351,7 +347,6 @@ export default class MmluReporter implements Reporter {
         log.error(`\n✗ ${first.where}`)
         log.printError(first.error, { project: first.module.project })
       }
-      void message
     }
     // Failures of tests that are not questions (unit tests in the same run).
     for (const m of modules) {

@@ -19,7 +19,7 @@ import { AnswerCache, answerKey, questionHash } from './scoring/answer-cache.js'
 import { cacheRoot, locateDataDir } from './dataset/download.js'
 import { DatasetError } from './dataset/errors.js'
 import { subjectInputs } from './prompt/inputs.js'
-import { isSubject, SUBJECTS, subjectTitle, suggestSubjects } from './dataset/subjects.js'
+import { isSubject, SUBJECTS, subjectOfFile, subjectTitle, suggestSubjects } from './dataset/subjects.js'
 import type { Options, ScoringMode } from './config/options.js'
 import { inFlightCap, readOptions } from './config/options.js'
 import { PROTOCOLS } from './prompt/protocols.js'
@@ -111,7 +111,7 @@ function askInputs(inputs: SubjectInputs): Pick<SubjectRun, 'askInputs'> {
 
 /** A topic's name is its file's name, so thresholds, results and the cache all find it by one name. */
 function checkTopicFile(name: string, file: string): void {
-  const base = path.basename(file).replace(/\.eval\.[cm]?[jt]s$/, '')
+  const base = subjectOfFile(file)
   if (base !== name) {
     throw new DatasetError({
       code: 'unknown-subject',

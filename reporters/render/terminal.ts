@@ -63,7 +63,7 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], 
   const lines: string[] = []
   if (config.simulated || engines.some((e) => e.simulated)) lines.push(`MMLU  ${SIMULATED_NOTE}`)
   for (const e of engines) {
-    const digest = e.digest ? ` ${e.digest.replace(/^sha256:/, 'sha256:').slice(0, 19)}` : ''
+    const digest = e.digest ? ` ${e.digest.slice(0, 19)}` : ''
     const details = Object.entries(e.details)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')

@@ -179,14 +179,6 @@ export function inputDifferences(
   return found
 }
 
-/** Why two runs cannot be paired question by question; empty when they can. */
-export function incompatibilities(
-  baseline: Pick<ResultsFile, 'config' | 'records'>,
-  current: Pick<ResultsFile, 'config' | 'records'>,
-): string[] {
-  return inputDifferences(baseline, current).map((d) => d.reason)
-}
-
 function pair(name: string, pairs: readonly [QuestionRecord, QuestionRecord][]): Omit<PairedComparison, 'adjustedP' | 'verdict' | 'reasons'> {
   let b = 0
   let c = 0

@@ -171,3 +171,8 @@ export function subjectFilterHints(filters: readonly string[], ran: readonly str
   }
   return hints
 }
+
+/** A subject's or topic's name from its test file: `evals/astronomy.eval.ts` → `astronomy`. */
+export function subjectOfFile(file: string): string {
+  return file.replace(/^.*[\\/]/, '').replace(/\.eval\.[cm]?[jt]s$/, '')
+}

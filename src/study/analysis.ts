@@ -163,11 +163,6 @@ export function serverCountOf(run: StudyRun): number {
   return run.results.config.servers ?? (typeof details === 'number' ? details : 1)
 }
 
-/** Per subject of one run: its own wall time and latency, as the seed's tables show them. */
-export function subjectTimes(run: StudyRun): { subject: string; wallMs: number; latencyMs: LatencySummary }[] {
-  return run.measure.subjects.map((s) => ({ subject: s.subject, wallMs: s.wallMs, latencyMs: s.latencyMs }))
-}
-
 /** One bar of the timeline: a question from its start to its end, in seconds from the run's first start. */
 export interface TimelineBar {
   subject: string

@@ -278,8 +278,3 @@ export function removeLeftoversSync(runsDir: string): string[] {
   }
   return removed
 }
-
-/** Two runs are "of the same inputs" when their keys match: the index offers to compare them. */
-export function sameInputs(a: RunHeadline, b: RunHeadline): boolean {
-  return a.inputsKey === b.inputsKey
-}
