@@ -102,11 +102,10 @@ function planPrompts(source: Pick<QuestionSource, 'name' | 'title'>, dev: readon
   })
 }
 
-/** The gate inputs a default run does not have (rotation, sampling, a sample). */
-function askInputs(inputs: SubjectInputs): Pick<SubjectRun, 'askInputs'> {
-  const { rotate, unrotatedPromptHash, temperature, trials, seed, sample } = inputs
-  const set = Object.fromEntries(Object.entries({ rotate, unrotatedPromptHash, temperature, trials, seed, sample }).filter(([, v]) => v !== undefined))
-  return Object.keys(set).length ? { askInputs: set } : {}
+/** The subject's inputs as the results file records them, with what only the suite knows (why the shots differ, a topic's files) after the hashes. */
+function recordedInputs(inputs: SubjectInputs, known: Pick<SubjectInputs, 'shotsNote' | 'files'>): SubjectInputs {
+  const { shots, promptHash, dataFingerprint, ...asked } = inputs
+  return { shots, promptHash, dataFingerprint, ...(known.shotsNote ? { shotsNote: known.shotsNote } : {}), ...(known.files ? { files: known.files } : {}), ...asked }
 }
 
 /** A topic's name is its file's name, so thresholds, results and the cache all find it by one name. */
@@ -315,13 +314,9 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         setupMs: performance.now() - t0,
         reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < shots).length,
         // What the baseline gate checks before pairing this subject's questions with another run's.
-        promptHash: inputs.promptHash,
-        dataFingerprint: inputs.dataFingerprint,
+        inputs: recordedInputs(inputs, { ...(shots !== options.shots ? { shotsNote: 'no dev file' } : {}), ...(files ? { files } : {}) }),
         cacheIgnored: Object.fromEntries(Object.entries(cache?.ignored ?? {}).filter((e): e is [string, number] => e[1] !== undefined)),
-        ...(files ? { files } : {}),
-        ...(shots !== options.shots ? { shotsNote: 'no dev file' } : {}),
         ...(warnings.length ? { warnings } : {}),
-        ...askInputs(inputs),
       }
       suite.meta.mmluSubject = run
       subjectRun = run

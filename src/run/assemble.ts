@@ -106,12 +106,7 @@ function runConfig(options: Options, runs: readonly SubjectRun[], runner: Runner
     ...(options.protocol ? { protocol: options.protocol } : {}),
     ...(asksConfig(options) ? { asks: asksConfig(options) } : {}),
     ...(options.promptFormat === 'chat' ? { promptFormat: 'chat' as const } : {}),
-    inputs: Object.fromEntries(
-      runs.map((r) => [
-        r.subject,
-        { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint, ...(r.shotsNote ? { shotsNote: r.shotsNote } : {}), ...(r.files ? { files: r.files } : {}), ...r.askInputs },
-      ]),
-    ),
+    inputs: Object.fromEntries(runs.map((r) => [r.subject, r.inputs])),
   }
 }
 

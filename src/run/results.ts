@@ -6,7 +6,6 @@ import { dirname } from 'node:path'
 import type { RunAnalysis } from '../analysis/run.js'
 import type { ServerGivenUp } from '../backends/backend.js'
 import type { Category } from '../dataset/subjects.js'
-import type { TopicFile } from '../dataset/topic.js'
 import type { Concurrency, ScoringMode } from '../config/options.js'
 import type { SubjectInputs } from '../prompt/inputs.js'
 import type { ProtocolChoice } from '../prompt/protocols.js'
@@ -39,23 +38,16 @@ export interface SubjectRun {
   setupMs: number
   /** Questions whose prompt was cut to fewer shots to fit the model's context. */
   reducedShots: number
-  /** See SubjectInputs. */
-  promptHash: string
-  dataFingerprint: string
+  /** What its answers depend on besides the model, whole as the results file records it (config.inputs). */
+  inputs: SubjectInputs
   /** Cached answers not trusted and asked again, by reason (answer-cache.ts). */
   cacheIgnored?: Record<string, number>
   /** Why the answer cache stopped writing during this file; its answers still count. */
   cacheWriteError?: string
   /** Servers this file's worker gave up, with when (several servers; src/backends/dispatch.ts). */
   serversGivenUp?: ServerGivenUp[]
-  /** A question set of your own: its files, each with its fingerprint. */
-  files?: TopicFile[]
-  /** Why fewer shots than asked are used for every question (a topic without a dev file). */
-  shotsNote?: string
   /** Things worth a look that did not stop the file (duplicate questions), each with file:line. */
   warnings?: string[]
-  /** Rotation, sampling and sample inputs of the gate (see SubjectInputs); absent in a default run. */
-  askInputs?: Pick<SubjectInputs, 'rotate' | 'unrotatedPromptHash' | 'temperature' | 'trials' | 'seed' | 'sample'>
 }
 
 /** How the run asked its questions beyond the prompt (present only when any is set, so a default run's config is as before). */
