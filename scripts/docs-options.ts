@@ -29,7 +29,7 @@ export function renderOptionsPage(): string {
 # Options
 
 Every setting of a run is an environment variable, defined once in
-[src/config/options.ts](../src/options.ts) (\`DEFINITIONS\`): its name, default, validation and
+[src/config/options.ts](../src/config/options.ts) (\`DEFINITIONS\`): its name, default, validation and
 help text. A bad value stops the run before the first question with one message
 that names the variable and the values it accepts:
 
