@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { configDefaults, defineConfig } from 'vitest/config'
-import type { Options } from './src/options.js'
-import { inFlightCap, readOptions } from './src/options.js'
-import { exitOnUserError } from './src/user-error.js'
+import type { Options } from './src/config/options.js'
+import { inFlightCap, readOptions } from './src/config/options.js'
+import { exitOnUserError } from './src/base/user-error.js'
 
 // Options are read here too (not only in the workers) because in-file
 // concurrency sets Vitest's own cap on concurrent tests per file. A bad value

@@ -5,11 +5,11 @@
 import type { GgufModelSpec } from '../fixtures/gguf/llama.js'
 import { loadSubject } from '../src/dataset/load.js'
 import type { Engine } from '../src/backends/backend.js'
-import type { ScoringMode } from '../src/options.js'
+import type { ScoringMode } from '../src/config/options.js'
 import { openLlamaCppEngine } from '../src/backends/llamacpp.js'
-import type { Prompt } from '../src/prompt.js'
-import { fewShotPrefix, formatQuestion, promptText } from '../src/prompt.js'
-import { maxOf } from '../src/extent.js'
+import type { Prompt } from '../src/prompt/prompt.js'
+import { fewShotPrefix, formatQuestion, promptText } from '../src/prompt/prompt.js'
+import { maxOf } from '../src/base/extent.js'
 
 export interface EngineSetup {
   /** Short label shown in the table. */

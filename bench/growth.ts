@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { QuestionRecord, ResultsFile } from '../src/results.js'
+import type { QuestionRecord, ResultsFile } from '../src/run/results.js'
 import { spawnVitest } from './vitest-child.js'
 
 /** 612 test questions; prompts near MMLU's mean length (2.3 K chars of 5-shot prefix, 360 per question). */

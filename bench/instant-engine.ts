@@ -5,10 +5,10 @@
 // called directly by the bare loop in bench/harness.ts.
 import type { Engine, RawAnswer, Session } from '../src/backends/backend.js'
 import type { Letter } from '../src/dataset/question.js'
-import type { Options } from '../src/options.js'
-import type { Prompt } from '../src/prompt.js'
-import { promptLetters, promptText } from '../src/prompt.js'
-import type { LetterProbabilities } from '../src/record.js'
+import type { Options } from '../src/config/options.js'
+import type { Prompt } from '../src/prompt/prompt.js'
+import { promptLetters, promptText } from '../src/prompt/prompt.js'
+import type { LetterProbabilities } from '../src/base/record.js'
 
 /** FNV-1a over the question text: the same prompt always gets the same answer. */
 function fnv1a(s: string): number {

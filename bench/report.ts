@@ -3,12 +3,12 @@
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { physicalCores } from '../src/backends/cpu.js'
-import type { ScoringMode } from '../src/options.js'
+import type { ScoringMode } from '../src/config/options.js'
 import type { SetupFigures, MemoryFigures } from './engine.js'
 import type { GrowthFigures } from './growth.js'
 import type { HarnessFigures } from './harness.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
-import { maxOf, minOf } from '../src/extent.js'
+import { maxOf, minOf } from '../src/base/extent.js'
 
 export interface Machine {
   cpuModel: string

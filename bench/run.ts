@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { physicalCores } from '../src/backends/cpu.js'
-import { readOptions } from '../src/options.js'
+import { readOptions } from '../src/config/options.js'
 import type { MemoryFigures, SetupFigures } from './engine.js'
 import { B2_SETUPS, CONCURRENCY_MAX_TOKENS, CONCURRENCY_QUESTIONS, ENGINE_QUESTIONS, ENGINE_SUBJECT } from './engine.js'
 import type { GrowthFigures } from './growth.js'
@@ -16,7 +16,7 @@ import type { PartArgs } from './parts.js'
 import type { BenchReport, ConcurrencyRow, PartTiming } from './report.js'
 import { describeMachine, renderConcurrency, renderEngine, renderGrowth, renderHarness, renderMachine, renderReport, renderTwin } from './report.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
-import { maxOf } from '../src/extent.js'
+import { maxOf } from '../src/base/extent.js'
 
 const REPORT_FILE = path.resolve('reports/bench.json')
 const PART_TIMEOUT_MS = 15 * 60_000

@@ -13,24 +13,24 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { SerializedError } from 'vitest'
 import type { Reporter, TestCase, TestModule, TestRunEndReason, TestSpecification, Vitest } from 'vitest/node'
 import { DefaultReporter } from 'vitest/node'
-import { analyzeRun } from '../src/analysis/run.js'
-import type { EngineInfo } from '../src/backends/backend.js'
-import { isSubject, SUBJECTS, subjectFilterHints } from '../src/dataset/subjects.js'
+import { isSubject, SUBJECTS, subjectFilterHints, subjectOfFile } from '../src/dataset/subjects.js'
 import type { GateSettings } from '../src/gate/index.js'
 import { evaluateGate, loadGate } from '../src/gate/index.js'
-import type { Options } from '../src/options.js'
-import { OptionsError, readOptions, settingsSourcesLine } from '../src/options.js'
-import type { AskConfig, QuestionRecord, ResultsFile, RunConfig, SubjectRun } from '../src/results.js'
-import { RESULTS_SCHEMA_VERSION, writeResults, writeResultsSync } from '../src/results.js'
+import type { Options } from '../src/config/options.js'
+import { OptionsError, readOptions, settingsSourcesLine } from '../src/config/options.js'
+import type { QuestionRecord, ResultsFile, SubjectRun } from '../src/run/results.js'
+import { writeResults, writeResultsSync } from '../src/run/results.js'
+import type { RunnerFacts } from '../src/run/assemble.js'
+import { assembleRun, questionSpanMs, resultsFileOf } from '../src/run/assemble.js'
 import type { SpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
 import { compareSpeed, measureRun } from '../src/study/measure.js'
-import type { SubjectSummary } from '../src/summary.js'
-import { summarizeRun, summarizeSubject } from '../src/summary.js'
-import { concurrencyUsed, summarizeGivenUp, summarizeServers } from '../src/servers-report.js'
-import { keepInterruptedRun, writeRunPages } from './history.js'
-import { exitOnUserError, formatUserError, isUserError } from '../src/user-error.js'
-import { describeSample, plannedAsks } from '../src/variants.js'
+import type { SubjectSummary } from '../src/run/summary.js'
+import { summarizeSubject } from '../src/run/summary.js'
+import { summarizeServers } from '../src/run/servers-report.js'
+import { keepInterruptedRun, writeRunPages } from './run-pages.js'
+import { exitOnUserError, formatUserError, isUserError } from '../src/base/user-error.js'
+import { plannedAsks } from '../src/prompt/variants.js'
 import { RunProgress } from './progress.js'
 import { renderAnalysisLines } from './render/analysis.js'
 import { questionTitles, reportLinks, vitestHtmlReportFile } from './render/html.js'
@@ -41,8 +41,7 @@ import { renderParallel, renderSpeedup } from './render/parallel.js'
 import { renderServers } from './render/servers.js'
 import { renderCacheWriteErrors, renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
 import { renderVariantTables } from './render/variants.js'
-import { shownPath } from '../src/shown-path.js'
-import { maxOf } from '../src/extent.js'
+import { shownPath } from '../src/run/shown-path.js'
 
 export const MMLU_PROJECT = 'mmlu'
 
@@ -70,10 +69,6 @@ function collect(module: TestModule): SubjectResult {
   return { module, run, records, setupErrors }
 }
 
-/** `evals/astronomy.eval.ts` → `astronomy`. */
-export function subjectOfFile(file: string): string {
-  return file.replace(/^.*[\\/]/, '').replace(/\.eval\.[cm]?[jt]s$/, '')
-}
 
 function subjectName(r: SubjectResult): string {
   return r.run?.subject ?? r.records[0]?.subject ?? subjectOfFile(r.module.moduleId)
@@ -128,11 +123,14 @@ export default class MmluReporter implements Reporter {
   private speedupBaseline: SpeedupBaseline | undefined
   /** The subject files this run was to execute, so one that never reports back is listed as not run. */
   private planned: { moduleId: string; subject: string }[] = []
+  /** Read when Vitest starts and again as each run starts (watch mode may have changed a settings file); passed down from here. */
+  private options!: Options
 
   onInit(ctx: Vitest): void {
     this.ctx = ctx
     this.fallback.onInit(ctx)
     const options = readOptions()
+    this.options = options
     this.progress = new RunProgress(ctx, options.progressMs, (canonical) => plannedAsks(canonical, options))
     // On SIGINT/SIGTERM Vitest exits without onTestRunEnd; its terminal cleanup
     // runs synchronously first, so that is where answered questions are saved.
@@ -150,6 +148,7 @@ export default class MmluReporter implements Reporter {
     // written, stops the run here, before any question: one message, exit 1.
     if (this.mmlu) {
       try {
+        this.options = readOptions()
         await this.prepare()
       } catch (e) {
         exitOnUserError(e, (text) => this.ctx.logger.error(text.trim()))
@@ -168,7 +167,7 @@ export default class MmluReporter implements Reporter {
 
   /** Reads the gate's and the speedup baseline's files and checks that the results can be written. */
   private async prepare(): Promise<void> {
-    const options = readOptions()
+    const options = this.options
     // A shard has only some subjects: its gate runs after --merge-reports.
     this.gate = this.ctx.config.shard ? undefined : await loadGate(options, this.ctx.config.root, options.thresholdsFile ? await this.topicNames() : [])
     this.speedupBaseline = options.speedupBaselineFile ? await loadSpeedupBaseline(options.speedupBaselineFile, this.ctx.config.root) : undefined
@@ -252,7 +251,7 @@ export default class MmluReporter implements Reporter {
     this.running = false
     this.progress.stop()
     const log = this.ctx.logger
-    const options = readOptions()
+    const options = this.options
     const results = modules.filter(isMmluModule).map(collect)
     const reported = new Set(results.map((r) => r.module.moduleId))
     const subjects: SubjectSummary[] = [
@@ -262,14 +261,10 @@ export default class MmluReporter implements Reporter {
     const records = results.flatMap((r) => r.records)
     // A merge replays finished shards in milliseconds: their questions' own span is the run's wall time.
     const wallMs = this.ctx.config.mergeReports ? questionSpanMs(records) : performance.now() - this.startedAt
-    const run = summarizeRun(subjects, records, wallMs)
-    const analysis = analyzeRun(records)
     const runs = results.map((r) => r.run).filter((x): x is SubjectRun => x !== undefined)
-    const config = this.runConfig(runs, results.length)
+    const assembled = assembleRun({ options, runner: this.runnerFacts(results.length), runs, subjects, records, wallMs })
+    const { config, engines, summary: run, analysis, givenUp, cacheWriteErrors } = assembled
     const servers = summarizeServers(records)
-    const givenUp = summarizeGivenUp(runs.flatMap((r) => r.serversGivenUp ?? []), records)
-    const engines = uniqueEngines(runs)
-    const cacheWriteErrors = runs.flatMap((r) => (r.cacheWriteError ? [{ subject: r.subject, error: r.cacheWriteError }] : []))
 
     const problems = this.printProblems(modules, records, unhandledErrors)
     const asked = run.questions > 0
@@ -298,20 +293,7 @@ export default class MmluReporter implements Reporter {
     const failed = exitReasons.length > 0
     const status = reason === 'interrupted' ? 'interrupted' : failed ? 'failed' : 'passed'
     const file = resolve(this.ctx.config.root, options.resultsFile)
-    const out: ResultsFile = {
-      schema: RESULTS_SCHEMA_VERSION,
-      createdAt: new Date().toISOString(),
-      status,
-      config,
-      provenance: engines,
-      summary: run,
-      subjects,
-      analysis,
-      ...(givenUp.length ? { serversGivenUp: givenUp } : {}),
-      ...(cacheWriteErrors.length ? { cacheWriteErrors } : {}),
-      ...peakRss(runs),
-      records,
-    }
+    const out = resultsFileOf(assembled, status)
     if (records.length > 0) {
       await writeResults(file, out)
       log.log(`Results    ${shownPath(file)}`)
@@ -344,7 +326,7 @@ export default class MmluReporter implements Reporter {
       for (const s of m.children.allSuites()) for (const error of s.errors()) setup.push({ where: isMmluModule(m) ? subjectOfFile(m.moduleId) : `${m.relativeModuleId} › ${s.fullName}`, error, module: m })
     }
     problems += setup.length
-    for (const [message, group] of groupByMessage(setup, (x) => (isUserError(x.error) ? x.error.message : `${x.where}\0${x.error.message}`))) {
+    for (const [, group] of groupByMessage(setup, (x) => (isUserError(x.error) ? x.error.message : `${x.where}\0${x.error.message}`))) {
       const first = group[0]!
       if (isUserError(first.error)) {
         log.error(`\n${formatUserError(first.error)}`)
@@ -353,7 +335,6 @@ export default class MmluReporter implements Reporter {
         log.error(`\n✗ ${first.where}`)
         log.printError(first.error, { project: first.module.project })
       }
-      void message
     }
     // Failures of tests that are not questions (unit tests in the same run).
     for (const m of modules) {
@@ -383,7 +364,7 @@ export default class MmluReporter implements Reporter {
   /** Thresholds and baseline verdicts, printed and added to the GitHub job summary. */
   private async applyGate(out: ResultsFile): Promise<{ failed: boolean }> {
     const log = this.ctx.logger
-    const options = readOptions()
+    const options = this.options
     const verdict = this.gate && evaluateGate(this.gate, out)
     if (verdict) log.log(`\n${renderGate(verdict, options.flipsShown)}`)
     else if (this.ctx.config.shard && (options.thresholdsFile || options.baselineFile)) log.log('Gate       not checked in a shard: it runs on --merge-reports, over every subject.')
@@ -421,7 +402,7 @@ export default class MmluReporter implements Reporter {
     this.running = false
     // Nothing answered yet: the last run's results stay (a run that did not start replaces nothing).
     if (this.answered.length === 0) {
-      process.stderr.write(`\nInterrupted before any question was answered: ${readOptions().resultsFile} keeps the last run's results.\n`)
+      process.stderr.write(`\nInterrupted before any question was answered: ${this.options.resultsFile} keeps the last run's results.\n`)
       return
     }
     const bySubject = new Map<string, QuestionRecord[]>()
@@ -431,21 +412,13 @@ export default class MmluReporter implements Reporter {
       else bySubject.set(r.subject, [r])
     }
     const subjects = [...bySubject].map(([subject, records]) => summarizeSubject(subject, records, 0))
-    const file = resolve(this.ctx.config.root, readOptions().resultsFile)
-    const out: ResultsFile = {
-      schema: RESULTS_SCHEMA_VERSION,
-      createdAt: new Date().toISOString(),
-      status: 'interrupted',
-      config: this.runConfig([], bySubject.size),
-      provenance: [],
-      summary: summarizeRun(subjects, this.answered, performance.now() - this.startedAt),
-      subjects,
-      analysis: analyzeRun(this.answered),
-      records: this.answered,
-    }
+    const options = this.options
+    const file = resolve(this.ctx.config.root, options.resultsFile)
+    const assembled = assembleRun({ options, runner: this.runnerFacts(bySubject.size), runs: [], subjects, records: this.answered, wallMs: performance.now() - this.startedAt })
+    const out = resultsFileOf(assembled, 'interrupted')
     writeResultsSync(file, out)
     process.stderr.write(`\nInterrupted: ${this.answered.length} answered questions saved to ${shownPath(file)}\n`)
-    for (const line of keepInterruptedRun(file, out, readOptions().keepRuns)) process.stderr.write(`${line}\n`)
+    for (const line of keepInterruptedRun(file, out, options.keepRuns)) process.stderr.write(`${line}\n`)
   }
 
   private printError(err: SerializedError, m: TestModule): void {
@@ -453,41 +426,9 @@ export default class MmluReporter implements Reporter {
     else this.ctx.logger.printError(err, { project: m.project })
   }
 
-  private runConfig(runs: readonly SubjectRun[], files: number): RunConfig {
-    const options = readOptions()
-    const first = runs[0]
-    const maxWorkers = this.maxWorkers()
-    const used = concurrencyUsed(options.concurrency, runs.map((r) => r.session))
-    const servers = first?.engine.details.servers
-    return {
-      model: first?.engine.model ?? options.model,
-      ...(runs.some((r) => r.engine.simulated) ? { simulated: true as const } : {}),
-      engine: first?.engine.engine ?? 'unknown',
-      scoring: first?.scoring ?? options.scoring ?? 'logprob',
-      shots: options.shots,
-      concurrency: used.level,
-      ...(used.auto ? { concurrencyAuto: used.auto } : {}),
-      ...(typeof servers === 'number' ? { servers } : {}),
-      vitest: { fileParallelism: maxWorkers > 1, maxWorkers, workersUsed: this.workersUsed(files) },
-      dataDir: options.dataDir,
-      limit: options.limit,
-      ...(options.protocol ? { protocol: options.protocol } : {}),
-      ...(asksConfig(options) ? { asks: asksConfig(options) } : {}),
-      ...(options.promptFormat === 'chat' ? { promptFormat: 'chat' as const } : {}),
-      inputs: Object.fromEntries(
-        runs.map((r) => [
-          r.subject,
-          { shots: r.shots, promptHash: r.promptHash, dataFingerprint: r.dataFingerprint, ...(r.shotsNote ? { shotsNote: r.shotsNote } : {}), ...(r.files ? { files: r.files } : {}), ...r.askInputs },
-        ]),
-      ),
-    }
+  private runnerFacts(files: number): RunnerFacts {
+    return { maxWorkers: this.maxWorkers(), workersUsed: this.workersUsed(files) }
   }
-}
-
-/** Sampling, trials, rotation and sample, when any is set (a default run's config stays as it was). */
-function asksConfig(o: Options): AskConfig | undefined {
-  if (o.temperature === 0 && o.trials === 1 && !o.rotate && !o.sample) return undefined
-  return { temperature: o.temperature, trials: o.trials, rotate: o.rotate, seed: o.seed, ...(o.sample ? { sample: describeSample(o.sample) } : {}) }
 }
 
 /**
@@ -507,27 +448,4 @@ async function checkWritable(file: string): Promise<void> {
   } catch (e) {
     throw new OptionsError(`MMLU_RESULTS=${file}: the results cannot be written there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Fix: point MMLU_RESULTS at a file in a folder you can write to.`)
   }
-}
-
-/** First question's start to last question's end. */
-function questionSpanMs(records: readonly QuestionRecord[]): number {
-  let start = Infinity
-  let end = -Infinity
-  for (const r of records) {
-    start = Math.min(start, r.startedAt)
-    end = Math.max(end, r.startedAt + r.latencyMs)
-  }
-  return records.length ? end - start : 0
-}
-
-/** The highest worker's peak memory, when an embedded engine recorded one. */
-function peakRss(runs: readonly SubjectRun[]): Pick<ResultsFile, 'peakRssBytes'> {
-  const peaks = runs.flatMap((r) => (r.peakRssBytes === undefined ? [] : [r.peakRssBytes]))
-  return peaks.length ? { peakRssBytes: maxOf(peaks) } : {}
-}
-
-function uniqueEngines(runs: readonly SubjectRun[]): EngineInfo[] {
-  const seen = new Map<string, EngineInfo>()
-  for (const r of runs) seen.set(`${r.engine.engine}|${r.engine.source}|${r.engine.digest}`, r.engine)
-  return [...seen.values()]
 }

@@ -9,8 +9,8 @@
 import { stripVTControlCharacters } from 'node:util'
 import type { Writable } from 'node:stream'
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node'
-import { isSubject, SUBJECTS } from '../src/dataset/subjects.js'
-import { maxOf } from '../src/extent.js'
+import { isSubject, SUBJECTS, subjectOfFile } from '../src/dataset/subjects.js'
+import { maxOf } from '../src/base/extent.js'
 import { printable } from './render/escape.js'
 
 /** Redraw period of the in-place window; the interval setting is for line-per-tick logs. */
@@ -294,6 +294,3 @@ export class RunProgress {
   }
 }
 
-function subjectOfFile(file: string): string {
-  return file.replace(/^.*[\\/]/, '').replace(/\.eval\.[cm]?[jt]s$/, '')
-}

@@ -4,8 +4,8 @@
 // --from defaults to MMLU_RESULTS (reports/mmlu-results.json), --to to MMLU_BASELINE.
 import { parseArgs } from 'node:util'
 import { acceptBaseline, describeAccepted } from '../src/gate/accept.js'
-import { GateConfigError } from '../src/gate/errors.js'
-import { OptionsError, readOptions } from '../src/options.js'
+import { GateConfigError } from '../src/base/file-errors.js'
+import { OptionsError, readOptions } from '../src/config/options.js'
 
 const USAGE = 'Usage: MMLU_BASELINE=<baseline.json> npm run baseline:accept [-- --from <results.json>] [--to <baseline.json>] [--force]'
 

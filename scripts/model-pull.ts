@@ -1,7 +1,7 @@
 // npm run model:pull — fetches MMLU_MODEL (default llama3.2:1b) as a GGUF into
 // the cache for the embedded engine, so a machine without Ollama can run evals.
 import { formatBytes, pullModel } from '../src/backends/model-pull.js'
-import { readOptions } from '../src/options.js'
+import { readOptions } from '../src/config/options.js'
 
 const options = readOptions()
 try {

@@ -1,16 +1,16 @@
-// `npm run runs`: the kept runs (reports/runs/, see src/run-history.ts), newest
+// `npm run runs`: the kept runs (reports/runs/, see src/run/kept-runs.ts), newest
 // first; `-- --keep N` deletes all but the newest N and rewrites the index.
 //   --dir <runs folder>   default: runs/ beside MMLU_RESULTS (reports/runs)
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { OptionsError, readOptions } from '../src/options.js'
-import { pruneRuns, RUNS_FOLDER } from '../src/run-history.js'
-import { writeRunsIndex } from '../reporters/history.js'
-import { shownPath } from '../src/shown-path.js'
-import { wholeNumber } from '../src/strict-number.js'
-import { protocol } from '../reporters/render/history.js'
+import { OptionsError, readOptions } from '../src/config/options.js'
+import { pruneRuns, RUNS_FOLDER } from '../src/run/kept-runs.js'
+import { writeRunsIndex } from '../reporters/run-pages.js'
+import { shownPath } from '../src/run/shown-path.js'
+import { wholeNumber } from '../src/base/strict-number.js'
+import { runProtocol } from '../reporters/render/runs-index.js'
 import { ci, pct, rate, table } from '../reporters/render/terminal.js'
 
 const USAGE = 'Usage: npm run runs [-- --keep <N>] [--dir <runs folder>]'
@@ -35,7 +35,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
   const path = shownPath(dir)
   if (runs.length) {
     const rows = [['run', 'model', 'protocol', 'questions', 'accuracy', '95% CI', 'q/s', 'status']]
-    for (const r of runs) rows.push([`${path}/${r.id}`, r.model, protocol(r), String(r.questions), pct(r.accuracy), ci(r.ci95), rate(r.questionsPerSecond ?? NaN), r.status])
+    for (const r of runs) rows.push([`${path}/${r.id}`, r.model, runProtocol(r), String(r.questions), pct(r.accuracy), ci(r.ci95), rate(r.questionsPerSecond ?? NaN), r.status])
     print(table(rows, new Set([3, 4, 6])))
   }
   print(`${runs.length} run${runs.length === 1 ? '' : 's'} kept in ${path}/ · index ${path}/index.html${pruned.length ? ` · deleted ${pruned.length}: ${pruned.join(', ')}` : ''}`)

@@ -8,8 +8,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, extname, join, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { readOptions } from '../src/options.js'
-import { wholeNumber } from '../src/strict-number.js'
+import { readOptions } from '../src/config/options.js'
+import { wholeNumber } from '../src/base/strict-number.js'
 
 export const DEFAULT_REPORT_PORT = 4173
 

@@ -5,12 +5,12 @@
 // src/study/settings.ts for the flags (`npm run study -- --help`).
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { GateConfigError } from '../src/gate/errors.js'
-import { OptionsError, readOptions } from '../src/options.js'
+import { GateConfigError } from '../src/base/file-errors.js'
+import { OptionsError, readOptions } from '../src/config/options.js'
 import { loadStudy, runStudy, serverList, studySummary, StudyError } from '../src/study/runner.js'
 import { parseStudyArgs, STUDY_USAGE } from '../src/study/settings.js'
 import { renderStudyHtml, renderStudyMarkdown } from '../reporters/render/study.js'
-import { isSimulatedRun, SIMULATED_NOTE } from '../src/simulated.js'
+import { isSimulatedRun, SIMULATED_NOTE } from '../src/base/simulated.js'
 
 async function writeAtomically(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`

@@ -8,9 +8,9 @@ import { EngineError } from './backends/backend.js'
 import { formatBytes, isDownloadable, preparePull } from './backends/model-pull.js'
 import { resolveModel } from './backends/resolve.js'
 import { locateDataDir, progressPrinter, pullDataset } from './dataset/download.js'
-import type { Options } from './options.js'
-import { readOptions } from './options.js'
-import { exitOnUserError } from './user-error.js'
+import type { Options } from './config/options.js'
+import { readOptions } from './config/options.js'
+import { exitOnUserError } from './base/user-error.js'
 import type { TestProject } from 'vitest/node'
 
 async function ensureData(options: Options): Promise<void> {

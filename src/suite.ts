@@ -15,23 +15,23 @@ import { checkShots, loadSubject } from './dataset/load.js'
 import type { TopicFile, TopicSpec } from './dataset/topic.js'
 import { checkTopicSpec, DEFAULT_TOPIC_CATEGORY, loadTopic } from './dataset/topic.js'
 import path from 'node:path'
-import { AnswerCache, answerKey, questionHash } from './answer-cache.js'
+import { AnswerCache, answerKey, questionHash } from './scoring/answer-cache.js'
 import { cacheRoot, locateDataDir } from './dataset/download.js'
 import { DatasetError } from './dataset/errors.js'
-import { subjectInputs } from './gate/inputs.js'
-import { isSubject, SUBJECTS, subjectTitle, suggestSubjects } from './dataset/subjects.js'
-import type { Options, ScoringMode } from './options.js'
-import { inFlightCap, readOptions } from './options.js'
-import { PROTOCOLS } from './protocols.js'
-import type { Prompt } from './prompt.js'
-import { fewShot, fewShotText, formatQuestion, questionLetters } from './prompt.js'
-import type { QuestionRecord, SubjectInputs, SubjectRun } from './results.js'
-import { formatProbabilities } from './record.js'
-import { scoreAnswer } from './scoring.js'
-import type { Variant } from './variants.js'
-import { hasOptionReferences } from './option-references.js'
-import { askSeed, questionVariants, rotateQuestion, sampleQuestions, variantLabel } from './variants.js'
-import { maxOf } from './extent.js'
+import { subjectInputs } from './prompt/inputs.js'
+import { isSubject, SUBJECTS, subjectOfFile, subjectTitle, suggestSubjects } from './dataset/subjects.js'
+import type { Options, ScoringMode } from './config/options.js'
+import { inFlightCap, readOptions } from './config/options.js'
+import { PROTOCOLS } from './prompt/protocols.js'
+import type { Prompt } from './prompt/prompt.js'
+import { fewShot, fewShotText, formatQuestion, questionLetters } from './prompt/prompt.js'
+import type { QuestionRecord, SubjectInputs, SubjectRun } from './run/results.js'
+import { formatProbabilities } from './base/record.js'
+import { scoreAnswer } from './scoring/scoring.js'
+import type { Variant } from './prompt/variants.js'
+import { hasOptionReferences } from './prompt/option-references.js'
+import { askSeed, questionVariants, rotateQuestion, sampleQuestions, variantLabel } from './prompt/variants.js'
+import { maxOf } from './base/extent.js'
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -102,16 +102,15 @@ function planPrompts(source: Pick<QuestionSource, 'name' | 'title'>, dev: readon
   })
 }
 
-/** The gate inputs a default run does not have (rotation, sampling, a sample). */
-function askInputs(inputs: SubjectInputs): Pick<SubjectRun, 'askInputs'> {
-  const { rotate, unrotatedPromptHash, temperature, trials, seed, sample } = inputs
-  const set = Object.fromEntries(Object.entries({ rotate, unrotatedPromptHash, temperature, trials, seed, sample }).filter(([, v]) => v !== undefined))
-  return Object.keys(set).length ? { askInputs: set } : {}
+/** The subject's inputs as the results file records them, with what only the suite knows (why the shots differ, a topic's files) after the hashes. */
+function recordedInputs(inputs: SubjectInputs, known: Pick<SubjectInputs, 'shotsNote' | 'files'>): SubjectInputs {
+  const { shots, promptHash, dataFingerprint, ...asked } = inputs
+  return { shots, promptHash, dataFingerprint, ...(known.shotsNote ? { shotsNote: known.shotsNote } : {}), ...(known.files ? { files: known.files } : {}), ...asked }
 }
 
 /** A topic's name is its file's name, so thresholds, results and the cache all find it by one name. */
 function checkTopicFile(name: string, file: string): void {
-  const base = path.basename(file).replace(/\.eval\.[cm]?[jt]s$/, '')
+  const base = subjectOfFile(file)
   if (base !== name) {
     throw new DatasetError({
       code: 'unknown-subject',
@@ -315,13 +314,9 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         setupMs: performance.now() - t0,
         reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < shots).length,
         // What the baseline gate checks before pairing this subject's questions with another run's.
-        promptHash: inputs.promptHash,
-        dataFingerprint: inputs.dataFingerprint,
+        inputs: recordedInputs(inputs, { ...(shots !== options.shots ? { shotsNote: 'no dev file' } : {}), ...(files ? { files } : {}) }),
         cacheIgnored: Object.fromEntries(Object.entries(cache?.ignored ?? {}).filter((e): e is [string, number] => e[1] !== undefined)),
-        ...(files ? { files } : {}),
-        ...(shots !== options.shots ? { shotsNote: 'no dev file' } : {}),
         ...(warnings.length ? { warnings } : {}),
-        ...askInputs(inputs),
       }
       suite.meta.mmluSubject = run
       subjectRun = run

@@ -12,8 +12,8 @@ import { rotationSummary } from '../src/analysis/rotation.js'
 import { trialSpread } from '../src/analysis/trials.js'
 import { evaluateGate } from '../src/gate/index.js'
 import { parseThresholds } from '../src/gate/thresholds.js'
-import type { Outcome } from '../src/record.js'
-import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import type { Outcome } from '../src/base/record.js'
+import { summarizeRun, summarizeSubject } from '../src/run/summary.js'
 import { fakeRun, record } from './helpers/gate-runs.js'
 
 /** Wilson's 95% interval, written out: the reference for the denominator used. */

@@ -2,7 +2,7 @@
 // summary page show them: the figures rendered are the analysis's, formatted.
 import { beforeAll, describe, expect, test } from 'vitest'
 import { analyzeRun } from '../src/analysis/run.js'
-import type { ResultsFile } from '../src/results.js'
+import type { ResultsFile } from '../src/run/results.js'
 import { analysisSection, renderAnalysisLines, renderAnalysisMarkdown } from '../reporters/render/analysis.js'
 import { renderSummaryPage } from '../reporters/render/html.js'
 import { renderMarkdownSummary } from '../reporters/render/markdown.js'

@@ -5,13 +5,13 @@ import { mkdtemp } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeEach, describe, expect, test } from 'vitest'
-import type { AnswerKey } from '../src/answer-cache.js'
+import type { AnswerKey } from '../src/scoring/answer-cache.js'
 import { renderCacheWriteErrors } from '../reporters/render/terminal.js'
-import { AnswerCache, answerKey, answerKeyHash, checkCachedRecord, questionHash } from '../src/answer-cache.js'
+import { AnswerCache, answerKey, answerKeyHash, checkCachedRecord, questionHash } from '../src/scoring/answer-cache.js'
 import type { Question } from '../src/dataset/question.js'
-import { readOptions } from '../src/options.js'
-import type { QuestionRecord } from '../src/record.js'
-import { SCORING_VERSION } from '../src/scoring.js'
+import { readOptions } from '../src/config/options.js'
+import type { QuestionRecord } from '../src/base/record.js'
+import { SCORING_VERSION } from '../src/scoring/scoring.js'
 
 const questions: Question[] = ['Which planet is largest?', 'Which is a gas?', 'What is 2+2?'].map((question, index) => ({
   subject: 'astronomy',

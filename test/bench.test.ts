@@ -6,7 +6,7 @@ import type { ConcurrencyReport, ConcurrencyRow } from '../bench/report.js'
 import { renderConcurrency } from '../bench/report.js'
 import { instantAnswer } from '../bench/instant-engine.js'
 import { openEngine } from '../src/backends/index.js'
-import { readOptions } from '../src/options.js'
+import { readOptions } from '../src/config/options.js'
 
 describe('MMLU_ENGINE_MODULE', () => {
   test('opens the default export of the module it names, relative to the cwd', async () => {

@@ -7,8 +7,8 @@ import { fixtureModelPath } from '../fixtures/models.js'
 import { parseSplit } from '../src/dataset/csv.js'
 import { DatasetError } from '../src/dataset/errors.js'
 import { loadTopic } from '../src/dataset/topic.js'
-import { buildPrompt, fewShotPrefix, formatQuestion, promptText } from '../src/prompt.js'
-import { letterFromText, scoreAnswer } from '../src/scoring.js'
+import { buildPrompt, fewShotPrefix, formatQuestion, promptText } from '../src/prompt/prompt.js'
+import { letterFromText, scoreAnswer } from '../src/scoring/scoring.js'
 import { runVitest } from './helpers/run-vitest.js'
 
 const TOPICS = ['--config', 'test/helpers/topics.config.ts']

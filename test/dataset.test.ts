@@ -4,18 +4,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import {
-  DatasetError,
-  SUBJECTS,
-  SUBJECT_NAMES,
-  TOTAL_TEST_QUESTIONS,
-  listAvailableSubjects,
-  loadSplit,
-  loadSubject,
-  parseSplitFile,
-  suggestSubjects,
-} from '../src/dataset/index.js'
-import type { Letter, Question, Split, Subject, SubjectSplits } from '../src/dataset/index.js'
+import { parseSplitFile } from '../src/dataset/csv.js'
+import { DatasetError } from '../src/dataset/errors.js'
+import type { SubjectSplits } from '../src/dataset/load.js'
+import { listAvailableSubjects, loadSplit, loadSubject } from '../src/dataset/load.js'
+import type { Letter, Question, Split } from '../src/dataset/question.js'
+import type { Subject } from '../src/dataset/subjects.js'
+import { SUBJECTS, SUBJECT_NAMES, suggestSubjects, TOTAL_TEST_QUESTIONS } from '../src/dataset/subjects.js'
 import { writeOriginalDialect } from './helpers/dialect.js'
 import { HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 

@@ -36,7 +36,7 @@ import { fixtureModelPath } from '../fixtures/models.js'
 import { OPTIONS_PAGE, renderOptionsPage } from '../scripts/docs-options.js'
 import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from '../src/backends/guard.js'
 import { GONE_AFTER_MS } from '../src/backends/server-health.js'
-import { DEFAULT_MODEL, readOptions } from '../src/options.js'
+import { DEFAULT_MODEL, readOptions } from '../src/config/options.js'
 import type { ShellBlock } from './helpers/docs.js'
 import { docFiles, headingAnchors, npmRunNames, readDoc, relativeLinks, shellBlocks } from './helpers/docs.js'
 import { cleanEnv } from './helpers/run-vitest.js'
@@ -234,7 +234,7 @@ describe('the docs agree with the repository', () => {
     expect(broken).toEqual([])
   })
 
-  test('docs/options.md is what npm run docs:options writes from src/options.ts', () => {
+  test('docs/options.md is what npm run docs:options writes from src/config/options.ts', () => {
     expect(readFileSync(OPTIONS_PAGE, 'utf8'), 'docs/options.md is stale: run npm run docs:options').toBe(renderOptionsPage())
   })
 

@@ -9,8 +9,8 @@ import type { RawAnswer, Session, SessionRequest } from '../src/backends/backend
 import { openLlamaCppEngine } from '../src/backends/llamacpp.js'
 import { loadSubject } from '../src/dataset/load.js'
 import { LETTERS } from '../src/dataset/question.js'
-import type { Prompt } from '../src/prompt.js'
-import { fewShotPrefix, formatQuestion, promptText } from '../src/prompt.js'
+import type { Prompt } from '../src/prompt/prompt.js'
+import { fewShotPrefix, formatQuestion, promptText } from '../src/prompt/prompt.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 
 async function fixturePrompts(): Promise<Prompt[]> {

@@ -1,10 +1,10 @@
 // The paired baseline comparison: exact McNemar on the discordant pairs,
 // Holm across subjects, the tolerance, the flips, and the refusals.
 import { describe, expect, test } from 'vitest'
-import type { BaselineComparison, BaselineRefusal } from '../src/gate/baseline.js'
-import { compareWithBaseline, formatP, holmAdjust } from '../src/gate/baseline.js'
-import { parseResultsFile } from '../src/gate/results-file.js'
-import type { Outcome } from '../src/results.js'
+import type { BaselineComparison, BaselineRefusal } from '../src/analysis/paired.js'
+import { compareWithBaseline, formatP, holmAdjust } from '../src/analysis/paired.js'
+import { parseResultsFile } from '../src/run/results-read.js'
+import type { Outcome } from '../src/run/results.js'
 import { fakeRun } from './helpers/gate-runs.js'
 
 /** Exact two-sided McNemar p computed independently: 2 · Σ_{i ≤ min(b,c)} C(n, i) / 2^n with BigInt binomials. */

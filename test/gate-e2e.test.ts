@@ -7,16 +7,16 @@ import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import { loadSubject } from '../src/dataset/load.js'
-import { subjectInputs } from '../src/gate/inputs.js'
-import type { Outcome, ResultsFile, SubjectInputs } from '../src/results.js'
-import { wilson } from '../src/stats.js'
+import { subjectInputs } from '../src/prompt/inputs.js'
+import type { Outcome, ResultsFile, SubjectInputs } from '../src/run/results.js'
+import { wilson } from '../src/base/stats.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { fakeRun } from './helpers/gate-runs.js'
 import { runVitest } from './helpers/run-vitest.js'
 
 const SUBJECTS = ['evals/astronomy', 'evals/business_ethics']
 
-/** 2 · Σ_{i ≤ min(b,c)} C(b+c, i) / 2^(b+c), with exact BigInt binomials: independent of src/stats.ts. */
+/** 2 · Σ_{i ≤ min(b,c)} C(b+c, i) / 2^(b+c), with exact BigInt binomials: independent of src/base/stats.ts. */
 function mcnemarBigInt(b: number, c: number): number {
   const n = BigInt(b + c)
   let sum = 0n

@@ -11,7 +11,7 @@ import { fingerprintQuestions, fingerprintText } from '../src/dataset/fingerprin
 import { loadSplit, loadSubject } from '../src/dataset/load.js'
 import type { Question } from '../src/dataset/question.js'
 import { SUBJECT_NAMES } from '../src/dataset/subjects.js'
-import { promptHash, subjectInputs } from '../src/gate/inputs.js'
+import { promptHash, subjectInputs } from '../src/prompt/inputs.js'
 import { FIXTURE_DATA_DIR, FIXTURE_ORIGINAL_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { writeOriginalDialect } from './helpers/dialect.js'
 

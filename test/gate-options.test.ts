@@ -1,6 +1,6 @@
-// The gate's settings in src/options.ts.
+// The gate's settings in src/config/options.ts.
 import { describe, expect, test } from 'vitest'
-import { readOptions } from '../src/options.js'
+import { readOptions } from '../src/config/options.js'
 
 describe('gate options', () => {
   test('defaults: no gate files, α 0.05, no tolerance, 10 flips listed', () => {

@@ -3,12 +3,12 @@
 // as N independent pairs, and runs that sampled or rotated differently are
 // refused with the reason.
 import { describe, expect, test } from 'vitest'
-import type { BaselineComparison, BaselineRefusal } from '../src/gate/baseline.js'
-import { compareWithBaseline } from '../src/gate/baseline.js'
-import { parseResultsFile } from '../src/gate/results-file.js'
-import { mcnemarExact } from '../src/stats.js'
-import type { Outcome, QuestionRecord, ResultsFile, SubjectInputs } from '../src/results.js'
-import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import type { BaselineComparison, BaselineRefusal } from '../src/analysis/paired.js'
+import { compareWithBaseline } from '../src/analysis/paired.js'
+import { parseResultsFile } from '../src/run/results-read.js'
+import { mcnemarExact } from '../src/base/stats.js'
+import type { Outcome, QuestionRecord, ResultsFile, SubjectInputs } from '../src/run/results.js'
+import { summarizeRun, summarizeSubject } from '../src/run/summary.js'
 import { fakeRun, record } from './helpers/gate-runs.js'
 
 /** A run of one subject where question i's trial t has outcomes[i][t]; inputs as the suite records them. */

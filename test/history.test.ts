@@ -1,4 +1,4 @@
-// The run history (src/run-history.ts, reporters/history.ts): a folder per run
+// The run history (src/run/kept-runs.ts, reporters/run-pages.ts): a folder per run
 // that is never written again, an index with headline figures and the compare
 // command for runs of the same inputs, and pruning that deletes only runs.
 // End to end: a real run of a fixed-answer model is kept beside an earlier
@@ -10,12 +10,12 @@ import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import { analyzeRun } from '../src/analysis/run.js'
-import type { ResultsFile } from '../src/results.js'
-import type { RunHeadline } from '../src/run-history.js'
-import { createRunFolder, headlineOf, inputsKey, listRuns, pruneRuns, runId } from '../src/run-history.js'
-import { renderRunsIndex } from '../reporters/render/history.js'
-import { keepInterruptedRun, writeRunPages } from '../reporters/history.js'
-import { shownPath } from '../src/shown-path.js'
+import type { ResultsFile } from '../src/run/results.js'
+import type { RunHeadline } from '../src/run/kept-runs.js'
+import { createRunFolder, headlineOf, inputsKey, listRuns, pruneRuns, runId } from '../src/run/kept-runs.js'
+import { renderRunsIndex } from '../reporters/render/runs-index.js'
+import { keepInterruptedRun, writeRunPages } from '../reporters/run-pages.js'
+import { shownPath } from '../src/run/shown-path.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fixed-answers.js'
 import { runVitest } from './helpers/run-vitest.js'

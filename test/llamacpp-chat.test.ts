@@ -19,9 +19,9 @@ import { fixtureModelPath } from '../fixtures/models.js'
 import { openLlamaCppEngine } from '../src/backends/llamacpp.js'
 import { CHAT_DATE } from '../src/backends/llamacpp-chat.js'
 import { loadSubject } from '../src/dataset/load.js'
-import type { Prompt } from '../src/prompt.js'
-import { buildPrompt, formatQuestion, header, promptText } from '../src/prompt.js'
-import { deriveSeed } from '../src/random.js'
+import type { Prompt } from '../src/prompt/prompt.js'
+import { buildPrompt, formatQuestion, header, promptText } from '../src/prompt/prompt.js'
+import { deriveSeed } from '../src/base/random.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 
 /** Llama 3's special tokens, by id (Meta's tokenizer config). */

@@ -17,7 +17,7 @@ import { MODEL_LAYER } from '../src/backends/ollama-store.js'
 import { ollamaPromptCounter, tokenUpperBound } from '../src/backends/ollama-tokens.js'
 import type { Question } from '../src/dataset/question.js'
 import { loadSubject } from '../src/dataset/load.js'
-import { fewShotPrefix, formatQuestion } from '../src/prompt.js'
+import { fewShotPrefix, formatQuestion } from '../src/prompt/prompt.js'
 import { HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 

@@ -8,9 +8,9 @@ import { describe, expect, test } from 'vitest'
 import { rotationSummary } from '../src/analysis/rotation.js'
 import { parseSplitFile } from '../src/dataset/csv.js'
 import type { Letter } from '../src/dataset/question.js'
-import { hasOptionReferences, refersToOptions } from '../src/option-references.js'
-import type { QuestionRecord } from '../src/record.js'
-import { questionVariants } from '../src/variants.js'
+import { hasOptionReferences, refersToOptions } from '../src/prompt/option-references.js'
+import type { QuestionRecord } from '../src/base/record.js'
+import { questionVariants } from '../src/prompt/variants.js'
 import { HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 
 describe('an option that points at other options by position', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { DEFAULT_MODEL, readOptions } from '../src/options.js'
+import { DEFAULT_MODEL, readOptions } from '../src/config/options.js'
 
 describe('options', () => {
   test('defaults', () => {

@@ -1,7 +1,7 @@
 // The micro and macro intervals as printed (issue 26 item 1): the terminal,
 // the Markdown summary and the summary page, for a fixed-answer run whose
 // per-subject counts are known, each interval computed here from its formula,
-// not by src/stats.ts. Always-C on astronomy (46/152) and business_ethics
+// not by src/base/stats.ts. Always-C on astronomy (46/152) and business_ethics
 // (23/100): the two averages differ, so a page that shows one interval for the
 // other fails.
 import { describe, expect, test } from 'vitest'

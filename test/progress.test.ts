@@ -4,7 +4,7 @@
 import { Writable } from 'node:stream'
 import { describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
-import { readOptions } from '../src/options.js'
+import { readOptions } from '../src/config/options.js'
 import { formatEta, InPlaceWindow, ProgressTracker, renderProgressLine, renderProgressWindow } from '../reporters/progress.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'

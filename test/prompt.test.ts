@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { loadSubject } from '../src/dataset/load.js'
 import type { Question } from '../src/dataset/question.js'
-import { buildPrompt, chatMessages, fewShotPrefix, formatQuestion, promptText, pyStrip } from '../src/prompt.js'
+import { buildPrompt, chatMessages, fewShotPrefix, formatQuestion, promptText, pyStrip } from '../src/prompt/prompt.js'
 
 // Golden strings pin the lm-evaluation-harness template byte for byte, on the
 // project's own fixture questions (never on MMLU text).

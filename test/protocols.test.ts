@@ -2,8 +2,8 @@
 // rotation and samples: what a preset sets, what an explicit option
 // overrides, and the clear errors for bad values.
 import { describe, expect, test } from 'vitest'
-import { OptionsError, readOptions } from '../src/options.js'
-import { PROTOCOLS } from '../src/protocols.js'
+import { OptionsError, readOptions } from '../src/config/options.js'
+import { PROTOCOLS } from '../src/prompt/protocols.js'
 import { renderHeader, renderTotals } from '../reporters/render/terminal.js'
 import { renderMarkdownSummary } from '../reporters/render/markdown.js'
 import { fakeRun } from './helpers/gate-runs.js'

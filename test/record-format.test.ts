@@ -1,7 +1,7 @@
 // The probabilities shown with each answer (the UI's "answer" annotation):
 // enough digits to tell the four letters apart.
 import { describe, expect, test } from 'vitest'
-import { formatProbabilities } from '../src/record.js'
+import { formatProbabilities } from '../src/base/record.js'
 
 describe('formatProbabilities', () => {
   test('three decimals where they tell the letters apart', () => {

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { afterEach, expect, test, vi } from 'vitest'
 import type { TestModule, TestSpecification, Vitest } from 'vitest/node'
 import MmluReporter from '../reporters/mmlu-reporter.js'
-import type { ResultsFile } from '../src/results.js'
+import type { ResultsFile } from '../src/run/results.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import { answerAll, fixedLetter, loadWithInputs } from './helpers/fixed-answers.js'
 

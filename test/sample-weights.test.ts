@@ -5,9 +5,9 @@
 // and a seeded simulation written in this file, never the function's output.
 import { describe, expect, test } from 'vitest'
 import type { Letter } from '../src/dataset/question.js'
-import type { QuestionRecord } from '../src/record.js'
-import { lnGamma, wilson } from '../src/stats.js'
-import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import type { QuestionRecord } from '../src/base/record.js'
+import { lnGamma, wilson } from '../src/base/stats.js'
+import { summarizeRun, summarizeSubject } from '../src/run/summary.js'
 
 // A small generator of our own (mulberry32), so the draws do not come from the code under test.
 function rng(seed: number): () => number {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { Question } from '../src/dataset/question.js'
-import { letterFromProbabilities, letterFromText, scoreAnswer } from '../src/scoring.js'
+import { letterFromProbabilities, letterFromText, scoreAnswer } from '../src/scoring/scoring.js'
 
 describe('scoring', () => {
   test('log-prob: argmax of the four letters, ties to the earlier letter', () => {

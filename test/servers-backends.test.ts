@@ -14,10 +14,10 @@ import type { OpenAIEngineOptions } from '../src/backends/openai.js'
 import { openOpenAIEngine } from '../src/backends/openai.js'
 import { tokenUpperBound } from '../src/backends/ollama-tokens.js'
 import { lettersFromTopLogprobs, redactUrl, scrub } from '../src/backends/server.js'
-import { Secret } from '../src/options.js'
+import { Secret } from '../src/config/options.js'
 import type { Question } from '../src/dataset/question.js'
-import { letterFromProbabilities, scoreAnswer } from '../src/scoring.js'
-import type { Prompt } from '../src/prompt.js'
+import { letterFromProbabilities, scoreAnswer } from '../src/scoring/scoring.js'
+import type { Prompt } from '../src/prompt/prompt.js'
 
 let server: ModelServer
 beforeAll(async () => {

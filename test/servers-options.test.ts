@@ -2,7 +2,7 @@
 // API key that never prints, and clear errors for bad values.
 import { inspect } from 'node:util'
 import { describe, expect, test } from 'vitest'
-import { DEFAULT_OLLAMA_HOST, inFlightCap, parseOllamaHost, readOptions, Secret } from '../src/options.js'
+import { DEFAULT_OLLAMA_HOST, inFlightCap, parseOllamaHost, readOptions, Secret } from '../src/config/options.js'
 
 describe('OLLAMA_HOST, as the Ollama CLI reads it', () => {
   test.each([

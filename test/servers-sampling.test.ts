@@ -8,7 +8,7 @@ import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-serve
 import type { Engine, SessionRequest } from '../src/backends/backend.js'
 import { openOllamaEngine } from '../src/backends/ollama.js'
 import { openOpenAIEngine } from '../src/backends/openai.js'
-import type { Prompt } from '../src/prompt.js'
+import type { Prompt } from '../src/prompt/prompt.js'
 
 let server: ModelServer
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { renderMarkdownSummary } from '../reporters/render/markdown.js'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
 import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
-import type { ResultsFile } from '../src/results.js'
+import type { ResultsFile } from '../src/run/results.js'
 import { HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 

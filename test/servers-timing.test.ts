@@ -19,7 +19,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
 import { closedPort, startModelServer, startSilentServer } from '../fixtures/servers/model-server.js'
-import type { ResultsFile } from '../src/results.js'
+import type { ResultsFile } from '../src/run/results.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
 

@@ -7,8 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
-import { DEFINITIONS, readOptions } from '../src/options.js'
-import { describeSources, readSettings } from '../src/settings-files.js'
+import { DEFINITIONS, readOptions } from '../src/config/options.js'
+import { describeSources, readSettings } from '../src/config/settings-files.js'
 import { cleanEnv, runVitest } from './helpers/run-vitest.js'
 
 const FIXTURE_DATA_DIR = path.resolve('fixtures/mmlu/hf')

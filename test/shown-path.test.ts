@@ -2,7 +2,7 @@
 // commands run as written and no output names the author's checkout.
 import path from 'node:path'
 import { expect, test } from 'vitest'
-import { shownPath } from '../src/shown-path.js'
+import { shownPath } from '../src/run/shown-path.js'
 
 test('inside the current folder a path is relative, outside it stays absolute', () => {
   const cwd = path.resolve('/home/me/vitest-mmlu')

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { chiSquareSurvival, gammaQ, goodnessOfFit, lnGamma, macroAccuracy, macroInterval, mcnemarExact, mean, microAccuracy, percentile, stderrOfProportion, wilson, Z95 } from '../src/stats.js'
+import { chiSquareSurvival, gammaQ, goodnessOfFit, lnGamma, macroAccuracy, macroInterval, mcnemarExact, mean, microAccuracy, percentile, stderrOfProportion, wilson, Z95 } from '../src/base/stats.js'
 
 describe('stats', () => {
   test('Wilson interval matches published values', () => {

@@ -5,8 +5,8 @@ import { timelineBar, renderParallel, renderSpeedup } from '../reporters/render/
 import { renderStudyHtml, renderStudyMarkdown, timelineRuns } from '../reporters/render/study.js'
 import type { EngineInfo } from '../src/backends/backend.js'
 import type { Letter } from '../src/dataset/question.js'
-import type { ScoringMode } from '../src/options.js'
-import type { QuestionRecord, ResultsFile } from '../src/results.js'
+import type { ScoringMode } from '../src/config/options.js'
+import type { QuestionRecord, ResultsFile } from '../src/run/results.js'
 import type { RunKind, StudyRun } from '../src/study/analysis.js'
 import { analyzeStudy, timeline } from '../src/study/analysis.js'
 import type { MachineFacts } from '../src/study/explain.js'
@@ -14,9 +14,9 @@ import { explainStudy, isQueueing, verdictOf } from '../src/study/explain.js'
 import { compareSpeed, measureRun, unionLength } from '../src/study/measure.js'
 import type { Study } from '../src/study/runner.js'
 import { planStudy, runEnvironment, serverList, studyCommand } from '../src/study/runner.js'
-import { readOptions } from '../src/options.js'
+import { readOptions } from '../src/config/options.js'
 import { parseStudyArgs } from '../src/study/settings.js'
-import { summarizeRun, summarizeSubject } from '../src/summary.js'
+import { summarizeRun, summarizeSubject } from '../src/run/summary.js'
 
 const T0 = 1_700_000_000_000
 

@@ -1,9 +1,9 @@
-// Summaries from records (src/summary.ts): what is counted where, and what is
+// Summaries from records (src/run/summary.ts): what is counted where, and what is
 // timed. Every expected figure is computed here by hand from the records.
 import { describe, expect, test } from 'vitest'
-import type { Outcome, QuestionRecord } from '../src/record.js'
-import { runNotes, summarizeRun, summarizeSubject } from '../src/summary.js'
-import { wilson } from '../src/stats.js'
+import type { Outcome, QuestionRecord } from '../src/base/record.js'
+import { runNotes, summarizeRun, summarizeSubject } from '../src/run/summary.js'
+import { wilson } from '../src/base/stats.js'
 
 let n = 0
 function rec(outcome: Outcome, extra: Partial<QuestionRecord> = {}): QuestionRecord {

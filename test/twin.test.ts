@@ -12,7 +12,7 @@ import { llama3Encode } from '../fixtures/gguf/llama3-vocab.js'
 import { ensureTwin, llama32TwinSpec, llama3RopeFactors, pooledValues } from '../fixtures/gguf/twin.js'
 import { layoutGguf } from '../fixtures/gguf/writer.js'
 import type { GgufModelSpec } from '../fixtures/gguf/llama.js'
-import { fewShotPrefix } from '../src/prompt.js'
+import { fewShotPrefix } from '../src/prompt/prompt.js'
 import type { Question } from '../src/dataset/question.js'
 
 const meta = (spec: GgufModelSpec, key: string): unknown => spec.metadata[key]?.value

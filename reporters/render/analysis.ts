@@ -6,7 +6,7 @@ import { CALIBRATED_DRAWS, CALIBRATION_BINS } from '../../src/analysis/calibrati
 import type { LetterBias } from '../../src/analysis/letter-bias.js'
 import { STRONG_BIAS_EXCESS, STRONG_BIAS_P } from '../../src/analysis/letter-bias.js'
 import type { RunAnalysis } from '../../src/analysis/run.js'
-import { formatP } from '../../src/gate/baseline.js'
+import { formatP } from '../../src/analysis/paired.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, esc, figure } from './page.js'
 import { pct } from './terminal.js'

@@ -7,16 +7,17 @@ import type { QuestionLookup } from '../../src/dataset/lookup.js'
 import type { Question } from '../../src/dataset/question.js'
 import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
 import type { Category } from '../../src/dataset/subjects.js'
-import { formatP } from '../../src/gate/baseline.js'
-import { variantSuffix } from '../../src/record.js'
-import { rotateQuestion } from '../../src/variants.js'
+import { formatP } from '../../src/analysis/paired.js'
+import { variantSuffix } from '../../src/base/record.js'
+import { rotateQuestion } from '../../src/prompt/variants.js'
 import { biasPhrase, CALIBRATION_NOTE, confusionTable, preferenceP } from './analysis.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
 import { ci, pct, rate, table } from './terminal.js'
-import { maxOf } from '../../src/extent.js'
-import { isSimulatedRun } from '../../src/simulated.js'
+import { maxOf } from '../../src/base/extent.js'
+import { isSimulatedRun } from '../../src/base/simulated.js'
 import { md, mdRow, printable, printableLines } from './escape.js'
+import { runProtocol } from './runs-index.js'
 
 /** Subject → its questions' text (or why there is none), read by the compare command from the runs' data folder. */
 export type QuestionTexts = ReadonlyMap<string, QuestionLookup>
@@ -29,9 +30,9 @@ const points = (d: number) => (finite(d) ? `${d >= 0 ? '+' : '−'}${Math.abs(d 
 const pctOrDash = (x: number | null | undefined) => (finite(x) ? pct(x) : '–')
 const categoryName = (c: string) => (c in CATEGORY_LABELS ? CATEGORY_LABELS[c as Category] : c)
 
-export function runProtocol(r: ComparedRun): string {
-  const c = r.results.config
-  return `${isSimulatedRun(r.results) ? 'SIMULATED · ' : ''}${c.engine} · ${c.scoring} · ${c.shots}-shot${c.limit ? ` · first ${c.limit} per subject` : ''}`
+function protocolOf(r: ComparedRun): string {
+  const { engine, scoring, shots, limit } = r.results.config
+  return runProtocol({ engine, scoring, shots, limit, ...(isSimulatedRun(r.results) ? { simulated: true as const } : {}) })
 }
 
 function rowCells(p: PairedRow, name: string, alpha: number): string[] {
@@ -125,7 +126,7 @@ const anyProbabilities = (c: RunComparison) => c.analyses.some((a) => a.calibrat
 
 export function renderCompareTerminal(c: RunComparison, texts: QuestionTexts | undefined, flipsShown = 10): string {
   const out: string[] = []
-  c.runs.forEach((r, i) => out.push(`${i === 0 ? 'Reference ' : `Run ${i}     `}${r.label} · ${runProtocol(r)} · ${r.results.createdAt} · ${r.file}`))
+  c.runs.forEach((r, i) => out.push(`${i === 0 ? 'Reference ' : `Run ${i}     `}${r.label} · ${protocolOf(r)} · ${r.results.createdAt} · ${r.file}`))
   for (const pair of c.pairs) {
     const other = c.runs[pair.run]!.label
     out.push('')
@@ -160,7 +161,7 @@ export function renderCompareMarkdown(c: RunComparison, texts: QuestionTexts | u
   out.push(dataRow(['', 'run', 'protocol', 'date', 'questions', 'accuracy', '95% CI', 'q/s', 'file']), '|---|---|---|---|---:|---:|---|---:|---|')
   c.runs.forEach((r, i) => {
     const s = r.results.summary
-    out.push(dataRow([i === 0 ? 'reference' : `run ${i}`, r.label, runProtocol(r), r.results.createdAt, String(s.questions), pct(s.microAccuracy), ci(s.microCi95), rate(s.questionsPerSecond), r.file]))
+    out.push(dataRow([i === 0 ? 'reference' : `run ${i}`, r.label, protocolOf(r), r.results.createdAt, String(s.questions), pct(s.microAccuracy), ci(s.microCi95), rate(s.questionsPerSecond), r.file]))
   })
   out.push('')
   for (const pair of c.pairs) {
@@ -318,7 +319,7 @@ export async function renderCompareHtml(c: RunComparison, texts: QuestionTexts |
   const ref = c.runs[0]!.label
   const runsRows = c.runs.map((r, i) => {
     const s = r.results.summary
-    return [i === 0 ? 'reference' : `run ${i}`, r.label, runProtocol(r), r.results.createdAt, String(s.questions), pct(s.microAccuracy), ci(s.microCi95), rate(s.questionsPerSecond), r.file]
+    return [i === 0 ? 'reference' : `run ${i}`, r.label, protocolOf(r), r.results.createdAt, String(s.questions), pct(s.microAccuracy), ci(s.microCi95), rate(s.questionsPerSecond), r.file]
   })
   const sections = c.pairs.map((pair) => {
     const other = c.runs[pair.run]!.label

@@ -1,9 +1,9 @@
 // Terminal rendering of the gate's verdict: pure functions from the verdict to text.
 import type { BaselineComparison, BaselineRefusal, FlippedQuestion, GateVerdict, PairedComparison, ThresholdCheck, ThresholdReport } from '../../src/gate/index.js'
 import { checkLabel, formatP } from '../../src/gate/index.js'
-import { variantSuffix } from '../../src/record.js'
+import { variantSuffix } from '../../src/base/record.js'
 import { ci, leftOutLabel, pct } from './terminal.js'
-import { maxOf } from '../../src/extent.js'
+import { maxOf } from '../../src/base/extent.js'
 import { printableLines } from './escape.js'
 
 const INDENT = '           '

@@ -8,15 +8,15 @@ import { categoryLabel } from '../../src/dataset/subjects.js'
 import type { BaselineComparison, GateVerdict, PairedComparison, ThresholdCheck } from '../../src/gate/index.js'
 import { formatP } from '../../src/gate/index.js'
 import { analysisOf } from '../../src/analysis/run.js'
-import type { ResultsFile } from '../../src/results.js'
+import type { ResultsFile } from '../../src/run/results.js'
 import { renderAnalysisMarkdown } from './analysis.js'
 import { formatCheck, formatFlip, unmatchedModelsWarning, verdictLabel } from './gate.js'
 import { renderServersMarkdown } from './servers.js'
-import { summarizeServers } from '../../src/servers-report.js'
+import { summarizeServers } from '../../src/run/servers-report.js'
 import { ci, countsLabel, leftOutLabel, noneAnswered, pct, shotsLabel, subjectNote } from './terminal.js'
 import { md, mdRow, printable } from './escape.js'
 import { asksLabel, headlineOf, markdownVariants, protocolLabel } from './variants.js'
-import { isSimulatedRun, SIMULATED_NOTE } from '../../src/simulated.js'
+import { isSimulatedRun, SIMULATED_NOTE } from '../../src/base/simulated.js'
 
 const RUN_STATUS: Record<string, string> = { passed: 'every question answered', failed: 'errors occurred', interrupted: 'interrupted' }
 

@@ -5,7 +5,7 @@
 // and latency inflation. Pure: measures in, text out.
 import type { RunMeasure, SpeedupComparison } from '../../src/study/measure.js'
 import { ms, rate } from './terminal.js'
-import { maxOf, minOf } from '../../src/extent.js'
+import { maxOf, minOf } from '../../src/base/extent.js'
 
 const TIMELINE_WIDTH = 32
 

@@ -17,8 +17,8 @@ import type { Svg } from './html.js'
 import { CHART_WIDE, chartRenderer, esc, figure, STYLE } from './html.js'
 import { md, printable } from './escape.js'
 import { ci, ms, pct, rate } from './terminal.js'
-import { maxOf, minOf } from '../../src/extent.js'
-import { isSimulatedRun, SIMULATED_NOTE } from '../../src/simulated.js'
+import { maxOf, minOf } from '../../src/base/extent.js'
+import { isSimulatedRun, SIMULATED_NOTE } from '../../src/base/simulated.js'
 
 const times = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`)
 const SUBJECT_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#9c755f', '#ff9da7', '#bab0ac']
@@ -181,7 +181,7 @@ function runFiles(study: Study, outDir: string): string[] {
   return study.runs.map((r) => `${runLabel(r)}: ${relative(outDir, r.resultsFile)}`)
 }
 
-/** Any run of the study answered by the test double (src/simulated.ts). */
+/** Any run of the study answered by the test double (src/base/simulated.ts). */
 function simulated(study: Study): boolean {
   return study.runs.some((r) => isSimulatedRun(r.results))
 }

@@ -2,12 +2,12 @@
 import { isAbsolute } from 'node:path'
 import type { EngineInfo } from '../../src/backends/backend.js'
 import { categoryLabel } from '../../src/dataset/subjects.js'
-import type { RunConfig } from '../../src/results.js'
-import type { SubjectSummary, RunSummary } from '../../src/summary.js'
+import type { RunConfig } from '../../src/run/results.js'
+import type { SubjectSummary, RunSummary } from '../../src/run/summary.js'
 import { headlineOf, renderAsksHeader, renderVariantTotals } from './variants.js'
-import { shownPath } from '../../src/shown-path.js'
-import { maxOf } from '../../src/extent.js'
-import { SIMULATED_NOTE } from '../../src/simulated.js'
+import { shownPath } from '../../src/run/shown-path.js'
+import { maxOf } from '../../src/base/extent.js'
+import { SIMULATED_NOTE } from '../../src/base/simulated.js'
 import { printable, printableLines } from './escape.js'
 
 export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
@@ -63,7 +63,7 @@ export function renderHeader(config: RunConfig, engines: readonly EngineInfo[], 
   const lines: string[] = []
   if (config.simulated || engines.some((e) => e.simulated)) lines.push(`MMLU  ${SIMULATED_NOTE}`)
   for (const e of engines) {
-    const digest = e.digest ? ` ${e.digest.replace(/^sha256:/, 'sha256:').slice(0, 19)}` : ''
+    const digest = e.digest ? ` ${e.digest.slice(0, 19)}` : ''
     const details = Object.entries(e.details)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')

@@ -5,10 +5,10 @@
 import { rotationName } from '../../src/analysis/rotation.js'
 import type { RotationSummary } from '../../src/analysis/rotation.js'
 import type { TrialSpread } from '../../src/analysis/trials.js'
-import { PROTOCOLS } from '../../src/protocols.js'
-import type { RunConfig } from '../../src/results.js'
-import type { RunSummary, SubjectSummary } from '../../src/summary.js'
-import { maxOf } from '../../src/extent.js'
+import { PROTOCOLS } from '../../src/prompt/protocols.js'
+import type { RunConfig } from '../../src/run/results.js'
+import type { RunSummary, SubjectSummary } from '../../src/run/summary.js'
+import { maxOf } from '../../src/base/extent.js'
 import { md } from './escape.js'
 
 // terminal.ts imports this file: its percent format is repeated, not imported.

@@ -20,9 +20,9 @@
 // 1, it is not a proper score (results files before issue 21 hold a raw one).
 // Only answers with a letter and probabilities count: invalid answers chose
 // nothing, and generate runs have no probabilities (no calibration at all).
-import type { QuestionRecord } from '../record.js'
-import { seededRandom } from '../random.js'
-import { percentile } from '../stats.js'
+import type { QuestionRecord } from '../base/record.js'
+import { seededRandom } from '../base/random.js'
+import { percentile } from '../base/stats.js'
 import { lettersUsed } from './letters.js'
 
 export const CALIBRATION_BINS = 10

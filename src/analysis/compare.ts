@@ -1,22 +1,22 @@
 // Runs compared side by side (`npm run compare`): the first run is the
 // reference, each other run is paired with it question by question.
 // The pairing, the exact McNemar tests and their Holm adjustment across
-// subjects are the baseline gate's (src/gate/baseline.ts), so a comparison
+// subjects are the baseline gate's (src/analysis/paired.ts), so a comparison
 // and a gate verdict on the same two runs agree; runs the gate refuses
 // (different prompts or data) are refused here with the same reasons, except
 // that different shots are compared, with a warning.
 // Added here: categories (McNemar on the pooled discordant pairs of their
 // subjects, Holm-adjusted across the categories), agreement (the same letter
 // given), and each run's calibration and letter bias.
-import type { FlippedQuestion, PairedComparison } from '../gate/baseline.js'
-import { compareWithBaseline, holmAdjust } from '../gate/baseline.js'
-import { recordKey } from '../record.js'
-import type { ResultsFile } from '../results.js'
-import type { Interval } from '../stats.js'
-import { mcnemarExact, wilson } from '../stats.js'
+import type { FlippedQuestion, PairedComparison } from './paired.js'
+import { compareWithBaseline, holmAdjust } from './paired.js'
+import { recordKey } from '../base/record.js'
+import type { ResultsFile } from '../run/results.js'
+import type { Interval } from '../base/stats.js'
+import { mcnemarExact, wilson } from '../base/stats.js'
 import type { RunAnalysis } from './run.js'
 import { analysisOf } from './run.js'
-import { isSimulatedRun, simulatedMismatch } from '../simulated.js'
+import { isSimulatedRun, simulatedMismatch } from '../base/simulated.js'
 
 export interface ComparedRun {
   /** How the run is named in every table: its model, made unique. */

@@ -14,10 +14,10 @@
 // McNemar, over questions when there are trials or rotations), and the
 // p-values are Holm-adjusted over the table's runs. A run is `≈ best` unless
 // it is below the best on those questions and its adjusted p is under α.
-import type { PairedComparison } from '../gate/baseline.js'
-import { compareWithBaseline, holmAdjust } from '../gate/baseline.js'
-import type { ResultsFile } from '../results.js'
-import type { Interval } from '../stats.js'
+import type { PairedComparison } from './paired.js'
+import { compareWithBaseline, holmAdjust } from './paired.js'
+import type { ResultsFile } from '../run/results.js'
+import type { Interval } from '../base/stats.js'
 import { analysisOf } from './run.js'
 
 export interface LeaderboardRun {

@@ -17,8 +17,8 @@
 // p-value is a seeded Monte Carlo one: wrong answers are redrawn uniformly
 // over their wrong options. No χ² approximation, so small counts are fine.
 // MMLU_ROTATE=on measures preference directly, by moving the key.
-import type { QuestionRecord } from '../record.js'
-import { seededRandom } from '../random.js'
+import type { QuestionRecord } from '../base/record.js'
+import { seededRandom } from '../base/random.js'
 import { answered, lettersUsed } from './letters.js'
 
 /** A bias is called strong when a letter takes this much more of the wrong answers than no preference would give it (share points)… */

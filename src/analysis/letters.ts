@@ -2,7 +2,7 @@
 // question sets may have 2 to 10 (A-J), so analyses take the letters from the
 // records instead of assuming A-D.
 import { LETTERS } from '../dataset/question.js'
-import type { QuestionRecord } from '../record.js'
+import type { QuestionRecord } from '../base/record.js'
 
 /** 'A' through the highest letter any record names (as key, answer or probability); options are lettered without gaps. */
 export function lettersUsed(records: readonly Pick<QuestionRecord, 'expected' | 'given' | 'probabilities'>[]): string[] {

@@ -3,10 +3,10 @@
 // Pure functions over records. The unit is one question in one trial: its
 // rotations are compared with each other.
 import { LETTERS } from '../dataset/question.js'
-import type { QuestionRecord } from '../record.js'
-import { questionKey } from '../record.js'
-import { originalOption } from '../variants.js'
-import { maxOf } from '../extent.js'
+import type { QuestionRecord } from '../base/record.js'
+import { questionKey } from '../base/record.js'
+import { originalOption } from '../prompt/variants.js'
+import { maxOf } from '../base/extent.js'
 
 export interface RotationSummary {
   /** Rotations of the questions with the most options (4 for MMLU). */

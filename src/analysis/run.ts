@@ -1,7 +1,7 @@
 // Everything beyond accuracy that a run's records say, computed once: the
 // reporter stores it in the results JSON, and the terminal, Markdown and HTML
 // renderers and the compare command all show this, never their own sums.
-import type { QuestionRecord } from '../record.js'
+import type { QuestionRecord } from '../base/record.js'
 import type { Calibration, SubjectCalibration } from './calibration.js'
 import { calibrate, calibrateSubjects } from './calibration.js'
 import type { LetterBias } from './letter-bias.js'

@@ -3,10 +3,10 @@
 // JSON show what these compute.
 // The unit is one question as asked (with its rotation, when options rotate):
 // its N trials are compared with each other.
-import type { QuestionRecord } from '../record.js'
-import { questionKey } from '../record.js'
-import { mean, sampleStd } from '../stats.js'
-import { maxOf, minOf } from '../extent.js'
+import type { QuestionRecord } from '../base/record.js'
+import { questionKey } from '../base/record.js'
+import { mean, sampleStd } from '../base/stats.js'
+import { maxOf, minOf } from '../base/extent.js'
 
 export interface TrialSpread {
   /** Trials asked (the largest trial number seen). */

@@ -3,36 +3,12 @@
 // and a session answers one prompt at a time per call. Scoring (letter from
 // probabilities or text), context fitting, timeouts and concurrency limits
 // live above this interface, in shared code, not in each backend.
-import type { ScoringMode } from '../options.js'
-import type { Prompt } from '../prompt.js'
-import type { LetterProbabilities } from '../record.js'
+import type { ScoringMode } from '../config/options.js'
+import type { Prompt } from '../prompt/prompt.js'
+import type { EngineInfo, RawAnswer } from '../base/record.js'
 
-/** What ran, recorded in the run header and the results file. */
-export interface EngineInfo {
-  /** `llama.cpp`, `ollama`, `openai`, … */
-  engine: string
-  /** Human name of the model: a file name or a server's model tag. */
-  model: string
-  /** Where the weights came from (a file path or a server URL). */
-  source: string
-  /** The server(s) that answer, as base URLs without credentials; undefined for an embedded model file. Part of the answer cache's key. */
-  server?: string
-  /** Content digest of the weights, e.g. `sha256:…`, when known. */
-  digest?: string
-  /**
-   * Everything an OpenAI-compatible server reports about the model id (its
-   * /models entry: vLLM's root, llama.cpp's meta, owned_by, …), as canonical
-   * JSON, when it reports one. The API has no digest: this is what tells other
-   * weights under the same id apart, so it is part of the answer cache's key.
-   */
-  identity?: string
-  /** Why this engine and these weights were chosen. */
-  reason: string
-  /** Engine-specific facts: threads, GPU, server version, … */
-  details: Record<string, string | number | boolean>
-  /** Answered by the project's test double, not a model (src/simulated.ts); absent for a real engine. */
-  simulated?: true
-}
+// What ran and a raw reply: shared with scoring, records and results, so they live below every stage.
+export type { EngineInfo, RawAnswer } from '../base/record.js'
 
 export interface SessionRequest {
   scoring: ScoringMode
@@ -44,25 +20,6 @@ export interface SessionRequest {
   maxTokens: number
   /** Reuse what a sequence evaluated last (the few-shot prefix); default true. `false` is the naive baseline of bench B2. */
   reusePrefix?: boolean
-}
-
-/** An engine's raw reply to one prompt; the letter is decided above, in scoring. */
-export interface RawAnswer {
-  /** Next-token probabilities of ` A`…` D` (log-prob scoring). */
-  probabilities?: LetterProbabilities
-  /** Which spelling of the letters `probabilities` were read from: " A" after a raw `Answer:`, "A" at the start of a chat reply. */
-  letterForm?: 'spaced' | 'bare'
-  /** Generated text, or the most likely letter's text in log-prob scoring. */
-  text: string
-  promptTokens: number
-  /** Tokens actually evaluated for this prompt, after any prefix reuse. */
-  evaluatedTokens: number
-  completionTokens: number
-  /** Epoch ms when the engine started on this prompt, and how long it took. */
-  startedAt: number
-  latencyMs: number
-  /** Which server answered (redacted base URL), when the engine spreads questions over several. */
-  server?: string
 }
 
 export interface Session {

@@ -26,15 +26,15 @@
 //   (ejection.ts): it gets no new question meanwhile, so one that fails fast
 //   does not draw most questions for being the least loaded.
 // Nothing answered is sent again: a question returns with its first answer.
-import type { Concurrency } from '../options.js'
-import type { Prompt } from '../prompt.js'
+import type { Concurrency } from '../config/options.js'
+import type { Prompt } from '../prompt/prompt.js'
 import { AutoConcurrency } from './auto-concurrency.js'
 import { Ejection } from './ejection.js'
 import type { Engine, EngineInfo, RawAnswer, ServerGivenUp, Session, SessionRequest } from './backend.js'
 import { EngineError, NotAskedError } from './backend.js'
 import { backoffMs, ServerError, TimeoutError } from './guard.js'
 import { GONE_AFTER_MS, ServerHealth } from './server-health.js'
-import { minOf } from '../extent.js'
+import { minOf } from '../base/extent.js'
 
 export interface PoolMember {
   engine: Engine
@@ -124,10 +124,10 @@ class Deadline {
   }
 }
 
-/** One server as this worker sees it: its health, its level, what is in flight. Shared by the worker's subject files. */
 /** The server was given up while this request was in flight: the question goes elsewhere, or is not asked. */
 class Withdrawn extends Error {}
 
+/** One server as this worker sees it: its health, its level, what is in flight. Shared by the worker's subject files. */
 class ServerState {
   readonly health: ServerHealth
   readonly ejection: Ejection

@@ -1,9 +1,9 @@
-// Shared protection around any backend call, so no backend copies it:
-// - what a failure is: a ServerError says whether trying again may help
-//   (connection failures, 429, 5xx) and whether the request reached the server;
-// - deadlines that abort a call, so a hung engine or server never hangs the run;
-// - the backoff between retries. The retry loop itself, with the server's
-//   health and the queue-aware deadline, is the dispatcher's (dispatch.ts).
+// What a failed backend call is, shared so no backend copies it:
+// - a ServerError says whether trying again may help (connection failures,
+//   429, 5xx) and whether the request reached the server; a TimeoutError is a
+//   deadline passed;
+// - the backoff between retries. The retry loop, the deadlines that abort a
+//   call and the server's health are the dispatcher's (dispatch.ts).
 import { EngineError } from './backend.js'
 
 export class TimeoutError extends EngineError {

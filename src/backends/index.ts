@@ -4,8 +4,8 @@
 // there, once, above one or several single-server engines.
 import { resolve as resolvePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Options } from '../options.js'
-import { AUTO_CONCURRENCY_MAX } from '../options.js'
+import type { Options } from '../config/options.js'
+import { AUTO_CONCURRENCY_MAX } from '../config/options.js'
 import type { Engine } from './backend.js'
 import { EngineError } from './backend.js'
 import type { DispatchSettings } from './dispatch.js'

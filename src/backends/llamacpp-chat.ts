@@ -13,8 +13,8 @@
 //   contains "<|eot_id|>" asks about those characters.
 import { JinjaTemplateChatWrapper } from 'node-llama-cpp'
 import type { ChatHistoryItem, LlamaModel, Token } from 'node-llama-cpp'
-import type { Prompt } from '../prompt.js'
-import { chatMessages } from '../prompt.js'
+import type { Prompt } from '../prompt/prompt.js'
+import { chatMessages } from '../prompt/prompt.js'
 import { EngineError } from './backend.js'
 
 /** The date a chat template is given (`date_string`), so that prompts are the same every day. */

@@ -12,9 +12,9 @@
 //   (guard.ts), concurrency is Vitest's (MMLU_CONCURRENCY tests in flight).
 import { Ollama } from 'ollama'
 import type { ChatResponse, GenerateResponse, ProgressResponse, ShowResponse } from 'ollama'
-import type { PromptFormat } from '../options.js'
-import type { Prompt } from '../prompt.js'
-import { chatMessages, promptText } from '../prompt.js'
+import type { PromptFormat } from '../config/options.js'
+import type { Prompt } from '../prompt/prompt.js'
+import { chatMessages, promptText } from '../prompt/prompt.js'
 import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
 import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
@@ -22,7 +22,7 @@ import { modelName, parseModelReference } from './ollama-store.js'
 import type { PromptCounter } from './ollama-tokens.js'
 import { tokenUpperBound } from './ollama-tokens.js'
 import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure } from './server.js'
-import { isSimulatedVersion } from '../simulated.js'
+import { isSimulatedVersion } from '../base/simulated.js'
 
 /** The first Ollama release that returns log-probs on /api/generate and /api/chat. */
 export const LOGPROBS_SINCE = '0.12.11'

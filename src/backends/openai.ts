@@ -10,15 +10,15 @@
 // - The API key goes only into the Authorization header: it is scrubbed from
 //   every message and never put in EngineInfo.
 import OpenAI, { APIError } from 'openai'
-import type { PromptFormat, Secret } from '../options.js'
-import type { Prompt, Sampling } from '../prompt.js'
-import { chatMessages, promptText } from '../prompt.js'
+import type { PromptFormat, Secret } from '../config/options.js'
+import type { Prompt, Sampling } from '../prompt/prompt.js'
+import { chatMessages, promptText } from '../prompt/prompt.js'
 import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'
 import { EngineError } from './backend.js'
 import { connectionFailure } from './guard.js'
 import type { TopLogprob } from './server.js'
 import { letterFormOf, lettersFromTopLogprobs, redactUrl, requestFailure, scrub, urlSecrets } from './server.js'
-import { SIMULATED_OWNER } from '../simulated.js'
+import { SIMULATED_OWNER } from '../base/simulated.js'
 
 /** vLLM's default cap on alternatives per token (--max-logprobs); OpenAI's chat API allows 20 too. */
 export const TOP_LOGPROBS = 20

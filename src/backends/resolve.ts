@@ -14,7 +14,7 @@
 // weights is checked where the engines are opened (index.ts).
 import { statSync } from 'node:fs'
 import { resolve as resolvePath } from 'node:path'
-import type { Options } from '../options.js'
+import type { Options } from '../config/options.js'
 import { EngineError } from './backend.js'
 import type { OllamaModelFacts } from './ollama.js'
 import { probeOllama, pullOllamaModel, showOllamaModel } from './ollama.js'

@@ -3,7 +3,7 @@
 // four letters from a token's top log-probs, and keeping credentials out of
 // anything printed.
 import type { Letter } from '../dataset/question.js'
-import type { LetterProbabilities } from '../record.js'
+import type { LetterProbabilities } from '../base/record.js'
 import { EngineError } from './backend.js'
 import { connectionFailure, failedBeforeSending, retryableStatus, ServerError } from './guard.js'
 

@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { SubjectInputs } from '../results.js'
 import { parseSplit } from './csv.js'
 import { locateDataDir } from './download.js'
 import { fingerprintQuestions } from './fingerprint.js'
 import { loadSplit } from './load.js'
+import type { TopicFile } from './topic.js'
 import type { Question } from './question.js'
 
 export type QuestionLookup = { questions: Question[]; dir: string } | { reason: string }
@@ -21,7 +21,7 @@ export type QuestionLookup = { questions: Question[]; dir: string } | { reason: 
  * copy); a question set of your own from the test file its inputs name
  * (relative to the current folder, the project root).
  */
-export async function lookUpQuestions(dataDir: string | undefined, subject: string, inputs: Pick<SubjectInputs, 'dataFingerprint' | 'files'> | undefined): Promise<QuestionLookup> {
+export async function lookUpQuestions(dataDir: string | undefined, subject: string, inputs: { dataFingerprint: string; files?: TopicFile[] } | undefined): Promise<QuestionLookup> {
   const topicFile = inputs?.files?.find((f) => f.split === 'test')
   if (topicFile) return lookUpTopic(subject, topicFile.file, topicFile.fingerprint)
   const dir = locateDataDir(dataDir)

@@ -2,9 +2,11 @@
 // MMLU's questions have four options (A-D); a question set of your own may
 // have 2 to 10 (A-J), e.g. MMLU-Pro's ten.
 
-/** Every answer letter, in order: a question with n options uses the first n. */
-export const LETTERS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'] as const
-export type Letter = (typeof LETTERS)[number]
+// The letters live with the record, below every stage (src/base/record.ts).
+import { LETTERS } from '../base/record.js'
+import type { Letter } from '../base/record.js'
+export { LETTERS }
+export type { Letter }
 
 export const MIN_OPTIONS = 2
 export const MAX_OPTIONS = LETTERS.length

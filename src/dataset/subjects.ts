@@ -1,4 +1,4 @@
-import { minOf } from '../extent.js'
+import { minOf } from '../base/extent.js'
 // The 57 MMLU subjects, their lm-evaluation-harness category and the canonical
 // number of test questions (Hendrycks et al., 14,042 in all). The counts let a
 // run detect an incomplete or truncated copy of the data.
@@ -170,4 +170,9 @@ export function subjectFilterHints(filters: readonly string[], ran: readonly str
     else if (underEvals) hints.push(`${raw} matches no subject file: the ${SUBJECT_NAMES.length} subjects are the files in evals/ (src/dataset/subjects.ts lists them).`)
   }
   return hints
+}
+
+/** A subject's or topic's name from its test file: `evals/astronomy.eval.ts` → `astronomy`. */
+export function subjectOfFile(file: string): string {
+  return file.replace(/^.*[\\/]/, '').replace(/\.eval\.[cm]?[jt]s$/, '')
 }

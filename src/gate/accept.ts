@@ -4,9 +4,9 @@
 // better than they are on exactly those questions.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import type { ResultsFile } from '../results.js'
-import { GateConfigError } from './errors.js'
-import { parseResultsFile } from './results-file.js'
+import type { ResultsFile } from '../run/results.js'
+import { GateConfigError } from '../base/file-errors.js'
+import { parseResultsFile } from '../run/results-read.js'
 
 export interface AcceptRequest {
   /** The run to accept (a results JSON). */

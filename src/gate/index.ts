@@ -5,12 +5,12 @@
 // `evaluateGate` is pure.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { Options } from '../options.js'
-import type { ResultsFile } from '../results.js'
-import type { BaselineComparison, BaselineRefusal } from './baseline.js'
-import { compareWithBaseline } from './baseline.js'
-import { GateConfigError } from './errors.js'
-import { parseResultsFile } from './results-file.js'
+import type { Options } from '../config/options.js'
+import type { ResultsFile } from '../run/results.js'
+import type { BaselineComparison, BaselineRefusal } from '../analysis/paired.js'
+import { compareWithBaseline } from '../analysis/paired.js'
+import { GateConfigError } from '../base/file-errors.js'
+import { parseResultsFile } from '../run/results-read.js'
 import type { ThresholdReport, Thresholds } from './thresholds.js'
 import { checkLabel, checkThresholds, parseThresholds } from './thresholds.js'
 
@@ -86,9 +86,9 @@ export function evaluateGate(settings: GateSettings, results: ResultsFile): Gate
   return verdict
 }
 
-export type { BaselineComparison, BaselineRefusal, FlippedQuestion, PairedComparison, Verdict } from './baseline.js'
-export { compareWithBaseline, formatP, holmAdjust } from './baseline.js'
-export { GateConfigError } from './errors.js'
-export { parseResultsFile } from './results-file.js'
+export type { BaselineComparison, BaselineRefusal, FlippedQuestion, PairedComparison, Verdict } from '../analysis/paired.js'
+export { compareWithBaseline, formatP, holmAdjust } from '../analysis/paired.js'
+export { GateConfigError } from '../base/file-errors.js'
+export { parseResultsFile } from '../run/results-read.js'
 export type { ThresholdCheck, ThresholdReport, Thresholds } from './thresholds.js'
 export { checkLabel, checkThresholds, parseThresholds } from './thresholds.js'

@@ -17,9 +17,9 @@
 // starting with `$` ("$comment", "$schema") are ignored.
 import type { Category, Subject } from '../dataset/subjects.js'
 import { CATEGORIES, isSubject, suggestSubjects } from '../dataset/subjects.js'
-import type { ResultsFile } from '../results.js'
-import type { Interval } from '../stats.js'
-import { GateConfigError, lineAt, parseJsonFile } from './errors.js'
+import type { ResultsFile } from '../run/results.js'
+import type { Interval } from '../base/stats.js'
+import { GateConfigError, lineAt, parseJsonFile } from '../base/file-errors.js'
 
 export interface ThresholdSet {
   overall?: number

@@ -1,15 +1,15 @@
 // What a study's runs add up to: the seed's tables, speedup and latency
 // inflation of files in parallel, throughput against in-file concurrency.
 // Pure: runs in, figures out. The explanation (explain.ts) reads these figures.
-import type { EngineInfo } from '../backends/backend.js'
-import type { ScoringMode } from '../options.js'
-import type { Interval as Ci } from '../stats.js'
-import { wilson } from '../stats.js'
-import type { QuestionRecord, ResultsFile } from '../results.js'
-import type { LatencySummary } from '../summary.js'
+import type { EngineInfo } from '../base/record.js'
+import type { ScoringMode } from '../config/options.js'
+import type { Interval as Ci } from '../base/stats.js'
+import { wilson } from '../base/stats.js'
+import type { QuestionRecord, ResultsFile } from '../run/results.js'
+import type { LatencySummary } from '../run/summary.js'
 import type { RunMeasure } from './measure.js'
 import { isTimed, latencySummary, median } from './measure.js'
-import { maxOf, minOf } from '../extent.js'
+import { maxOf, minOf } from '../base/extent.js'
 
 /** `servers`: the sequential profile over every server the environment lists (OLLAMA_HOST=a,b); the other kinds use the first alone. */
 export type RunKind = 'sequential' | 'files' | 'concurrent' | 'servers'
@@ -161,11 +161,6 @@ export function analyzeStudy(runs: readonly StudyRun[]): StudyAnalysis {
 export function serverCountOf(run: StudyRun): number {
   const details = run.results.provenance[0]?.details.servers
   return run.results.config.servers ?? (typeof details === 'number' ? details : 1)
-}
-
-/** Per subject of one run: its own wall time and latency, as the seed's tables show them. */
-export function subjectTimes(run: StudyRun): { subject: string; wallMs: number; latencyMs: LatencySummary }[] {
-  return run.measure.subjects.map((s) => ({ subject: s.subject, wallMs: s.wallMs, latencyMs: s.latencyMs }))
 }
 
 /** One bar of the timeline: a question from its start to its end, in seconds from the run's first start. */

@@ -3,7 +3,7 @@
 // and what to do about it. Pure: the figures and the machine in, paragraphs
 // out (plain text; `backticks` mark commands and settings).
 import type { ProfileFigures, QuestionWork, StudyAnalysis, SweepPoint } from './analysis.js'
-import { maxOf } from '../extent.js'
+import { maxOf } from '../base/extent.js'
 
 export interface MachineFacts {
   /** Logical CPUs (availableParallelism). */

@@ -7,11 +7,11 @@
 // model loading and the gaps between files are left out: they are not what
 // the seed's experiment compares, and on a loaded machine they are noise.
 // Only fresh answers are timed (cached ones cost nothing this run).
-import { isTimed } from '../record.js'
-import type { QuestionRecord, ResultsFile } from '../results.js'
-import type { LatencySummary } from '../summary.js'
-import { mean, percentile } from '../stats.js'
-import { isSimulatedRun, simulatedMismatch } from '../simulated.js'
+import { isTimed } from '../base/record.js'
+import type { QuestionRecord, ResultsFile } from '../run/results.js'
+import type { LatencySummary } from '../run/summary.js'
+import { mean, percentile } from '../base/stats.js'
+import { isSimulatedRun, simulatedMismatch } from '../base/simulated.js'
 
 export interface Interval {
   start: number
@@ -50,11 +50,11 @@ export interface RunMeasure {
   threads?: number
   engine: string
   model: string
-  /** Answered by the test double (src/simulated.ts). */
+  /** Answered by the test double (src/base/simulated.ts). */
   simulated?: true
 }
 
-export { isTimed } from '../record.js'
+export { isTimed } from '../base/record.js'
 
 export function latencySummary(records: readonly QuestionRecord[]): LatencySummary {
   const xs = records.map((r) => r.latencyMs)

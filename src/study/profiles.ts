@@ -3,7 +3,7 @@
 // `eval:sequential`, `eval:files` and `eval:concurrent` are these commands
 // (test/profiles.test.ts holds package.json to them), and the study runs the
 // same profiles, so a user can repeat any of its runs by hand.
-import { DEFINITIONS } from '../options.js'
+import { DEFINITIONS } from '../config/options.js'
 
 export const PROFILE_NAMES = ['sequential', 'files', 'concurrent'] as const
 export type ProfileName = (typeof PROFILE_NAMES)[number]

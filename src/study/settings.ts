@@ -5,8 +5,8 @@
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { isSubject, suggestSubjects } from '../dataset/subjects.js'
-import { OptionsError } from '../options.js'
-import { wholeNumber as digits } from '../strict-number.js'
+import { OptionsError } from '../config/options.js'
+import { wholeNumber as digits } from '../base/strict-number.js'
 
 export interface StudySettings {
   subjects: string[]

@@ -3,9 +3,9 @@
 // the file and the fix), then compared with the run at its end.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { GateConfigError } from '../gate/errors.js'
-import { parseResultsFile } from '../gate/results-file.js'
-import { DEFINITIONS } from '../options.js'
+import { GateConfigError } from '../base/file-errors.js'
+import { parseResultsFile } from '../run/results-read.js'
+import { DEFINITIONS } from '../config/options.js'
 import type { RunMeasure } from './measure.js'
 import { measureRun } from './measure.js'
 

@@ -3,7 +3,7 @@
 // Ollama's default one slot), or fail as a test says. No HTTP: the dispatcher's
 // rules are tested here at memory speed; test/servers-*.test.ts cover the wire.
 import type { Engine, RawAnswer } from '../../src/backends/backend.js'
-import type { Prompt } from '../../src/prompt.js'
+import type { Prompt } from '../../src/prompt/prompt.js'
 
 export interface FakeServer {
   engine: Engine

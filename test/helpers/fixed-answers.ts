@@ -5,11 +5,11 @@
 // real splits take milliseconds.
 import { loadSubject } from '../../src/dataset/load.js'
 import type { Question } from '../../src/dataset/question.js'
-import { subjectInputs } from '../../src/gate/inputs.js'
-import type { LetterProbabilities, QuestionRecord, ResultsFile, SubjectInputs } from '../../src/results.js'
-import { RESULTS_SCHEMA_VERSION } from '../../src/results.js'
-import { scoreAnswer } from '../../src/scoring.js'
-import { summarizeRun, summarizeSubject } from '../../src/summary.js'
+import { subjectInputs } from '../../src/prompt/inputs.js'
+import type { LetterProbabilities, QuestionRecord, ResultsFile, SubjectInputs } from '../../src/run/results.js'
+import { RESULTS_SCHEMA_VERSION } from '../../src/run/results.js'
+import { scoreAnswer } from '../../src/scoring/scoring.js'
+import { summarizeRun, summarizeSubject } from '../../src/run/summary.js'
 
 /** Probabilities that make `letter` the answer with (almost) all the mass, like the fixed-answer fixture models. */
 export function fixedLetter(letter: 'A' | 'B' | 'C' | 'D'): LetterProbabilities {

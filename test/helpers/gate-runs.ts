@@ -2,9 +2,9 @@
 // the project's own summaries, so a gate test states only what matters to it
 // (which questions were right) and the rest is consistent.
 import type { Letter } from '../../src/dataset/question.js'
-import type { Outcome, QuestionRecord, ResultsFile, SubjectInputs } from '../../src/results.js'
-import { RESULTS_SCHEMA_VERSION } from '../../src/results.js'
-import { summarizeRun, summarizeSubject } from '../../src/summary.js'
+import type { Outcome, QuestionRecord, ResultsFile, SubjectInputs } from '../../src/run/results.js'
+import { RESULTS_SCHEMA_VERSION } from '../../src/run/results.js'
+import { summarizeRun, summarizeSubject } from '../../src/run/summary.js'
 
 const LETTERS: Letter[] = ['A', 'B', 'C', 'D']
 

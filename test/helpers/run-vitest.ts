@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { ResultsFile } from '../../src/results.js'
+import type { ResultsFile } from '../../src/run/results.js'
 
 const VITEST_CLI = path.resolve('node_modules/vitest/vitest.mjs')
 

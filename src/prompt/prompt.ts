@@ -5,9 +5,9 @@
 // The few-shot prefix and the question suffix are kept apart because engines
 // that reuse the evaluated prefix (llama.cpp sequences, server prompt caches)
 // want to know where the shared part ends.
-import type { Letter, Question } from './dataset/question.js'
-import { LETTERS, lettersOf, MMLU_OPTIONS } from './dataset/question.js'
-import { subjectTitle } from './dataset/subjects.js'
+import type { Letter, Question } from '../dataset/question.js'
+import { LETTERS, lettersOf, MMLU_OPTIONS } from '../dataset/question.js'
+import { subjectTitle } from '../dataset/subjects.js'
 
 export const MAX_SHOTS = 5
 

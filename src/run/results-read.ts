@@ -2,9 +2,9 @@
 // the parts the gate relies on so a wrong or damaged file is a clear error
 // instead of a misleading comparison.
 import { isLetter } from '../dataset/question.js'
-import type { ResultsFile } from '../results.js'
-import { RESULTS_SCHEMA_VERSION } from '../results.js'
-import { GateConfigError, parseJsonFile } from './errors.js'
+import type { ResultsFile } from './results.js'
+import { RESULTS_SCHEMA_VERSION } from './results.js'
+import { GateConfigError, parseJsonFile } from '../base/file-errors.js'
 
 const OUTCOMES = ['correct', 'wrong', 'invalid', 'error', 'not-asked']
 const FIX = 'point it at a results JSON written by the MMLU reporter (MMLU_RESULTS, default reports/mmlu-results.json)'

@@ -3,8 +3,8 @@
 // the command that compares any two of them. Pure: headlines in, HTML out.
 // It works from file://: the table and the commands are static; a few lines
 // of script only fill in the command for two runs ticked by hand.
-import type { RunHeadline } from '../../src/run-history.js'
-import { RUN_RESULTS_FILE } from '../../src/run-history.js'
+import type { RunHeadline } from '../../src/run/kept-runs.js'
+import { RUN_RESULTS_FILE } from '../../src/run/kept-runs.js'
 import { esc, STYLE } from './page.js'
 import { ci, pct, rate } from './terminal.js'
 
@@ -24,7 +24,8 @@ export function previousOfSameInputs(runs: readonly RunHeadline[]): Map<string, 
   return out
 }
 
-export function protocol(r: Pick<RunHeadline, 'scoring' | 'shots' | 'limit' | 'engine' | 'simulated'>): string {
+/** What a run asked, in one line: the runs index, `npm run runs` and `npm run compare` show it alike. */
+export function runProtocol(r: Pick<RunHeadline, 'scoring' | 'shots' | 'limit' | 'engine' | 'simulated'>): string {
   return `${r.simulated ? 'SIMULATED · ' : ''}${r.engine} · ${r.scoring} · ${r.shots}-shot${r.limit ? ` · first ${r.limit} per subject` : ''}`
 }
 
@@ -51,7 +52,7 @@ export function renderRunsIndex(runs: readonly RunHeadline[], runsPath: string):
       `<td><input type="checkbox" name="pick" value="${esc(`${runsPath}/${r.id}`)}" data-inputs="${esc(r.inputsKey)}" aria-label="pick ${esc(r.id)}"></td>`,
       `<td>${esc(when(r.createdAt))}</td>`,
       `<td class="model">${esc(r.model)}${r.digest ? ` <code>${esc(r.digest.replace(/^sha256:/, '').slice(0, 12))}</code>` : ''}</td>`,
-      `<td${r.simulated ? ' class="simulated" title="answered by npm run server:simulated, no model"' : ''}>${esc(protocol(r))}</td>`,
+      `<td${r.simulated ? ' class="simulated" title="answered by npm run server:simulated, no model"' : ''}>${esc(runProtocol(r))}</td>`,
       `<td title="${esc(r.inputsKey)}">#${groups.get(r.inputsKey)}</td>`,
       `<td>${r.questions} (${r.subjects} subject${r.subjects === 1 ? '' : 's'})</td>`,
       `<td class="accuracy"><b>${pct(r.accuracy)}</b></td>`,

@@ -5,9 +5,9 @@
 // Each question × trial × rotation is one test and one record; a record
 // carries `trial` / `rotation` only when those options are on, so a default
 // run is exactly as before. Pure.
-import type { Letter, Question } from './dataset/question.js'
-import { LETTERS } from './dataset/question.js'
-import { deriveSeed, seededPermutation } from './random.js'
+import type { Letter, Question } from '../dataset/question.js'
+import { LETTERS } from '../dataset/question.js'
+import { deriveSeed, seededPermutation } from '../base/random.js'
 
 /** Which ask of a question a test is: absent fields mean the option is off. */
 export interface Variant {
@@ -76,7 +76,7 @@ export function originalOption(given: Letter, r: number, n: number): number {
 /**
  * Every ask of one question, in order: trial by trial, each through its
  * rotations. A question that is not `rotatable` (its options point at other
- * options by position, src/option-references.ts) is asked as written only,
+ * options by position, src/prompt/option-references.ts) is asked as written only,
  * with no `rotation`, so the rotation figures leave it out.
  */
 export function questionVariants(plan: Pick<VariantPlan, 'trials' | 'rotate'>, options: number, rotatable = true): Variant[] {

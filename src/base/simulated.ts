@@ -6,8 +6,7 @@
 // endpoints, /v1/models names SIMULATED_OWNER as each model's `owned_by`. Such a run is marked SIMULATED in every
 // output and record, and is never paired with a real run (gate, compare), so a
 // simulated number cannot be published by accident.
-import type { EngineInfo } from './backends/backend.js'
-import type { ResultsFile } from './results.js'
+import type { EngineInfo } from './record.js'
 
 /** The build metadata the double appends to the Ollama version it reports. */
 export const SIMULATED_BUILD = '+simulated'
@@ -21,7 +20,7 @@ export function isSimulatedVersion(version: string): boolean {
 }
 
 /** Whether a run, or its headline, was answered by the double (any of its servers). */
-export function isSimulatedRun(results: { config: Pick<ResultsFile['config'], 'simulated'>; provenance?: readonly Pick<EngineInfo, 'simulated'>[] }): boolean {
+export function isSimulatedRun(results: { config: { simulated?: true }; provenance?: readonly Pick<EngineInfo, 'simulated'>[] }): boolean {
   return results.config.simulated === true || (results.provenance ?? []).some((e) => e.simulated === true)
 }
 

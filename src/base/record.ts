@@ -1,9 +1,12 @@
 // The per-question record: the one type that flows end to end (test meta →
-// reporter → results JSON, answer cache, baseline and comparisons). It sits
-// below the backends, scoring, summaries and results, and imports nothing of
-// theirs, so the flow dataset → prompt → backend → scoring → record → summary
-// → results reads one way.
-import type { Letter } from './dataset/question.js'
+// reporter → results JSON, answer cache, baseline and comparisons), with the
+// other types several stages share (the answer letters, what engine ran, an
+// engine's raw reply). It imports nothing of ours, so the dataset, backends,
+// scoring, answer cache and results all use it without importing each other.
+
+/** Every answer letter, in order: a question with n options uses the first n. */
+export const LETTERS = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'] as const
+export type Letter = (typeof LETTERS)[number]
 
 /** Next-token probabilities of a question's answer letters (log-prob scoring): A-D for MMLU, up to J for a question set of your own. */
 export type LetterProbabilities = Partial<Record<Letter, number>>
@@ -95,4 +98,50 @@ export function variantSuffix(v: Pick<QuestionRecord, 'trial' | 'rotation'>): st
 /** A fresh answer, with a timing of this run: not an error, not unasked, not from the answer cache. */
 export function isTimed(r: Pick<QuestionRecord, 'outcome' | 'cached'>): boolean {
   return r.outcome !== 'error' && r.outcome !== 'not-asked' && !r.cached
+}
+
+/** What ran, recorded in the run header and the results file. */
+export interface EngineInfo {
+  /** `llama.cpp`, `ollama`, `openai`, … */
+  engine: string
+  /** Human name of the model: a file name or a server's model tag. */
+  model: string
+  /** Where the weights came from (a file path or a server URL). */
+  source: string
+  /** The server(s) that answer, as base URLs without credentials; undefined for an embedded model file. Part of the answer cache's key. */
+  server?: string
+  /** Content digest of the weights, e.g. `sha256:…`, when known. */
+  digest?: string
+  /**
+   * Everything an OpenAI-compatible server reports about the model id (its
+   * /models entry: vLLM's root, llama.cpp's meta, owned_by, …), as canonical
+   * JSON, when it reports one. The API has no digest: this is what tells other
+   * weights under the same id apart, so it is part of the answer cache's key.
+   */
+  identity?: string
+  /** Why this engine and these weights were chosen. */
+  reason: string
+  /** Engine-specific facts: threads, GPU, server version, … */
+  details: Record<string, string | number | boolean>
+  /** Answered by the project's test double, not a model (src/base/simulated.ts); absent for a real engine. */
+  simulated?: true
+}
+
+/** An engine's raw reply to one prompt; the letter is decided above, in scoring. */
+export interface RawAnswer {
+  /** Next-token probabilities of ` A`…` D` (log-prob scoring). */
+  probabilities?: LetterProbabilities
+  /** Which spelling of the letters `probabilities` were read from: " A" after a raw `Answer:`, "A" at the start of a chat reply. */
+  letterForm?: 'spaced' | 'bare'
+  /** Generated text, or the most likely letter's text in log-prob scoring. */
+  text: string
+  promptTokens: number
+  /** Tokens actually evaluated for this prompt, after any prefix reuse. */
+  evaluatedTokens: number
+  completionTokens: number
+  /** Epoch ms when the engine started on this prompt, and how long it took. */
+  startedAt: number
+  latencyMs: number
+  /** Which server answered (redacted base URL), when the engine spreads questions over several. */
+  server?: string
 }

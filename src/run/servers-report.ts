@@ -3,11 +3,11 @@
 // used, when MMLU_CONCURRENCY=auto chose it. Pure functions over what the tests
 // recorded (QuestionRecord.server, the sessions' details); reporters/render/
 // servers.ts turns them into text.
-import type { ServerGivenUp } from './backends/backend.js'
-import type { Concurrency } from './options.js'
-import type { QuestionRecord } from './record.js'
-import { mean, percentile } from './stats.js'
-import { maxOf } from './extent.js'
+import type { ServerGivenUp } from '../backends/backend.js'
+import type { Concurrency } from '../config/options.js'
+import type { QuestionRecord } from '../base/record.js'
+import { mean, percentile } from '../base/stats.js'
+import { maxOf } from '../base/extent.js'
 
 export interface ServerSummary {
   /** The server's base URL, without credentials. */

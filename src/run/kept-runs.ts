@@ -13,10 +13,10 @@ import type { Dirent } from 'node:fs'
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { analysisOf } from './analysis/run.js'
+import { analysisOf } from '../analysis/run.js'
 import type { ResultsFile } from './results.js'
-import type { Interval } from './stats.js'
-import { isSimulatedRun } from './simulated.js'
+import type { Interval } from '../base/stats.js'
+import { isSimulatedRun } from '../base/simulated.js'
 import { TMP_SUFFIX } from './atomic-write.js'
 
 export const RUNS_FOLDER = 'runs'
@@ -31,7 +31,7 @@ export interface RunHeadline {
   status: string
   model: string
   engine: string
-  /** Answered by the test double (src/simulated.ts); absent for a real run. */
+  /** Answered by the test double (src/base/simulated.ts); absent for a real run. */
   simulated?: true
   digest?: string
   scoring: string
@@ -277,9 +277,4 @@ export function removeLeftoversSync(runsDir: string): string[] {
     } catch {}
   }
   return removed
-}
-
-/** Two runs are "of the same inputs" when their keys match: the index offers to compare them. */
-export function sameInputs(a: RunHeadline, b: RunHeadline): boolean {
-  return a.inputsKey === b.inputsKey
 }

@@ -1,15 +1,15 @@
 // After a run: the summary page beside the results JSON, and the run kept in
-// the history (src/run-history.ts) with its own page, headline and the index
+// the history (src/run/kept-runs.ts) with its own page, headline and the index
 // of every run. What goes wrong here costs pages, never the run: the results
 // JSON is already written, and each failure is one line saying why.
 import { rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic, writeFileAtomicSync } from '../src/atomic-write.js'
-import type { ResultsFile } from '../src/results.js'
-import { shownPath } from '../src/shown-path.js'
-import { writeResults, writeResultsSync } from '../src/results.js'
-import type { RunHeadline } from '../src/run-history.js'
+import { writeFileAtomic, writeFileAtomicSync } from '../src/run/atomic-write.js'
+import type { ResultsFile } from '../src/run/results.js'
+import { shownPath } from '../src/run/shown-path.js'
+import { writeResults, writeResultsSync } from '../src/run/results.js'
+import type { RunHeadline } from '../src/run/kept-runs.js'
 import {
   answeredAny,
   createRunFolder,
@@ -23,10 +23,10 @@ import {
   RUN_RESULTS_FILE,
   runId,
   runsFolder,
-} from '../src/run-history.js'
+} from '../src/run/kept-runs.js'
 import type { ReportLinks } from './render/html.js'
 import { writeSummaryPage } from './render/html.js'
-import { compareCommand, previousOfSameInputs, renderRunsIndex } from './render/history.js'
+import { compareCommand, previousOfSameInputs, renderRunsIndex } from './render/runs-index.js'
 
 export interface RunPagesOptions {
   /** Links into this run's Vitest HTML report (the latest page only: the report is not kept per run). */

@@ -2,14 +2,14 @@
 // default, validation and help text. Everything else imports the parsed
 // `Options` and reads no env variable itself, so a bad value fails in one
 // place with one clear message.
-import { editDistance } from './dataset/subjects.js'
-import { decimalNumber, wholeNumber } from './strict-number.js'
-import type { ProtocolChoice, ProtocolName } from './protocols.js'
-import { PROTOCOL_NAMES, PROTOCOLS } from './protocols.js'
+import { editDistance } from '../dataset/subjects.js'
+import { decimalNumber, wholeNumber } from '../base/strict-number.js'
+import type { ProtocolChoice, ProtocolName } from '../prompt/protocols.js'
+import { PROTOCOL_NAMES, PROTOCOLS } from '../prompt/protocols.js'
 import type { SettingSource } from './settings-files.js'
 import { describeSources, readSettings, SETTINGS_FILES, SETTINGS_PREFIX, SETTINGS_SWITCH } from './settings-files.js'
-import type { SampleSize } from './variants.js'
-import { minOf } from './extent.js'
+import type { SampleSize } from '../prompt/variants.js'
+import { minOf } from '../base/extent.js'
 
 export const SCORING_MODES = ['logprob', 'generate'] as const
 export type ScoringMode = (typeof SCORING_MODES)[number]
@@ -95,7 +95,7 @@ export interface Options {
   speedupBaselineFile: string | undefined
   /** Run history (`<results folder>/runs/`): undefined keeps every run; N keeps the newest N; 0 keeps none. */
   keepRuns: number | undefined
-  /** Read MMLU_ settings from .env and .env.local in the project root (src/settings-files.ts). */
+  /** Read MMLU_ settings from .env and .env.local in the project root (src/config/settings-files.ts). */
   envFiles: boolean
 }
 

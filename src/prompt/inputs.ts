@@ -2,10 +2,35 @@
 // run so the baseline gate can refuse to pair runs that asked different things.
 import { fingerprintQuestions, fingerprintText } from '../dataset/fingerprint.js'
 import type { Question } from '../dataset/question.js'
-import type { Options } from '../options.js'
-import { fewShotPrefix, formatQuestion } from '../prompt.js'
-import type { SubjectInputs } from '../results.js'
-import { describeSample } from '../variants.js'
+import type { Options } from '../config/options.js'
+import { fewShotPrefix, formatQuestion } from './prompt.js'
+import type { TopicFile } from '../dataset/topic.js'
+import { describeSample } from './variants.js'
+
+/** What a subject's answers depend on besides the model; a baseline is only compared when these match. */
+export interface SubjectInputs {
+  shots: number
+  /** sha256 of the few-shot prefix and question template (src/prompt/inputs.ts). */
+  promptHash: string
+  /** sha256 of the subject's whole test split, either CSV dialect (src/dataset/fingerprint.ts). */
+  dataFingerprint: string
+  /** Why this subject used other shots than the run asked for (a topic without a dev file). */
+  shotsNote?: string
+  /** A question set of your own: its files, each with its fingerprint. */
+  files?: TopicFile[]
+  /** MMLU_ROTATE=on (part of the prompt hash too). The fields below are present only when set. */
+  rotate?: boolean
+  /** With rotate: the prompt hash of the unrotated asks (rotation 0), so runs can be compared on those. */
+  unrotatedPromptHash?: string
+  /** MMLU_TEMPERATURE above 0. */
+  temperature?: number
+  /** MMLU_TRIALS above 1: records carry `trial`, and the gate pairs trial with trial. */
+  trials?: number
+  /** MMLU_SEED, when it decides what is asked or drawn (a sample, trials, a temperature). */
+  seed?: number
+  /** MMLU_SAMPLE, e.g. `20 per subject`. */
+  sample?: string
+}
 
 /** What besides the template and examples changes the prompts (hashed) or which answers are drawn (recorded). */
 export type AskOptions = Partial<Pick<Options, 'promptFormat' | 'rotate' | 'temperature' | 'trials' | 'seed' | 'sample'>>

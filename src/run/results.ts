@@ -3,19 +3,20 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { RunAnalysis } from './analysis/run.js'
-import type { EngineInfo, ServerGivenUp } from './backends/backend.js'
-import type { Category } from './dataset/subjects.js'
-import type { TopicFile } from './dataset/topic.js'
-import type { Concurrency, ScoringMode } from './options.js'
-import type { ProtocolChoice } from './protocols.js'
-import type { QuestionRecord } from './record.js'
+import type { RunAnalysis } from '../analysis/run.js'
+import type { ServerGivenUp } from '../backends/backend.js'
+import type { Category } from '../dataset/subjects.js'
+import type { Concurrency, ScoringMode } from '../config/options.js'
+import type { SubjectInputs } from '../prompt/inputs.js'
+import type { ProtocolChoice } from '../prompt/protocols.js'
+import type { EngineInfo, QuestionRecord } from '../base/record.js'
 import type { GivenUpSummary } from './servers-report.js'
 import type { RunSummary, SubjectSummary } from './summary.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
 
-export type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
+export type { LetterProbabilities, Outcome, QuestionRecord } from '../base/record.js'
+export type { SubjectInputs } from '../prompt/inputs.js'
 
 /** What one subject file ran with; set on the subject's suite meta. */
 export interface SubjectRun {
@@ -37,9 +38,8 @@ export interface SubjectRun {
   setupMs: number
   /** Questions whose prompt was cut to fewer shots to fit the model's context. */
   reducedShots: number
-  /** See SubjectInputs. */
-  promptHash: string
-  dataFingerprint: string
+  /** What its answers depend on besides the model, whole as the results file records it (config.inputs). */
+  inputs: SubjectInputs
   /** Cached answers not trusted and asked again, by reason (answer-cache.ts). */
   cacheIgnored?: Record<string, number>
   /** Why the answer cache stopped writing during this file; its answers still count. */
@@ -48,39 +48,8 @@ export interface SubjectRun {
   peakRssBytes?: number
   /** Servers this file's worker gave up, with when (several servers; src/backends/dispatch.ts). */
   serversGivenUp?: ServerGivenUp[]
-  /** A question set of your own: its files, each with its fingerprint. */
-  files?: TopicFile[]
-  /** Why fewer shots than asked are used for every question (a topic without a dev file). */
-  shotsNote?: string
   /** Things worth a look that did not stop the file (duplicate questions), each with file:line. */
   warnings?: string[]
-  /** Rotation, sampling and sample inputs of the gate (see SubjectInputs); absent in a default run. */
-  askInputs?: Pick<SubjectInputs, 'rotate' | 'unrotatedPromptHash' | 'temperature' | 'trials' | 'seed' | 'sample'>
-}
-
-/** What a subject's answers depend on besides the model; a baseline is only compared when these match. */
-export interface SubjectInputs {
-  shots: number
-  /** sha256 of the few-shot prefix and question template (src/gate/inputs.ts). */
-  promptHash: string
-  /** sha256 of the subject's whole test split, either CSV dialect (src/dataset/fingerprint.ts). */
-  dataFingerprint: string
-  /** Why this subject used other shots than the run asked for (a topic without a dev file). */
-  shotsNote?: string
-  /** A question set of your own: its files, each with its fingerprint. */
-  files?: TopicFile[]
-  /** MMLU_ROTATE=on (part of the prompt hash too). The fields below are present only when set. */
-  rotate?: boolean
-  /** With rotate: the prompt hash of the unrotated asks (rotation 0), so runs can be compared on those. */
-  unrotatedPromptHash?: string
-  /** MMLU_TEMPERATURE above 0. */
-  temperature?: number
-  /** MMLU_TRIALS above 1: records carry `trial`, and the gate pairs trial with trial. */
-  trials?: number
-  /** MMLU_SEED, when it decides what is asked or drawn (a sample, trials, a temperature). */
-  seed?: number
-  /** MMLU_SAMPLE, e.g. `20 per subject`. */
-  sample?: string
 }
 
 /** How the run asked its questions beyond the prompt (present only when any is set, so a default run's config is as before). */
@@ -95,7 +64,7 @@ export interface AskConfig {
 
 export interface RunConfig {
   model: string
-  /** Answered by the test double (`npm run server:simulated`), not a model: src/simulated.ts. Absent for a real run. */
+  /** Answered by the test double (`npm run server:simulated`), not a model: src/base/simulated.ts. Absent for a real run. */
   simulated?: true
   engine: string
   scoring: ScoringMode

@@ -20,16 +20,16 @@
 import { createHash } from 'node:crypto'
 import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { EngineInfo } from './backends/backend.js'
-import { fingerprintRow } from './dataset/fingerprint.js'
-import type { Question } from './dataset/question.js'
-import { isLetter, lettersOf } from './dataset/question.js'
-import type { CacheMode, Options, ScoringMode } from './options.js'
-import type { LetterProbabilities, QuestionRecord } from './record.js'
-import { variantSuffix } from './record.js'
+import type { EngineInfo } from '../base/record.js'
+import { fingerprintRow } from '../dataset/fingerprint.js'
+import type { Question } from '../dataset/question.js'
+import { isLetter, lettersOf } from '../dataset/question.js'
+import type { CacheMode, Options, ScoringMode } from '../config/options.js'
+import type { LetterProbabilities, QuestionRecord } from '../base/record.js'
+import { variantSuffix } from '../base/record.js'
 import { letterFromProbabilities, SCORING_VERSION } from './scoring.js'
-import type { Variant } from './variants.js'
-import { describeSample, rotateQuestion } from './variants.js'
+import type { Variant } from '../prompt/variants.js'
+import { describeSample, rotateQuestion } from '../prompt/variants.js'
 
 export interface AnswerKey {
   subject: string
@@ -108,7 +108,7 @@ const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite
 
 /**
  * Whether the letter follows from the probabilities as scoring reads them
- * (src/scoring.ts): each a finite number ≥ 0; no letter when none is above 0;
+ * (src/scoring/scoring.ts): each a finite number ≥ 0; no letter when none is above 0;
  * otherwise the argmax, or, when the letter was drawn (a temperature above 0),
  * a letter with a probability above 0. Anything else no engine wrote, and it
  * would break calibration (a sum of 0 divides by 0).

@@ -22,10 +22,10 @@
 // exact two-sided sign test, which is the exact McNemar test when each
 // question is asked once.
 import type { Letter } from '../dataset/question.js'
-import { questionKey, recordKey } from '../record.js'
-import type { QuestionRecord, ResultsFile, SubjectInputs } from '../results.js'
-import { mcnemarExact } from '../stats.js'
-import { simulatedMismatch } from '../simulated.js'
+import { questionKey, recordKey } from '../base/record.js'
+import type { QuestionRecord, ResultsFile, SubjectInputs } from '../run/results.js'
+import { mcnemarExact } from '../base/stats.js'
+import { simulatedMismatch } from '../base/simulated.js'
 
 export type Verdict = 'regression' | 'improvement' | 'no significant change'
 
@@ -177,14 +177,6 @@ export function inputDifferences(
     })
   }
   return found
-}
-
-/** Why two runs cannot be paired question by question; empty when they can. */
-export function incompatibilities(
-  baseline: Pick<ResultsFile, 'config' | 'records'>,
-  current: Pick<ResultsFile, 'config' | 'records'>,
-): string[] {
-  return inputDifferences(baseline, current).map((d) => d.reason)
 }
 
 function pair(name: string, pairs: readonly [QuestionRecord, QuestionRecord][]): Omit<PairedComparison, 'adjustedP' | 'verdict' | 'reasons'> {

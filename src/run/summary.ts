@@ -16,17 +16,17 @@
 // - with trials or rotated options, each ask is one answer: accuracy is over
 //   every answer, but intervals count each question once (clusteredAccuracy),
 //   and the spread across trials and the rotation figures come beside them.
-import type { Category } from './dataset/subjects.js'
-import { CATEGORIES, isSubject, SUBJECTS } from './dataset/subjects.js'
-import { MMLU_OPTIONS } from './dataset/question.js'
-import type { RotationSummary } from './analysis/rotation.js'
-import { rotationSummary } from './analysis/rotation.js'
-import type { TrialSpread } from './analysis/trials.js'
-import { trialSpread } from './analysis/trials.js'
-import type { QuestionRecord } from './record.js'
-import { isTimed, questionKey } from './record.js'
-import type { Interval, Stratum, Tally } from './stats.js'
-import { clusteredAccuracy, macroAccuracy, macroInterval, mean, microAccuracy, percentile, stderrOfProportion, stratifiedEstimate, wilson } from './stats.js'
+import type { Category } from '../dataset/subjects.js'
+import { CATEGORIES, isSubject, SUBJECTS } from '../dataset/subjects.js'
+import { MMLU_OPTIONS } from '../dataset/question.js'
+import type { RotationSummary } from '../analysis/rotation.js'
+import { rotationSummary } from '../analysis/rotation.js'
+import type { TrialSpread } from '../analysis/trials.js'
+import { trialSpread } from '../analysis/trials.js'
+import type { QuestionRecord } from '../base/record.js'
+import { isTimed, questionKey } from '../base/record.js'
+import type { Interval, Stratum, Tally } from '../base/stats.js'
+import { clusteredAccuracy, macroAccuracy, macroInterval, mean, microAccuracy, percentile, stderrOfProportion, stratifiedEstimate, wilson } from '../base/stats.js'
 
 export interface LatencySummary {
   mean: number

@@ -12,7 +12,7 @@ import { loadEnv } from 'vite'
 type Env = Record<string, string | undefined>
 
 /** The folder of package.json and vitest.config.ts, wherever the command was typed. */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 export const SETTINGS_PREFIX = 'MMLU_'
 

@@ -1,12 +1,12 @@
 // Turning an engine's output into an answer letter. Pure, engine-agnostic.
-import type { RawAnswer } from './backends/backend.js'
-import type { Letter, Question } from './dataset/question.js'
-import { LETTERS, lettersOf, MMLU_OPTIONS } from './dataset/question.js'
-import type { Sampling } from './prompt.js'
-import { seededRandom } from './random.js'
-import type { LetterProbabilities, Outcome, QuestionRecord } from './record.js'
+import type { RawAnswer } from '../base/record.js'
+import type { Letter, Question } from '../dataset/question.js'
+import { LETTERS, lettersOf, MMLU_OPTIONS } from '../dataset/question.js'
+import type { Sampling } from '../prompt/prompt.js'
+import { seededRandom } from '../base/random.js'
+import type { LetterProbabilities, Outcome, QuestionRecord } from '../base/record.js'
 
-export type { LetterProbabilities } from './record.js'
+export type { LetterProbabilities } from '../base/record.js'
 
 /**
  * The version of the scoring rules below. Raise it whenever a change could
