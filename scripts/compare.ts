@@ -7,19 +7,17 @@
 //   --flips <n>     flipped questions listed in the terminal (default MMLU_FLIPS_SHOWN)
 //   --alpha <a>     significance level for the * marks (default MMLU_ALPHA)
 // Exit code 1 when a run cannot be read or a pair is refused (different prompts or data).
-import { existsSync, statSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { ComparedRun, RunComparison } from '../src/analysis/compare.js'
+import type { RunComparison } from '../src/analysis/compare.js'
 import { compareRuns, runLabels } from '../src/analysis/compare.js'
 import type { QuestionLookup } from '../src/dataset/lookup.js'
 import { lookUpQuestions } from '../src/dataset/lookup.js'
 import { GateConfigError } from '../src/base/file-errors.js'
-import { parseResultsFile } from '../src/run/results-read.js'
+import { readRunArg } from '../src/run/results-read.js'
 import { OptionsError, readOptions } from '../src/config/options.js'
-import { RUN_RESULTS_FILE } from '../src/run/kept-runs.js'
 import { shownPath } from '../src/run/shown-path.js'
 import { decimalNumber, wholeNumber } from '../src/base/strict-number.js'
 import { renderCompareHtml, renderCompareMarkdown, renderCompareTerminal } from '../reporters/render/compare.js'
@@ -31,23 +29,6 @@ class UsageError extends Error {
   override name = 'UsageError'
 }
 
-/** A run folder (reports/runs/<id>/) stands for the results JSON in it. */
-export function resultsPathOf(arg: string): string {
-  const path = resolve(arg)
-  return existsSync(path) && statSync(path).isDirectory() ? join(path, RUN_RESULTS_FILE) : path
-}
-
-async function readRun(arg: string): Promise<Omit<ComparedRun, 'label'>> {
-  const file = resultsPathOf(arg)
-  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new GateConfigError({
-      file,
-      problem: e.code === 'ENOENT' ? 'file not found' : `cannot be read (${e.message})`,
-      fix: 'pass a results JSON (reports/mmlu-results.json) or a kept run folder (reports/runs/<time>-<model>/); npm run runs lists them',
-    })
-  })
-  return { file: shownPath(file), results: parseResultsFile(text, file) }
-}
 
 /** The text of every subject with a flip: from --data, else from the first run whose data folder still holds what was asked. */
 export async function flippedQuestionTexts(c: RunComparison, dataDir: string | undefined): Promise<Map<string, QuestionLookup>> {
@@ -95,7 +76,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
   const options = readOptions()
   const flips = number('flips', values.flips, options.flipsShown, wholeNumber, () => true)
   const alpha = number('alpha', values.alpha, options.alpha, decimalNumber, (n) => n > 0 && n < 1)
-  const read = await Promise.all(positionals.map(readRun))
+  const read = await Promise.all(positionals.map(readRunArg))
   const labels = runLabels(read)
   const comparison = compareRuns(
     read.map((r, i) => ({ ...r, label: labels[i] as string })),

@@ -7,7 +7,6 @@
 //   --dir <dir>     the runs folder read when no run is named (default: runs/ beside MMLU_RESULTS)
 //   --alpha <a>     significance level of the ties (default MMLU_ALPHA)
 import { existsSync, statSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -16,7 +15,7 @@ import type { LeaderboardRun } from '../src/analysis/leaderboard.js'
 import { leaderboard } from '../src/analysis/leaderboard.js'
 import { writeFileAtomic } from '../src/run/atomic-write.js'
 import { GateConfigError } from '../src/base/file-errors.js'
-import { parseResultsFile } from '../src/run/results-read.js'
+import { readRunArg, resultsPathOf } from '../src/run/results-read.js'
 import { OptionsError, readOptions } from '../src/config/options.js'
 import type { ResultsFile } from '../src/run/results.js'
 import { listRuns, RUN_RESULTS_FILE, RUNS_FOLDER } from '../src/run/kept-runs.js'
@@ -26,22 +25,6 @@ import { renderLeaderboardHtml, renderLeaderboardMarkdown, renderLeaderboardTerm
 
 const USAGE = 'Usage: npm run leaderboard [-- <results.json | run folder> …] [--out <dir>] [--dir <runs folder>] [--alpha <a>]'
 
-/** A run folder (reports/runs/<id>/) stands for the results JSON in it. */
-function resultsPathOf(arg: string): string {
-  const path = resolve(arg)
-  return existsSync(path) && statSync(path).isDirectory() ? join(path, RUN_RESULTS_FILE) : path
-}
-
-async function readRun(file: string): Promise<{ file: string; results: ResultsFile }> {
-  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new GateConfigError({
-      file,
-      problem: e.code === 'ENOENT' ? 'file not found' : `cannot be read (${e.message})`,
-      fix: 'pass a results JSON (reports/mmlu-results.json) or a kept run folder (reports/runs/<time>-<model>/); npm run runs lists them',
-    })
-  })
-  return { file: shownPath(file), results: parseResultsFile(text, file) }
-}
 
 /** The weights' size, when the run's model was a file that is still there (a server's model is not ours to stat). */
 function sizeOnDisk(results: ResultsFile): number | undefined {
@@ -76,7 +59,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
     print(`No runs to rank: none kept in ${shownPath(runsDir)}/ (every run that answers questions is kept there), and none named.`)
     return 1
   }
-  const read = await Promise.all(files.map(readRun))
+  const read = await Promise.all(files.map(readRunArg))
   const labels = runLabels(read)
   const runs: LeaderboardRun[] = read.map((r, i) => {
     const size = sizeOnDisk(r.results)

@@ -1,7 +1,12 @@
 // Reads a results JSON back (a baseline, or a run to accept as one), checking
 // the parts the gate relies on so a wrong or damaged file is a clear error
 // instead of a misleading comparison.
+import { existsSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { isLetter } from '../dataset/question.js'
+import { RUN_RESULTS_FILE } from './kept-runs.js'
+import { shownPath } from './shown-path.js'
 import type { ResultsFile } from './results.js'
 import { RESULTS_SCHEMA_VERSION } from './results.js'
 import { GateConfigError, parseJsonFile } from '../base/file-errors.js'
@@ -34,4 +39,23 @@ export function parseResultsFile(text: string, file: string): ResultsFile {
   })
   if (!Array.isArray(results.provenance)) results.provenance = []
   return results
+}
+
+/** A run folder (reports/runs/<id>/) stands for the results JSON in it. */
+export function resultsPathOf(arg: string): string {
+  const path = resolve(arg)
+  return existsSync(path) && statSync(path).isDirectory() ? join(path, RUN_RESULTS_FILE) : path
+}
+
+/** A results JSON or a kept run folder named on a command line (compare, leaderboard), read and checked; `file` as typed from here. */
+export async function readRunArg(arg: string): Promise<{ file: string; results: ResultsFile }> {
+  const file = resultsPathOf(arg)
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new GateConfigError({
+      file,
+      problem: e.code === 'ENOENT' ? 'file not found' : `cannot be read (${e.message})`,
+      fix: 'pass a results JSON (reports/mmlu-results.json) or a kept run folder (reports/runs/<time>-<model>/); npm run runs lists them',
+    })
+  })
+  return { file: shownPath(file), results: parseResultsFile(text, file) }
 }
