@@ -8,7 +8,7 @@ import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
 import { formatP } from '../../src/analysis/paired.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
-import { ci, ms, pct, rate, table } from './terminal.js'
+import { ci, ms, pct, rate, table } from './format.js'
 import { maxOf, minOf } from '../../src/base/extent.js'
 import { md, printableLines } from './escape.js'
 

@@ -6,7 +6,7 @@
 import type { RunHeadline } from '../../src/run/kept-runs.js'
 import { RUN_RESULTS_FILE } from '../../src/run/kept-runs.js'
 import { esc, STYLE } from './page.js'
-import { ci, pct, rate } from './terminal.js'
+import { ci, pct, rate } from './format.js'
 
 /** `npm run compare -- <older> <newer>`, with the runs folder as the user would type it. */
 export function compareCommand(runsPath: string, older: string, newer: string): string {

@@ -16,7 +16,7 @@ import type { Study } from '../../src/study/runner.js'
 import type { Svg } from './html.js'
 import { CHART_WIDE, chartRenderer, esc, figure, STYLE } from './html.js'
 import { md, printable } from './escape.js'
-import { ci, ms, pct, rate } from './terminal.js'
+import { ci, ms, pct, rate } from './format.js'
 import { maxOf, minOf } from '../../src/base/extent.js'
 import { isSimulatedRun, SIMULATED_NOTE } from '../../src/base/simulated.js'
 

@@ -10,9 +10,7 @@ import type { RunConfig } from '../../src/run/results.js'
 import type { RunSummary, SubjectSummary } from '../../src/run/summary.js'
 import { maxOf } from '../../src/base/extent.js'
 import { md } from './escape.js'
-
-// terminal.ts imports this file: its percent format is repeated, not imported.
-const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
+import { pct, table } from './format.js'
 
 const points = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} points` : '–')
 
@@ -82,9 +80,9 @@ export function renderVariantTotals(run: RunSummary, config?: Pick<RunConfig, 'a
   return lines
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => (r[c] ?? '').length)))
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n')
+/** The subject column left-aligned, the numbers right. */
+function numbersTable(rows: string[][]): string {
+  return table(rows, new Set(rows[0]!.map((_, c) => c).filter((c) => c > 0)))
 }
 
 /** Per-subject tables of the trials and the rotations, when the run had them. */
@@ -93,14 +91,14 @@ export function renderVariantTables(subjects: readonly SubjectSummary[], run: Ru
   const withTrials = subjects.filter((s) => s.trials)
   if (withTrials.length) {
     const rows = [['subject (trials)', 'mean', 'min', 'max', 'sd', 'majority', 'agree', 'unanimous', 'no letter'], ...[...withTrials.map((s) => [s.subject, s.trials!] as const), ...(run.trials && withTrials.length > 1 ? [['all', run.trials] as const] : [])].map(([name, t]) => [name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous), pct(t.noLetter ?? NaN)])]
-    out.push(table(rows))
+    out.push(numbersTable(rows))
   }
   const rotated = subjects.filter((s) => s.rotation)
   if (rotated.length) {
     const n = maxOf(rotated.map((s) => s.rotation!.rotations))
     const head = ['subject (rotations)', ...Array.from({ length: n }, (_, i) => (i === 0 ? 'as written' : `+${i}`)), 'circular', 'consistent']
     const rows = [head, ...[...rotated.map((s) => [s.subject, s.rotation!] as const), ...(run.rotation && rotated.length > 1 ? [['all', run.rotation] as const] : [])].map(([name, r]) => [name, ...Array.from({ length: n }, (_, i) => pct(r.accuracies[i] ?? NaN)), pct(r.circular), pct(r.consistency)])]
-    out.push(table(rows))
+    out.push(numbersTable(rows))
   }
   return out
 }
