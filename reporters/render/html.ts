@@ -15,7 +15,7 @@ import type { QuestionRecord, ResultsFile } from '../../src/run/results.js'
 import type { SubjectSummary } from '../../src/run/summary.js'
 import { ANALYSIS_STYLE, analysisSection } from './analysis.js'
 import type { Svg } from './page.js'
-import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_COLORS, STYLE } from './page.js'
+import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_COLORS, pageShell, STYLE } from './page.js'
 import { countsLabel, leftOutLabel, renderTime, shotsLabel, subjectNote } from './terminal.js'
 import { ci, ms, pct, rate } from './format.js'
 import { renderServersHtml } from './servers.js'
@@ -24,9 +24,6 @@ import { shownPath } from '../../src/run/shown-path.js'
 import { asksLabel, clusteringNote, headlineOf, protocolLabel, rotationLine, trialsLine } from './variants.js'
 import { maxOf, minOf } from '../../src/base/extent.js'
 import { isSimulatedRun, SIMULATED_NOTE } from '../../src/base/simulated.js'
-
-export type { Svg } from './page.js'
-export { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
 
 /** Where the Vitest HTML report is, and the ids its URLs use (`#/?file=<module id>&test=<test id>`). */
 export interface ReportLinks {
@@ -141,16 +138,7 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
     figure('chart-throughput', 'Questions per second over the run (answers completed per time bucket)', throughputTimeline(results.records, svg, run.questionsPerSecond), true, untimed),
     ...variantCharts(results, subjects, svg),
   ]
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}</title>
-<style>${STYLE}${ANALYSIS_STYLE}</style>
-</head>
-<body>
-<header>
+  return pageShell(`${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}`, `${STYLE}${ANALYSIS_STYLE}`, `<header>
 <h1>MMLU <span class="model">${esc(results.config.model)}</span>${isSimulatedRun(results) ? ' <span class="simulated">SIMULATED</span>' : ''}</h1>
 ${isSimulatedRun(results) ? `<p class="simulated">${esc(SIMULATED_NOTE)}.</p>\n` : ''}${overview(results, links, extras)}
 </header>
@@ -172,10 +160,7 @@ ${analysisSection(analysisOf(results), svg)}
 ${questionIndex(subjects, results.records, links, extras.titles)}
 </section>
 </main>
-<footer>Written ${esc(results.createdAt)} by the vitest-mmlu reporter · run status ${esc(results.status)}${resultsName ? ` · every record in <a href="${esc(encodeURIComponent(resultsName))}">${esc(resultsName)}</a>` : ''}</footer>
-</body>
-</html>
-`
+<footer>Written ${esc(results.createdAt)} by the vitest-mmlu reporter · run status ${esc(results.status)}${resultsName ? ` · every record in <a href="${esc(encodeURIComponent(resultsName))}">${esc(resultsName)}</a>` : ''}</footer>`)
 }
 
 function overview(results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras): string {
