@@ -1,6 +1,7 @@
 // `npm run compare`: a RunComparison (src/analysis/compare.ts) as the terminal
 // table, reports/compare.md and reports/compare.html. Pure: the comparison and
-// the flipped questions' texts in, text out.
+// the flipped questions' texts in, text out. One piece: the three outputs
+// show the same rows and share their cell helpers, so they change together.
 import type { ComparedRun, Flip, PairedRow, RunComparison, RunVsReference } from '../../src/analysis/compare.js'
 import type { RunAnalysis } from '../../src/analysis/run.js'
 import type { QuestionLookup } from '../../src/dataset/lookup.js'

@@ -1,5 +1,6 @@
 // The study's report: reports/study.md and reports/study.html, from a Study
-// (src/study/runner.ts). Pure: the study in, text out.
+// (src/study/runner.ts). Pure: the study in, text out. One piece: the
+// Markdown and the page are built from the same sections(), so they change together.
 //   - the seed's tables: accuracy per topic; the sequential runs (per topic and
 //     total); the parallel runs; per-question time;
 //   - speedup and latency inflation; throughput against in-file concurrency;
