@@ -4,6 +4,10 @@
 // place with one clear message.
 import { editDistance } from '../dataset/subjects.js'
 import { decimalNumber, wholeNumber } from '../base/strict-number.js'
+import type { Definition, Env } from './parsers.js'
+import { decimal, flag, integer, list, oneOf, onOff, optionalInteger, OptionsError, text } from './parsers.js'
+import { Secret } from './secret.js'
+import { DEFAULT_OLLAMA_HOST, ollamaHosts } from './ollama-host.js'
 import type { ProtocolChoice, ProtocolName } from '../prompt/protocols.js'
 import { PROTOCOL_NAMES, PROTOCOLS } from '../prompt/protocols.js'
 import type { SettingSource } from './settings-files.js'
@@ -99,70 +103,7 @@ export interface Options {
   envFiles: boolean
 }
 
-export class OptionsError extends Error {
-  override name = 'OptionsError'
-}
-
-type Env = Record<string, string | undefined>
-
-interface Definition<T> {
-  env: string
-  help: string
-  parse(raw: string | undefined, env: Env): T
-}
-
-function integer(env: string, min: number, max: number, fallback: number | undefined) {
-  return (raw: string | undefined): number => {
-    if (raw === undefined || raw.trim() === '') {
-      if (fallback === undefined) throw new OptionsError(`${env} is required`)
-      return fallback
-    }
-    const n = wholeNumber(raw)
-    if (n === undefined || n < min || n > max) {
-      throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected a whole number from ${min} to ${max}.`)
-    }
-    return n
-  }
-}
-
-function optionalInteger(env: string, min: number, max: number) {
-  const parse = integer(env, min, max, 0)
-  return (raw: string | undefined): number | undefined => (raw === undefined || raw.trim() === '' ? undefined : parse(raw))
-}
-
-function oneOf<T extends string>(env: string, values: readonly T[], fallback: T | undefined) {
-  return (raw: string | undefined): T | undefined => {
-    if (raw === undefined || raw.trim() === '') return fallback
-    const v = raw.trim().toLowerCase()
-    if ((values as readonly string[]).includes(v)) return v as T
-    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected one of ${values.join(', ')}.`)
-  }
-}
-
-function text(fallback: string | undefined) {
-  return (raw: string | undefined): string | undefined => (raw === undefined || raw.trim() === '' ? fallback : raw.trim())
-}
-
-/** A decimal number in [min, max]; `open` excludes both ends. */
-function decimal(env: string, min: number, max: number, fallback: number | undefined, hint: string, open = false) {
-  return (raw: string | undefined): number | undefined => {
-    if (raw === undefined || raw.trim() === '') return fallback
-    const n = decimalNumber(raw)
-    if (n === undefined || !Number.isFinite(n) || (open ? n <= min || n >= max : n < min || n > max)) {
-      throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected a number ${open ? 'between' : 'from'} ${min} ${open ? 'and' : 'to'} ${max} (${hint}).`)
-    }
-    return n
-  }
-}
-
-function flag(env: string) {
-  return (raw: string | undefined): boolean => {
-    if (raw === undefined || raw === '') return false
-    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true
-    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false
-    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected 1 or 0.`)
-  }
-}
+export { OptionsError } from './parsers.js'
 
 /** A fixed number of questions in flight per server, or `auto`. */
 export type Concurrency = number | 'auto'
@@ -179,99 +120,11 @@ function concurrency(raw: string | undefined): Concurrency {
   }
 }
 
-/** A comma-separated list, each entry parsed by `one`; empty entries and repeats are errors naming the variable. */
-function list<T>(env: string, one: (raw: string) => T, key: (t: T) => string = String) {
-  return (raw: string): T[] => {
-    const parts = raw.split(',').map((p) => p.trim())
-    if (parts.length > 1 && parts.some((p) => p === '')) throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: an empty entry in the comma-separated list.`)
-    const out = parts.filter((p) => p !== '').map(one)
-    const seen = new Set<string>()
-    for (const t of out) {
-      if (seen.has(key(t))) throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: ${key(t)} is listed twice.`)
-      seen.add(key(t))
-    }
-    return out
-  }
-}
-
 export const BACKENDS = ['auto', 'ollama', 'openai', 'llamacpp'] as const
 export type BackendChoice = (typeof BACKENDS)[number]
 
 export const PROMPT_FORMATS = ['raw', 'chat'] as const
 export type PromptFormat = (typeof PROMPT_FORMATS)[number]
-
-/** A value that must never be printed: logs, JSON and `util.inspect` all see `[redacted]`. */
-export class Secret {
-  readonly #value: string
-  constructor(value: string) {
-    this.#value = value
-  }
-  reveal(): string {
-    return this.#value
-  }
-  toString(): string {
-    return '[redacted]'
-  }
-  toJSON(): string {
-    return '[redacted]'
-  }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return 'Secret([redacted])'
-  }
-}
-
-export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434'
-
-/**
- * OLLAMA_HOST by the Ollama CLI's rules (envconfig.Host): quotes and spaces
- * trimmed; no scheme means http and port 11434; `http://` / `https://` without
- * a port mean 80 / 443; a bare `ollama.com` means https://ollama.com:443; a
- * path is kept. Where the CLI warns and falls back (a bad port) we stop instead,
- * and an empty host (`:1234`) is spelled 127.0.0.1.
- */
-export function parseOllamaHost(raw: string | undefined): string {
-  const s = (raw ?? '').trim().replace(/^["']+|["']+$/g, '')
-  if (s === '') return DEFAULT_OLLAMA_HOST
-  const bad = (why: string) => new OptionsError(`OLLAMA_HOST=${JSON.stringify(raw)} is not valid: ${why}. Expected host, host:port or http(s)://host:port, e.g. 127.0.0.1:11434.`)
-  let scheme = 'http'
-  let rest = s
-  let defaultPort = '11434'
-  const sep = s.indexOf('://')
-  if (sep >= 0) {
-    scheme = s.slice(0, sep).toLowerCase()
-    rest = s.slice(sep + 3)
-    if (scheme !== 'http' && scheme !== 'https') throw bad(`scheme ${scheme} is neither http nor https`)
-    defaultPort = scheme === 'https' ? '443' : '80'
-  } else if (s === 'ollama.com') {
-    scheme = 'https'
-    rest = 'ollama.com:443'
-  }
-  const slash = rest.indexOf('/')
-  const hostport = slash >= 0 ? rest.slice(0, slash) : rest
-  const path = slash >= 0 ? rest.slice(slash).replace(/\/+$/, '') : ''
-  let host: string
-  let port: string
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(hostport)
-  if (bracketed) {
-    host = bracketed[1] as string
-    port = bracketed[2] ?? defaultPort
-  } else if ((hostport.match(/:/g) ?? []).length === 1) {
-    ;[host, port] = hostport.split(':') as [string, string]
-  } else {
-    // No port, or a bare IPv6 address.
-    host = hostport
-    port = defaultPort
-  }
-  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw bad(`port ${JSON.stringify(port)} is not a number from 0 to 65535`)
-  if (host === '') host = '127.0.0.1'
-  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`
-  try {
-    new URL(url)
-  } catch {
-    throw bad(`${url} is not a URL`)
-  }
-  return url
-}
 
 /** Ollama's keep_alive: a Go duration ("30m", "1h30m", "-1s") or a number of seconds (negative: forever). */
 function keepAlive(raw: string | undefined): string | number {
@@ -280,13 +133,6 @@ function keepAlive(raw: string | undefined): string | number {
   if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v)
   if (/^-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) return v
   throw new OptionsError(`MMLU_KEEP_ALIVE=${JSON.stringify(raw)} is not valid: expected a duration such as 30m or 1h, or a number of seconds (-1 keeps the model loaded).`)
-}
-
-/** OLLAMA_HOST: one host, or several separated by commas (several servers in one run). */
-function ollamaHosts(raw: string | undefined): string[] {
-  const s = (raw ?? '').trim().replace(/^["']+|["']+$/g, '')
-  if (!s.includes(',')) return [parseOllamaHost(raw)]
-  return list('OLLAMA_HOST', parseOllamaHost)(s)
 }
 
 function httpUrls(env: string, fallbackEnv: string) {
@@ -320,16 +166,6 @@ function sampleSize(raw: string | undefined): SampleSize | undefined {
   if (n !== undefined && wholeNumber(raw) === n && n >= 1 && n <= 1_000_000) return { count: n }
   if (n !== undefined && Number.isFinite(n) && n > 0 && n < 1) return { fraction: n }
   throw new OptionsError(`MMLU_SAMPLE=${JSON.stringify(raw)} is not valid: expected a number of questions per subject (e.g. 20) or a fraction of each subject between 0 and 1 (e.g. 0.1).`)
-}
-
-function onOff(env: string) {
-  return (raw: string | undefined): boolean => {
-    if (raw === undefined || raw.trim() === '') return false
-    const v = raw.trim().toLowerCase()
-    if (['on', '1', 'true', 'yes'].includes(v)) return true
-    if (['off', '0', 'false', 'no'].includes(v)) return false
-    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected on or off.`)
-  }
 }
 
 /** MMLU_PROTOCOL, with the options set explicitly to other values than the protocol's. */
