@@ -24,85 +24,6 @@ export type CacheMode = (typeof CACHE_MODES)[number]
 export const GPU_MODES = ['auto', 'off'] as const
 export type GpuMode = (typeof GPU_MODES)[number]
 
-export interface Options {
-  /** Folder in the Hendrycks layout: `<dir>/{dev,test}/<subject>_<split>.csv`. */
-  dataDir: string | undefined
-  /** Model reference: a path to a `.gguf` file, an Ollama name (`llama3.2:1b`) or a server's model id. */
-  model: string
-  shots: number
-  /** `undefined` lets the backend choose its best mode (log-prob where it can). */
-  scoring: ScoringMode | undefined
-  /** Questions in flight per server inside each subject file, or `auto`: found while the run goes (src/backends/auto-concurrency.ts). */
-  concurrency: Concurrency
-  /** Ask only the first N test questions of each subject (quick runs). */
-  limit: number | undefined
-  timeoutMs: number
-  /** Explicit llama.cpp threads per worker; by default physical cores ÷ workers. */
-  threads: number | undefined
-  gpu: GpuMode
-  maxTokens: number
-  /** Which engine serves the model; `auto` resolves the model reference (src/backends/resolve.ts). */
-  backend: BackendChoice
-  /** Ollama servers' base URLs, normalized from OLLAMA_HOST (a comma-separated list) by the Ollama CLI's rules. */
-  ollamaHosts: string[]
-  /** Ollama's model store folder (OLLAMA_MODELS); undefined means Ollama's default places. */
-  ollamaModels: string | undefined
-  /** Base URLs of OpenAI-compatible servers (`…/v1`), from a comma-separated list; empty when unset. */
-  openaiBaseUrls: string[]
-  /** API key for the OpenAI-compatible server; never printed (see `Secret`). */
-  apiKey: Secret | undefined
-  /** Pull a model the Ollama server lacks instead of stopping with the `ollama pull` hint. */
-  pull: boolean
-  /** Retries of one question's request after a retryable failure (connection refused or reset, 429, 5xx), with backoff, inside its deadline. */
-  retries: number
-  /** Server backends: the lm-eval prompt as raw text, or as chat turns (the few-shot examples as user/assistant turns). */
-  promptFormat: PromptFormat
-  /** Ollama `keep_alive`: how long the model stays loaded after each request. */
-  keepAlive: string | number
-  /** The run's seed: servers get it with every greedy request; trials, samples and sampled answers derive theirs from it. */
-  seed: number
-  /** Sampling temperature; 0 (the default) is greedy, as every answer was before. */
-  temperature: number
-  /** Asks of each question, each with its own seed derived from MMLU_SEED. */
-  trials: number
-  /** Ask each question once per rotation of its options, so the key sits once under each letter. */
-  rotate: boolean
-  /** A seeded random sample of each subject's questions; undefined asks all (or MMLU_LIMIT's first N). */
-  sample: SampleSize | undefined
-  /** A named protocol (MMLU_PROTOCOL) whose settings fill the options not set explicitly. */
-  protocol: ProtocolChoice | undefined
-  resultsFile: string
-  /** Accept data folders whose test splits are smaller than the canonical counts (fixtures). */
-  allowPartialData: boolean
-  /** Where `npm run data:pull` (and a first eval without MMLU_DATA_DIR) downloads MMLU from. */
-  dataUrl: string
-  cache: CacheMode
-  /** Ollama's registry, where `npm run model:pull` fetches Ollama model names. */
-  ollamaRegistry: string
-  /** Without a TTY, a progress line every this many ms; 0 turns live progress off. */
-  progressMs: number
-  /** A module (path relative to the cwd) whose default export opens the engine instead of the built-in backends (benchmarks). */
-  engineModule: string | undefined
-  /** Minimum accuracies (JSON) checked after the run; undefined: no threshold gate. */
-  thresholdsFile: string | undefined
-  /** A results JSON to compare this run with, question by question; undefined: no baseline gate. */
-  baselineFile: string | undefined
-  /** Significance level of the baseline comparison's exact McNemar tests. */
-  alpha: number
-  /** Largest accuracy drop (a fraction: 0.02 = 2 points) accepted against the baseline even when not significant. */
-  tolerance: number | undefined
-  /** Flipped questions listed per direction in the terminal and the Markdown summary. */
-  flipsShown: number
-  /** GitHub Actions' job summary file: the reporter appends its Markdown summary there. */
-  stepSummaryFile: string | undefined
-  /** Results JSON of a sequential run on the same machine: the reporter shows this run's speedup and latency inflation against it. */
-  speedupBaselineFile: string | undefined
-  /** Run history (`<results folder>/runs/`): undefined keeps every run; N keeps the newest N; 0 keeps none. */
-  keepRuns: number | undefined
-  /** Read MMLU_ settings from .env and .env.local in the project root (src/config/settings-files.ts). */
-  envFiles: boolean
-}
-
 export { OptionsError } from './parsers.js'
 
 /** A fixed number of questions in flight per server, or `auto`. */
@@ -195,7 +116,11 @@ function resultsFile(raw: string | undefined): string {
 }
 export const DEFAULT_RETRIES = 8
 
-export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
+/**
+ * The table: one entry per setting, its variable, help text (docs/options.md
+ * is generated from it) and parser. `Options` is what the parsers return.
+ */
+export const DEFINITIONS = {
   dataDir: { env: 'MMLU_DATA_DIR', help: 'MMLU data folder (Hendrycks layout, either CSV dialect). Unset: the verified download in ~/.cache/vitest-mmlu/mmlu, fetched by a first eval or npm run data:pull.', parse: text(undefined) },
   model: { env: 'MMLU_MODEL', help: `Model: a path to a .gguf file, an Ollama name such as ${DEFAULT_MODEL}, or the OpenAI-compatible server's model id. Default ${DEFAULT_MODEL}.`, parse: (raw) => text(DEFAULT_MODEL)(raw) as string },
   shots: { env: 'MMLU_SHOTS', help: 'Few-shot examples from the dev split, 0-5. Default 5.', parse: integer('MMLU_SHOTS', 0, 5, 5) },
@@ -325,7 +250,10 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     help: `on: MMLU_ settings are also read from ${SETTINGS_FILES.join(' and ')} in the project root (Vite's loadEnv); a variable in the environment wins over both, and .env.local over .env. off: the environment only (the project's own tests run so). Read from the environment only. Default on.`,
     parse: (raw) => (raw === undefined || raw.trim() === '' ? true : onOff(SETTINGS_SWITCH)(raw)),
   },
-}
+} satisfies Record<string, Definition<unknown>>
+
+/** Every setting of a run, parsed: one field per entry of DEFINITIONS, typed by its parser. */
+export type Options = { [K in keyof typeof DEFINITIONS]: ReturnType<(typeof DEFINITIONS)[K]['parse']> }
 
 /** Option variables without the MMLU_ prefix, and the fallbacks some of them read: their source is shown too. */
 const UNPREFIXED = [...Object.values(DEFINITIONS).map((d) => d.env), 'OPENAI_BASE_URL', 'OPENAI_API_KEY'].filter((v) => !v.startsWith(SETTINGS_PREFIX))
