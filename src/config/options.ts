@@ -5,7 +5,7 @@
 import { editDistance } from '../dataset/subjects.js'
 import { decimalNumber, wholeNumber } from '../base/strict-number.js'
 import type { Definition, Env } from './parsers.js'
-import { decimal, flag, integer, list, oneOf, onOff, optionalInteger, OptionsError, text } from './parsers.js'
+import { decimal, integer, list, oneOf, optionalInteger, OptionsError, text, yesNo } from './parsers.js'
 import { Secret } from './secret.js'
 import { DEFAULT_OLLAMA_HOST, ollamaHosts } from './ollama-host.js'
 import type { ProtocolChoice, ProtocolName } from '../prompt/protocols.js'
@@ -156,7 +156,7 @@ export const DEFINITIONS = {
     parse: httpUrls('MMLU_OPENAI_BASE_URL', 'OPENAI_BASE_URL'),
   },
   apiKey: { env: 'MMLU_API_KEY', help: 'API key for the OpenAI-compatible server. Falls back to OPENAI_API_KEY. Never printed or written.', parse: secret('OPENAI_API_KEY') },
-  pull: { env: 'MMLU_PULL', help: 'Pull a model the Ollama server lacks (with progress) instead of stopping with an `ollama pull` hint.', parse: flag('MMLU_PULL') },
+  pull: { env: 'MMLU_PULL', help: 'Pull a model the Ollama server lacks (with progress) instead of stopping with an `ollama pull` hint.', parse: yesNo('MMLU_PULL') },
   retries: {
     env: 'MMLU_RETRIES',
     help: `Retries of one question after a retryable server failure (connection refused or reset, 429, 5xx), with backoff from 0.25 s doubling to 4 s, inside its MMLU_TIMEOUT_MS. Default ${DEFAULT_RETRIES}: about 10-20 s, which outlasts a server restart.`,
@@ -186,7 +186,7 @@ export const DEFINITIONS = {
   rotate: {
     env: 'MMLU_ROTATE',
     help: 'on: ask each question once per rotation of its options (4 for MMLU), so the right answer sits once under each letter; reports accuracy per rotation, circular accuracy and consistency. Default off.',
-    parse: onOff('MMLU_ROTATE'),
+    parse: yesNo('MMLU_ROTATE'),
   },
   sample: {
     env: 'MMLU_SAMPLE',
@@ -218,7 +218,7 @@ export const DEFINITIONS = {
     help: "Download source of the MMLU release (data.tar). Default: Hendrycks et al.'s original.",
     parse: (raw) => text('https://people.eecs.berkeley.edu/~hendrycks/data.tar')(raw) as string,
   },
-  allowPartialData: { env: 'MMLU_ALLOW_PARTIAL', help: 'Accept test splits smaller than the canonical MMLU counts (for fixtures).', parse: flag('MMLU_ALLOW_PARTIAL') },
+  allowPartialData: { env: 'MMLU_ALLOW_PARTIAL', help: 'Accept test splits smaller than the canonical MMLU counts (for fixtures).', parse: yesNo('MMLU_ALLOW_PARTIAL') },
   progressMs: {
     env: 'MMLU_PROGRESS_MS',
     help: 'Live progress: on a TTY it is redrawn in place; without one (CI) a line is printed every this many ms. 0 turns it off. Default 10000.',
@@ -248,7 +248,7 @@ export const DEFINITIONS = {
   envFiles: {
     env: SETTINGS_SWITCH,
     help: `on: MMLU_ settings are also read from ${SETTINGS_FILES.join(' and ')} in the project root (Vite's loadEnv); a variable in the environment wins over both, and .env.local over .env. off: the environment only (the project's own tests run so). Read from the environment only. Default on.`,
-    parse: (raw) => (raw === undefined || raw.trim() === '' ? true : onOff(SETTINGS_SWITCH)(raw)),
+    parse: yesNo(SETTINGS_SWITCH, true),
   },
 } satisfies Record<string, Definition<unknown>>
 

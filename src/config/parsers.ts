@@ -59,15 +59,6 @@ export function decimal(env: string, min: number, max: number, fallback: number 
   }
 }
 
-export function flag(env: string) {
-  return (raw: string | undefined): boolean => {
-    if (raw === undefined || raw === '') return false
-    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true
-    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false
-    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected 1 or 0.`)
-  }
-}
-
 /** A comma-separated list, each entry parsed by `one`; empty entries and repeats are errors naming the variable. */
 export function list<T>(env: string, one: (raw: string) => T, key: (t: T) => string = String) {
   return (raw: string): T[] => {
@@ -83,12 +74,18 @@ export function list<T>(env: string, one: (raw: string) => T, key: (t: T) => str
   }
 }
 
-export function onOff(env: string) {
+/** The words every yes/no setting takes, any case, spaces around ignored; shown in docs/options.md. */
+export const YES_WORDS = ['on', '1', 'true', 'yes'] as const
+export const NO_WORDS = ['off', '0', 'false', 'no'] as const
+export const YES_NO_WORDS = 'on or off (or 1/0, true/false, yes/no)'
+
+/** A yes/no setting: one vocabulary for all of them; unset (or empty) is `fallback`. */
+export function yesNo(env: string, fallback = false) {
   return (raw: string | undefined): boolean => {
-    if (raw === undefined || raw.trim() === '') return false
+    if (raw === undefined || raw.trim() === '') return fallback
     const v = raw.trim().toLowerCase()
-    if (['on', '1', 'true', 'yes'].includes(v)) return true
-    if (['off', '0', 'false', 'no'].includes(v)) return false
-    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected on or off.`)
+    if ((YES_WORDS as readonly string[]).includes(v)) return true
+    if ((NO_WORDS as readonly string[]).includes(v)) return false
+    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected ${YES_NO_WORDS}.`)
   }
 }
