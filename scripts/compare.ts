@@ -7,7 +7,7 @@
 //   --flips <n>     flipped questions listed in the terminal (default MMLU_FLIPS_SHOWN)
 //   --alpha <a>     significance level for the * marks (default MMLU_ALPHA)
 // Exit code 1 when a run cannot be read or a pair is refused (different prompts or data).
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -17,6 +17,7 @@ import type { QuestionLookup } from '../src/dataset/lookup.js'
 import { lookUpQuestions } from '../src/dataset/lookup.js'
 import { GateConfigError } from '../src/base/file-errors.js'
 import { readRunArg } from '../src/run/results-read.js'
+import { writeFileAtomic } from '../src/run/atomic-write.js'
 import { OptionsError, readOptions } from '../src/config/options.js'
 import { shownPath } from '../src/run/shown-path.js'
 import { decimalNumber, wholeNumber } from '../src/base/strict-number.js'
@@ -43,13 +44,6 @@ export async function flippedQuestionTexts(c: RunComparison, dataDir: string | u
     texts.set(subject, found!)
   }
   return texts
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true })
-  const tmp = `${file}.${process.pid}.tmp`
-  await writeFile(tmp, text)
-  await rename(tmp, file)
 }
 
 /** A flag's number, read strictly (`--flips ""` is not 0, `--alpha 0x1` not 1). */
@@ -87,8 +81,9 @@ export async function main(argv: string[], print: (line: string) => void = conso
   const out = resolve(values.out ?? dirname(options.resultsFile))
   const md = join(out, 'compare.md')
   const html = join(out, 'compare.html')
-  await writeAtomically(md, renderCompareMarkdown(comparison, texts))
-  await writeAtomically(html, await renderCompareHtml(comparison, texts))
+  await mkdir(out, { recursive: true })
+  await writeFileAtomic(md, renderCompareMarkdown(comparison, texts))
+  await writeFileAtomic(html, await renderCompareHtml(comparison, texts))
   print(`\nWritten    ${shownPath(md)} · ${shownPath(html)}`)
   const refused = comparison.pairs.filter((p) => p.kind === 'refused').length
   if (refused) printError(`\nExit code 1: ${refused} of ${comparison.pairs.length} comparison${comparison.pairs.length === 1 ? ' was' : 's were'} refused (different prompts or data).`)

@@ -11,7 +11,7 @@ import { writeRunsIndex } from '../reporters/run-pages.js'
 import { shownPath } from '../src/run/shown-path.js'
 import { wholeNumber } from '../src/base/strict-number.js'
 import { runProtocol } from '../reporters/render/runs-index.js'
-import { ci, pct, rate, table } from '../reporters/render/terminal.js'
+import { ci, pct, rate, table } from '../reporters/render/format.js'
 
 const USAGE = 'Usage: npm run runs [-- --keep <N>] [--dir <runs folder>]'
 

@@ -3,7 +3,7 @@
 // sequential and files profiles R times each, then a sweep of in-file
 // concurrency; writes study.md, study.html and study.json. See
 // src/study/settings.ts for the flags (`npm run study -- --help`).
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { GateConfigError } from '../src/base/file-errors.js'
 import { OptionsError, readOptions } from '../src/config/options.js'
@@ -11,12 +11,7 @@ import { loadStudy, runStudy, serverList, studySummary, StudyError } from '../sr
 import { parseStudyArgs, STUDY_USAGE } from '../src/study/settings.js'
 import { renderStudyHtml, renderStudyMarkdown } from '../reporters/render/study.js'
 import { isSimulatedRun, SIMULATED_NOTE } from '../src/base/simulated.js'
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`
-  await writeFile(tmp, text)
-  await rename(tmp, file)
-}
+import { writeFileAtomic } from '../src/run/atomic-write.js'
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2)
@@ -36,9 +31,9 @@ async function main(): Promise<number> {
     console.log(`Study      ${settings.subjects.join(', ')} · sequential × ${settings.repeats}, files (${settings.workers} workers) × ${settings.repeats}${several}, in-file concurrency ${settings.sweep.join(', ') || 'none'} · ${runs} timed runs`)
     study = await runStudy(settings, argv, (line) => console.log(`  ${line}`))
   }
-  await writeAtomically(join(out, 'study.json'), `${JSON.stringify(studySummary(study, out), null, 1)}\n`)
-  await writeAtomically(join(out, 'study.md'), renderStudyMarkdown(study, out))
-  await writeAtomically(join(out, 'study.html'), await renderStudyHtml(study, out))
+  await writeFileAtomic(join(out, 'study.json'), `${JSON.stringify(studySummary(study, out), null, 1)}\n`)
+  await writeFileAtomic(join(out, 'study.md'), renderStudyMarkdown(study, out))
+  await writeFileAtomic(join(out, 'study.html'), await renderStudyHtml(study, out))
   const a = study.analysis
   console.log('')
   if (study.runs.some((r) => isSimulatedRun(r.results))) console.log(`Note       ${SIMULATED_NOTE}`)

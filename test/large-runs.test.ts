@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest'
 import { maxOf, minOf } from '../src/base/extent.js'
 import { trialSpread } from '../src/analysis/trials.js'
 import type { QuestionRecord } from '../src/base/record.js'
-import { throughput } from '../reporters/render/html.js'
+import { throughput } from '../reporters/render/timing-charts.js'
 import { record } from './helpers/gate-runs.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')

@@ -35,6 +35,16 @@ describe('options', () => {
     expect(() => readOptions(env)).toThrow(message)
   })
 
+  // Issue 23 item 5: MMLU_PULL and MMLU_ALLOW_PARTIAL took 1/true/yes but not on/off, while
+  // MMLU_ROTATE and MMLU_ENV_FILES took on/off too: one vocabulary for every yes/no setting.
+  const YES_NO = ['MMLU_PULL', 'MMLU_ALLOW_PARTIAL', 'MMLU_ROTATE', 'MMLU_ENV_FILES'] as const
+  const FIELD = { MMLU_PULL: 'pull', MMLU_ALLOW_PARTIAL: 'allowPartialData', MMLU_ROTATE: 'rotate', MMLU_ENV_FILES: 'envFiles' } as const
+  test.each(YES_NO)('%s reads the same yes/no words as every other switch', (name) => {
+    for (const word of ['on', 'ON', '1', 'true', 'yes', ' on ']) expect(readOptions({ [name]: word })[FIELD[name]], word).toBe(true)
+    for (const word of ['off', 'Off', '0', 'false', 'no', ' off ']) expect(readOptions({ [name]: word })[FIELD[name]], word).toBe(false)
+    expect(() => readOptions({ [name]: 'maybe' })).toThrow(`${name}="maybe" is not valid: expected on or off (or 1/0, true/false, yes/no).`)
+  })
+
   test('numbers as people write them still read', () => {
     expect(readOptions({ MMLU_SHOTS: '3', MMLU_TRIALS: '007', MMLU_TEMPERATURE: '.5', MMLU_ALPHA: '1e-2', MMLU_SAMPLE: '0.25', MMLU_KEEP_RUNS: '0' })).toMatchObject({
       shots: 3, trials: 7, temperature: 0.5, alpha: 0.01, sample: { fraction: 0.25 }, keepRuns: 0,

@@ -2,7 +2,9 @@
 // API key that never prints, and clear errors for bad values.
 import { inspect } from 'node:util'
 import { describe, expect, test } from 'vitest'
-import { DEFAULT_OLLAMA_HOST, inFlightCap, parseOllamaHost, readOptions, Secret } from '../src/config/options.js'
+import { inFlightCap, readOptions } from '../src/config/options.js'
+import { DEFAULT_OLLAMA_HOST, parseOllamaHost } from '../src/config/ollama-host.js'
+import { Secret } from '../src/config/secret.js'
 
 describe('OLLAMA_HOST, as the Ollama CLI reads it', () => {
   test.each([

@@ -9,7 +9,7 @@ import type { RunAnalysis } from '../../src/analysis/run.js'
 import { formatP } from '../../src/analysis/paired.js'
 import type { Svg } from './page.js'
 import { CHART_HALF, esc, figure } from './page.js'
-import { pct } from './terminal.js'
+import { pct } from './format.js'
 import { md } from './escape.js'
 
 /** JSON turns NaN into null: both read as "no value". */

@@ -1,6 +1,7 @@
 // `npm run compare`: a RunComparison (src/analysis/compare.ts) as the terminal
 // table, reports/compare.md and reports/compare.html. Pure: the comparison and
-// the flipped questions' texts in, text out.
+// the flipped questions' texts in, text out. One piece: the three outputs
+// show the same rows and share their cell helpers, so they change together.
 import type { ComparedRun, Flip, PairedRow, RunComparison, RunVsReference } from '../../src/analysis/compare.js'
 import type { RunAnalysis } from '../../src/analysis/run.js'
 import type { QuestionLookup } from '../../src/dataset/lookup.js'
@@ -12,8 +13,8 @@ import { variantSuffix } from '../../src/base/record.js'
 import { rotateQuestion } from '../../src/prompt/variants.js'
 import { biasPhrase, CALIBRATION_NOTE, confusionTable, preferenceP } from './analysis.js'
 import type { Svg } from './page.js'
-import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
-import { ci, pct, rate, table } from './terminal.js'
+import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, pageShell, STYLE } from './page.js'
+import { ci, pct, rate, table } from './format.js'
 import { maxOf } from '../../src/base/extent.js'
 import { isSimulatedRun } from '../../src/base/simulated.js'
 import { md, mdRow, printable, printableLines } from './escape.js'
@@ -337,16 +338,7 @@ export async function renderCompareHtml(c: RunComparison, texts: QuestionTexts |
     .map((a, i) => (a.letterBias ? `<h3>${esc(c.runs[i]!.label)}: confusion matrix (rows: keys, columns: letters given)</h3>${confusionTable(a.letterBias, `confusion-${i}`)}` : ''))
     .join('')}</section>`
   const missing = [...(texts ?? new Map<string, QuestionLookup>())].filter(([, t]) => 'reason' in t)
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MMLU compared · ${esc(c.runs.map((r) => r.label).join(' vs '))}</title>
-<style>${STYLE}${COMPARE_STYLE}</style>
-</head>
-<body>
-<header>
+  return pageShell(`MMLU compared · ${esc(c.runs.map((r) => r.label).join(' vs '))}`, `${STYLE}${COMPARE_STYLE}`, `<header>
 <h1>MMLU runs compared</h1>
 ${htmlTable('runs', ['', 'run', 'protocol', 'date', 'questions', 'accuracy', '95% CI', 'q/s', 'file'], runsRows, 2)}
 </header>
@@ -358,10 +350,7 @@ ${sections.join('\n')}
 ${analysis}
 ${missing.length ? `<p class="warning">Question texts not shown: ${missing.map(([s, t]) => esc(`${s}: ${(t as { reason: string }).reason}`)).join('; ')}</p>` : ''}
 </main>
-<footer>Written by npm run compare (vitest-mmlu).</footer>
-</body>
-</html>
-`
+<footer>Written by npm run compare (vitest-mmlu).</footer>`)
 }
 
 const COMPARE_STYLE = `

@@ -2,7 +2,8 @@
 import type { BaselineComparison, BaselineRefusal, FlippedQuestion, GateVerdict, PairedComparison, ThresholdCheck, ThresholdReport } from '../../src/gate/index.js'
 import { checkLabel, formatP } from '../../src/gate/index.js'
 import { variantSuffix } from '../../src/base/record.js'
-import { ci, leftOutLabel, pct } from './terminal.js'
+import { leftOutLabel } from './terminal.js'
+import { ci, pct } from './format.js'
 import { maxOf } from '../../src/base/extent.js'
 import { printableLines } from './escape.js'
 

@@ -3,6 +3,10 @@
 // HTML report for each subject and question.
 // Charts are drawn by echarts on the server (SVG strings), so the page is one
 // static, self-contained file: no script, no network, opens anywhere.
+// One piece: what is left here (facts, the subject, category and question
+// tables, the accuracy bars, the Vitest report links) is this page's alone;
+// the frame is page.ts, the timing charts timing-charts.ts, trials and
+// rotations variants.ts, calibration and bias analysis.ts.
 import { mkdir } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { TestModule, Vitest } from 'vitest/node'
@@ -10,22 +14,20 @@ import { analysisOf } from '../../src/analysis/run.js'
 import { writeFileAtomic } from '../../src/run/atomic-write.js'
 import { categoryLabel } from '../../src/dataset/subjects.js'
 import { rotationName } from '../../src/analysis/rotation.js'
-import { formatProbabilities, isTimed, recordKey, variantSuffix } from '../../src/base/record.js'
+import { formatProbabilities, recordKey, variantSuffix } from '../../src/base/record.js'
 import type { QuestionRecord, ResultsFile } from '../../src/run/results.js'
 import type { SubjectSummary } from '../../src/run/summary.js'
 import { ANALYSIS_STYLE, analysisSection } from './analysis.js'
 import type { Svg } from './page.js'
-import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_COLORS, STYLE } from './page.js'
-import { ci, countsLabel, leftOutLabel, ms, pct, rate, renderTime, shotsLabel, subjectNote } from './terminal.js'
+import { CHART_HALF, CHART_WIDE, chartRenderer, errorBars, esc, figure, OUTCOME_COLORS, pageShell, STYLE } from './page.js'
+import { countsLabel, leftOutLabel, renderTime, shotsLabel, subjectNote } from './terminal.js'
+import { ci, ms, pct, rate } from './format.js'
 import { renderServersHtml } from './servers.js'
 import { summarizeServers } from '../../src/run/servers-report.js'
 import { shownPath } from '../../src/run/shown-path.js'
-import { asksLabel, clusteringNote, headlineOf, protocolLabel, rotationLine, trialsLine } from './variants.js'
-import { maxOf, minOf } from '../../src/base/extent.js'
+import { headlineOf, variantChartsHtml, variantFactsHtml, variantTablesHtml } from './variants.js'
+import { latencyHistogram, throughputTimeline } from './timing-charts.js'
 import { isSimulatedRun, SIMULATED_NOTE } from '../../src/base/simulated.js'
-
-export type { Svg } from './page.js'
-export { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
 
 /** Where the Vitest HTML report is, and the ids its URLs use (`#/?file=<module id>&test=<test id>`). */
 export interface ReportLinks {
@@ -138,18 +140,9 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
     figure('chart-categories', 'Accuracy per category, with 95% Wilson intervals · dotted: chance', accuracyByCategory(results, svg), false),
     figure('chart-latency', untimed ? 'Latency per question' : `Latency per question · p50 ${ms(run.latencyMs.p50)}, p95 ${ms(run.latencyMs.p95)}`, latencyHistogram(results.records, svg), false, untimed),
     figure('chart-throughput', 'Questions per second over the run (answers completed per time bucket)', throughputTimeline(results.records, svg, run.questionsPerSecond), true, untimed),
-    ...variantCharts(results, subjects, svg),
+    ...variantChartsHtml(results, subjects, svg),
   ]
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}</title>
-<style>${STYLE}${ANALYSIS_STYLE}</style>
-</head>
-<body>
-<header>
+  return pageShell(`${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}`, `${STYLE}${ANALYSIS_STYLE}`, `<header>
 <h1>MMLU <span class="model">${esc(results.config.model)}</span>${isSimulatedRun(results) ? ' <span class="simulated">SIMULATED</span>' : ''}</h1>
 ${isSimulatedRun(results) ? `<p class="simulated">${esc(SIMULATED_NOTE)}.</p>\n` : ''}${overview(results, links, extras)}
 </header>
@@ -159,7 +152,7 @@ ${isSimulatedRun(results) ? `<p class="simulated">${esc(SIMULATED_NOTE)}.</p>\n`
 ${subjectTable(subjects, links)}
 <h2>Categories</h2>
 ${categoryTable(results)}
-${variantTables(results, subjects)}
+${variantTablesHtml(results, subjects)}
 ${renderServersHtml(summarizeServers(results.records), esc, results.serversGivenUp)}
 </section>
 <section id="charts">
@@ -171,10 +164,7 @@ ${analysisSection(analysisOf(results), svg)}
 ${questionIndex(subjects, results.records, links, extras.titles)}
 </section>
 </main>
-<footer>Written ${esc(results.createdAt)} by the vitest-mmlu reporter · run status ${esc(results.status)}${resultsName ? ` · every record in <a href="${esc(encodeURIComponent(resultsName))}">${esc(resultsName)}</a>` : ''}</footer>
-</body>
-</html>
-`
+<footer>Written ${esc(results.createdAt)} by the vitest-mmlu reporter · run status ${esc(results.status)}${resultsName ? ` · every record in <a href="${esc(encodeURIComponent(resultsName))}">${esc(resultsName)}</a>` : ''}</footer>`)
 }
 
 function overview(results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras): string {
@@ -199,7 +189,7 @@ function overview(results: ResultsFile, links: ReportLinks | undefined, extras: 
     ],
     ['time', esc(renderTime(run).replace(/^Time\s+/, ''))],
     ['setup', `${esc(c.scoring)} scoring · ${esc(shotsLabel(c.shots, run.reducedShots ?? 0, c.inputs))} · concurrency ${c.concurrency} · ${c.vitest.workersUsed} worker${c.vitest.workersUsed === 1 ? '' : 's'}${c.limit ? ` · first ${c.limit} per subject` : ''}`],
-    ...variantFacts(results),
+    ...variantFactsHtml(results),
     ['engine', engines || esc(c.engine)],
     [
       'details',
@@ -377,216 +367,6 @@ function accuracyByCategory(results: ResultsFile, svg: Svg): string | undefined 
   const bars = [...cats].reverse().map((c) => ({ name: categoryLabel(c.category), accuracy: c.accuracy, low: c.ci95.low, high: c.ci95.high, color: categoryColor(c.category) }))
   // A row a bar's height with room around it: one or two categories make a short chart, not a tall empty one.
   return accuracyBars(bars, svg, CHART_HALF, 44, [{ value: 0.25, style: 'dotted' }])
-}
-
-/** 1, 2 or 5 × 10^k, the smallest such step ≥ x. */
-function niceStep(x: number): number {
-  if (!(x > 0)) return 1
-  const p = 10 ** Math.floor(Math.log10(x))
-  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= x * (1 - 1e-9)) ?? 10 * p
-}
-
-export interface Bin {
-  from: number
-  to: number
-  count: number
-}
-
-/** Equal-width bins with a round width, about `target` of them, covering every value. */
-export function histogram(values: readonly number[], target = 24): Bin[] {
-  if (values.length === 0) return []
-  let lo = Infinity
-  let hi = -Infinity
-  for (const v of values) {
-    lo = Math.min(lo, v)
-    hi = Math.max(hi, v)
-  }
-  const width = niceStep((hi - lo) / target || Math.max(hi, 1) / target)
-  const start = Math.floor(lo / width) * width
-  const n = Math.max(1, Math.floor((hi - start) / width) + 1)
-  const bins = Array.from({ length: n }, (_, i) => ({ from: start + i * width, to: start + (i + 1) * width, count: 0 }))
-  for (const v of values) bins[Math.min(n - 1, Math.floor((v - start) / width))]!.count++
-  return bins
-}
-
-function latencyHistogram(records: readonly QuestionRecord[], svg: Svg): string | undefined {
-  const xs = records.filter(isTimed).map((r) => r.latencyMs)
-  const bins = histogram(xs)
-  if (bins.length === 0) return undefined
-  // One unit for the whole axis: seconds when the slowest bin reaches a second, else milliseconds.
-  const seconds = (bins.at(-1)?.to ?? 0) > 1000
-  const label = (x: number) => (seconds ? `${+(x / 1000).toFixed(2)}` : `${+x.toFixed(1)}`)
-  return svg(
-    {
-      grid: { left: 8, right: 36, top: 30, bottom: 24, containLabel: true },
-      xAxis: { type: 'category', name: seconds ? 's' : 'ms', data: bins.map((b) => label(b.from)), axisLabel: { fontSize: 11 } },
-      yAxis: { type: 'value', name: 'questions', nameTextStyle: { align: 'left' }, minInterval: 1, splitLine: { lineStyle: { color: '#eee' } } },
-      series: [{ type: 'bar', barCategoryGap: '8%', data: bins.map((b) => b.count), itemStyle: { color: '#4e79a7' } }],
-    },
-    CHART_HALF,
-    300,
-  )
-}
-
-export interface RatePoint {
-  /** Seconds since the first question started (end of the bucket). */
-  t: number
-  /** Answers completed in the bucket ÷ its width. */
-  qps: number
-}
-
-/**
- * Completions per second over time, in equal buckets from the first start:
- * about 60, fewer for small runs so a bucket holds ~10 answers on average.
- */
-export function throughput(records: readonly QuestionRecord[], target = Math.min(60, Math.ceil(records.filter(isTimed).length / 10))): RatePoint[] {
-  const done = records.filter(isTimed)
-  if (done.length === 0) return []
-  const t0 = minOf(done.map((r) => r.startedAt))
-  const ends = done.map((r) => (r.startedAt + r.latencyMs - t0) / 1000)
-  const span = maxOf(ends)
-  const width = niceStep(span / target || 0.001)
-  const n = Math.max(1, Math.ceil(span / width - 1e-9))
-  const counts = new Array<number>(n).fill(0)
-  for (const e of ends) counts[Math.min(n - 1, Math.floor(e / width))]!++
-  return counts.map((c, i) => ({ t: +((i + 1) * width).toFixed(6), qps: c / width }))
-}
-
-function throughputTimeline(records: readonly QuestionRecord[], svg: Svg, average: number): string | undefined {
-  const points = throughput(records)
-  if (points.length === 0) return undefined
-  const step = points.length > 1 ? points[1]!.t - points[0]!.t : points[0]!.t
-  return svg(
-    {
-      grid: { left: 8, right: 24, top: 30, bottom: 24, containLabel: true },
-      xAxis: { type: 'value', name: 's', min: 0, max: points.at(-1)!.t, splitLine: { show: false } },
-      yAxis: { type: 'value', name: 'q/s', min: 0, splitLine: { lineStyle: { color: '#eee' } } },
-      series: [
-        {
-          type: 'line',
-          step: 'end',
-          symbol: 'none',
-          areaStyle: { opacity: 0.15 },
-          lineStyle: { width: 1.5 },
-          itemStyle: { color: '#59a14f' },
-          data: [[0, points[0]!.qps], ...points.map((p) => [p.t - step, p.qps]), [points.at(-1)!.t, points.at(-1)!.qps]],
-          markLine: Number.isFinite(average)
-            ? { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#555' }, label: { formatter: `run ${rate(average)} q/s`, position: 'insideEndTop' }, data: [{ yAxis: average }] }
-            : undefined,
-        },
-      ],
-    },
-    CHART_WIDE,
-    300,
-  )
-}
-
-/** Protocol, trials, rotation and sample, in the page's list of facts. */
-function variantFacts(results: ResultsFile): [string, string][] {
-  const c = results.config
-  const run = results.summary
-  const facts: [string, string][] = []
-  const protocol = protocolLabel(c)
-  if (protocol) facts.push(['protocol', esc(protocol.replace(/^protocol /, ''))])
-  const asks = asksLabel(c)
-  if (asks) facts.push(['asked', esc(asks)])
-  if (run.trials) facts.push(['trials', esc(trialsLine(run.trials, c.asks?.temperature))])
-  if (run.rotation) facts.push(['rotation', esc(rotationLine(run.rotation))])
-  const note = clusteringNote(run)
-  if (note) facts.push(['intervals', esc(note)])
-  return facts
-}
-
-/** Per-subject tables of the trials and the rotations, when the run had them. */
-function variantTables(results: ResultsFile, subjects: readonly SubjectSummary[]): string {
-  const out: string[] = []
-  const run = results.summary
-  const withTrials = subjects.filter((s) => s.trials)
-  if (withTrials.length && run.trials) {
-    const rows = [...withTrials.map((s) => [s.subject, s.trials!] as const), ['all', run.trials] as const].map(
-      ([name, t]) =>
-        `<tr data-subject="${esc(name)}"><td>${esc(name)}</td><td>${t.accuracies.map(pct).join(' · ')}</td><td class="accuracy">${pct(t.mean)}</td><td>${pct(t.min)}–${pct(t.max)}</td><td>${(t.sd * 100).toFixed(1)}</td><td>${pct(t.majority)}</td><td>${pct(t.agreement)}</td><td>${pct(t.unanimous)}</td><td>${pct(t.noLetter ?? NaN)}</td></tr>`,
-    )
-    out.push(
-      '<h2>Trials</h2>',
-      `<table id="trials"><thead><tr><th>subject</th><th>each trial</th><th>mean</th><th>min–max</th><th>sd (points)</th><th>majority vote</th><th>agreement</th><th>unanimous</th><th>no letter</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
-    )
-  }
-  const rotated = subjects.filter((s) => s.rotation)
-  if (rotated.length && run.rotation) {
-    const n = run.rotation.rotations
-    const rows = [...rotated.map((s) => [s.subject, s.rotation!] as const), ['all', run.rotation] as const].map(
-      ([name, r]) =>
-        `<tr data-subject="${esc(name)}"><td>${esc(name)}</td>${Array.from({ length: n }, (_, i) => `<td>${pct(r.accuracies[i] ?? NaN)}</td>`).join('')}<td class="accuracy">${pct(r.circular)}</td><td>${pct(r.consistency)}</td></tr>`,
-    )
-    out.push(
-      '<h2>Rotated options</h2>',
-      `<table id="rotations"><thead><tr><th>subject</th>${Array.from({ length: n }, (_, i) => `<th>${esc(rotationName(i))}</th>`).join('')}<th>circular</th><th>consistent</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
-    )
-  }
-  return out.join('\n')
-}
-
-/** The spread across trials per subject, and accuracy per rotation, when the run had them. */
-function variantCharts(results: ResultsFile, subjects: readonly SubjectSummary[], svg: Svg): string[] {
-  const charts: string[] = []
-  const run = results.summary
-  const withTrials = subjects.filter((s) => s.trials && s.trials.accuracies.some(Number.isFinite))
-  if (withTrials.length && run.trials) {
-    charts.push(
-      figure(
-        'chart-trials',
-        `Spread across ${run.trials.trials} trials per subject: each trial's accuracy (dots), min–max (bar), mean (diamond) · overall mean ${pct(run.trials.mean)}, sd ${(run.trials.sd * 100).toFixed(1)} points`,
-        trialSpreadChart(withTrials, svg),
-        true,
-      ),
-    )
-  }
-  if (run.rotation) {
-    charts.push(figure('chart-rotations', `Accuracy under each rotation of the options, and circular accuracy (right under all ${run.rotation.rotations}) · dotted: chance`, rotationChart(run.rotation, svg), false))
-  }
-  return charts
-}
-
-function trialSpreadChart(subjects: readonly SubjectSummary[], svg: Svg): string {
-  const sorted = [...subjects].sort((a, b) => a.trials!.mean - b.trials!.mean || b.subject.localeCompare(a.subject))
-  const percent = (x: number) => Math.round(x * 1000) / 10
-  return svg(
-    {
-      grid: { left: 30, right: 30, top: 12, bottom: 30, containLabel: true },
-      xAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' }, splitLine: { lineStyle: { color: '#eee' } } },
-      yAxis: { type: 'category', data: sorted.map((s) => s.subject), axisTick: { show: false }, axisLabel: { fontSize: 12 } },
-      series: [
-        { type: 'custom', renderItem: errorBars, encode: { x: [1, 2], y: 0 }, data: sorted.map((s, i) => [i, percent(s.trials!.min), percent(s.trials!.max)]), z: 5 },
-        { type: 'scatter', symbolSize: 7, itemStyle: { color: '#4e79a7', opacity: 0.7 }, data: sorted.flatMap((s, i) => s.trials!.accuracies.filter(Number.isFinite).map((a) => [percent(a), i])), z: 8 },
-        { type: 'scatter', symbol: 'diamond', symbolSize: 12, itemStyle: { color: '#c62828' }, data: sorted.map((s, i) => [percent(s.trials!.mean), i]), z: 10 },
-      ],
-    },
-    CHART_WIDE,
-    70 + sorted.length * 24,
-  )
-}
-
-function rotationChart(r: NonNullable<ResultsFile['summary']['rotation']>, svg: Svg): string {
-  const names = [...r.accuracies.map((_, i) => rotationName(i)), 'circular', 'consistent']
-  const values = [...r.accuracies, r.circular, r.consistency].map((x) => (Number.isFinite(x) ? Math.round(x * 1000) / 10 : 0))
-  return svg(
-    {
-      grid: { left: 8, right: 24, top: 30, bottom: 24, containLabel: true },
-      xAxis: { type: 'category', data: names, axisLabel: { fontSize: 11, interval: 0 } },
-      yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' }, splitLine: { lineStyle: { color: '#eee' } } },
-      series: [
-        {
-          type: 'bar',
-          data: values.map((v, i) => ({ value: v, itemStyle: { color: i < r.accuracies.length ? '#4e79a7' : i === r.accuracies.length ? '#2e7d32' : '#b07aa1' } })),
-          label: { show: true, position: 'top', formatter: ({ value }) => `${(value as number).toFixed(1)}%`, fontSize: 11 },
-          markLine: { symbol: 'none', silent: true, label: { show: false }, data: [{ yAxis: 25, lineStyle: { type: 'dotted', color: '#888', width: 1.5 } }] },
-        },
-      ],
-    },
-    CHART_HALF,
-    300,
-  )
 }
 
 /** MMLU's categories keep their colours; a topic's own category gets one of its own. */

@@ -7,8 +7,8 @@ import { P_VALUE_MEANING } from '../../src/analysis/leaderboard.js'
 import { CATEGORY_LABELS } from '../../src/dataset/subjects.js'
 import { formatP } from '../../src/analysis/paired.js'
 import type { Svg } from './page.js'
-import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, STYLE } from './page.js'
-import { ci, ms, pct, rate, table } from './terminal.js'
+import { CHART_HALF, CHART_WIDE, chartRenderer, esc, figure, pageShell, STYLE } from './page.js'
+import { ci, ms, pct, rate, table } from './format.js'
 import { maxOf, minOf } from '../../src/base/extent.js'
 import { md, printableLines } from './escape.js'
 
@@ -191,26 +191,14 @@ export async function renderLeaderboardHtml(b: Leaderboard, runsIndex?: string):
     const apart = t.differences.length ? `<p class="warning">Not ranked with table 1: ${esc(t.differences.join('; '))}</p>` : ''
     return `<section class="board" id="table-${i + 1}"><h2>${esc(tableTitle(t, i))}</h2>${apart}${htmlTable(t, i)}<div class="charts">${charts.join('\n')}</div></section>`
   })
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MMLU leaderboard · ${b.tables.reduce((n, t) => n + t.rows.length, 0)} runs</title>
-<style>${STYLE}${LEADERBOARD_STYLE}</style>
-</head>
-<body>
-<header>
+  return pageShell(`MMLU leaderboard · ${b.tables.reduce((n, t) => n + t.rows.length, 0)} runs`, `${STYLE}${LEADERBOARD_STYLE}`, `<header>
 <h1>MMLU leaderboard</h1>
 <ul class="explain">${notes(b).map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
 </header>
 <main>
 ${sections.join('\n')}
 </main>
-<footer>Written by npm run leaderboard (vitest-mmlu).${runsIndex ? ` <a href="${esc(runsIndex)}">Every kept run</a>.` : ''}</footer>
-</body>
-</html>
-`
+<footer>Written by npm run leaderboard (vitest-mmlu).${runsIndex ? ` <a href="${esc(runsIndex)}">Every kept run</a>.` : ''}</footer>`)
 }
 
 const LEADERBOARD_STYLE = `

@@ -94,3 +94,24 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 #notes { margin: 12px 0 0; } .note { margin: 4px 0; padding: 6px 10px; background: #fff8e1; border-left: 3px solid #f9a825; }
 td.note { text-align: left; color: var(--muted); }
 `
+
+/**
+ * Every page's frame: the doctype, the head (charset, viewport, title, one
+ * style sheet) and the body. `title` and `style` are HTML already escaped;
+ * `body` is what goes between `<body>` and `</body>`, each on lines of its own.
+ */
+export function pageShell(title: string, style: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>${style}</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`
+}

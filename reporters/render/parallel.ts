@@ -4,7 +4,7 @@
 // and, given a sequential baseline (MMLU_SPEEDUP_BASELINE), the real speedup
 // and latency inflation. Pure: measures in, text out.
 import type { RunMeasure, SpeedupComparison } from '../../src/study/measure.js'
-import { ms, rate } from './terminal.js'
+import { ms, rate } from './format.js'
 import { maxOf, minOf } from '../../src/base/extent.js'
 
 const TIMELINE_WIDTH = 32

@@ -5,8 +5,8 @@
 // of script only fill in the command for two runs ticked by hand.
 import type { RunHeadline } from '../../src/run/kept-runs.js'
 import { RUN_RESULTS_FILE } from '../../src/run/kept-runs.js'
-import { esc, STYLE } from './page.js'
-import { ci, pct, rate } from './terminal.js'
+import { esc, pageShell, STYLE } from './page.js'
+import { ci, pct, rate } from './format.js'
 
 /** `npm run compare -- <older> <newer>`, with the runs folder as the user would type it. */
 export function compareCommand(runsPath: string, older: string, newer: string): string {
@@ -71,16 +71,7 @@ export function renderRunsIndex(runs: readonly RunHeadline[], runsPath: string):
   const table = runs.length
     ? `<table id="runs"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`
     : '<p class="empty">No runs kept yet: every run that answers questions is kept here.</p>'
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MMLU runs · ${runs.length}</title>
-<style>${STYLE}${INDEX_STYLE}</style>
-</head>
-<body>
-<header>
+  return pageShell(`MMLU runs · ${runs.length}`, `${STYLE}${INDEX_STYLE}`, `<header>
 <h1>MMLU runs <span class="model">${runs.length} kept, newest first</span></h1>
 <p>Every run that answered questions, as it was written: its summary page and results JSON. <a href="../index.html">The latest run</a>. <a href="../leaderboard.html">The leaderboard</a>: these runs ranked, ties with the best said (<code>npm run leaderboard</code> writes it).</p>
 </header>
@@ -106,10 +97,7 @@ for (const box of boxes) box.addEventListener('change', () => {
   command.textContent = on.length === 2 ? 'npm run compare -- ' + on[1].value + ' ' + on[0].value : initial
   note.textContent = on.length === 2 && on[0].dataset.inputs !== on[1].dataset.inputs ? 'These two runs have different inputs: compare refuses different prompts or data, and warns on different shots.' : ''
 })
-</script>
-</body>
-</html>
-`
+</script>`)
 }
 
 const INDEX_STYLE = `

@@ -1,7 +1,7 @@
 // The per-server table of a run over several servers, for the terminal, the
 // Markdown summary and the page: pure text from src/run/servers-report.ts's summaries.
 import type { GivenUpSummary, ServerSummary } from '../../src/run/servers-report.js'
-import { ms } from './terminal.js'
+import { ms } from './format.js'
 import { maxOf } from '../../src/base/extent.js'
 import { md, mdRow, printableLines } from './escape.js'
 

@@ -1,5 +1,6 @@
 // The study's report: reports/study.md and reports/study.html, from a Study
-// (src/study/runner.ts). Pure: the study in, text out.
+// (src/study/runner.ts). Pure: the study in, text out. One piece: the
+// Markdown and the page are built from the same sections(), so they change together.
 //   - the seed's tables: accuracy per topic; the sequential runs (per topic and
 //     total); the parallel runs; per-question time;
 //   - speedup and latency inflation; throughput against in-file concurrency;
@@ -13,10 +14,10 @@ import { relative } from 'node:path'
 import type { ProfileFigures, StudyRun } from '../../src/study/analysis.js'
 import { timeline } from '../../src/study/analysis.js'
 import type { Study } from '../../src/study/runner.js'
-import type { Svg } from './html.js'
-import { CHART_WIDE, chartRenderer, esc, figure, STYLE } from './html.js'
+import type { Svg } from './page.js'
+import { CHART_WIDE, chartRenderer, esc, figure, pageShell, STYLE } from './page.js'
 import { md, printable } from './escape.js'
-import { ci, ms, pct, rate } from './terminal.js'
+import { ci, ms, pct, rate } from './format.js'
 import { maxOf, minOf } from '../../src/base/extent.js'
 import { isSimulatedRun, SIMULATED_NOTE } from '../../src/base/simulated.js'
 
@@ -225,16 +226,7 @@ export async function renderStudyHtml(study: Study, outDir: string): Promise<str
   const body = sections(study)
     .map((s) => `<h2>${prose(s.title)}</h2>${s.intro ? `<p>${prose(s.intro)}</p>` : ''}${s.table ? htmlTable(s.table) : ''}`)
     .join('\n')
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${simulated(study) ? 'SIMULATED · ' : ''}Sequential vs parallel · ${esc(study.analysis.engine?.model ?? '')}</title>
-<style>${STYLE}${STUDY_STYLE}</style>
-</head>
-<body>
-<header>
+  return pageShell(`${simulated(study) ? 'SIMULATED · ' : ''}Sequential vs parallel · ${esc(study.analysis.engine?.model ?? '')}`, `${STYLE}${STUDY_STYLE}`, `<header>
 <h1>Sequential vs parallel <span class="model">${esc(engineLine(study))}</span></h1>
 ${simulated(study) ? `<p class="simulated">${esc(SIMULATED_NOTE)}.</p>\n` : ''}<p><code>${esc(study.command)}</code></p>
 <p>${esc(engineDetails(study))}</p>
@@ -254,10 +246,7 @@ ${body}
 <ul>${runFiles(study, outDir).map((f) => `<li><code>${esc(f)}</code></li>`).join('')}</ul>
 </section>
 </main>
-<footer>Written by <code>npm run study</code> (src/study, reporters/render/study.ts).</footer>
-</body>
-</html>
-`
+<footer>Written by <code>npm run study</code> (src/study, reporters/render/study.ts).</footer>`)
 }
 
 /** Runs shown in the timeline: the first sequential, the first parallel, and the highest in-file concurrency. */

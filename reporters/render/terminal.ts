@@ -6,21 +6,9 @@ import type { RunConfig } from '../../src/run/results.js'
 import type { SubjectSummary, RunSummary } from '../../src/run/summary.js'
 import { headlineOf, renderAsksHeader, renderVariantTotals } from './variants.js'
 import { shownPath } from '../../src/run/shown-path.js'
-import { maxOf } from '../../src/base/extent.js'
 import { SIMULATED_NOTE } from '../../src/base/simulated.js'
 import { printable, printableLines } from './escape.js'
-
-export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
-export const ci = (i: { low: number; high: number }): string => `[${(i.low * 100).toFixed(1)}, ${(i.high * 100).toFixed(1)}]`
-export const ms = (x: number): string => (!Number.isFinite(x) ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 2 : 0)} ms`)
-export const rate = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : '–')
-
-export function table(rows: string[][], rightAligned: ReadonlySet<number>): string {
-  const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => (r[c] ?? '').length)))
-  return rows
-    .map((r) => r.map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd())
-    .join('\n')
-}
+import { ci, ms, pct, rate, table } from './format.js'
 
 /**
  * `5-shot`, or `5-shot (37 questions with fewer, to fit the context)` when any

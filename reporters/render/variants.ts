@@ -1,18 +1,19 @@
 // How a run that asked questions more than once (trials, rotated options), a
-// sample, or under a named protocol is shown: terminal lines and Markdown
-// tables. Pure functions over the summaries; nothing here is computed again
-// (src/analysis/trials.ts and rotation.ts compute, these only format).
+// sample, or under a named protocol is shown: terminal lines, Markdown
+// tables, and the summary page's facts, tables and charts. Pure functions
+// over the summaries; nothing here is computed again (src/analysis/trials.ts
+// and rotation.ts compute, these only format).
 import { rotationName } from '../../src/analysis/rotation.js'
 import type { RotationSummary } from '../../src/analysis/rotation.js'
 import type { TrialSpread } from '../../src/analysis/trials.js'
 import { PROTOCOLS } from '../../src/prompt/protocols.js'
-import type { RunConfig } from '../../src/run/results.js'
+import type { ResultsFile, RunConfig } from '../../src/run/results.js'
 import type { RunSummary, SubjectSummary } from '../../src/run/summary.js'
 import { maxOf } from '../../src/base/extent.js'
 import { md } from './escape.js'
-
-// terminal.ts imports this file: its percent format is repeated, not imported.
-const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–')
+import type { Svg } from './page.js'
+import { CHART_HALF, CHART_WIDE, errorBars, esc, figure } from './page.js'
+import { pct, table } from './format.js'
 
 const points = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} points` : '–')
 
@@ -82,9 +83,9 @@ export function renderVariantTotals(run: RunSummary, config?: Pick<RunConfig, 'a
   return lines
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => maxOf(rows.map((r) => (r[c] ?? '').length)))
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n')
+/** The subject column left-aligned, the numbers right. */
+function numbersTable(rows: string[][]): string {
+  return table(rows, new Set(rows[0]!.map((_, c) => c).filter((c) => c > 0)))
 }
 
 /** Per-subject tables of the trials and the rotations, when the run had them. */
@@ -93,14 +94,14 @@ export function renderVariantTables(subjects: readonly SubjectSummary[], run: Ru
   const withTrials = subjects.filter((s) => s.trials)
   if (withTrials.length) {
     const rows = [['subject (trials)', 'mean', 'min', 'max', 'sd', 'majority', 'agree', 'unanimous', 'no letter'], ...[...withTrials.map((s) => [s.subject, s.trials!] as const), ...(run.trials && withTrials.length > 1 ? [['all', run.trials] as const] : [])].map(([name, t]) => [name, pct(t.mean), pct(t.min), pct(t.max), (t.sd * 100).toFixed(1), pct(t.majority), pct(t.agreement), pct(t.unanimous), pct(t.noLetter ?? NaN)])]
-    out.push(table(rows))
+    out.push(numbersTable(rows))
   }
   const rotated = subjects.filter((s) => s.rotation)
   if (rotated.length) {
     const n = maxOf(rotated.map((s) => s.rotation!.rotations))
     const head = ['subject (rotations)', ...Array.from({ length: n }, (_, i) => (i === 0 ? 'as written' : `+${i}`)), 'circular', 'consistent']
     const rows = [head, ...[...rotated.map((s) => [s.subject, s.rotation!] as const), ...(run.rotation && rotated.length > 1 ? [['all', run.rotation] as const] : [])].map(([name, r]) => [name, ...Array.from({ length: n }, (_, i) => pct(r.accuracies[i] ?? NaN)), pct(r.circular), pct(r.consistency)])]
-    out.push(table(rows))
+    out.push(numbersTable(rows))
   }
   return out
 }
@@ -131,4 +132,112 @@ export function markdownVariants(results: { subjects: readonly SubjectSummary[];
   }
   if (note) out.push(`Intervals: ${note}.`, '')
   return out
+}
+
+/** Protocol, trials, rotation and sample, in the page's list of facts. */
+export function variantFactsHtml(results: ResultsFile): [string, string][] {
+  const c = results.config
+  const run = results.summary
+  const facts: [string, string][] = []
+  const protocol = protocolLabel(c)
+  if (protocol) facts.push(['protocol', esc(protocol.replace(/^protocol /, ''))])
+  const asks = asksLabel(c)
+  if (asks) facts.push(['asked', esc(asks)])
+  if (run.trials) facts.push(['trials', esc(trialsLine(run.trials, c.asks?.temperature))])
+  if (run.rotation) facts.push(['rotation', esc(rotationLine(run.rotation))])
+  const note = clusteringNote(run)
+  if (note) facts.push(['intervals', esc(note)])
+  return facts
+}
+
+/** Per-subject tables of the trials and the rotations, when the run had them. */
+export function variantTablesHtml(results: ResultsFile, subjects: readonly SubjectSummary[]): string {
+  const out: string[] = []
+  const run = results.summary
+  const withTrials = subjects.filter((s) => s.trials)
+  if (withTrials.length && run.trials) {
+    const rows = [...withTrials.map((s) => [s.subject, s.trials!] as const), ['all', run.trials] as const].map(
+      ([name, t]) =>
+        `<tr data-subject="${esc(name)}"><td>${esc(name)}</td><td>${t.accuracies.map(pct).join(' · ')}</td><td class="accuracy">${pct(t.mean)}</td><td>${pct(t.min)}–${pct(t.max)}</td><td>${(t.sd * 100).toFixed(1)}</td><td>${pct(t.majority)}</td><td>${pct(t.agreement)}</td><td>${pct(t.unanimous)}</td><td>${pct(t.noLetter ?? NaN)}</td></tr>`,
+    )
+    out.push(
+      '<h2>Trials</h2>',
+      `<table id="trials"><thead><tr><th>subject</th><th>each trial</th><th>mean</th><th>min–max</th><th>sd (points)</th><th>majority vote</th><th>agreement</th><th>unanimous</th><th>no letter</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+    )
+  }
+  const rotated = subjects.filter((s) => s.rotation)
+  if (rotated.length && run.rotation) {
+    const n = run.rotation.rotations
+    const rows = [...rotated.map((s) => [s.subject, s.rotation!] as const), ['all', run.rotation] as const].map(
+      ([name, r]) =>
+        `<tr data-subject="${esc(name)}"><td>${esc(name)}</td>${Array.from({ length: n }, (_, i) => `<td>${pct(r.accuracies[i] ?? NaN)}</td>`).join('')}<td class="accuracy">${pct(r.circular)}</td><td>${pct(r.consistency)}</td></tr>`,
+    )
+    out.push(
+      '<h2>Rotated options</h2>',
+      `<table id="rotations"><thead><tr><th>subject</th>${Array.from({ length: n }, (_, i) => `<th>${esc(rotationName(i))}</th>`).join('')}<th>circular</th><th>consistent</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+    )
+  }
+  return out.join('\n')
+}
+
+/** The spread across trials per subject, and accuracy per rotation, when the run had them. */
+export function variantChartsHtml(results: ResultsFile, subjects: readonly SubjectSummary[], svg: Svg): string[] {
+  const charts: string[] = []
+  const run = results.summary
+  const withTrials = subjects.filter((s) => s.trials && s.trials.accuracies.some(Number.isFinite))
+  if (withTrials.length && run.trials) {
+    charts.push(
+      figure(
+        'chart-trials',
+        `Spread across ${run.trials.trials} trials per subject: each trial's accuracy (dots), min–max (bar), mean (diamond) · overall mean ${pct(run.trials.mean)}, sd ${(run.trials.sd * 100).toFixed(1)} points`,
+        trialSpreadChart(withTrials, svg),
+        true,
+      ),
+    )
+  }
+  if (run.rotation) {
+    charts.push(figure('chart-rotations', `Accuracy under each rotation of the options, and circular accuracy (right under all ${run.rotation.rotations}) · dotted: chance`, rotationChart(run.rotation, svg), false))
+  }
+  return charts
+}
+
+function trialSpreadChart(subjects: readonly SubjectSummary[], svg: Svg): string {
+  const sorted = [...subjects].sort((a, b) => a.trials!.mean - b.trials!.mean || b.subject.localeCompare(a.subject))
+  const percent = (x: number) => Math.round(x * 1000) / 10
+  return svg(
+    {
+      grid: { left: 30, right: 30, top: 12, bottom: 30, containLabel: true },
+      xAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' }, splitLine: { lineStyle: { color: '#eee' } } },
+      yAxis: { type: 'category', data: sorted.map((s) => s.subject), axisTick: { show: false }, axisLabel: { fontSize: 12 } },
+      series: [
+        { type: 'custom', renderItem: errorBars, encode: { x: [1, 2], y: 0 }, data: sorted.map((s, i) => [i, percent(s.trials!.min), percent(s.trials!.max)]), z: 5 },
+        { type: 'scatter', symbolSize: 7, itemStyle: { color: '#4e79a7', opacity: 0.7 }, data: sorted.flatMap((s, i) => s.trials!.accuracies.filter(Number.isFinite).map((a) => [percent(a), i])), z: 8 },
+        { type: 'scatter', symbol: 'diamond', symbolSize: 12, itemStyle: { color: '#c62828' }, data: sorted.map((s, i) => [percent(s.trials!.mean), i]), z: 10 },
+      ],
+    },
+    CHART_WIDE,
+    70 + sorted.length * 24,
+  )
+}
+
+function rotationChart(r: NonNullable<ResultsFile['summary']['rotation']>, svg: Svg): string {
+  const names = [...r.accuracies.map((_, i) => rotationName(i)), 'circular', 'consistent']
+  const values = [...r.accuracies, r.circular, r.consistency].map((x) => (Number.isFinite(x) ? Math.round(x * 1000) / 10 : 0))
+  return svg(
+    {
+      grid: { left: 8, right: 24, top: 30, bottom: 24, containLabel: true },
+      xAxis: { type: 'category', data: names, axisLabel: { fontSize: 11, interval: 0 } },
+      yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' }, splitLine: { lineStyle: { color: '#eee' } } },
+      series: [
+        {
+          type: 'bar',
+          data: values.map((v, i) => ({ value: v, itemStyle: { color: i < r.accuracies.length ? '#4e79a7' : i === r.accuracies.length ? '#2e7d32' : '#b07aa1' } })),
+          label: { show: true, position: 'top', formatter: ({ value }) => `${(value as number).toFixed(1)}%`, fontSize: 11 },
+          markLine: { symbol: 'none', silent: true, label: { show: false }, data: [{ yAxis: 25, lineStyle: { type: 'dotted', color: '#888', width: 1.5 } }] },
+        },
+      ],
+    },
+    CHART_HALF,
+    300,
+  )
 }

@@ -10,7 +10,8 @@
 // - The API key goes only into the Authorization header: it is scrubbed from
 //   every message and never put in EngineInfo.
 import OpenAI, { APIError } from 'openai'
-import type { PromptFormat, Secret } from '../config/options.js'
+import type { PromptFormat } from '../config/options.js'
+import type { Secret } from '../config/secret.js'
 import type { Prompt, Sampling } from '../prompt/prompt.js'
 import { chatMessages, promptText } from '../prompt/prompt.js'
 import type { Engine, EngineInfo, RawAnswer, Session, SessionRequest } from './backend.js'

@@ -4,6 +4,10 @@
 // place with one clear message.
 import { editDistance } from '../dataset/subjects.js'
 import { decimalNumber, wholeNumber } from '../base/strict-number.js'
+import type { Definition, Env } from './parsers.js'
+import { decimal, integer, list, oneOf, optionalInteger, OptionsError, text, yesNo } from './parsers.js'
+import { Secret } from './secret.js'
+import { DEFAULT_OLLAMA_HOST, ollamaHosts } from './ollama-host.js'
 import type { ProtocolChoice, ProtocolName } from '../prompt/protocols.js'
 import { PROTOCOL_NAMES, PROTOCOLS } from '../prompt/protocols.js'
 import type { SettingSource } from './settings-files.js'
@@ -20,149 +24,7 @@ export type CacheMode = (typeof CACHE_MODES)[number]
 export const GPU_MODES = ['auto', 'off'] as const
 export type GpuMode = (typeof GPU_MODES)[number]
 
-export interface Options {
-  /** Folder in the Hendrycks layout: `<dir>/{dev,test}/<subject>_<split>.csv`. */
-  dataDir: string | undefined
-  /** Model reference: a path to a `.gguf` file, an Ollama name (`llama3.2:1b`) or a server's model id. */
-  model: string
-  shots: number
-  /** `undefined` lets the backend choose its best mode (log-prob where it can). */
-  scoring: ScoringMode | undefined
-  /** Questions in flight per server inside each subject file, or `auto`: found while the run goes (src/backends/auto-concurrency.ts). */
-  concurrency: Concurrency
-  /** Ask only the first N test questions of each subject (quick runs). */
-  limit: number | undefined
-  timeoutMs: number
-  /** Explicit llama.cpp threads per worker; by default physical cores ÷ workers. */
-  threads: number | undefined
-  gpu: GpuMode
-  maxTokens: number
-  /** Which engine serves the model; `auto` resolves the model reference (src/backends/resolve.ts). */
-  backend: BackendChoice
-  /** Ollama servers' base URLs, normalized from OLLAMA_HOST (a comma-separated list) by the Ollama CLI's rules. */
-  ollamaHosts: string[]
-  /** Ollama's model store folder (OLLAMA_MODELS); undefined means Ollama's default places. */
-  ollamaModels: string | undefined
-  /** Base URLs of OpenAI-compatible servers (`…/v1`), from a comma-separated list; empty when unset. */
-  openaiBaseUrls: string[]
-  /** API key for the OpenAI-compatible server; never printed (see `Secret`). */
-  apiKey: Secret | undefined
-  /** Pull a model the Ollama server lacks instead of stopping with the `ollama pull` hint. */
-  pull: boolean
-  /** Retries of one question's request after a retryable failure (connection refused or reset, 429, 5xx), with backoff, inside its deadline. */
-  retries: number
-  /** Server backends: the lm-eval prompt as raw text, or as chat turns (the few-shot examples as user/assistant turns). */
-  promptFormat: PromptFormat
-  /** Ollama `keep_alive`: how long the model stays loaded after each request. */
-  keepAlive: string | number
-  /** The run's seed: servers get it with every greedy request; trials, samples and sampled answers derive theirs from it. */
-  seed: number
-  /** Sampling temperature; 0 (the default) is greedy, as every answer was before. */
-  temperature: number
-  /** Asks of each question, each with its own seed derived from MMLU_SEED. */
-  trials: number
-  /** Ask each question once per rotation of its options, so the key sits once under each letter. */
-  rotate: boolean
-  /** A seeded random sample of each subject's questions; undefined asks all (or MMLU_LIMIT's first N). */
-  sample: SampleSize | undefined
-  /** A named protocol (MMLU_PROTOCOL) whose settings fill the options not set explicitly. */
-  protocol: ProtocolChoice | undefined
-  resultsFile: string
-  /** Accept data folders whose test splits are smaller than the canonical counts (fixtures). */
-  allowPartialData: boolean
-  /** Where `npm run data:pull` (and a first eval without MMLU_DATA_DIR) downloads MMLU from. */
-  dataUrl: string
-  cache: CacheMode
-  /** Ollama's registry, where `npm run model:pull` fetches Ollama model names. */
-  ollamaRegistry: string
-  /** Without a TTY, a progress line every this many ms; 0 turns live progress off. */
-  progressMs: number
-  /** A module (path relative to the cwd) whose default export opens the engine instead of the built-in backends (benchmarks). */
-  engineModule: string | undefined
-  /** Minimum accuracies (JSON) checked after the run; undefined: no threshold gate. */
-  thresholdsFile: string | undefined
-  /** A results JSON to compare this run with, question by question; undefined: no baseline gate. */
-  baselineFile: string | undefined
-  /** Significance level of the baseline comparison's exact McNemar tests. */
-  alpha: number
-  /** Largest accuracy drop (a fraction: 0.02 = 2 points) accepted against the baseline even when not significant. */
-  tolerance: number | undefined
-  /** Flipped questions listed per direction in the terminal and the Markdown summary. */
-  flipsShown: number
-  /** GitHub Actions' job summary file: the reporter appends its Markdown summary there. */
-  stepSummaryFile: string | undefined
-  /** Results JSON of a sequential run on the same machine: the reporter shows this run's speedup and latency inflation against it. */
-  speedupBaselineFile: string | undefined
-  /** Run history (`<results folder>/runs/`): undefined keeps every run; N keeps the newest N; 0 keeps none. */
-  keepRuns: number | undefined
-  /** Read MMLU_ settings from .env and .env.local in the project root (src/config/settings-files.ts). */
-  envFiles: boolean
-}
-
-export class OptionsError extends Error {
-  override name = 'OptionsError'
-}
-
-type Env = Record<string, string | undefined>
-
-interface Definition<T> {
-  env: string
-  help: string
-  parse(raw: string | undefined, env: Env): T
-}
-
-function integer(env: string, min: number, max: number, fallback: number | undefined) {
-  return (raw: string | undefined): number => {
-    if (raw === undefined || raw.trim() === '') {
-      if (fallback === undefined) throw new OptionsError(`${env} is required`)
-      return fallback
-    }
-    const n = wholeNumber(raw)
-    if (n === undefined || n < min || n > max) {
-      throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected a whole number from ${min} to ${max}.`)
-    }
-    return n
-  }
-}
-
-function optionalInteger(env: string, min: number, max: number) {
-  const parse = integer(env, min, max, 0)
-  return (raw: string | undefined): number | undefined => (raw === undefined || raw.trim() === '' ? undefined : parse(raw))
-}
-
-function oneOf<T extends string>(env: string, values: readonly T[], fallback: T | undefined) {
-  return (raw: string | undefined): T | undefined => {
-    if (raw === undefined || raw.trim() === '') return fallback
-    const v = raw.trim().toLowerCase()
-    if ((values as readonly string[]).includes(v)) return v as T
-    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected one of ${values.join(', ')}.`)
-  }
-}
-
-function text(fallback: string | undefined) {
-  return (raw: string | undefined): string | undefined => (raw === undefined || raw.trim() === '' ? fallback : raw.trim())
-}
-
-/** A decimal number in [min, max]; `open` excludes both ends. */
-function decimal(env: string, min: number, max: number, fallback: number | undefined, hint: string, open = false) {
-  return (raw: string | undefined): number | undefined => {
-    if (raw === undefined || raw.trim() === '') return fallback
-    const n = decimalNumber(raw)
-    if (n === undefined || !Number.isFinite(n) || (open ? n <= min || n >= max : n < min || n > max)) {
-      throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected a number ${open ? 'between' : 'from'} ${min} ${open ? 'and' : 'to'} ${max} (${hint}).`)
-    }
-    return n
-  }
-}
-
-function flag(env: string) {
-  return (raw: string | undefined): boolean => {
-    if (raw === undefined || raw === '') return false
-    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true
-    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false
-    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected 1 or 0.`)
-  }
-}
+export { OptionsError } from './parsers.js'
 
 /** A fixed number of questions in flight per server, or `auto`. */
 export type Concurrency = number | 'auto'
@@ -179,99 +41,11 @@ function concurrency(raw: string | undefined): Concurrency {
   }
 }
 
-/** A comma-separated list, each entry parsed by `one`; empty entries and repeats are errors naming the variable. */
-function list<T>(env: string, one: (raw: string) => T, key: (t: T) => string = String) {
-  return (raw: string): T[] => {
-    const parts = raw.split(',').map((p) => p.trim())
-    if (parts.length > 1 && parts.some((p) => p === '')) throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: an empty entry in the comma-separated list.`)
-    const out = parts.filter((p) => p !== '').map(one)
-    const seen = new Set<string>()
-    for (const t of out) {
-      if (seen.has(key(t))) throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: ${key(t)} is listed twice.`)
-      seen.add(key(t))
-    }
-    return out
-  }
-}
-
 export const BACKENDS = ['auto', 'ollama', 'openai', 'llamacpp'] as const
 export type BackendChoice = (typeof BACKENDS)[number]
 
 export const PROMPT_FORMATS = ['raw', 'chat'] as const
 export type PromptFormat = (typeof PROMPT_FORMATS)[number]
-
-/** A value that must never be printed: logs, JSON and `util.inspect` all see `[redacted]`. */
-export class Secret {
-  readonly #value: string
-  constructor(value: string) {
-    this.#value = value
-  }
-  reveal(): string {
-    return this.#value
-  }
-  toString(): string {
-    return '[redacted]'
-  }
-  toJSON(): string {
-    return '[redacted]'
-  }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return 'Secret([redacted])'
-  }
-}
-
-export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434'
-
-/**
- * OLLAMA_HOST by the Ollama CLI's rules (envconfig.Host): quotes and spaces
- * trimmed; no scheme means http and port 11434; `http://` / `https://` without
- * a port mean 80 / 443; a bare `ollama.com` means https://ollama.com:443; a
- * path is kept. Where the CLI warns and falls back (a bad port) we stop instead,
- * and an empty host (`:1234`) is spelled 127.0.0.1.
- */
-export function parseOllamaHost(raw: string | undefined): string {
-  const s = (raw ?? '').trim().replace(/^["']+|["']+$/g, '')
-  if (s === '') return DEFAULT_OLLAMA_HOST
-  const bad = (why: string) => new OptionsError(`OLLAMA_HOST=${JSON.stringify(raw)} is not valid: ${why}. Expected host, host:port or http(s)://host:port, e.g. 127.0.0.1:11434.`)
-  let scheme = 'http'
-  let rest = s
-  let defaultPort = '11434'
-  const sep = s.indexOf('://')
-  if (sep >= 0) {
-    scheme = s.slice(0, sep).toLowerCase()
-    rest = s.slice(sep + 3)
-    if (scheme !== 'http' && scheme !== 'https') throw bad(`scheme ${scheme} is neither http nor https`)
-    defaultPort = scheme === 'https' ? '443' : '80'
-  } else if (s === 'ollama.com') {
-    scheme = 'https'
-    rest = 'ollama.com:443'
-  }
-  const slash = rest.indexOf('/')
-  const hostport = slash >= 0 ? rest.slice(0, slash) : rest
-  const path = slash >= 0 ? rest.slice(slash).replace(/\/+$/, '') : ''
-  let host: string
-  let port: string
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(hostport)
-  if (bracketed) {
-    host = bracketed[1] as string
-    port = bracketed[2] ?? defaultPort
-  } else if ((hostport.match(/:/g) ?? []).length === 1) {
-    ;[host, port] = hostport.split(':') as [string, string]
-  } else {
-    // No port, or a bare IPv6 address.
-    host = hostport
-    port = defaultPort
-  }
-  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw bad(`port ${JSON.stringify(port)} is not a number from 0 to 65535`)
-  if (host === '') host = '127.0.0.1'
-  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`
-  try {
-    new URL(url)
-  } catch {
-    throw bad(`${url} is not a URL`)
-  }
-  return url
-}
 
 /** Ollama's keep_alive: a Go duration ("30m", "1h30m", "-1s") or a number of seconds (negative: forever). */
 function keepAlive(raw: string | undefined): string | number {
@@ -280,13 +54,6 @@ function keepAlive(raw: string | undefined): string | number {
   if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v)
   if (/^-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) return v
   throw new OptionsError(`MMLU_KEEP_ALIVE=${JSON.stringify(raw)} is not valid: expected a duration such as 30m or 1h, or a number of seconds (-1 keeps the model loaded).`)
-}
-
-/** OLLAMA_HOST: one host, or several separated by commas (several servers in one run). */
-function ollamaHosts(raw: string | undefined): string[] {
-  const s = (raw ?? '').trim().replace(/^["']+|["']+$/g, '')
-  if (!s.includes(',')) return [parseOllamaHost(raw)]
-  return list('OLLAMA_HOST', parseOllamaHost)(s)
 }
 
 function httpUrls(env: string, fallbackEnv: string) {
@@ -322,16 +89,6 @@ function sampleSize(raw: string | undefined): SampleSize | undefined {
   throw new OptionsError(`MMLU_SAMPLE=${JSON.stringify(raw)} is not valid: expected a number of questions per subject (e.g. 20) or a fraction of each subject between 0 and 1 (e.g. 0.1).`)
 }
 
-function onOff(env: string) {
-  return (raw: string | undefined): boolean => {
-    if (raw === undefined || raw.trim() === '') return false
-    const v = raw.trim().toLowerCase()
-    if (['on', '1', 'true', 'yes'].includes(v)) return true
-    if (['off', '0', 'false', 'no'].includes(v)) return false
-    throw new OptionsError(`${env}=${JSON.stringify(raw)} is not valid: expected on or off.`)
-  }
-}
-
 /** MMLU_PROTOCOL, with the options set explicitly to other values than the protocol's. */
 function protocol(raw: string | undefined, env: Env): ProtocolChoice | undefined {
   const name = oneOf<ProtocolName>('MMLU_PROTOCOL', PROTOCOL_NAMES, undefined)(raw)
@@ -359,7 +116,11 @@ function resultsFile(raw: string | undefined): string {
 }
 export const DEFAULT_RETRIES = 8
 
-export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
+/**
+ * The table: one entry per setting, its variable, help text (docs/options.md
+ * is generated from it) and parser. `Options` is what the parsers return.
+ */
+export const DEFINITIONS = {
   dataDir: { env: 'MMLU_DATA_DIR', help: 'MMLU data folder (Hendrycks layout, either CSV dialect). Unset: the verified download in ~/.cache/vitest-mmlu/mmlu, fetched by a first eval or npm run data:pull.', parse: text(undefined) },
   model: { env: 'MMLU_MODEL', help: `Model: a path to a .gguf file, an Ollama name such as ${DEFAULT_MODEL}, or the OpenAI-compatible server's model id. Default ${DEFAULT_MODEL}.`, parse: (raw) => text(DEFAULT_MODEL)(raw) as string },
   shots: { env: 'MMLU_SHOTS', help: 'Few-shot examples from the dev split, 0-5. Default 5.', parse: integer('MMLU_SHOTS', 0, 5, 5) },
@@ -395,7 +156,7 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     parse: httpUrls('MMLU_OPENAI_BASE_URL', 'OPENAI_BASE_URL'),
   },
   apiKey: { env: 'MMLU_API_KEY', help: 'API key for the OpenAI-compatible server. Falls back to OPENAI_API_KEY. Never printed or written.', parse: secret('OPENAI_API_KEY') },
-  pull: { env: 'MMLU_PULL', help: 'Pull a model the Ollama server lacks (with progress) instead of stopping with an `ollama pull` hint.', parse: flag('MMLU_PULL') },
+  pull: { env: 'MMLU_PULL', help: 'Pull a model the Ollama server lacks (with progress) instead of stopping with an `ollama pull` hint.', parse: yesNo('MMLU_PULL') },
   retries: {
     env: 'MMLU_RETRIES',
     help: `Retries of one question after a retryable server failure (connection refused or reset, 429, 5xx), with backoff from 0.25 s doubling to 4 s, inside its MMLU_TIMEOUT_MS. Default ${DEFAULT_RETRIES}: about 10-20 s, which outlasts a server restart.`,
@@ -425,7 +186,7 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
   rotate: {
     env: 'MMLU_ROTATE',
     help: 'on: ask each question once per rotation of its options (4 for MMLU), so the right answer sits once under each letter; reports accuracy per rotation, circular accuracy and consistency. Default off.',
-    parse: onOff('MMLU_ROTATE'),
+    parse: yesNo('MMLU_ROTATE'),
   },
   sample: {
     env: 'MMLU_SAMPLE',
@@ -457,7 +218,7 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
     help: "Download source of the MMLU release (data.tar). Default: Hendrycks et al.'s original.",
     parse: (raw) => text('https://people.eecs.berkeley.edu/~hendrycks/data.tar')(raw) as string,
   },
-  allowPartialData: { env: 'MMLU_ALLOW_PARTIAL', help: 'Accept test splits smaller than the canonical MMLU counts (for fixtures).', parse: flag('MMLU_ALLOW_PARTIAL') },
+  allowPartialData: { env: 'MMLU_ALLOW_PARTIAL', help: 'Accept test splits smaller than the canonical MMLU counts (for fixtures).', parse: yesNo('MMLU_ALLOW_PARTIAL') },
   progressMs: {
     env: 'MMLU_PROGRESS_MS',
     help: 'Live progress: on a TTY it is redrawn in place; without one (CI) a line is printed every this many ms. 0 turns it off. Default 10000.',
@@ -487,9 +248,12 @@ export const DEFINITIONS: { [K in keyof Options]: Definition<Options[K]> } = {
   envFiles: {
     env: SETTINGS_SWITCH,
     help: `on: MMLU_ settings are also read from ${SETTINGS_FILES.join(' and ')} in the project root (Vite's loadEnv); a variable in the environment wins over both, and .env.local over .env. off: the environment only (the project's own tests run so). Read from the environment only. Default on.`,
-    parse: (raw) => (raw === undefined || raw.trim() === '' ? true : onOff(SETTINGS_SWITCH)(raw)),
+    parse: yesNo(SETTINGS_SWITCH, true),
   },
-}
+} satisfies Record<string, Definition<unknown>>
+
+/** Every setting of a run, parsed: one field per entry of DEFINITIONS, typed by its parser. */
+export type Options = { [K in keyof typeof DEFINITIONS]: ReturnType<(typeof DEFINITIONS)[K]['parse']> }
 
 /** Option variables without the MMLU_ prefix, and the fallbacks some of them read: their source is shown too. */
 const UNPREFIXED = [...Object.values(DEFINITIONS).map((d) => d.env), 'OPENAI_BASE_URL', 'OPENAI_API_KEY'].filter((v) => !v.startsWith(SETTINGS_PREFIX))

@@ -3,6 +3,7 @@
 // prefix. A variable in the environment wins over both files, and `.env.local`
 // (git-ignored) over `.env`. Where each setting came from is kept, so the
 // header can say `MMLU_MODEL from .env.local`.
+import { NO_WORDS } from './parsers.js'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -41,7 +42,8 @@ const NO_MODE = ''
 /** Whether the files are read: MMLU_ENV_FILES from the environment itself (a file cannot switch files off). */
 export function settingsFilesOn(environment: Env): boolean {
   const v = environment[SETTINGS_SWITCH]?.trim().toLowerCase()
-  return !v || !['off', '0', 'false', 'no'].includes(v)
+  // A bad word here is reported by the option's own parser (yesNo): only a clear "no" turns the files off.
+  return !v || !(NO_WORDS as readonly string[]).includes(v)
 }
 
 /**
