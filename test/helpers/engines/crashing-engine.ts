@@ -1,8 +1,10 @@
 // A test engine that answers like the instant engine, then kills its worker
-// process (a native abort, as llama.cpp's asserts or the OOM killer do) once it
-// has answered CRASH_AFTER questions in this process. It dies when the file
-// CRASH_NOW_FILE exists: the test writes it once the run has reported those
-// answers (Vitest batches results, and under load a fixed wait lost some).
+// process (a native abort, as llama.cpp's asserts or the OOM killer do) once the
+// file CRASH_NOW_FILE exists: the test writes it when the run has reported
+// CRASH_AFTER answers. Past CRASH_AFTER it slows down (each answer waits up to
+// 200 ms for the file) but never stops: Vitest sends a worker's results on its
+// next test event, so an engine that blocked would hold back the very results the
+// test waits for (seen: the run reported 144 of 250 and both sides waited).
 import { existsSync } from 'node:fs'
 import type { Engine } from '../../../src/backends/backend.js'
 import { openInstantEngine } from '../../../bench/instant-engine.js'
@@ -22,8 +24,8 @@ export default async function open(): Promise<Engine> {
         ...session,
         async answer(prompt, signal) {
           if (answered++ >= after) {
-            while (!existsSync(now)) await new Promise((r) => setTimeout(r, 20))
-            process.kill(process.pid, 'SIGKILL')
+            for (let waited = 0; waited < 200 && !existsSync(now); waited += 20) await new Promise((r) => setTimeout(r, 20))
+            if (existsSync(now)) process.kill(process.pid, 'SIGKILL')
           }
           return session.answer(prompt, signal)
         },
