@@ -22,21 +22,7 @@ import { flippedQuestionTexts } from '../scripts/compare.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import type { LoadedSubject } from './helpers/fixed-answers.js'
 import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fixed-answers.js'
-
-/** Exact two-sided binomial(n, 1/2) p for min(b, c), in integers: 2 Σ_{i ≤ k} C(n, i) / 2ⁿ. */
-function exactMcNemar(b: number, c: number): number {
-  const n = BigInt(b + c)
-  const k = BigInt(Math.min(b, c))
-  let choose = 1n
-  let tail = 0n
-  for (let i = 0n; i <= k; i++) {
-    tail += choose
-    choose = (choose * (n - i)) / (i + 1n)
-  }
-  // 2 · tail / 2ⁿ, as a float only at the end.
-  const p = Number((2n * tail * 10n ** 30n) / 2n ** n) / 1e30
-  return Math.min(1, p)
-}
+import { exactMcNemar } from './helpers/mcnemar-reference.js'
 
 function run(label: string, results: ComparedRun['results']): ComparedRun {
   return { label, file: `${label}.json`, results: { ...results, analysis: analyzeRun(results.records) } }

@@ -15,20 +15,7 @@ import { main as leaderboardCommand } from '../scripts/leaderboard.js'
 import { HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import type { LoadedSubject } from './helpers/fixed-answers.js'
 import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fixed-answers.js'
-
-/** Exact two-sided McNemar: 2 Σ_{i ≤ min(b, c)} C(b + c, i) / 2^(b + c), in integers, capped at 1. */
-function exactMcNemar(b: number, c: number): number {
-  const n = BigInt(b + c)
-  const k = BigInt(Math.min(b, c))
-  let choose = 1n
-  let tail = 0n
-  for (let i = 0n; i <= k; i++) {
-    tail += choose
-    choose = (choose * (n - i)) / (i + 1n)
-  }
-  const scale = 10n ** 90n
-  return Math.min(1, Number((2n * tail * scale) / 2n ** n) / 1e90)
-}
+import { exactMcNemar } from './helpers/mcnemar-reference.js'
 
 const keysOf = (s: LoadedSubject, letter: string) => s.test.filter((q) => q.answer === letter).length
 const run = (label: string, results: ResultsFile): LeaderboardRun => ({ label, file: `${label}.json`, results })
