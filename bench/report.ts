@@ -7,6 +7,7 @@ import type { ScoringMode } from '../src/config/options.js'
 import type { SetupFigures, MemoryFigures } from './engine.js'
 import type { GrowthFigures } from './growth.js'
 import type { HarnessFigures } from './harness.js'
+import type { HotComparison, HotReport } from './hot.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
 import { maxOf, minOf } from '../src/base/extent.js'
 
@@ -107,6 +108,7 @@ export interface BenchReport {
   B3?: TwinReport
   B4?: GrowthReport
   B5?: ConcurrencyReport
+  B6?: HotReport
 }
 
 function table(rows: string[][]): string {
@@ -230,6 +232,50 @@ export function renderGrowth(b: GrowthReport): string {
   ].join('\n')
 }
 
+/** A time in ms with 3 significant digits, in µs below 1 ms. */
+function ms(t: number): string {
+  return t < 1 ? `${(t * 1000).toPrecision(3)} µs` : `${t.toPrecision(3)} ms`
+}
+
+const HOT_MARKS: Record<HotComparison['flag'], string> = { ok: '', slower: 'SLOWER', noisy: 'noisy', new: 'new', gone: 'not measured' }
+
+export function renderHot(b: HotReport): string {
+  const rows = [['case', 'mean', 'p99', 'hz', 'rme', 'samples', 'accepted', 'ratio', '']]
+  for (const c of b.comparisons) {
+    const f = c.now
+    rows.push([
+      c.key.replace(/^bench\/hot\/[^>]*> /, ''),
+      f ? ms(f.mean) : '–',
+      f ? ms(f.p99) : '–',
+      f ? f.hz.toFixed(f.hz < 100 ? 1 : 0) : '–',
+      f ? `±${f.rme.toFixed(1)}%` : '–',
+      f ? String(f.samples) : '–',
+      c.accepted ? ms(c.accepted.mean) : '–',
+      c.ratio === undefined ? '–' : x(c.ratio),
+      HOT_MARKS[c.flag],
+    ])
+  }
+  const a = b.accepted
+  const slower = b.comparisons.filter((c) => c.flag === 'slower')
+  const noisy = b.comparisons.filter((c) => c.flag === 'noisy')
+  return [
+    `B6  Hot paths · vitest bench (tinybench) · bench/hot/*.bench.ts · ${b.source === 'mmlu' ? 'MMLU data' : 'fixture questions (no MMLU data found)'}`,
+    table(rows),
+    ...(a
+      ? [`    ratio = mean now ÷ accepted (${a.createdAt.slice(0, 10)}, ${a.machine.cpuModel}, ${a.machine.logicalCpus} CPUs, load ${a.loadAverage[0].toFixed(1)}–${a.loadAverage[1].toFixed(1)}, ${a.source === 'mmlu' ? 'MMLU data' : 'fixture questions'})`]
+      : b.acceptedNow
+        ? []
+        : ['    no accepted figures yet: npm run bench -- --only=B6 --accept']),
+    ...(a && b.notJudged ? [`    not judged: ${b.notJudged}`] : []),
+    ...(a && !b.notJudged
+      ? [
+          `    above ${x(b.threshold)}: ${slower.length ? `${slower.length} SLOWER beyond both margins of error (${slower.map((c) => c.key.replace(/^.* > /, '')).join(', ')})` : 'none slower beyond the margins of error'}${noisy.length ? `; ${noisy.length} within the margins (noisy: rerun)` : ''}`,
+        ]
+      : []),
+    ...(b.acceptedNow ? ['    accepted: these figures are now bench/accepted-hot.json'] : []),
+  ].join('\n')
+}
+
 export function renderReport(r: BenchReport): string {
   const blocks = [renderMachine(r.machine, r.parts)]
   if (r.B1) blocks.push(renderHarness(r.B1))
@@ -237,6 +283,7 @@ export function renderReport(r: BenchReport): string {
   if (r.B3) blocks.push(renderTwin(r.B3))
   if (r.B4) blocks.push(renderGrowth(r.B4))
   if (r.B5) blocks.push(renderConcurrency(r.B5))
+  if (r.B6) blocks.push(renderHot(r.B6))
   blocks.push(`Parts    ${r.parts.map((p) => `${p.part} ${s(p.ms)}`).join(' · ')} · total ${s(r.totalMs)}`)
   return blocks.join('\n\n')
 }

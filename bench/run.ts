@@ -1,7 +1,9 @@
 // `npm run bench`: B1–B5 (issues 7 and 4; docs/performance.md), each part in
-// a process of its own (bench/parts.ts). Prints the tables and writes
+// a process of its own (bench/parts.ts), and B6, the hot paths under
+// `vitest bench` (bench/hot.ts). Prints the tables and writes
 // reports/bench.json, rewritten after every part so a stopped run keeps what
-// it measured. `npm run bench -- --only=B1,B3` runs some parts.
+// it measured. `npm run bench -- --only=B1,B3` runs some parts;
+// `--only=B6 --accept` makes this run's hot-path figures the accepted ones.
 import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -14,13 +16,17 @@ import type { GrowthFigures } from './growth.js'
 import type { HarnessFigures } from './harness.js'
 import type { PartArgs } from './parts.js'
 import type { BenchReport, ConcurrencyRow, PartTiming } from './report.js'
-import { describeMachine, renderConcurrency, renderEngine, renderGrowth, renderHarness, renderMachine, renderReport, renderTwin } from './report.js'
+import { describeMachine, renderConcurrency, renderEngine, renderGrowth, renderHarness, renderHot, renderMachine, renderReport, renderTwin } from './report.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
 import { maxOf } from '../src/base/extent.js'
+import type { VitestBenchJson } from './hot.js'
+import { ACCEPTED_FILE, compareHot, HOT_THRESHOLD, readAccepted, readHotFigures, runHotBenches, whyNotComparable, writeAccepted } from './hot.js'
+import { mmluDir } from './hot/inputs.js'
 
 const REPORT_FILE = path.resolve('reports/bench.json')
 const PART_TIMEOUT_MS = 15 * 60_000
-const ALL = ['B1', 'B2', 'B3', 'B4', 'B5'] as const
+const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'] as const
+const accept = process.argv.includes('--accept')
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))
 const only = onlyArg ? onlyArg.slice('--only='.length).toUpperCase().split(',') : [...ALL]
@@ -29,13 +35,17 @@ if (unknown.length) {
   console.error(`--only: unknown part ${unknown.join(', ')}; the parts are ${ALL.join(', ')}`)
   process.exit(2)
 }
+if (accept && !only.includes('B6')) {
+  console.error('--accept makes the hot-path figures (B6) the accepted ones: run it with B6, e.g. npm run bench -- --only=B6 --accept')
+  process.exit(2)
+}
 
 const options = readOptions()
 const dataDir = path.resolve(options.dataDir ?? '../shared/mmlu')
 const threads = physicalCores()
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'mmlu-bench-'))
 const started = performance.now()
-const report: BenchReport = { createdAt: new Date().toISOString(), command: `npm run bench${onlyArg ? ` -- ${onlyArg}` : ''}`, machine: describeMachine(), parts: [], totalMs: 0 }
+const report: BenchReport = { createdAt: new Date().toISOString(), command: `npm run bench${onlyArg || accept ? ` -- ${[onlyArg, accept ? '--accept' : undefined].filter(Boolean).join(' ')}` : ''}`, machine: describeMachine(), parts: [], totalMs: 0 }
 
 console.log(renderMachine(report.machine, []))
 console.log(`Data     ${dataDir}\n`)
@@ -144,6 +154,35 @@ try {
       goalGain: 1.5,
     }
     console.log(`${renderConcurrency(report.B5)}\n`)
+    await save()
+  }
+  if (only.includes('B6')) {
+    const label = 'B6 hot paths'
+    const out = path.join(scratch, 'hot.json')
+    const loadBefore = os.loadavg()[0]!
+    const t0 = performance.now()
+    process.stderr.write(`… ${label}\n`)
+    await runHotBenches(out, { ...process.env, MMLU_DATA_DIR: dataDir }, PART_TIMEOUT_MS)
+    report.parts.push({ part: label, ms: performance.now() - t0, loadBefore, loadAfter: os.loadavg()[0]! })
+    const json = JSON.parse(await readFile(out, 'utf8')) as VitestBenchJson
+    const root = process.cwd()
+    const figures = readHotFigures(json, root)
+    const source = mmluDir({ MMLU_DATA_DIR: dataDir }) ? ('mmlu' as const) : ('fixtures' as const)
+    // A broken accepted file is replaced by --accept, and stops only a run that would compare with it.
+    const accepted = accept ? await readAccepted().catch(() => undefined) : await readAccepted()
+    const notJudged = accepted && whyNotComparable(accepted.accepted, source, report.machine)
+    report.B6 = {
+      source,
+      figures,
+      ...(accepted ? { accepted: accepted.accepted } : {}),
+      ...(notJudged ? { notJudged } : {}),
+      threshold: HOT_THRESHOLD,
+      comparisons: compareHot(figures, accepted ? readHotFigures(accepted, root) : [], HOT_THRESHOLD, !notJudged),
+      acceptedNow: accept,
+    }
+    if (accept) await writeAccepted(json, { createdAt: report.createdAt, command: report.command, machine: report.machine, loadAverage: [loadBefore, os.loadavg()[0]!], source }, root)
+    console.log(`${renderHot(report.B6)}\n`)
+    if (accept) console.log(`Accepted ${ACCEPTED_FILE}`)
     await save()
   }
 } finally {

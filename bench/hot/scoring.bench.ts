@@ -1,0 +1,5 @@
+// `npm run bench -- --only=B6`, or alone: npx vitest bench --run --config bench/hot/vitest.config.ts
+import { SCORING } from './cases.js'
+import { benchGroup } from './bench-group.js'
+
+await benchGroup(SCORING)
