@@ -232,9 +232,9 @@ export function renderGrowth(b: GrowthReport): string {
   ].join('\n')
 }
 
-/** A time in ms with 3 significant digits, in µs below 1 ms. */
+/** A time given in ms, with 3 significant digits: in µs below 1 ms, in s from 1 s. */
 function ms(t: number): string {
-  return t < 1 ? `${(t * 1000).toPrecision(3)} µs` : `${t.toPrecision(3)} ms`
+  return t < 1 ? `${(t * 1000).toPrecision(3)} µs` : t < 999.5 ? `${t.toPrecision(3)} ms` : `${(t / 1000).toPrecision(3)} s`
 }
 
 const HOT_MARKS: Record<HotComparison['flag'], string> = { ok: '', slower: 'SLOWER', noisy: 'noisy', new: 'new', gone: 'not measured' }

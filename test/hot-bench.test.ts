@@ -22,7 +22,7 @@ import { cleanEnv } from './helpers/run-vitest.js'
 const figure = (key: string, mean: number, rme: number, samples = 100): HotFigure => ({ key, mean, p99: mean * 1.75, hz: 1000 / mean, rme, samples })
 
 const SUFFIX = 'bench/hot/prompt.bench.ts > prompt > question suffix ×1,000'
-const HOLM = 'bench/hot/stats.bench.ts > statistics > holmAdjust (57 p-values)'
+const HOLM = 'bench/hot/stats.bench.ts > statistics > holmAdjust (57 p-values) ×50'
 const TOPIC = 'bench/hot/csv.bench.ts > csv > loadTopic (1,000 questions)'
 const RUN = 'bench/hot/summary.bench.ts > summary > summarizeRun (57 subjects, 14,042 records)'
 const OLD = 'bench/hot/csv.bench.ts > csv > a case since removed'
@@ -89,7 +89,7 @@ describe('B6 report', () => {
   test('a row per case with its figures, the accepted mean, the ratio and the flag; the verdict names the slower cases', () => {
     const text = renderHot(report())
     expect(text).toMatch(/^prompt > question suffix ×1,000 +2\.00 ms +3\.50 ms +500 +±4\.0% +300 +1\.00 ms +2\.00× +SLOWER$/m)
-    expect(text).toMatch(/^statistics > holmAdjust \(57 p-values\) +15\.0 µs +26\.3 µs +66667 +±40\.0% +30000 +10\.0 µs +1\.50× +noisy$/m)
+    expect(text).toMatch(/^statistics > holmAdjust \(57 p-values\) ×50 +15\.0 µs +26\.3 µs +66667 +±40\.0% +30000 +10\.0 µs +1\.50× +noisy$/m)
     expect(text).toMatch(/^csv > loadTopic \(1,000 questions\) +60\.0 ms +105 ms +16\.7 +±10\.0% +9 +55\.0 ms +1\.09×$/m)
     expect(text).toMatch(/^summary > summarizeRun \(57 subjects, 14,042 records\) +20\.0 ms +35\.0 ms +50\.0 +±15\.0% +29 +– +– +new$/m)
     expect(text).toMatch(/^csv > a case since removed +– +– +– +– +– +5\.00 ms +– +not measured$/m)
@@ -108,6 +108,11 @@ describe('B6 report', () => {
     expect(other).toContain('fixture questions (no MMLU data found)')
     expect(other).toContain('    not judged: the accepted figures come from MMLU data, this run from fixture questions')
     expect(other).not.toMatch(/SLOWER|noisy|above 1\.25×/)
+  })
+
+  test('times from µs to seconds keep three significant digits', () => {
+    const slow = [figure(RUN, 1410, 20, 5)]
+    expect(renderHot(report({ figures: slow, comparisons: compareHot(slow, [figure(RUN, 999.6, 20)]) }))).toMatch(/^summary > summarizeRun \(57 subjects, 14,042 records\) +1\.41 s +2\.47 s +0\.7 +±20\.0% +5 +1\.00 s +1\.41× +noisy$/m)
   })
 })
 

@@ -123,6 +123,13 @@ export const SUMMARY: HotGroup<SummaryInputs> = {
   ],
 }
 
+/** `f` called `n` times; the last result (each call does the same work). */
+function repeat<T>(n: number, f: () => T): T {
+  let out = f()
+  for (let i = 1; i < n; i++) out = f()
+  return out
+}
+
 export interface StatsInputs {
   tallies: (Tally & { population: number })[]
   clusters: Tally[]
@@ -153,11 +160,13 @@ export const STATS: HotGroup<StatsInputs> = {
     return { tallies, clusters: [...clusters.values()], pValues: tallies.map(() => random() ** 3), records, biased: biasedRecords(171) }
   },
   cases: [
-    { name: 'wilson ×57, macroInterval, stratifiedEstimate', run: (d) => [d.tallies.map((t) => wilson(t.correct, t.total)), macroInterval(d.tallies), stratifiedEstimate(d.tallies)] },
+    // The cases of a few µs are repeated to about a millisecond a call: a sample that
+    // short would be mostly the descheduling of a loaded machine, not the function.
+    { name: 'wilson ×57, macroInterval, stratifiedEstimate ×100', run: (d) => repeat(100, () => [d.tallies.map((t) => wilson(t.correct, t.total)), macroInterval(d.tallies), stratifiedEstimate(d.tallies)]) },
     { name: 'clusteredAccuracy (14,042 questions × 3 trials)', run: (d) => clusteredAccuracy(d.clusters) },
     // Two 14,042-question runs that disagree on 1,500 questions, 700 one way and 800 the other.
-    { name: 'mcnemarExact (700 vs 800 flips)', run: () => mcnemarExact(700, 800) },
-    { name: 'holmAdjust (57 p-values)', run: (d) => holmAdjust(d.pValues) },
+    { name: 'mcnemarExact (700 vs 800 flips) ×20', run: () => repeat(20, () => mcnemarExact(700, 800)) },
+    { name: 'holmAdjust (57 p-values) ×50', run: (d) => repeat(50, () => holmAdjust(d.pValues)) },
     { name: 'letterBias (14,042 records, no preference)', run: (d) => letterBias(d.records) },
     // A strong preference: no draw is as extreme, so all 10,000 Monte Carlo draws are made.
     { name: 'letterBias (171 records, A preferred)', run: (d) => letterBias(d.biased) },
