@@ -1,7 +1,12 @@
 // B6, the hot paths: `vitest bench` over bench/hot/*.bench.ts in a child
-// process, its JSON (--outputJson) read back, and each case's mean set against
-// the last accepted figures (bench/accepted-hot.json) as a ratio. The accepted
+// process, its JSON (--outputJson) read back, and each case set against the
+// last accepted figures (bench/accepted-hot.json) as a ratio. The accepted
 // file keeps Vitest's own format, so `vitest bench --compare` reads it too.
+//
+// The ratio is of medians, and a case is flagged only when its means differ
+// beyond both margins of error (rme) as well: on a shared machine a few
+// descheduled samples move a mean by 2× between two runs of the same code
+// (measured at a load average of 14-16: means 0.4-2.5×, most medians 0.9-1.1×).
 import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -18,6 +23,7 @@ export interface VitestBenchCase {
   id: string
   name: string
   mean: number
+  median: number
   p99: number
   hz: number
   rme: number
@@ -34,6 +40,7 @@ export interface VitestBenchJson {
 export interface HotFigure {
   key: string
   mean: number
+  median: number
   p99: number
   hz: number
   rme: number
@@ -63,8 +70,8 @@ export interface AcceptedInfo {
 export type AcceptedHot = VitestBenchJson & { accepted: AcceptedInfo }
 
 /**
- * slower: ratio above the threshold and the difference beyond both margins
- * of error; noisy: above the threshold but within them; ok: at or under it;
+ * slower: the ratio of medians above the threshold and the means apart beyond
+ * both margins of error; noisy: above the threshold but within them; ok: at or under it;
  * new: no accepted figure; gone: accepted, not measured.
  */
 export type HotFlag = 'ok' | 'slower' | 'noisy' | 'new' | 'gone'
@@ -73,7 +80,7 @@ export interface HotComparison {
   key: string
   now?: HotFigure
   accepted?: HotFigure
-  /** now.mean ÷ accepted.mean. */
+  /** now.median ÷ accepted.median. */
   ratio?: number
   /** The least the ratio can be given both margins: now.mean·(1 − rme) ÷ accepted.mean·(1 + rme). */
   ratioLow?: number
@@ -101,7 +108,7 @@ export function readHotFigures(json: VitestBenchJson, root: string): HotFigure[]
     for (const group of file.groups) {
       // Vitest's fullName opens with the file, relative to the project root.
       const suite = group.fullName.split(' > ').slice(1).join(' > ')
-      for (const b of group.benchmarks) out.push({ key: `${rel} > ${suite} > ${b.name}`, mean: b.mean, p99: b.p99, hz: b.hz, rme: b.rme, samples: b.sampleCount })
+      for (const b of group.benchmarks) out.push({ key: `${rel} > ${suite} > ${b.name}`, mean: b.mean, median: b.median, p99: b.p99, hz: b.hz, rme: b.rme, samples: b.sampleCount })
     }
   }
   return out
@@ -113,7 +120,7 @@ export function compareHot(now: readonly HotFigure[], accepted: readonly HotFigu
   const rows: HotComparison[] = now.map((f) => {
     const a = before.get(f.key)
     if (!a) return { key: f.key, now: f, flag: 'new' }
-    const ratio = f.mean / a.mean
+    const ratio = f.median / a.median
     const ratioLow = (f.mean * (1 - f.rme / 100)) / (a.mean * (1 + a.rme / 100))
     const flag: HotFlag = !comparable || ratio <= threshold ? 'ok' : ratioLow > 1 ? 'slower' : 'noisy'
     return { key: f.key, now: f, accepted: a, ratio, ratioLow, flag }

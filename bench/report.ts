@@ -240,17 +240,18 @@ function ms(t: number): string {
 const HOT_MARKS: Record<HotComparison['flag'], string> = { ok: '', slower: 'SLOWER', noisy: 'noisy', new: 'new', gone: 'not measured' }
 
 export function renderHot(b: HotReport): string {
-  const rows = [['case', 'mean', 'p99', 'hz', 'rme', 'samples', 'accepted', 'ratio', '']]
+  const rows = [['case', 'mean', 'median', 'p99', 'hz', 'rme', 'samples', 'accepted median', 'ratio', '']]
   for (const c of b.comparisons) {
     const f = c.now
     rows.push([
       c.key.replace(/^bench\/hot\/[^>]*> /, ''),
       f ? ms(f.mean) : '–',
+      f ? ms(f.median) : '–',
       f ? ms(f.p99) : '–',
       f ? f.hz.toFixed(f.hz < 100 ? 1 : 0) : '–',
       f ? `±${f.rme.toFixed(1)}%` : '–',
       f ? String(f.samples) : '–',
-      c.accepted ? ms(c.accepted.mean) : '–',
+      c.accepted ? ms(c.accepted.median) : '–',
       c.ratio === undefined ? '–' : x(c.ratio),
       HOT_MARKS[c.flag],
     ])
@@ -262,14 +263,14 @@ export function renderHot(b: HotReport): string {
     `B6  Hot paths · vitest bench (tinybench) · bench/hot/*.bench.ts · ${b.source === 'mmlu' ? 'MMLU data' : 'fixture questions (no MMLU data found)'}`,
     table(rows),
     ...(a
-      ? [`    ratio = mean now ÷ accepted (${a.createdAt.slice(0, 10)}, ${a.machine.cpuModel}, ${a.machine.logicalCpus} CPUs, load ${a.loadAverage[0].toFixed(1)}–${a.loadAverage[1].toFixed(1)}, ${a.source === 'mmlu' ? 'MMLU data' : 'fixture questions'})`]
+      ? [`    ratio = median now ÷ accepted (${a.createdAt.slice(0, 10)}, ${a.machine.cpuModel}, ${a.machine.logicalCpus} CPUs, load ${a.loadAverage[0].toFixed(1)}–${a.loadAverage[1].toFixed(1)}, ${a.source === 'mmlu' ? 'MMLU data' : 'fixture questions'})`]
       : b.acceptedNow
         ? []
         : ['    no accepted figures yet: npm run bench -- --only=B6 --accept']),
     ...(a && b.notJudged ? [`    not judged: ${b.notJudged}`] : []),
     ...(a && !b.notJudged
       ? [
-          `    above ${x(b.threshold)}: ${slower.length ? `${slower.length} SLOWER beyond both margins of error (${slower.map((c) => c.key.replace(/^.* > /, '')).join(', ')})` : 'none slower beyond the margins of error'}${noisy.length ? `; ${noisy.length} within the margins (noisy: rerun)` : ''}`,
+          `    above ${x(b.threshold)}: ${slower.length ? `${slower.length} SLOWER, the means apart beyond both margins of error (${slower.map((c) => c.key.replace(/^.* > /, '')).join(', ')})` : 'none slower with the means apart beyond the margins of error'}${noisy.length ? `; ${noisy.length} with the means within the margins (noisy: rerun)` : ''}`,
         ]
       : []),
     ...(b.acceptedNow ? ['    accepted: these figures are now bench/accepted-hot.json'] : []),

@@ -19,7 +19,7 @@ import { SUBJECTS } from '../src/dataset/subjects.js'
 import type { SubjectSummary, RunSummary } from '../src/run/summary.js'
 import { cleanEnv } from './helpers/run-vitest.js'
 
-const figure = (key: string, mean: number, rme: number, samples = 100): HotFigure => ({ key, mean, p99: mean * 1.75, hz: 1000 / mean, rme, samples })
+const figure = (key: string, mean: number, rme: number, samples = 100, median = mean): HotFigure => ({ key, mean, median, p99: mean * 1.75, hz: 1000 / mean, rme, samples })
 
 const SUFFIX = 'bench/hot/prompt.bench.ts > prompt > question suffix ×1,000'
 const HOLM = 'bench/hot/stats.bench.ts > statistics > holmAdjust (57 p-values) ×50'
@@ -31,7 +31,7 @@ const now = [figure(SUFFIX, 2, 4, 300), figure(HOLM, 0.015, 40, 30_000), figure(
 const accepted = [figure(SUFFIX, 1, 4), figure(HOLM, 0.01, 40), figure(TOPIC, 55, 10), figure(OLD, 5, 5)]
 
 describe('ratio against the accepted figures', () => {
-  test('now ÷ accepted; above the threshold it is SLOWER only beyond both margins of error', () => {
+  test('median now ÷ accepted; above the threshold it is SLOWER only with the means apart beyond both margins of error', () => {
     const rows = compareHot(now, accepted, 1.25)
     const by = new Map(rows.map((r) => [r.key, r]))
     // 2 ÷ 1, low end 2·0.96 ÷ (1·1.04)
@@ -54,6 +54,15 @@ describe('ratio against the accepted figures', () => {
     expect(compareHot([figure(TOPIC, 1.26, 0.1)], [figure(TOPIC, 1, 0.1)], 1.25)[0]!.flag).toBe('slower')
   })
 
+  test('a mean pulled up by a few slow samples, the median unchanged, is not a regression; a median that moved with the means is', () => {
+    // Means 2.5× apart with tight margins, medians equal: descheduled samples, not slower code.
+    const outliers = compareHot([figure(TOPIC, 2.5, 5, 100, 1)], [figure(TOPIC, 1, 5, 100, 1)], 1.25)[0]!
+    expect(outliers).toMatchObject({ flag: 'ok', ratio: 1 })
+    expect(outliers.ratioLow).toBeCloseTo((2.5 * 0.95) / 1.05, 12)
+    // Medians 2× apart, means apart by less than their margins: noisy.
+    expect(compareHot([figure(TOPIC, 1.3, 30, 100, 2)], [figure(TOPIC, 1, 30, 100, 1)], 1.25)[0]).toMatchObject({ flag: 'noisy', ratio: 2 })
+  })
+
   test('figures from other data or another machine are shown with their ratio but never flagged', () => {
     const rows = compareHot(now, accepted, 1.25, false)
     expect(rows.find((r) => r.key === SUFFIX)).toMatchObject({ flag: 'ok', ratio: 2 })
@@ -65,11 +74,11 @@ describe('ratio against the accepted figures', () => {
   })
 
   test("Vitest's bench JSON is read by file, group and case, whether its paths are absolute or relative", () => {
-    const bench = (name: string, mean: number) => ({ id: 'x', name, mean, p99: 2 * mean, hz: 1000 / mean, rme: 3, sampleCount: 7, median: mean })
+    const bench = (name: string, mean: number) => ({ id: 'x', name, mean, p99: 2 * mean, hz: 1000 / mean, rme: 3, sampleCount: 7, median: mean / 2 })
     const json = (filepath: string): VitestBenchJson => ({ files: [{ filepath, groups: [{ fullName: 'bench/hot/prompt.bench.ts > prompt', benchmarks: [bench('question suffix ×1,000', 2), bench('other', 4)] }] }] })
     const expected = [
-      { key: SUFFIX, mean: 2, p99: 4, hz: 500, rme: 3, samples: 7 },
-      { key: 'bench/hot/prompt.bench.ts > prompt > other', mean: 4, p99: 8, hz: 250, rme: 3, samples: 7 },
+      { key: SUFFIX, mean: 2, median: 1, p99: 4, hz: 500, rme: 3, samples: 7 },
+      { key: 'bench/hot/prompt.bench.ts > prompt > other', mean: 4, median: 2, p99: 8, hz: 250, rme: 3, samples: 7 },
     ]
     expect(readHotFigures(json('/repo/bench/hot/prompt.bench.ts'), '/repo')).toEqual(expected)
     expect(readHotFigures(json('bench/hot/prompt.bench.ts'), '/repo')).toEqual(expected)
@@ -88,13 +97,13 @@ describe('B6 report', () => {
 
   test('a row per case with its figures, the accepted mean, the ratio and the flag; the verdict names the slower cases', () => {
     const text = renderHot(report())
-    expect(text).toMatch(/^prompt > question suffix ×1,000 +2\.00 ms +3\.50 ms +500 +±4\.0% +300 +1\.00 ms +2\.00× +SLOWER$/m)
-    expect(text).toMatch(/^statistics > holmAdjust \(57 p-values\) ×50 +15\.0 µs +26\.3 µs +66667 +±40\.0% +30000 +10\.0 µs +1\.50× +noisy$/m)
-    expect(text).toMatch(/^csv > loadTopic \(1,000 questions\) +60\.0 ms +105 ms +16\.7 +±10\.0% +9 +55\.0 ms +1\.09×$/m)
-    expect(text).toMatch(/^summary > summarizeRun \(57 subjects, 14,042 records\) +20\.0 ms +35\.0 ms +50\.0 +±15\.0% +29 +– +– +new$/m)
-    expect(text).toMatch(/^csv > a case since removed +– +– +– +– +– +5\.00 ms +– +not measured$/m)
-    expect(text).toContain('    ratio = mean now ÷ accepted (2026-12-07, AMD EPYC, 2 CPUs, load 6.5–7.3, MMLU data)')
-    expect(text).toContain('    above 1.25×: 1 SLOWER beyond both margins of error (question suffix ×1,000); 1 within the margins (noisy: rerun)')
+    expect(text).toMatch(/^prompt > question suffix ×1,000 +2\.00 ms +2\.00 ms +3\.50 ms +500 +±4\.0% +300 +1\.00 ms +2\.00× +SLOWER$/m)
+    expect(text).toMatch(/^statistics > holmAdjust \(57 p-values\) ×50 +15\.0 µs +15\.0 µs +26\.3 µs +66667 +±40\.0% +30000 +10\.0 µs +1\.50× +noisy$/m)
+    expect(text).toMatch(/^csv > loadTopic \(1,000 questions\) +60\.0 ms +60\.0 ms +105 ms +16\.7 +±10\.0% +9 +55\.0 ms +1\.09×$/m)
+    expect(text).toMatch(/^summary > summarizeRun \(57 subjects, 14,042 records\) +20\.0 ms +20\.0 ms +35\.0 ms +50\.0 +±15\.0% +29 +– +– +new$/m)
+    expect(text).toMatch(/^csv > a case since removed +– +– +– +– +– +– +5\.00 ms +– +not measured$/m)
+    expect(text).toContain('    ratio = median now ÷ accepted (2026-12-07, AMD EPYC, 2 CPUs, load 6.5–7.3, MMLU data)')
+    expect(text).toContain('    above 1.25×: 1 SLOWER, the means apart beyond both margins of error (question suffix ×1,000); 1 with the means within the margins (noisy: rerun)')
   })
 
   test('without accepted figures it says how to accept them; figures it cannot judge say why', () => {
@@ -112,7 +121,7 @@ describe('B6 report', () => {
 
   test('times from µs to seconds keep three significant digits', () => {
     const slow = [figure(RUN, 1410, 20, 5)]
-    expect(renderHot(report({ figures: slow, comparisons: compareHot(slow, [figure(RUN, 999.6, 20)]) }))).toMatch(/^summary > summarizeRun \(57 subjects, 14,042 records\) +1\.41 s +2\.47 s +0\.7 +±20\.0% +5 +1\.00 s +1\.41× +noisy$/m)
+    expect(renderHot(report({ figures: slow, comparisons: compareHot(slow, [figure(RUN, 999.6, 20)]) }))).toMatch(/^summary > summarizeRun \(57 subjects, 14,042 records\) +1\.41 s +1\.41 s +2\.47 s +0\.7 +±20\.0% +5 +1\.00 s +1\.41× +noisy$/m)
   })
 })
 
