@@ -133,9 +133,10 @@ describe('each case does the work its name says (fixture questions, one call eac
     const d = await PROMPT.prepare(env)
     expect(d.source).toBe('fixtures')
     const [prefixes, suffixes] = PROMPT.cases.map((c) => c.run(d)) as [string[], { suffix: string; letters?: string[] }[]]
-    expect(prefixes).toHaveLength(2)
+    expect(prefixes).toHaveLength(57)
+    expect(prefixes[0]).toMatch(/^The following are multiple choice questions \(with answers\) about abstract algebra\.\n\n/)
     for (const p of prefixes) {
-      expect(p).toMatch(/^The following are multiple choice questions \(with answers\) about (astronomy|business ethics)\.\n\n/)
+      expect(p).toMatch(/^The following are multiple choice questions \(with answers\) about [a-z ]+\.\n\n/)
       expect(p.match(/\nAnswer: [A-D]\n\n/g)).toHaveLength(5)
     }
     expect(suffixes).toHaveLength(BATCH)

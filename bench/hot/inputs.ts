@@ -32,7 +32,7 @@ export interface HotData {
   source: DataSource
   /** Where the CSV cases read from: the MMLU folder, or one written from the fixtures' questions. */
   dataDir: string
-  /** Every subject's dev split (5 few-shot examples each), MMLU's 57 or the fixtures' subjects. */
+  /** MMLU's 57 subjects, each with its dev split (5 few-shot examples); from the fixtures, their two subjects' dev splits in turn. */
   dev: { subject: string; dev: Question[] }[]
   /** BATCH test questions, cycled over the subjects. */
   questions: Question[]
@@ -82,7 +82,8 @@ export async function hotData(env: NodeJS.ProcessEnv = process.env): Promise<Hot
   return {
     source: mmlu ? 'mmlu' : 'fixtures',
     dataDir,
-    dev: splits.map(({ subject, dev }) => ({ subject, dev })),
+    // The fixtures' dev questions stand in for every subject's, so both sources build 57 prefixes.
+    dev: SUBJECT_NAMES.map((subject, i) => ({ subject, dev: (splits.find((s) => s.subject === subject) ?? splits[i % splits.length]!).dev })),
     questions,
     topic: { spec: { name: 'hot_topic', test: topicFile }, root },
   }
