@@ -6,7 +6,8 @@
 // The ratio is of medians, and a case is flagged only when its means differ
 // beyond both margins of error (rme) as well: on a shared machine a few
 // descheduled samples move a mean by 2× between two runs of the same code
-// (measured at a load average of 14-16: means 0.4-2.5×, most medians 0.9-1.1×).
+// (measured at a load average of 14-16: means 0.4-2.5×, most medians 0.9-1.1×;
+// docs/performance.md#reading-and-accepting-the-ratios).
 import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -15,7 +16,7 @@ import type { DataSource } from './hot/inputs.js'
 const VITEST_CLI = path.resolve('node_modules/vitest/vitest.mjs')
 export const HOT_CONFIG = 'bench/hot/vitest.config.ts'
 export const ACCEPTED_FILE = 'bench/accepted-hot.json'
-/** now ÷ accepted above this, beyond both figures' margins of error, is flagged slower. */
+/** A median now ÷ accepted above this, with the means apart beyond both margins of error, is flagged slower. */
 export const HOT_THRESHOLD = 1.25
 
 /** One case as Vitest's bench JSON writes it (times in ms; rme in % of the mean). */
@@ -82,7 +83,7 @@ export interface HotComparison {
   accepted?: HotFigure
   /** now.median ÷ accepted.median. */
   ratio?: number
-  /** The least the ratio can be given both margins: now.mean·(1 − rme) ÷ accepted.mean·(1 + rme). */
+  /** The least ratio of the means their margins allow: now.mean·(1 − rme) ÷ accepted.mean·(1 + rme); above 1, they are apart. */
   ratioLow?: number
   flag: HotFlag
 }
