@@ -10,8 +10,30 @@ export const OUTCOME_COLORS = { correct: '#2e7d32', wrong: '#c62828', invalid: '
 
 export type Svg = (option: EChartsOption, width: number, height: number) => string
 
-/** An echarts option drawn on the server as an SVG string (pages here are static, no script). */
-export async function chartRenderer(): Promise<Svg> {
+let loading: Promise<Svg> | undefined
+
+/**
+ * An echarts option drawn on the server as an SVG string (pages here are static, no script).
+ * echarts is imported once per process: the reporter starts the import in the background
+ * when the first answer arrives (preloadCharts), so the page after the last question finds it loaded.
+ */
+export function chartRenderer(): Promise<Svg> {
+  if (loading) return loading
+  const started = loadChartRenderer()
+  // A failed import is tried again by the next page, not remembered.
+  started.catch(() => {
+    if (loading === started) loading = undefined
+  })
+  loading = started
+  return started
+}
+
+/** Starts echarts' import without waiting for it; a failure shows when the page is written. */
+export function preloadCharts(): void {
+  chartRenderer().catch(() => {})
+}
+
+async function loadChartRenderer(): Promise<Svg> {
   // echarts takes ~0.5 s to load in full: only when a page is written, and only the parts the
   // pages draw, from echarts' own module files (the same SVG, byte for byte, as the full
   // bundle, for a third less CPU in every run that writes a page).
