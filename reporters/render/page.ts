@@ -1,6 +1,7 @@
 // What every static page here shares: echarts drawn on the server as SVG
-// strings (no script, no network: a page opens anywhere, file:// included),
-// figures, escaping and the style sheet.
+// strings (no network: a page opens anywhere, file:// included; no script but
+// the paged question table of a large run's summary page), figures, escaping
+// and the style sheet.
 import type { CustomSeriesRenderItem, EChartsOption } from 'echarts'
 
 // The page's content is 1044 px wide; a figure adds 22 px of padding and border.
@@ -108,6 +109,7 @@ summary { cursor: pointer; }
 .q.correct { background: ${OUTCOME_COLORS.correct}; } .q.wrong { background: ${OUTCOME_COLORS.wrong}; }
 .q.invalid { background: ${OUTCOME_COLORS.invalid}; } .q.error { background: ${OUTCOME_COLORS.error}; } .q.not-asked { background: ${OUTCOME_COLORS['not-asked']}; }
 table.questions { margin: 6px 0 12px; font-size: 12px; }
+.pager { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 6px 0; }
 table.questions td.text { text-align: left; white-space: normal; min-width: 240px; }
 table.questions td.chosen { font-weight: 700; }
 td.correct { color: ${OUTCOME_COLORS.correct}; } td.wrong { color: ${OUTCOME_COLORS.wrong}; } td.invalid { color: ${OUTCOME_COLORS.invalid}; } td.error, td.not-asked { color: ${OUTCOME_COLORS.error}; }
