@@ -6,12 +6,13 @@
 // is a copy of the one just written (not a second serialization), and the
 // page is rendered once and written to both folders (html.ts fills in the
 // links that differ).
-import { rmSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { closeSync, openSync, readSync, rmSync } from 'node:fs'
+import { open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { copyFileAtomic, copyFileAtomicSync, writeFileAtomic, writeFileAtomicSync } from '../src/run/atomic-write.js'
 import type { ResultsFile } from '../src/run/results.js'
 import { shownPath } from '../src/run/shown-path.js'
+import { writeResults, writeResultsSync } from '../src/run/results.js'
 import type { RunHeadline } from '../src/run/kept-runs.js'
 import {
   answeredAny,
@@ -87,6 +88,36 @@ function keptLines(runsDir: string, id: string, runs: readonly RunHeadline[], pr
   return lines
 }
 
+/** The opening of a results file, where writeResults puts the run's creation time. */
+const HEAD_BYTES = 256
+const opensAs = (head: string, results: ResultsFile) => head.includes(`"createdAt": ${JSON.stringify(results.createdAt)}`)
+
+/**
+ * The history's results file: a copy of the one the reporter wrote. Another
+ * run writing the same MMLU_RESULTS may have replaced that one meanwhile; a
+ * copy that is not of this run (its opening names another creation time) is
+ * written again from `results`.
+ */
+async function keepResults(resultsFile: string, results: ResultsFile, to: string): Promise<void> {
+  await copyFileAtomic(resultsFile, to)
+  const f = await open(to, 'r')
+  const { buffer, bytesRead } = await f.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0).finally(() => f.close())
+  if (!opensAs(buffer.toString('utf8', 0, bytesRead), results)) await writeResults(to, results)
+}
+
+function keepResultsSync(resultsFile: string, results: ResultsFile, to: string): void {
+  copyFileAtomicSync(resultsFile, to)
+  const head = Buffer.alloc(HEAD_BYTES)
+  const fd = openSync(to, 'r')
+  let bytesRead: number
+  try {
+    bytesRead = readSync(fd, head, 0, HEAD_BYTES, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (!opensAs(head.toString('utf8', 0, bytesRead), results)) writeResultsSync(to, results)
+}
+
 /**
  * Keeps the run in the history: its results (a copy of `resultsFile`), its
  * page, then its headline (a folder without one is not listed). The headline
@@ -99,7 +130,7 @@ async function keepRun(resultsFile: string, results: ResultsFile, opts: RunPages
   let page: string
   try {
     const file = join(dir, RUN_RESULTS_FILE)
-    await copyFileAtomic(resultsFile, file)
+    await keepResults(resultsFile, results, file)
     page = await writeSummaryPage(file, results, undefined, { history: { index: '../index.html' } }, rendered())
     const headline = { ...headlineOf(results, id), ...(page.startsWith('Summary    not written') ? { page: false as const } : {}) }
     await writeFileAtomic(join(dir, HEADLINE_FILE), `${JSON.stringify(headline, null, 1)}\n`)
@@ -187,7 +218,7 @@ export function keepInterruptedRun(resultsFile: string, results: ResultsFile, ke
   try {
     const { id, dir } = createRunFolderSync(runsDir, runId(results.createdAt, results.config.model))
     try {
-      copyFileAtomicSync(resultsFile, join(dir, RUN_RESULTS_FILE))
+      keepResultsSync(resultsFile, results, join(dir, RUN_RESULTS_FILE))
       writeFileAtomicSync(join(dir, HEADLINE_FILE), `${JSON.stringify({ ...headlineOf(results, id), page: false }, null, 1)}\n`)
     } catch (e) {
       rmSync(dir, { recursive: true, force: true })

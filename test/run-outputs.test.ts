@@ -80,6 +80,23 @@ describe('the results JSON, once', () => {
   })
 })
 
+describe('the history keeps this run, whatever replaced the results file', () => {
+  test('another run wrote the same results file in between: the history holds this run, the async and the sync path', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-once-replaced-'))
+    const resultsFile = path.join(dir, 'mmlu-results.json')
+    const mine = await fixtureRun('A', '2026-02-06T10:00:00.000Z')
+    const other = await fixtureRun('D', '2026-02-06T10:00:01.000Z')
+    await writeResults(resultsFile, other)
+    await writeRunPages(resultsFile, mine, { keepRuns: undefined, keep: true })
+    const kept = path.join(dir, 'runs', '20260206-100000-fixed-A.gguf', 'mmlu-results.json')
+    expect(await readFile(kept, 'utf8')).toBe(JSON.stringify(mine, null, 1))
+
+    const cut = { ...mine, createdAt: '2026-02-06T11:00:00.000Z', status: 'interrupted' as const }
+    keepInterruptedRun(resultsFile, cut, undefined)
+    expect(await readFile(path.join(dir, 'runs', '20260206-110000-fixed-A.gguf', 'mmlu-results.json'), 'utf8')).toBe(JSON.stringify(cut, null, 1))
+  })
+})
+
 describe('the summary page, rendered once', () => {
   test('one render serves reports/index.html and the history copy; they differ only in the history links', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-page-once-'))
