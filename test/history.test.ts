@@ -187,6 +187,8 @@ describe('end to end', () => {
     expect(runs).toHaveLength(2)
     expect(runs[0]).toBe('20260101-000000-fixed-D.gguf')
     expect(runs[1]).toMatch(/^\d{8}-\d{6}-fixed-A\.gguf$/)
+    // The kept results are the file the reporter wrote, byte for byte.
+    expect(await readFile(path.join(dir, 'runs', runs[1]!, 'mmlu-results.json'))).toEqual(await readFile(resultsFile))
     // Same data, prompts and shots: the reporter offers the comparison.
     expect(a.output).toContain(`vs the previous run of the same inputs: npm run compare -- ${shownPath(path.join(dir, 'runs'))}/${runs[0]} ${shownPath(path.join(dir, 'runs'))}/${runs[1]}`)
 
