@@ -115,7 +115,8 @@ export function reportLinks(modules: readonly TestModule[], reportFile: string, 
  * Writes the page beside the results JSON, through a temp file so a reader
  * never sees half a page. Returns the terminal line that says where it is, or
  * why it is missing: the results JSON is already saved, so a failure here
- * costs the page, not the run.
+ * costs the page, not the run. `rendered`: a render made once for several
+ * folders (renderSummaryTemplate); without it the page is rendered here.
  */
 export async function writeSummaryPage(resultsFile: string, results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras = {}, rendered?: Promise<string>): Promise<string> {
   const file = summaryPagePath(resultsFile)
