@@ -35,6 +35,7 @@ import { RunProgress } from './progress.js'
 import { renderAnalysisLines } from './render/analysis.js'
 import { questionTitles, reportLinks, vitestHtmlReportFile } from './render/html.js'
 import { printable } from './render/escape.js'
+import { preloadCharts } from './render/page.js'
 import { renderGate } from './render/gate.js'
 import { renderMarkdownSummary } from './render/markdown.js'
 import { renderParallel, renderSpeedup } from './render/parallel.js'
@@ -222,7 +223,10 @@ export default class MmluReporter implements Reporter {
     if (!this.mmlu) return this.fallback.onTestCaseResult(t)
     this.progress.answered(t)
     const record = t.meta().mmlu
-    if (record) this.answered.push(record)
+    if (!record) return
+    // The first answer means a page will be written after the last: echarts loads meanwhile, not after.
+    if (this.answered.length === 0) preloadCharts()
+    this.answered.push(record)
   }
   onUserConsoleLog(log: Parameters<DefaultReporter['onUserConsoleLog']>[0]): void {
     if (!this.mmlu) this.fallback.onUserConsoleLog(log)

@@ -2,10 +2,14 @@
 // the history (src/run/kept-runs.ts) with its own page, headline and the index
 // of every run. What goes wrong here costs pages, never the run: the results
 // JSON is already written, and each failure is one line saying why.
-import { rmSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
+// After the last question each thing is made once: the history's results file
+// is a copy of the one just written (not a second serialization), and the
+// page is rendered once and written to both folders (html.ts fills in the
+// links that differ).
+import { closeSync, openSync, readSync, rmSync } from 'node:fs'
+import { open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic, writeFileAtomicSync } from '../src/run/atomic-write.js'
+import { copyFileAtomic, copyFileAtomicSync, writeFileAtomic, writeFileAtomicSync } from '../src/run/atomic-write.js'
 import type { ResultsFile } from '../src/run/results.js'
 import { shownPath } from '../src/run/shown-path.js'
 import { writeResults, writeResultsSync } from '../src/run/results.js'
@@ -25,7 +29,7 @@ import {
   runsFolder,
 } from '../src/run/kept-runs.js'
 import type { ReportLinks } from './render/html.js'
-import { writeSummaryPage } from './render/html.js'
+import { renderSummaryTemplate, writeSummaryPage } from './render/html.js'
 import { compareCommand, previousOfSameInputs, renderRunsIndex } from './render/runs-index.js'
 
 export interface RunPagesOptions {
@@ -84,20 +88,50 @@ function keptLines(runsDir: string, id: string, runs: readonly RunHeadline[], pr
   return lines
 }
 
+/** The opening of a results file, where writeResults puts the run's creation time. */
+const HEAD_BYTES = 256
+const opensAs = (head: string, results: ResultsFile) => head.includes(`"createdAt": ${JSON.stringify(results.createdAt)}`)
+
 /**
- * Keeps the run in the history: its results, its page, then its headline (a
- * folder without one is not listed). The headline goes through a rename, so a
- * folder never holds half of one; when any of it fails (a full disk), the
- * folder goes, so nothing is left half kept.
+ * The history's results file: a copy of the one the reporter wrote. Another
+ * run writing the same MMLU_RESULTS may have replaced that one meanwhile; a
+ * copy that is not of this run (its opening names another creation time) is
+ * written again from `results`.
  */
-async function keepRun(resultsFile: string, results: ResultsFile, opts: RunPagesOptions): Promise<{ id: string; lines: string[] }> {
+async function keepResults(resultsFile: string, results: ResultsFile, to: string): Promise<void> {
+  await copyFileAtomic(resultsFile, to)
+  const f = await open(to, 'r')
+  const { buffer, bytesRead } = await f.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0).finally(() => f.close())
+  if (!opensAs(buffer.toString('utf8', 0, bytesRead), results)) await writeResults(to, results)
+}
+
+function keepResultsSync(resultsFile: string, results: ResultsFile, to: string): void {
+  copyFileAtomicSync(resultsFile, to)
+  const head = Buffer.alloc(HEAD_BYTES)
+  const fd = openSync(to, 'r')
+  let bytesRead: number
+  try {
+    bytesRead = readSync(fd, head, 0, HEAD_BYTES, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (!opensAs(head.toString('utf8', 0, bytesRead), results)) writeResultsSync(to, results)
+}
+
+/**
+ * Keeps the run in the history: its results (a copy of `resultsFile`), its
+ * page, then its headline (a folder without one is not listed). The headline
+ * goes through a rename, so a folder never holds half of one; when any of it
+ * fails (a full disk), the folder goes, so nothing is left half kept.
+ */
+async function keepRun(resultsFile: string, results: ResultsFile, opts: RunPagesOptions, rendered: () => Promise<string>): Promise<{ id: string; lines: string[] }> {
   const runsDir = runsFolder(resultsFile)
   const { id, dir } = await createRunFolder(runsDir, runId(results.createdAt, results.config.model))
   let page: string
   try {
     const file = join(dir, RUN_RESULTS_FILE)
-    await writeResults(file, results)
-    page = await writeSummaryPage(file, results, undefined, { ...(opts.titles ? { titles: opts.titles } : {}), history: { index: '../index.html' } })
+    await keepResults(resultsFile, results, file)
+    page = await writeSummaryPage(file, results, undefined, { history: { index: '../index.html' } }, rendered())
     const headline = { ...headlineOf(results, id), ...(page.startsWith('Summary    not written') ? { page: false as const } : {}) }
     await writeFileAtomic(join(dir, HEADLINE_FILE), `${JSON.stringify(headline, null, 1)}\n`)
   } catch (e) {
@@ -129,14 +163,23 @@ async function keepNone(runsDir: string): Promise<string[]> {
 
 /**
  * Writes the summary page beside the results JSON and keeps the run in the
- * history. Returns the terminal lines: where the page is, where the run is kept.
+ * history. `resultsFile` holds `results` already (the reporter wrote it): the
+ * history keeps a copy of it. Returns the terminal lines: where the page is,
+ * where the run is kept.
  */
 export async function writeRunPages(resultsFile: string, results: ResultsFile, opts: RunPagesOptions): Promise<string[]> {
   const lines: string[] = []
   let kept: string | undefined
+  const titles = opts.titles ? { titles: opts.titles } : {}
+  // One render for both folders. The history's copy has no links into the
+  // Vitest HTML report (the next run overwrites that report), so with them
+  // the copy is a render of its own.
+  const rendered = renderSummaryTemplate(results, opts.links, titles)
+  rendered.catch(() => {}) // its failure is reported by the page that waits for it
+  const unlinked = opts.links ? () => renderSummaryTemplate(results, undefined, titles) : () => rendered
   if (opts.keep && opts.keepRuns !== 0 && answeredAny(results)) {
     try {
-      const k = await keepRun(resultsFile, results, opts)
+      const k = await keepRun(resultsFile, results, opts, unlinked)
       kept = k.id
       for (const line of k.lines) lines.push(line)
     } catch (e) {
@@ -145,16 +188,20 @@ export async function writeRunPages(resultsFile: string, results: ResultsFile, o
   } else if (opts.keep && opts.keepRuns === 0) {
     for (const line of await keepNone(runsFolder(resultsFile))) lines.push(line)
   }
-  const summary = await writeSummaryPage(resultsFile, results, opts.links, {
-    ...(opts.titles ? { titles: opts.titles } : {}),
-    ...(kept ? { history: { index: `runs/index.html`, run: `runs/${encodeURIComponent(kept)}/index.html` } } : {}),
-  })
+  const summary = await writeSummaryPage(
+    resultsFile,
+    results,
+    opts.links,
+    kept ? { history: { index: `runs/index.html`, run: `runs/${encodeURIComponent(kept)}/index.html` } } : {},
+    rendered,
+  )
   return [summary, ...lines]
 }
 
 /**
  * An interrupted run's answers, kept synchronously (the process exits right
- * after): its results and headline, no page (the charts need an async load).
+ * after): its results (a copy of `resultsFile`, which holds `results`) and
+ * headline, no page (the charts need an async load).
  */
 export function keepInterruptedRun(resultsFile: string, results: ResultsFile, keepRuns: number | undefined): string[] {
   const runsDir = runsFolder(resultsFile)
@@ -171,7 +218,7 @@ export function keepInterruptedRun(resultsFile: string, results: ResultsFile, ke
   try {
     const { id, dir } = createRunFolderSync(runsDir, runId(results.createdAt, results.config.model))
     try {
-      writeResultsSync(join(dir, RUN_RESULTS_FILE), results)
+      keepResultsSync(resultsFile, results, join(dir, RUN_RESULTS_FILE))
       writeFileAtomicSync(join(dir, HEADLINE_FILE), `${JSON.stringify({ ...headlineOf(results, id), page: false }, null, 1)}\n`)
     } catch (e) {
       rmSync(dir, { recursive: true, force: true })

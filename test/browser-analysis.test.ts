@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { analyzeRun } from '../src/analysis/run.js'
 import type { Letter, Question } from '../src/dataset/question.js'
 import type { LetterProbabilities, ResultsFile } from '../src/run/results.js'
+import { writeResults } from '../src/run/results.js'
 import { writeRunPages } from '../reporters/run-pages.js'
 import { main as compareMain } from '../scripts/compare.js'
 import type { TestBrowser } from './helpers/browser.js'
@@ -83,6 +84,7 @@ describe.skipIf(!HAS_CHROMIUM)('analysis pages in Chromium, from file://', () =>
       const results = { ...resultsOf(model, subjects, records, DATA, { createdAt }), analysis: analyzeRun(records) }
       first ??= results
       const titles = new Map(subjects.flatMap((s) => s.test.map((q) => [`${s.subject}#${q.index}`, q.question.slice(0, 60)] as const)))
+      await writeResults(resultsFile, results)
       await writeRunPages(resultsFile, results, { titles, keepRuns: undefined, keep: true })
     }
     runs = (await readdir(path.join(dir, 'runs'))).filter((n) => n !== 'index.html').sort()

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { analyzeRun } from '../src/analysis/run.js'
 import type { ResultsFile } from '../src/run/results.js'
+import { writeResults } from '../src/run/results.js'
 import { listRuns, pruneRuns } from '../src/run/kept-runs.js'
 import { writeRunPages } from '../reporters/run-pages.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
@@ -27,13 +28,24 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     await hooks.beforeWrite?.(String(file))
     return fs.writeFile(file, data, options)
   }
-  return { ...fs, default: { ...fs, rename, writeFile }, rename, writeFile }
+  // The history's results file is a copy of the one written: a write of its destination too.
+  const copyFile: typeof fs.copyFile = async (from, to, mode) => {
+    await hooks.beforeWrite?.(String(to))
+    return fs.copyFile(from, to, mode)
+  }
+  return { ...fs, default: { ...fs, rename, writeFile, copyFile }, rename, writeFile, copyFile }
 })
 
 afterEach(() => {
   hooks.beforeRename = undefined
   hooks.beforeWrite = undefined
 })
+
+/** As the reporter does it: the results file is written, then the pages and the history copy. */
+async function writeAndKeep(resultsFile: string, results: ResultsFile, opts: Parameters<typeof writeRunPages>[2]): Promise<string[]> {
+  await writeResults(resultsFile, results)
+  return writeRunPages(resultsFile, results, opts)
+}
 
 async function fixtureRun(letter: 'A' | 'D', createdAt: string): Promise<ResultsFile> {
   const astronomy = await loadWithInputs(FIXTURE_DATA_DIR, 'astronomy')
@@ -67,10 +79,10 @@ describe('three runs finishing at once', () => {
       reached()
       return new Promise<void>((r) => (held = r))
     }
-    const first = writeRunPages(resultsFile, await fixtureRun('A', '2026-03-01T10:00:00.000Z'), { keepRuns: undefined, keep: true })
+    const first = writeAndKeep(resultsFile, await fixtureRun('A', '2026-03-01T10:00:00.000Z'), { keepRuns: undefined, keep: true })
     await atRename
-    await writeRunPages(resultsFile, await fixtureRun('D', '2026-03-01T10:00:00.000Z'), { keepRuns: undefined, keep: true })
-    await writeRunPages(resultsFile, await fixtureRun('A', '2026-03-01T10:00:00.000Z'), { keepRuns: undefined, keep: true })
+    await writeAndKeep(resultsFile, await fixtureRun('D', '2026-03-01T10:00:00.000Z'), { keepRuns: undefined, keep: true })
+    await writeAndKeep(resultsFile, await fixtureRun('A', '2026-03-01T10:00:00.000Z'), { keepRuns: undefined, keep: true })
     held!()
     expect((await first).join('\n')).not.toContain('not kept')
     const ids = (await listRuns(path.join(dir, 'runs'))).map((r) => r.id)
@@ -84,7 +96,7 @@ describe('three runs finishing at once', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-history-three-'))
     const runs = await Promise.all((['A', 'D', 'A'] as const).map((l) => fixtureRun(l, '2026-03-02T10:00:00.000Z')))
     // Three results files in one folder: one runs/ folder, one index.
-    const lines = await Promise.all(runs.map((r, i) => writeRunPages(path.join(dir, `run-${i}.json`), r, { keepRuns: undefined, keep: true })))
+    const lines = await Promise.all(runs.map((r, i) => writeAndKeep(path.join(dir, `run-${i}.json`), r, { keepRuns: undefined, keep: true })))
     for (const l of lines) expect(l.join('\n')).not.toContain('not kept')
     const ids = (await listRuns(path.join(dir, 'runs'))).map((r) => r.id)
     expect(ids).toHaveLength(3)
@@ -104,7 +116,7 @@ describe('a full disk', () => {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-history-full-'))
       const resultsFile = path.join(dir, 'mmlu-results.json')
       hooks.beforeWrite = (file) => (matches(file) ? fullDisk(file) : undefined)
-      const lines = await writeRunPages(resultsFile, await fixtureRun('A', '2026-03-03T10:00:00.000Z'), { keepRuns: undefined, keep: true })
+      const lines = await writeAndKeep(resultsFile, await fixtureRun('A', '2026-03-03T10:00:00.000Z'), { keepRuns: undefined, keep: true })
       expect(lines.join('\n')).toContain('ENOSPC')
       const files = await allFiles(dir)
       expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([])
@@ -118,7 +130,7 @@ describe('a full disk', () => {
   test('pruning removes what an earlier failure left: temp files, a run folder with an empty or no run.json (once it is stale); never a run in progress or a folder that is not ours', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-history-leftovers-'))
     const resultsFile = path.join(dir, 'mmlu-results.json')
-    await writeRunPages(resultsFile, await fixtureRun('A', '2026-03-04T10:00:00.000Z'), { keepRuns: undefined, keep: true })
+    await writeAndKeep(resultsFile, await fixtureRun('A', '2026-03-04T10:00:00.000Z'), { keepRuns: undefined, keep: true })
     const runs = path.join(dir, 'runs')
     const old = new Date(Date.now() - 3 * 3600_000)
     await mkdir(path.join(runs, '20260304-090000-empty'))

@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import { analyzeRun } from '../src/analysis/run.js'
 import type { ResultsFile } from '../src/run/results.js'
+import { writeResults, writeResultsSync } from '../src/run/results.js'
 import type { RunHeadline } from '../src/run/kept-runs.js'
 import { createRunFolder, headlineOf, inputsKey, listRuns, pruneRuns, runId } from '../src/run/kept-runs.js'
 import { renderRunsIndex } from '../reporters/render/runs-index.js'
@@ -21,6 +22,12 @@ import { answerAll, fixedLetter, loadWithInputs, resultsOf } from './helpers/fix
 import { runVitest } from './helpers/run-vitest.js'
 import { main as compareMain } from '../scripts/compare.js'
 import { main as runsMain } from '../scripts/runs.js'
+
+/** As the reporter does it: the results file is written, then the pages and the history copy. */
+async function writeAndKeep(resultsFile: string, results: ResultsFile, opts: Parameters<typeof writeRunPages>[2]): Promise<string[]> {
+  await writeResults(resultsFile, results)
+  return writeRunPages(resultsFile, results, opts)
+}
 
 async function fixtureRun(letter: 'A' | 'D', createdAt: string): Promise<ResultsFile> {
   const astronomy = await loadWithInputs(FIXTURE_DATA_DIR, 'astronomy')
@@ -42,7 +49,7 @@ describe('run folders', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-history-'))
     const resultsFile = path.join(dir, 'mmlu-results.json')
     const a = await fixtureRun('A', '2026-01-01T10:00:00.000Z')
-    const lines = await writeRunPages(resultsFile, a, { keepRuns: undefined, keep: true })
+    const lines = await writeAndKeep(resultsFile, a, { keepRuns: undefined, keep: true })
     const runs = path.join(dir, 'runs')
     const id = '20260101-100000-fixed-A.gguf'
     expect(lines[0]).toBe(`Summary    ${path.join(dir, 'index.html')}`)
@@ -83,25 +90,25 @@ describe('run folders', () => {
 
     const before = await stat(path.join(runs, id, 'mmlu-results.json'))
     const d = await fixtureRun('D', '2026-01-01T11:00:00.000Z')
-    const more = await writeRunPages(resultsFile, d, { keepRuns: undefined, keep: true })
+    const more = await writeAndKeep(resultsFile, d, { keepRuns: undefined, keep: true })
     expect(more[2]).toBe(`           vs the previous run of the same inputs: npm run compare -- ${shownPath(runs)}/${id} ${shownPath(runs)}/20260101-110000-fixed-D.gguf`)
     expect((await stat(path.join(runs, id, 'mmlu-results.json'))).mtimeMs).toBe(before.mtimeMs)
     expect((await listRuns(runs)).map((r) => r.id)).toEqual(['20260101-110000-fixed-D.gguf', id])
 
     // Nothing answered (every question an error), a shard, or MMLU_KEEP_RUNS=0: not kept.
     const errors = { ...a, records: a.records.map((r) => ({ ...r, outcome: 'error' as const, given: null })) }
-    expect(await writeRunPages(resultsFile, errors, { keepRuns: undefined, keep: true })).toHaveLength(1)
-    expect(await writeRunPages(resultsFile, a, { keepRuns: undefined, keep: false })).toHaveLength(1)
+    expect(await writeAndKeep(resultsFile, errors, { keepRuns: undefined, keep: true })).toHaveLength(1)
+    expect(await writeAndKeep(resultsFile, a, { keepRuns: undefined, keep: false })).toHaveLength(1)
     expect(await listRuns(runs)).toHaveLength(2)
     // Issue 25 bug 4: MMLU_KEEP_RUNS=0 keeps none, as `npm run runs -- --keep 0` does: this run is not kept, the kept ones go.
-    expect(await writeRunPages(resultsFile, a, { keepRuns: 0, keep: true })).toEqual([expect.stringMatching(/^Summary /), `History    not kept (MMLU_KEEP_RUNS=0); 2 earlier runs deleted from ${shownPath(runs)}/`])
+    expect(await writeAndKeep(resultsFile, a, { keepRuns: 0, keep: true })).toEqual([expect.stringMatching(/^Summary /), `History    not kept (MMLU_KEEP_RUNS=0); 2 earlier runs deleted from ${shownPath(runs)}/`])
     expect(await listRuns(runs)).toHaveLength(0)
   })
 
   test('pruning deletes the oldest runs and nothing that is not a run', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-prune-'))
     for (const [i, letter] of (['A', 'D', 'A'] as const).entries()) {
-      await writeRunPages(path.join(dir, 'mmlu-results.json'), await fixtureRun(letter, `2026-01-0${i + 1}T00:00:00.000Z`), { keepRuns: undefined, keep: true })
+      await writeAndKeep(path.join(dir, 'mmlu-results.json'), await fixtureRun(letter, `2026-01-0${i + 1}T00:00:00.000Z`), { keepRuns: undefined, keep: true })
     }
     await mkdir(path.join(dir, 'runs', 'notes'))
     await writeFile(path.join(dir, 'runs', 'notes', 'keep-me.txt'), 'mine')
@@ -113,14 +120,17 @@ describe('run folders', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-prune-interrupted-'))
     const resultsFile = path.join(dir, 'mmlu-results.json')
     for (const [i, letter] of (['A', 'D', 'A'] as const).entries()) {
-      await writeRunPages(resultsFile, await fixtureRun(letter, `2026-01-0${i + 1}T00:00:00.000Z`), { keepRuns: undefined, keep: true })
+      await writeAndKeep(resultsFile, await fixtureRun(letter, `2026-01-0${i + 1}T00:00:00.000Z`), { keepRuns: undefined, keep: true })
     }
     const cut = { ...(await fixtureRun('D', '2026-01-04T00:00:00.000Z')), status: 'interrupted' as const }
+    // As the reporter's exit path does: the results file first, then the history's copy of it.
+    writeResultsSync(resultsFile, cut)
     const lines = keepInterruptedRun(resultsFile, cut, 2)
     expect(lines.join('\n')).toContain('· 2 runs kept, listed in')
     expect(lines.join('\n')).toContain('· 2 older deleted (MMLU_KEEP_RUNS=2)')
     expect((await readdir(path.join(dir, 'runs'))).sort()).toEqual(['20260103-000000-fixed-A.gguf', '20260104-000000-fixed-D.gguf', 'index.html'])
     expect(JSON.parse(await readFile(path.join(dir, 'runs', '20260104-000000-fixed-D.gguf', 'run.json'), 'utf8'))).toMatchObject({ status: 'interrupted', correct: 2, page: false })
+    expect(await readFile(path.join(dir, 'runs', '20260104-000000-fixed-D.gguf', 'mmlu-results.json'))).toEqual(await readFile(resultsFile))
   })
 })
 
@@ -161,7 +171,7 @@ describe('end to end', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-history-e2e-'))
     const resultsFile = path.join(dir, 'mmlu-results.json')
     // The run before: always-D, kept as the reporter keeps it (fixed probabilities, in-process).
-    await writeRunPages(resultsFile, await fixtureRun('D', '2026-01-01T00:00:00.000Z'), { keepRuns: undefined, keep: true })
+    await writeAndKeep(resultsFile, await fixtureRun('D', '2026-01-01T00:00:00.000Z'), { keepRuns: undefined, keep: true })
     const env = { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', MMLU_SHOTS: '0', MMLU_MODEL: await fixtureModelPath('fixed-A'), MMLU_RESULTS: resultsFile }
     const a = await runVitest(['evals/astronomy'], { env })
     expect(a.code, a.output).toBe(0)
@@ -177,6 +187,8 @@ describe('end to end', () => {
     expect(runs).toHaveLength(2)
     expect(runs[0]).toBe('20260101-000000-fixed-D.gguf')
     expect(runs[1]).toMatch(/^\d{8}-\d{6}-fixed-A\.gguf$/)
+    // The kept results are the file the reporter wrote, byte for byte.
+    expect(await readFile(path.join(dir, 'runs', runs[1]!, 'mmlu-results.json'))).toEqual(await readFile(resultsFile))
     // Same data, prompts and shots: the reporter offers the comparison.
     expect(a.output).toContain(`vs the previous run of the same inputs: npm run compare -- ${shownPath(path.join(dir, 'runs'))}/${runs[0]} ${shownPath(path.join(dir, 'runs'))}/${runs[1]}`)
 

@@ -2,7 +2,12 @@
 // per-subject and per-category tables, four charts and links into Vitest's
 // HTML report for each subject and question.
 // Charts are drawn by echarts on the server (SVG strings), so the page is one
-// static, self-contained file: no script, no network, opens anywhere.
+// static, self-contained file: no network, opens anywhere (file:// included).
+// Past PAGED_ABOVE asks its question table is drawn a page at a time by a
+// small inline script (question-pages.ts) instead of one row per ask.
+// A page is rendered once per run with slots for what depends on where it is
+// written (the history links, the results file's name): the same render
+// serves reports/index.html and the run's copy in the history.
 // One piece: what is left here (facts, the subject, category and question
 // tables, the accuracy bars, the Vitest report links) is this page's alone;
 // the frame is page.ts, the timing charts timing-charts.ts, trials and
@@ -14,7 +19,7 @@ import { analysisOf } from '../../src/analysis/run.js'
 import { writeFileAtomic } from '../../src/run/atomic-write.js'
 import { categoryLabel } from '../../src/dataset/subjects.js'
 import { rotationName } from '../../src/analysis/rotation.js'
-import { formatProbabilities, recordKey, variantSuffix } from '../../src/base/record.js'
+import { recordKey, variantSuffix } from '../../src/base/record.js'
 import type { QuestionRecord, ResultsFile } from '../../src/run/results.js'
 import type { SubjectSummary } from '../../src/run/summary.js'
 import { ANALYSIS_STYLE, analysisSection } from './analysis.js'
@@ -27,6 +32,7 @@ import { summarizeServers } from '../../src/run/servers-report.js'
 import { shownPath } from '../../src/run/shown-path.js'
 import { headlineOf, variantChartsHtml, variantFactsHtml, variantTablesHtml } from './variants.js'
 import { latencyHistogram, throughputTimeline } from './timing-charts.js'
+import { askNote, PAGED_ABOVE, pagedQuestionIndex, shownProbabilities } from './question-pages.js'
 import { isSimulatedRun, SIMULATED_NOTE } from '../../src/base/simulated.js'
 
 /** Where the Vitest HTML report is, and the ids its URLs use (`#/?file=<module id>&test=<test id>`). */
@@ -109,12 +115,13 @@ export function reportLinks(modules: readonly TestModule[], reportFile: string, 
  * Writes the page beside the results JSON, through a temp file so a reader
  * never sees half a page. Returns the terminal line that says where it is, or
  * why it is missing: the results JSON is already saved, so a failure here
- * costs the page, not the run.
+ * costs the page, not the run. `rendered`: a render made once for several
+ * folders (renderSummaryTemplate); without it the page is rendered here.
  */
-export async function writeSummaryPage(resultsFile: string, results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras = {}): Promise<string> {
+export async function writeSummaryPage(resultsFile: string, results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras = {}, rendered?: Promise<string>): Promise<string> {
   const file = summaryPagePath(resultsFile)
   try {
-    const html = await renderSummaryPage(results, links, basename(resultsFile), extras)
+    const html = placeSummaryPage(await (rendered ?? renderSummaryTemplate(results, links, extras)), basename(resultsFile), extras.history)
     await mkdir(dirname(file), { recursive: true })
     await writeFileAtomic(file, html)
   } catch (e) {
@@ -125,6 +132,26 @@ export async function writeSummaryPage(resultsFile: string, results: ResultsFile
 
 /** `resultsName`: the results JSON's file name, linked from the page (it sits in the same folder). */
 export async function renderSummaryPage(results: ResultsFile, links?: ReportLinks, resultsName?: string, extras: PageExtras = {}): Promise<string> {
+  return placeSummaryPage(await renderSummaryTemplate(results, links, extras), resultsName, extras.history)
+}
+
+// Where the parts that depend on the page's folder go. Everything else on the
+// page is escaped (`<` is `&#60;`, in the question data `\u003c`), so a slot cannot occur in it.
+const HISTORY_SLOT = '<!--mmlu:history-->'
+const RESULTS_SLOT = '<!--mmlu:results-->'
+
+/** Fills a rendered page's slots: the history links (relative to the page's folder) and the results file's name. */
+export function placeSummaryPage(template: string, resultsName: string | undefined, history: PageExtras['history']): string {
+  const h = template.indexOf(HISTORY_SLOT)
+  const r = template.lastIndexOf(RESULTS_SLOT)
+  if (h < 0 || r < h) throw new Error('the summary page has no slots for its links')
+  const historyHtml = history ? `<dt>history</dt><dd><a href="${esc(history.index)}">all runs</a>${history.run ? ` · <a href="${esc(history.run)}">this run's copy</a>` : ''}</dd>` : ''
+  const resultsHtml = resultsName ? ` · every record in <a href="${esc(encodeURIComponent(resultsName))}">${esc(resultsName)}</a>` : ''
+  return `${template.slice(0, h)}${historyHtml}${template.slice(h + HISTORY_SLOT.length, r)}${resultsHtml}${template.slice(r + RESULTS_SLOT.length)}`
+}
+
+/** The page with its slots unfilled (placeSummaryPage fills them): one render for every folder it is written to. */
+export async function renderSummaryTemplate(results: ResultsFile, links: ReportLinks | undefined, extras: Pick<PageExtras, 'titles'> = {}): Promise<string> {
   const svg = await chartRenderer()
   const subjects = [...results.subjects].sort((a, b) => a.subject.localeCompare(b.subject))
   const run = results.summary
@@ -144,7 +171,7 @@ export async function renderSummaryPage(results: ResultsFile, links?: ReportLink
   ]
   return pageShell(`${isSimulatedRun(results) ? 'SIMULATED · ' : ''}MMLU · ${esc(results.config.model)} · ${pct(run.microAccuracy)}`, `${STYLE}${ANALYSIS_STYLE}`, `<header>
 <h1>MMLU <span class="model">${esc(results.config.model)}</span>${isSimulatedRun(results) ? ' <span class="simulated">SIMULATED</span>' : ''}</h1>
-${isSimulatedRun(results) ? `<p class="simulated">${esc(SIMULATED_NOTE)}.</p>\n` : ''}${overview(results, links, extras)}
+${isSimulatedRun(results) ? `<p class="simulated">${esc(SIMULATED_NOTE)}.</p>\n` : ''}${overview(results, links)}
 </header>
 <main>
 <section id="accuracy">
@@ -164,10 +191,10 @@ ${analysisSection(analysisOf(results), svg)}
 ${questionIndex(subjects, results.records, links, extras.titles)}
 </section>
 </main>
-<footer>Written ${esc(results.createdAt)} by the vitest-mmlu reporter · run status ${esc(results.status)}${resultsName ? ` · every record in <a href="${esc(encodeURIComponent(resultsName))}">${esc(resultsName)}</a>` : ''}</footer>`)
+<footer>Written ${esc(results.createdAt)} by the vitest-mmlu reporter · run status ${esc(results.status)}${RESULTS_SLOT}</footer>`)
 }
 
-function overview(results: ResultsFile, links: ReportLinks | undefined, extras: PageExtras): string {
+function overview(results: ResultsFile, links: ReportLinks | undefined): string {
   const run = results.summary
   const c = results.config
   const engines = results.provenance
@@ -199,15 +226,13 @@ function overview(results: ResultsFile, links: ReportLinks | undefined, extras: 
           : 'the Vitest HTML report, optional: <code>--reporter=./reporters/mmlu-reporter.ts --reporter=html</code>'),
     ],
   ]
-  const h = extras.history
-  if (h) facts.push(['history', `<a href="${esc(h.index)}">all runs</a>${h.run ? ` · <a href="${esc(h.run)}">this run's copy</a>` : ''}`])
   const subjects = [
     run.notRunSubjects?.length ? `not run: ${run.notRunSubjects.map(esc).join(', ')}` : '',
     run.partialSubjects?.length ? `partial: ${run.partialSubjects.map(esc).join(', ')}` : '',
   ].filter(Boolean)
   if (subjects.length) facts.splice(3, 0, ['incomplete', subjects.join(' · ')])
   const notes = (run.notes ?? []).map((n) => `<p class="note">Note: ${esc(n)}</p>`).join('')
-  return `<dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>${notes ? `<div id="notes">${notes}</div>` : ''}`
+  return `<dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}${HISTORY_SLOT}</dl>${notes ? `<div id="notes">${notes}</div>` : ''}`
 }
 
 function subjectTable(subjects: readonly SubjectSummary[], links: ReportLinks | undefined): string {
@@ -242,6 +267,7 @@ function categoryTable(results: ResultsFile): string {
 }
 
 function questionIndex(subjects: readonly SubjectSummary[], records: readonly QuestionRecord[], links: ReportLinks | undefined, titles: ReadonlyMap<string, string> | undefined): string {
+  if (records.length > PAGED_ABOVE) return pagedQuestionIndex(subjects, records, links, titles)
   const bySubject = new Map<string, QuestionRecord[]>()
   for (const r of records) {
     const list = bySubject.get(r.subject)
@@ -282,12 +308,9 @@ function questionTable(subject: string, records: readonly QuestionRecord[], titl
   const letters = [...new Set(records.flatMap((r) => (r.probabilities ? Object.keys(r.probabilities) : [])))].sort()
   const head = ['#', ...(titles ? ['question'] : []), 'key', 'given', 'outcome', ...letters.map((l) => `p(${l})`), 'shots', 'latency', 'note']
   const rows = records.map((r) => {
-    const probs = r.probabilities as Record<string, number> | undefined
     // The row's own letters shown apart (3.12e-5, not 0.000), as in the Vitest UI.
-    const present = letters.filter((l) => probs && Number.isFinite(probs[l]))
-    const formatted = formatProbabilities(present.map((l) => probs![l]!))
-    const text = new Map(present.map((l, i) => [l, formatted[i]!]))
-    const note = r.outcome === 'error' || r.outcome === 'not-asked' ? (r.error ?? '') : r.outcome === 'invalid' ? (r.invalidReason ?? `no letter in ${JSON.stringify(r.text.slice(0, 60))}`) : ''
+    const text = shownProbabilities(r, letters)
+    const note = askNote(r)
     const cells = [
       `<td>${r.index}${variantSuffix(r)}</td>`,
       ...(titles ? [`<td class="text">${esc(titles.get(`${r.subject}#${r.index}`) ?? '')}</td>`] : []),

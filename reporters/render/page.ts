@@ -1,6 +1,7 @@
 // What every static page here shares: echarts drawn on the server as SVG
-// strings (no script, no network: a page opens anywhere, file:// included),
-// figures, escaping and the style sheet.
+// strings (no network: a page opens anywhere, file:// included; no script but
+// the paged question table of a large run's summary page), figures, escaping
+// and the style sheet.
 import type { CustomSeriesRenderItem, EChartsOption } from 'echarts'
 
 // The page's content is 1044 px wide; a figure adds 22 px of padding and border.
@@ -10,8 +11,30 @@ export const OUTCOME_COLORS = { correct: '#2e7d32', wrong: '#c62828', invalid: '
 
 export type Svg = (option: EChartsOption, width: number, height: number) => string
 
-/** An echarts option drawn on the server as an SVG string (pages here are static, no script). */
-export async function chartRenderer(): Promise<Svg> {
+let loading: Promise<Svg> | undefined
+
+/**
+ * An echarts option drawn on the server as an SVG string (pages here are static, no script).
+ * echarts is imported once per process: the reporter starts the import in the background
+ * when the first answer arrives (preloadCharts), so the page after the last question finds it loaded.
+ */
+export function chartRenderer(): Promise<Svg> {
+  if (loading) return loading
+  const started = loadChartRenderer()
+  // A failed import is tried again by the next page, not remembered.
+  started.catch(() => {
+    if (loading === started) loading = undefined
+  })
+  loading = started
+  return started
+}
+
+/** Starts echarts' import without waiting for it; a failure shows when the page is written. */
+export function preloadCharts(): void {
+  chartRenderer().catch(() => {})
+}
+
+async function loadChartRenderer(): Promise<Svg> {
   // echarts takes ~0.5 s to load in full: only when a page is written, and only the parts the
   // pages draw, from echarts' own module files (the same SVG, byte for byte, as the full
   // bundle, for a third less CPU in every run that writes a page).
@@ -86,6 +109,7 @@ summary { cursor: pointer; }
 .q.correct { background: ${OUTCOME_COLORS.correct}; } .q.wrong { background: ${OUTCOME_COLORS.wrong}; }
 .q.invalid { background: ${OUTCOME_COLORS.invalid}; } .q.error { background: ${OUTCOME_COLORS.error}; } .q.not-asked { background: ${OUTCOME_COLORS['not-asked']}; }
 table.questions { margin: 6px 0 12px; font-size: 12px; }
+.pager { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 6px 0; }
 table.questions td.text { text-align: left; white-space: normal; min-width: 240px; }
 table.questions td.chosen { font-weight: 700; }
 td.correct { color: ${OUTCOME_COLORS.correct}; } td.wrong { color: ${OUTCOME_COLORS.wrong}; } td.invalid { color: ${OUTCOME_COLORS.invalid}; } td.error, td.not-asked { color: ${OUTCOME_COLORS.error}; }

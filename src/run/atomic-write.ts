@@ -4,8 +4,8 @@
 // it; and a failed write (a full disk) removes its temp file instead of
 // leaving it behind.
 import { randomBytes } from 'node:crypto'
-import { renameSync, rmSync, writeFileSync } from 'node:fs'
-import { rename, rm, writeFile } from 'node:fs/promises'
+import { constants, copyFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFile, rename, rm, writeFile } from 'node:fs/promises'
 
 export const TMP_SUFFIX = '.tmp'
 
@@ -29,6 +29,35 @@ export function writeFileAtomicSync(file: string, data: string): void {
   try {
     writeFileSync(tmp, data)
     renameSync(tmp, file)
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true })
+    } catch {}
+    throw e
+  }
+}
+
+// A copy, not a hard link: a kept run must never change, and a link shares its
+// bytes with a file that an editor or a tool may rewrite in place. FICLONE
+// shares the blocks where the file system can (btrfs, XFS) and copies elsewhere.
+
+/** Copies `from` to `to` through a temp file and a rename, like writeFileAtomic. */
+export async function copyFileAtomic(from: string, to: string): Promise<void> {
+  const tmp = tmpFor(to)
+  try {
+    await copyFile(from, tmp, constants.COPYFILE_FICLONE)
+    await rename(tmp, to)
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {})
+    throw e
+  }
+}
+
+export function copyFileAtomicSync(from: string, to: string): void {
+  const tmp = tmpFor(to)
+  try {
+    copyFileSync(from, tmp, constants.COPYFILE_FICLONE)
+    renameSync(tmp, to)
   } catch (e) {
     try {
       rmSync(tmp, { force: true })
