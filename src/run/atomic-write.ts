@@ -4,8 +4,8 @@
 // it; and a failed write (a full disk) removes its temp file instead of
 // leaving it behind.
 import { randomBytes } from 'node:crypto'
-import { constants, copyFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { copyFile, rename, rm, writeFile } from 'node:fs/promises'
+import { closeSync, constants, copyFileSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { copyFile, open, rename, rm, writeFile } from 'node:fs/promises'
 
 export const TMP_SUFFIX = '.tmp'
 
@@ -53,11 +53,50 @@ export async function copyFileAtomic(from: string, to: string): Promise<void> {
   }
 }
 
+/**
+ * writeFileAtomic for a text given in pieces, so a file larger than one string can
+ * hold (V8 caps a string near 512 MB: a million records) is written without
+ * ever being one string. Each piece is written as it comes.
+ */
+export async function writeChunksAtomic(file: string, chunks: Iterable<string>): Promise<void> {
+  const tmp = tmpFor(file)
+  try {
+    const handle = await open(tmp, 'w')
+    try {
+      for (const chunk of chunks) await handle.write(chunk)
+    } finally {
+      await handle.close()
+    }
+    await rename(tmp, file)
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {})
+    throw e
+  }
+}
+
 export function copyFileAtomicSync(from: string, to: string): void {
   const tmp = tmpFor(to)
   try {
     copyFileSync(from, tmp, constants.COPYFILE_FICLONE)
     renameSync(tmp, to)
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true })
+    } catch {}
+    throw e
+  }
+}
+
+export function writeChunksAtomicSync(file: string, chunks: Iterable<string>): void {
+  const tmp = tmpFor(file)
+  try {
+    const fd = openSync(tmp, 'w')
+    try {
+      for (const chunk of chunks) writeSync(fd, chunk)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, file)
   } catch (e) {
     try {
       rmSync(tmp, { force: true })

@@ -1,7 +1,7 @@
 // What a run writes: the results JSON (schema, config, provenance, summaries
 // and every question's record), and the per-subject run facts it is built from.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdirSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { RunAnalysis } from '../analysis/run.js'
 import type { ServerGivenUp } from '../backends/backend.js'
@@ -10,6 +10,7 @@ import type { Concurrency, ScoringMode } from '../config/options.js'
 import type { SubjectInputs } from '../prompt/inputs.js'
 import type { ProtocolChoice } from '../prompt/protocols.js'
 import type { EngineInfo, QuestionRecord } from '../base/record.js'
+import { writeChunksAtomic, writeChunksAtomicSync } from './atomic-write.js'
 import type { GivenUpSummary } from './servers-report.js'
 import type { RunSummary, SubjectSummary } from './summary.js'
 
@@ -108,18 +109,37 @@ export interface ResultsFile {
   records: QuestionRecord[]
 }
 
+/** Records per piece of the written text: a piece stays small whatever the run's size. */
+const RECORDS_PER_CHUNK = 2_000
+
+/**
+ * The results file as text, in pieces: everything but the records as
+ * `JSON.stringify(…, null, 1)` lays it out, then the records one per line.
+ * Never one string: a million records are more than V8's longest string.
+ */
+export function* resultsText(results: ResultsFile): Generator<string> {
+  const { records, ...head } = results
+  const top = JSON.stringify(head, null, 1)
+  yield `${top.slice(0, -2)},\n "records": [`
+  let chunk = ''
+  for (let i = 0; i < records.length; i++) {
+    chunk += `${i ? ',' : ''}\n  ${JSON.stringify(records[i])}`
+    if ((i + 1) % RECORDS_PER_CHUNK === 0) {
+      yield chunk
+      chunk = ''
+    }
+  }
+  yield `${chunk}${records.length ? '\n ' : ''}]\n}\n`
+}
+
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
 export async function writeResults(path: string, results: ResultsFile): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(results, null, 1))
-  await rename(tmp, path)
+  await writeChunksAtomic(path, resultsText(results))
 }
 
 /** The same, synchronously: for an exit path where the event loop will not run again. */
 export function writeResultsSync(path: string, results: ResultsFile): void {
   mkdirSync(dirname(path), { recursive: true })
-  const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, JSON.stringify(results, null, 1))
-  renameSync(tmp, path)
+  writeChunksAtomicSync(path, resultsText(results))
 }
