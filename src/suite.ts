@@ -59,47 +59,60 @@ export function testName(q: Question, variant = ''): string {
   return `#${q.index} ${variant ? `${variant} ` : ''}${short}`
 }
 
-/** One test: a question as written, as asked (its options rotated or not), and which trial and rotation. */
+/** One test: a question as written, which trial and rotation, and its prompt plan (trials of one rotation share one). */
 interface Ask {
   question: Question
-  asked: Question
   variant: Variant
-  /** Its prompt plan (planned[plan]): trials of one rotation share one. */
   plan: number
-  /** questionHash of the question as written. */
-  hash: string
 }
 
-interface PlannedQuestion {
-  question: Question
-  prompt: Prompt | undefined
-  promptTokens: number | undefined
-  /** Why the question cannot be asked at all (its prompt does not fit even at 0-shot). */
-  unfit?: string
+/**
+ * Each prompt's plan, in arrays rather than an object per prompt: a topic of a
+ * million questions keeps a few bytes per question here, and the prompt text is
+ * built when the question is asked.
+ */
+interface PromptPlans {
+  /** Few-shot examples the prompt takes; -1: it does not fit even at 0-shot. */
+  shots: Int8Array
+  /** Its length in tokens; -1: the engine counts none. */
+  tokens: Int32Array
+  /** Why a prompt that does not fit cannot be asked. */
+  unfit: Map<number, string>
+  /** The prompt as sent (built on demand). */
+  prompt(plan: number): Prompt | undefined
 }
 
 /**
  * Fits each prompt to the model's trained context: drops few-shot examples
  * until it fits; if the question alone does not fit, the question is an error.
  */
-function planPrompts(source: Pick<QuestionSource, 'name' | 'title'>, dev: readonly Question[], questions: readonly Question[], shots: number, engine: Engine, reserve: number): PlannedQuestion[] {
+function planPrompts(source: Pick<QuestionSource, 'name' | 'title'>, dev: readonly Question[], questions: readonly Question[], shots: number, engine: Engine, reserve: number): PromptPlans {
   const shotsOf = Array.from({ length: shots + 1 }, (_, k) => fewShot(source.name, dev, k, source.title))
   const prefixes = shotsOf.map(fewShotText)
   const limit = engine.trainedContextTokens
   const count = engine.countTokens
-  return questions.map((question) => {
-    const suffix = formatQuestion(question)
-    const letters = questionLetters(question)
-    // The examples go with the prompt, so a chat engine can send them as turns (prompt.ts chatMessages).
-    const at = (k: number): Prompt => ({ prefix: prefixes[k] as string, suffix, shots: k, fewShot: shotsOf[k]!, ...letters })
-    if (!count || !limit) return { question, prompt: at(shots), promptTokens: undefined }
+  // The examples go with the prompt, so a chat engine can send them as turns (prompt.ts chatMessages).
+  const at = (q: Question, k: number): Prompt => ({ prefix: prefixes[k] as string, suffix: formatQuestion(q), shots: k, fewShot: shotsOf[k]!, ...questionLetters(q) })
+  const plans: PromptPlans = {
+    shots: new Int8Array(questions.length).fill(shots),
+    tokens: new Int32Array(questions.length).fill(-1),
+    unfit: new Map(),
+    prompt: (i) => (plans.shots[i]! < 0 ? undefined : at(questions[i]!, plans.shots[i]!)),
+  }
+  if (!count || !limit) return plans
+  questions.forEach((question, i) => {
     for (let k = shots; k >= 0; k--) {
-      const n = count(at(k))
-      if (n + reserve <= limit) return { question, prompt: at(k), promptTokens: n }
+      const n = count(at(question, k))
+      plans.tokens[i] = n
+      if (n + reserve <= limit) {
+        plans.shots[i] = k
+        return
+      }
     }
-    const n = count(at(0))
-    return { question, prompt: undefined, promptTokens: n, unfit: `the question alone is ${n} tokens, more than the model's context of ${limit} (less ${reserve} for the answer)` }
+    plans.shots[i] = -1
+    plans.unfit.set(i, `the question alone is ${plans.tokens[i]} tokens, more than the model's context of ${limit} (less ${reserve} for the answer)`)
   })
+  return plans
 }
 
 /** The subject's inputs as the results file records them, with what only the suite knows (why the shots differ, a topic's files) after the hashes. */
@@ -126,16 +139,16 @@ function workersSharingTheMachine(): number {
   return inject('mmluWorkers') ?? Math.max(1, availableParallelism() - 1)
 }
 
-function errorRecord(planned: PlannedQuestion, variant: Variant, message: string, outcome: 'error' | 'not-asked' = 'error'): QuestionRecord {
+function errorRecord(question: Question, plans: PromptPlans, plan: number, variant: Variant, message: string, outcome: 'error' | 'not-asked' = 'error'): QuestionRecord {
   return {
-    subject: planned.question.subject,
-    index: planned.question.index,
-    expected: planned.question.answer,
+    subject: question.subject,
+    index: question.index,
+    expected: question.answer,
     given: null,
     outcome,
     text: '',
-    shots: planned.prompt?.shots ?? 0,
-    promptTokens: planned.promptTokens ?? 0,
+    shots: Math.max(0, plans.shots[plan]!),
+    promptTokens: Math.max(0, plans.tokens[plan]!),
     evaluatedTokens: 0,
     completionTokens: 0,
     startedAt: Date.now(),
@@ -256,7 +269,6 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
     const prompted: Question[] = []
     const asks: Ask[] = []
     for (const question of questions) {
-      const hash = questionHash(question)
       const plans = new Map<number | undefined, number>()
       for (const variant of questionVariants(options, question.choices.length, !hasOptionReferences(question.choices))) {
         let plan = plans.get(variant.rotation)
@@ -264,7 +276,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
           plan = prompted.push(variant.rotation ? rotateQuestion(question, variant.rotation) : question) - 1
           plans.set(variant.rotation, plan)
         }
-        asks.push({ question, asked: prompted[plan]!, variant, plan, hash })
+        asks.push({ question, variant, plan })
       }
     }
     // Each annotation is a round trip to the main process (about 0.4 ms per
@@ -274,7 +286,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
     let engine: Engine
     let session: Session
     let scoring: ScoringMode
-    let planned: PlannedQuestion[] = []
+    let plans: PromptPlans | undefined
     let cache: AnswerCache | undefined
     let subjectRun: SubjectRun | undefined
 
@@ -288,8 +300,9 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         throw new EngineError(`${engine.info.engine} cannot score by ${scoring}${why}; use MMLU_SCORING=${engine.scoringModes.join(' or ')}`)
       }
       const reserve = scoring === 'generate' ? options.maxTokens : 1
-      planned = planPrompts(source, dev, prompted, shots, engine, reserve)
-      const longest = maxOf(planned.map((p) => (p.prompt ? (p.promptTokens ?? 0) : 0)), 0)
+      plans = planPrompts(source, dev, prompted, shots, engine, reserve)
+      const fitted = plans
+      const longest = maxOf(Array.from(fitted.tokens, (n, i) => (fitted.shots[i]! >= 0 ? Math.max(0, n) : 0)), 0)
       session = await engine.openSession({
         scoring,
         concurrency: inFlightCap(options),
@@ -312,7 +325,7 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         ...(asks.length !== questions.length ? { asks: asks.length } : {}),
         ...(options.sample ? { population: all.length } : {}),
         setupMs: performance.now() - t0,
-        reducedShots: planned.filter((p) => p.prompt && p.prompt.shots < shots).length,
+        reducedShots: plans.shots.reduce((n, k) => (k >= 0 && k < shots ? n + 1 : n), 0),
         // What the baseline gate checks before pairing this subject's questions with another run's.
         inputs: recordedInputs(inputs, { ...(shots !== options.shots ? { shotsNote: 'no dev file' } : {}), ...(files ? { files } : {}) }),
         cacheIgnored: Object.fromEntries(Object.entries(cache?.ignored ?? {}).filter((e): e is [string, number] => e[1] !== undefined)),
@@ -334,32 +347,35 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
       await session?.close()
     })
 
-    asks.forEach(({ question, asked, variant, plan: p, hash }) => {
-      const label = variantLabel(variant, options.trials)
-      const which = `#${question.index}${label ? ` ${label}` : ''}`
-      test(testName(question, label), { timeout: questionTimeLimitMs(options.timeoutMs, inFlightCap(options)) }, async ({ task, annotate, skip, signal }) => {
-        const plan = planned[p] as PlannedQuestion
+    const timeout = questionTimeLimitMs(options.timeoutMs, inFlightCap(options))
+    // Per test, only what it cannot rebuild: a topic of a million questions holds a million of these.
+    for (const { question, variant, plan: p } of asks) {
+      test(testName(question, variantLabel(variant, options.trials)), { timeout }, async ({ task, annotate, skip, signal }) => {
+        const label = variantLabel(variant, options.trials)
+        const which = `#${question.index}${label ? ` ${label}` : ''}`
+        const asked = prompted[p]!
+        const planned = plans!.prompt(p)
         let record: QuestionRecord
         const earlier = cache?.get(question.index, variant)
         if (earlier) {
           // A cache written before redaction may hold a key the server echoed.
           record = redactRecord({ ...earlier, cached: true }, secrets)
-        } else if (!plan.prompt) {
-          record = errorRecord(plan, variant, plan.unfit ?? 'no prompt')
+        } else if (!planned) {
+          record = errorRecord(question, plans!, p, variant, plans!.unfit.get(p) ?? 'no prompt')
         } else {
           // Above temperature 0 every ask draws from its own seed: the engine samples
           // generated tokens; a log-prob answer's letter is drawn in scoring.
           const sampling = options.temperature > 0 ? { temperature: options.temperature, seed: askSeed(options.seed, subject, question.index, variant) } : undefined
-          const prompt: Prompt = sampling && scoring === 'generate' ? { ...plan.prompt, sampling } : plan.prompt
+          const prompt: Prompt = sampling && scoring === 'generate' ? { ...planned, sampling } : planned
           try {
             // The session is the dispatcher's: deadline, retries and the choice of server are applied there (src/backends/dispatch.ts).
             const raw = await session.answer(prompt, signal, `question ${which}`)
-            record = { ...scoreAnswer(asked, raw, plan.prompt.shots, sampling), ...variant }
+            record = { ...scoreAnswer(asked, raw, planned.shots, sampling), ...variant }
           } catch (e) {
-            record = errorRecord(plan, variant, (e as Error).message, e instanceof NotAskedError ? 'not-asked' : 'error')
+            record = errorRecord(question, plans!, p, variant, (e as Error).message, e instanceof NotAskedError ? 'not-asked' : 'error')
             if ((e as EngineError).server) record.server = (e as EngineError).server
           }
-          record.questionHash = hash
+          record.questionHash = questionHash(question)
           record = redactRecord(record, secrets)
           cache?.put(record)
         }
@@ -374,6 +390,6 @@ export function defineSubject(subjectOrTopic: string | TopicSpec): void {
         if (record.outcome === 'error') throw new EngineError(`${subject} ${which}: ${record.error}`)
         expectAnswer(record, `${subject} ${which}: the model's answer`)
       })
-    })
+    }
   })
 }

@@ -36,7 +36,7 @@ function run(n: number): ResultsFile {
     summary: { questions: n } as unknown as ResultsFile['summary'],
     subjects: [],
     records: Array.from({ length: n }, (_, i) => record(i)),
-  } as ResultsFile
+  } as unknown as ResultsFile
 }
 
 describe('the results file', () => {
