@@ -7,6 +7,7 @@ import { ensureTwin, TWIN_PATH } from '../fixtures/gguf/twin.js'
 import type { EngineSetup, SetupFigures } from './engine.js'
 import { B2_SETUPS, CONCURRENCY_QUESTIONS, CONCURRENCY_SETUPS, ENGINE_QUESTIONS, ENGINE_SUBJECT, kvBytesPerToken, measureMemory, MEMORY_QUESTIONS, openBenchEngine, runSetup, subjectPrompts } from './engine.js'
 import { measureGrowth } from './growth.js'
+import { measureScale } from './scale.js'
 import { measureHarness } from './harness.js'
 import { measureTwin, TWIN_QUESTIONS } from './twin-speed.js'
 
@@ -16,6 +17,7 @@ export interface PartArgs {
   setups?: string[]
   sequences?: number
   shots?: number
+  sizes?: number[]
 }
 
 /** Each setup in turn on one engine (one model load), the same prompts for all. */
@@ -42,6 +44,7 @@ const PARTS: Record<string, (a: PartArgs) => Promise<unknown>> = {
   async twin(a) {
     return measureTwin(TWIN_PATH, a.dataDir, a.shots!, TWIN_QUESTIONS, a.threads!)
   },
+  scale: (a) => measureScale(a.dataDir, a.sizes),
   growth: async (a) => measureGrowth(a.dataDir, await fixtureModelPath('random-small'), a.threads!),
 }
 

@@ -9,6 +9,8 @@ import type { GrowthFigures } from './growth.js'
 import type { HarnessFigures } from './harness.js'
 import type { HotComparison, HotReport } from './hot.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
+import type { ScaleFigures } from './scale.js'
+import { renderScale } from './scale.js'
 import { maxOf, minOf } from '../src/base/extent.js'
 
 export interface Machine {
@@ -109,6 +111,7 @@ export interface BenchReport {
   B4?: GrowthReport
   B5?: ConcurrencyReport
   B6?: HotReport
+  B7?: ScaleFigures
 }
 
 function table(rows: string[][]): string {
@@ -285,6 +288,7 @@ export function renderReport(r: BenchReport): string {
   if (r.B4) blocks.push(renderGrowth(r.B4))
   if (r.B5) blocks.push(renderConcurrency(r.B5))
   if (r.B6) blocks.push(renderHot(r.B6))
+  if (r.B7) blocks.push(renderScale(r.B7))
   blocks.push(`Parts    ${r.parts.map((p) => `${p.part} ${s(p.ms)}`).join(' · ')} · total ${s(r.totalMs)}`)
   return blocks.join('\n\n')
 }

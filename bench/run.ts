@@ -18,6 +18,9 @@ import type { PartArgs } from './parts.js'
 import type { BenchReport, ConcurrencyRow, PartTiming } from './report.js'
 import { describeMachine, renderConcurrency, renderEngine, renderGrowth, renderHarness, renderHot, renderMachine, renderReport, renderTwin } from './report.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
+import type { ScaleFigures } from './scale.js'
+import { renderScale, SCALE_SIZES } from './scale.js'
+import { wholeNumber } from '../src/base/strict-number.js'
 import { maxOf } from '../src/base/extent.js'
 import type { VitestBenchJson } from './hot.js'
 import { ACCEPTED_FILE, compareHot, HOT_THRESHOLD, readAccepted, readHotFigures, runHotBenches, whyNotComparable, writeAccepted } from './hot.js'
@@ -25,7 +28,7 @@ import { mmluDir } from './hot/inputs.js'
 
 const REPORT_FILE = path.resolve('reports/bench.json')
 const PART_TIMEOUT_MS = 15 * 60_000
-const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'] as const
+const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7'] as const
 const accept = process.argv.includes('--accept')
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))
@@ -37,6 +40,14 @@ if (unknown.length) {
 }
 if (accept && !only.includes('B6')) {
   console.error('--accept makes the hot-path figures (B6) the accepted ones: run it with B6, e.g. npm run bench -- --only=B6 --accept')
+  process.exit(2)
+}
+
+// B7's topic sizes, `--sizes=1000,10000` (default 1k, 10k, 100k and 1M; a size the machine's memory cannot hold is skipped and says so).
+const sizesArg = process.argv.find((a) => a.startsWith('--sizes='))
+const scaleSizes = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map((x) => wholeNumber(x) ?? 0) : [...SCALE_SIZES]
+if (scaleSizes.some((n) => n < 1)) {
+  console.error(`--sizes: ${sizesArg}: give whole numbers of questions, e.g. --sizes=1000,10000`)
   process.exit(2)
 }
 
@@ -183,6 +194,11 @@ try {
     if (accept) await writeAccepted(json, { createdAt: report.createdAt, command: report.command, machine: report.machine, loadAverage: [loadBefore, os.loadavg()[0]!], source }, root)
     console.log(`${renderHot(report.B6)}\n`)
     if (accept) console.log(`Accepted ${ACCEPTED_FILE}`)
+    await save()
+  }
+  if (only.includes('B7')) {
+    report.B7 = await part<ScaleFigures>('scale', 'B7 scale', { sizes: scaleSizes })
+    console.log(`${renderScale(report.B7)}\n`)
     await save()
   }
 } finally {

@@ -46,6 +46,8 @@ export interface ScaleRun {
 
 export interface ScaleFigures {
   runs: ScaleRun[]
+  /** Sizes not run, and why (the memory they would need is not there). */
+  skipped: { label: string; why: string }[]
 }
 
 const keyOf = (i: number): string => 'ABCD'[i % 4]!
@@ -133,10 +135,25 @@ async function sizeOf(file: string): Promise<number> {
   return stat(file).then((s) => s.size, () => 0)
 }
 
+/** MemAvailable from /proc/meminfo, bytes (os.freemem() leaves out the page cache the kernel would give back). */
+async function availableMemory(): Promise<number> {
+  const m = /MemAvailable:\s+(\d+) kB/.exec(await readFile('/proc/meminfo', 'utf8').catch(() => ''))
+  return m ? Number(m[1]) * 1024 : os.freemem()
+}
+
+/**
+ * Node's default heap limit (about 4 GB) stops a run near 300,000 questions:
+ * Vitest itself keeps about 5 KB per test in its worker. The runs get heaps
+ * sized to the machine, as a user would with NODE_OPTIONS (docs/performance.md).
+ */
+async function heapOption(): Promise<string> {
+  return `--max-old-space-size=${Math.floor((await availableMemory()) / 2 ** 20 / 2)}`
+}
+
 async function measure(label: string, vitestArgs: string[], env: Record<string, string>, expectedAsks: number, expectedCorrect: (r: ResultsFile) => number, dir: string): Promise<ScaleRun> {
   const results = path.join(dir, `${label.replace(/\W+/g, '-')}.json`)
   const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-bench-cache-'))
-  const runEnv = { MMLU_ENGINE_MODULE: ALWAYS_D, MMLU_CACHE: 'off', MMLU_KEEP_RUNS: '0', MMLU_RESULTS: results, ...env }
+  const runEnv = { NODE_OPTIONS: await heapOption(), MMLU_ENGINE_MODULE: ALWAYS_D, MMLU_CACHE: 'off', MMLU_KEEP_RUNS: '0', MMLU_RESULTS: results, ...env }
   const command = `${Object.entries(runEnv).map(([k, v]) => `${k}=${v}`).join(' ')} npx vitest ${vitestArgs.join(' ')}`
   process.stderr.write(`  ${label}: ${command}\n`)
   try {
@@ -173,8 +190,18 @@ async function measure(label: string, vitestArgs: string[], env: Record<string, 
 export async function measureScale(dataDir: string | undefined, sizes: readonly number[] = SCALE_SIZES): Promise<ScaleFigures> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-bench-b7-'))
   const runs: ScaleRun[] = []
+  const skipped: ScaleFigures['skipped'] = []
   try {
     for (const n of sizes) {
+      // What the largest run so far held per ask, in both processes, scaled to this one (and a tenth more).
+      const last = runs.at(-1)
+      const need = last ? ((last.mainPeakBytes + last.workerPeakBytes) / last.asks) * n * 1.1 : 0
+      const have = await availableMemory()
+      if (need > have) {
+        const gb = (b: number): string => `${(b / 1e9).toFixed(1)} GB`
+        skipped.push({ label: `topic ${n.toLocaleString('en-US')}`, why: `needs about ${gb(need)} (${Math.round((last!.mainPeakBytes + last!.workerPeakBytes) / last!.asks).toLocaleString('en-US')} B an ask at ${last!.asks.toLocaleString('en-US')}); ${gb(have)} available` })
+        continue
+      }
       const name = await writeScaleTopic(n)
       try {
         // Keys cycle A, B, C, D: the always-D engine answers every fourth question right.
@@ -197,7 +224,7 @@ export async function measureScale(dataDir: string | undefined, sizes: readonly 
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
-  return { runs }
+  return { runs, skipped }
 }
 
 const mib = (b: number): string => `${Math.round(b / 2 ** 20)} MiB`
@@ -221,5 +248,6 @@ export function renderScale(f: ScaleFigures): string {
   }
   const widths = rows[0]!.map((_, i) => maxOf(rows.map((r) => r[i]!.length)))
   const lines = rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
-  return ['B7  Scale · always-D instant engine, cache off, every count checked (asks and correct as due)', ...lines].join('\n')
+  const skipped = f.skipped.map((x) => `    ${x.label} not run: ${x.why}`)
+  return ['B7  Scale · always-D instant engine, cache off, every count checked (asks and correct as due)', ...lines, ...skipped].join('\n')
 }
