@@ -8,6 +8,7 @@ import type { EngineSetup, SetupFigures } from './engine.js'
 import { B2_SETUPS, CONCURRENCY_QUESTIONS, CONCURRENCY_SETUPS, ENGINE_QUESTIONS, ENGINE_SUBJECT, kvBytesPerToken, measureMemory, MEMORY_QUESTIONS, openBenchEngine, runSetup, subjectPrompts } from './engine.js'
 import { measureGrowth } from './growth.js'
 import { measureScale } from './scale.js'
+import { measureStartup } from './startup.js'
 import { measureHarness } from './harness.js'
 import { measureTwin, TWIN_QUESTIONS } from './twin-speed.js'
 
@@ -45,6 +46,7 @@ const PARTS: Record<string, (a: PartArgs) => Promise<unknown>> = {
     return measureTwin(TWIN_PATH, a.dataDir, a.shots!, TWIN_QUESTIONS, a.threads!)
   },
   scale: (a) => measureScale(a.dataDir, a.sizes),
+  startup: (a) => measureStartup(a.dataDir),
   growth: async (a) => measureGrowth(a.dataDir, await fixtureModelPath('random-small'), a.threads!),
 }
 

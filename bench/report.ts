@@ -11,6 +11,8 @@ import type { HotComparison, HotReport } from './hot.js'
 import type { TwinSpeedFigures } from './twin-speed.js'
 import type { ScaleFigures } from './scale.js'
 import { renderScale } from './scale.js'
+import type { StartupFigures } from './startup.js'
+import { renderStartup } from './startup.js'
 import { maxOf, minOf } from '../src/base/extent.js'
 
 export interface Machine {
@@ -112,6 +114,7 @@ export interface BenchReport {
   B5?: ConcurrencyReport
   B6?: HotReport
   B7?: ScaleFigures
+  B8?: StartupFigures
 }
 
 function table(rows: string[][]): string {
@@ -289,6 +292,7 @@ export function renderReport(r: BenchReport): string {
   if (r.B5) blocks.push(renderConcurrency(r.B5))
   if (r.B6) blocks.push(renderHot(r.B6))
   if (r.B7) blocks.push(renderScale(r.B7))
+  if (r.B8) blocks.push(renderStartup(r.B8))
   blocks.push(`Parts    ${r.parts.map((p) => `${p.part} ${s(p.ms)}`).join(' · ')} · total ${s(r.totalMs)}`)
   return blocks.join('\n\n')
 }

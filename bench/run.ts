@@ -20,6 +20,8 @@ import { describeMachine, renderConcurrency, renderEngine, renderGrowth, renderH
 import type { TwinSpeedFigures } from './twin-speed.js'
 import type { ScaleFigures } from './scale.js'
 import { renderScale, SCALE_SIZES } from './scale.js'
+import type { StartupFigures } from './startup.js'
+import { renderStartup } from './startup.js'
 import { wholeNumber } from '../src/base/strict-number.js'
 import { maxOf } from '../src/base/extent.js'
 import type { VitestBenchJson } from './hot.js'
@@ -28,7 +30,7 @@ import { mmluDir } from './hot/inputs.js'
 
 const REPORT_FILE = path.resolve('reports/bench.json')
 const PART_TIMEOUT_MS = 15 * 60_000
-const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7'] as const
+const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8'] as const
 const accept = process.argv.includes('--accept')
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))
@@ -199,6 +201,11 @@ try {
   if (only.includes('B7')) {
     report.B7 = await part<ScaleFigures>('scale', 'B7 scale', { sizes: scaleSizes })
     console.log(`${renderScale(report.B7)}\n`)
+    await save()
+  }
+  if (only.includes('B8')) {
+    report.B8 = await part<StartupFigures>('startup', 'B8 start-up')
+    console.log(`${renderStartup(report.B8)}\n`)
     await save()
   }
 } finally {

@@ -53,10 +53,10 @@ export interface ScaleFigures {
 const keyOf = (i: number): string => 'ABCD'[i % 4]!
 
 /** A topic of `n` questions of our own, its eval file beside it; returns its name. */
-export async function writeScaleTopic(n: number): Promise<string> {
+export async function writeScaleTopic(n: number, dir: string = SCALE_DIR): Promise<string> {
   const name = `scale_${n}`
-  await mkdir(path.join(SCALE_DIR, name), { recursive: true })
-  const out = createWriteStream(path.join(SCALE_DIR, name, 'test.csv'))
+  await mkdir(path.join(dir, name), { recursive: true })
+  const out = createWriteStream(path.join(dir, name, 'test.csv'))
   let chunk = ''
   for (let i = 0; i < n; i++) {
     const w = (k: number): string => WORDS[(i * 7 + k * 3) % WORDS.length]!
@@ -68,7 +68,7 @@ export async function writeScaleTopic(n: number): Promise<string> {
   }
   out.end(chunk)
   await once(out, 'finish')
-  await writeFile(path.join(SCALE_DIR, `${name}.eval.ts`), `import { defineSubject } from '../../src/suite.js'\n\ndefineSubject({ name: '${name}', test: '${SCALE_DIR}/${name}/test.csv' })\n`)
+  await writeFile(path.join(dir, `${name}.eval.ts`), `import { defineSubject } from '../../src/suite.js'\n\ndefineSubject({ name: '${name}', test: '${dir}/${name}/test.csv' })\n`)
   return name
 }
 

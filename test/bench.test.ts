@@ -1,10 +1,15 @@
 // The benchmark's hooks into the product: MMLU_ENGINE_MODULE opens a module's
 // engine instead of the built-in ones, and the instant engine answers
 // deterministically (B1 compares a Vitest run with a bare loop by its answers).
+import { mkdtemp } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { ConcurrencyReport, ConcurrencyRow } from '../bench/report.js'
 import { renderConcurrency } from '../bench/report.js'
 import { instantAnswer } from '../bench/instant-engine.js'
+import { writeScaleTopic } from '../bench/scale.js'
+import { loadTopic } from '../src/dataset/topic.js'
 import { openEngine } from '../src/backends/index.js'
 import { readOptions } from '../src/config/options.js'
 
@@ -73,5 +78,22 @@ describe('B5 report', () => {
     const missed = renderConcurrency({ ...report, rows: [row('generate', 2, 4.5, 5.6)] })
     expect(missed).toContain('(generate, 2 threads): 1.24× MISSED')
     expect(missed).not.toContain('log-prob:')
+  })
+})
+
+describe('B7 scale topics', () => {
+  test('a generated topic reads as n four-option questions, keys cycling A-D: the always-D engine is due floor(n/4)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'scale-topic-'))
+    for (const n of [1, 7, 4001]) {
+      const name = await writeScaleTopic(n, dir)
+      const topic = await loadTopic({ name, test: path.join(dir, name, 'test.csv') }, process.cwd())
+      expect(topic.test.length).toBe(n)
+      expect(topic.test.every((q) => q.choices.length === 4)).toBe(true)
+      // Counted here from the keys as read: every fourth one is D.
+      let d = 0
+      for (let i = 0; i < n; i++) if (i % 4 === 3) d++
+      expect(topic.test.filter((q) => q.answer === 'D').length).toBe(d)
+      expect(d).toBe(Math.floor(n / 4))
+    }
   })
 })
