@@ -45,7 +45,7 @@ const PARTS: Record<string, (a: PartArgs) => Promise<unknown>> = {
   async twin(a) {
     return measureTwin(TWIN_PATH, a.dataDir, a.shots!, TWIN_QUESTIONS, a.threads!)
   },
-  scale: (a) => measureScale(a.dataDir, a.sizes),
+  scale: (a) => measureScale(a.dataDir, a.sizes ?? undefined, a.sizes !== undefined),
   startup: (a) => measureStartup(a.dataDir),
   growth: async (a) => measureGrowth(a.dataDir, await fixtureModelPath('random-small'), a.threads!),
 }

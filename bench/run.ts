@@ -199,7 +199,7 @@ try {
     await save()
   }
   if (only.includes('B7')) {
-    report.B7 = await part<ScaleFigures>('scale', 'B7 scale', { sizes: scaleSizes })
+    report.B7 = await part<ScaleFigures>('scale', 'B7 scale', sizesArg ? { sizes: scaleSizes } : {})
     console.log(`${renderScale(report.B7)}\n`)
     await save()
   }
