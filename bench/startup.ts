@@ -90,10 +90,10 @@ const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
 
 export function renderStartup(f: StartupFigures): string {
   const empty = median(f.emptyMs)
-  const rows = [`empty Vitest project, first test   median ${sec(empty)}   (${f.emptyMs.map(sec).join(', ')})`]
+  const rows = [`${"empty Vitest project, first test".padEnd(42)} median ${sec(empty)}   (${f.emptyMs.map(sec).join(', ')})`]
   for (const b of f.backends) {
     const m = median(b.ms)
-    rows.push(`${`${b.name}, first question`.padEnd(34)} median ${sec(m)}   (${b.ms.map(sec).join(', ')})   ${m - empty >= 0 ? '+' : ''}${sec(m - empty)} over empty · goal ≤ +0.30 s: ${m - empty <= 300 ? 'met' : 'MISSED'}`)
+    rows.push(`${`${b.name}, first question`.padEnd(42)} median ${sec(m)}   (${b.ms.map(sec).join(', ')})   ${m - empty >= 0 ? '+' : ''}${sec(m - empty)} over empty · goal ≤ +0.30 s: ${m - empty <= 300 ? 'met' : 'MISSED'}`)
   }
   return [`B8  Start-up · spawn to the first question (MMLU_LIMIT=1, evals/astronomy) vs an empty Vitest project's first test · ${f.rounds} interleaved rounds`, ...rows.map((r) => `    ${r}`)].join('\n')
 }
