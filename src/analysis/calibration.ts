@@ -89,10 +89,28 @@ function ece(confidences: readonly number[], right: (i: number) => boolean): num
 
 /** What a perfectly calibrated model with these confidences would show as ECE: right with probability = confidence, seeded. */
 export function calibratedEce(confidences: readonly number[], draws = CALIBRATED_DRAWS): { mean: number; p95: number; draws: number } {
-  if (confidences.length === 0) return { mean: NaN, p95: NaN, draws }
+  const n = confidences.length
+  if (n === 0) return { mean: NaN, p95: NaN, draws }
+  // Bins and their confidence sums once; a draw only counts the answers it makes right per bin
+  // (|Σ_(i in b) (right_i − c_i)| = |right_b − Σ_(i in b) c_i|), one random number per answer as ece() reads them.
+  const c = Float64Array.from(confidences)
+  const bin = new Uint8Array(n)
+  const sumC = new Float64Array(CALIBRATION_BINS)
+  for (let i = 0; i < n; i++) {
+    const b = Math.min(CALIBRATION_BINS - 1, Math.floor(c[i]! * CALIBRATION_BINS))
+    bin[i] = b
+    sumC[b]! += c[i]!
+  }
   const random = seededRandom(CALIBRATED_SEED)
+  const rights = new Float64Array(CALIBRATION_BINS)
   const eces: number[] = []
-  for (let d = 0; d < draws; d++) eces.push(ece(confidences, (i) => random() < (confidences[i] as number)))
+  for (let d = 0; d < draws; d++) {
+    rights.fill(0)
+    for (let i = 0; i < n; i++) if (random() < c[i]!) rights[bin[i]!]!++
+    let sum = 0
+    for (let b = 0; b < CALIBRATION_BINS; b++) sum += Math.abs(rights[b]! - sumC[b]!)
+    eces.push(sum / n)
+  }
   return { mean: eces.reduce((s, x) => s + x, 0) / draws, p95: percentile(eces, 95), draws }
 }
 
