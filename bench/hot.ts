@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { DataSource } from './hot/inputs.js'
+import type { Machine } from './machine.js'
 
 const VITEST_CLI = path.resolve('node_modules/vitest/vitest.mjs')
 export const HOT_CONFIG = 'bench/hot/vitest.config.ts'
@@ -48,15 +49,8 @@ export interface HotFigure {
   samples: number
 }
 
-/** The machine, as bench/report.ts describeMachine() gives it (not imported: report.ts renders this module's figures). */
-export interface AcceptedMachine {
-  cpuModel: string
-  logicalCpus: number
-  physicalCores: number
-  memoryBytes: number
-  node: string
-  os: string
-}
+/** The machine, as describeMachine() gives it, less the package versions. */
+export type AcceptedMachine = Omit<Machine, 'nodeLlamaCpp' | 'vitest'>
 
 /** What the accepted figures were measured on. */
 export interface AcceptedInfo {

@@ -1,8 +1,6 @@
 // The benchmark report: what machine ran it, and the figures as text tables.
 // Pure rendering, apart from reading the machine description.
-import { readFileSync } from 'node:fs'
-import os from 'node:os'
-import { physicalCores } from '../src/backends/cpu.js'
+import type { Machine } from './machine.js'
 import type { ScoringMode } from '../src/config/options.js'
 import type { SetupFigures, MemoryFigures } from './engine.js'
 import type { GrowthFigures } from './growth.js'
@@ -15,32 +13,6 @@ import type { StartupFigures } from './startup.js'
 import { renderStartup } from './startup.js'
 import { maxOf, minOf } from '../src/base/extent.js'
 
-export interface Machine {
-  cpuModel: string
-  logicalCpus: number
-  physicalCores: number
-  memoryBytes: number
-  node: string
-  os: string
-  nodeLlamaCpp: string
-  vitest: string
-}
-
-const packageVersion = (name: string): string =>
-  (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
-
-export function describeMachine(): Machine {
-  return {
-    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
-    logicalCpus: os.availableParallelism(),
-    physicalCores: physicalCores(),
-    memoryBytes: os.totalmem(),
-    node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    nodeLlamaCpp: packageVersion('node-llama-cpp'),
-    vitest: packageVersion('vitest'),
-  }
-}
 
 /** 1-minute load average before and after a part: how busy the machine was besides us. */
 export interface PartTiming {

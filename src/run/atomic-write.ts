@@ -13,10 +13,11 @@ function tmpFor(file: string): string {
   return `${file}.${process.pid}-${randomBytes(4).toString('hex')}${TMP_SUFFIX}`
 }
 
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+/** Writes `file` through a temp file that `write` fills, then a rename; a failed write leaves no temp file behind. */
+async function viaTemp(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = tmpFor(file)
   try {
-    await writeFile(tmp, data)
+    await write(tmp)
     await rename(tmp, file)
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => {})
@@ -24,10 +25,10 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
   }
 }
 
-export function writeFileAtomicSync(file: string, data: string): void {
+function viaTempSync(file: string, write: (tmp: string) => void): void {
   const tmp = tmpFor(file)
   try {
-    writeFileSync(tmp, data)
+    write(tmp)
     renameSync(tmp, file)
   } catch (e) {
     try {
@@ -35,6 +36,14 @@ export function writeFileAtomicSync(file: string, data: string): void {
     } catch {}
     throw e
   }
+}
+
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  await viaTemp(file, (tmp) => writeFile(tmp, data))
+}
+
+export function writeFileAtomicSync(file: string, data: string): void {
+  viaTempSync(file, (tmp) => writeFileSync(tmp, data))
 }
 
 // A copy, not a hard link: a kept run must never change, and a link shares its
@@ -43,14 +52,11 @@ export function writeFileAtomicSync(file: string, data: string): void {
 
 /** Copies `from` to `to` through a temp file and a rename, like writeFileAtomic. */
 export async function copyFileAtomic(from: string, to: string): Promise<void> {
-  const tmp = tmpFor(to)
-  try {
-    await copyFile(from, tmp, constants.COPYFILE_FICLONE)
-    await rename(tmp, to)
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => {})
-    throw e
-  }
+  await viaTemp(to, (tmp) => copyFile(from, tmp, constants.COPYFILE_FICLONE))
+}
+
+export function copyFileAtomicSync(from: string, to: string): void {
+  viaTempSync(to, (tmp) => copyFileSync(from, tmp, constants.COPYFILE_FICLONE))
 }
 
 /**
@@ -59,48 +65,23 @@ export async function copyFileAtomic(from: string, to: string): Promise<void> {
  * ever being one string. Each piece is written as it comes.
  */
 export async function writeChunksAtomic(file: string, chunks: Iterable<string>): Promise<void> {
-  const tmp = tmpFor(file)
-  try {
+  await viaTemp(file, async (tmp) => {
     const handle = await open(tmp, 'w')
     try {
       for (const chunk of chunks) await handle.write(chunk)
     } finally {
       await handle.close()
     }
-    await rename(tmp, file)
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => {})
-    throw e
-  }
-}
-
-export function copyFileAtomicSync(from: string, to: string): void {
-  const tmp = tmpFor(to)
-  try {
-    copyFileSync(from, tmp, constants.COPYFILE_FICLONE)
-    renameSync(tmp, to)
-  } catch (e) {
-    try {
-      rmSync(tmp, { force: true })
-    } catch {}
-    throw e
-  }
+  })
 }
 
 export function writeChunksAtomicSync(file: string, chunks: Iterable<string>): void {
-  const tmp = tmpFor(file)
-  try {
+  viaTempSync(file, (tmp) => {
     const fd = openSync(tmp, 'w')
     try {
       for (const chunk of chunks) writeSync(fd, chunk)
     } finally {
       closeSync(fd)
     }
-    renameSync(tmp, file)
-  } catch (e) {
-    try {
-      rmSync(tmp, { force: true })
-    } catch {}
-    throw e
-  }
+  })
 }
