@@ -7,6 +7,7 @@
 //   otherwise, whatever the accuracy.
 // Runs without MMLU subjects (the project's own tests) are handed to Vitest's
 // default reporter untouched.
+import '../src/base/source-maps.js'
 import { appendFile, mkdir, open, rm, stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { dirname, join, relative, resolve, sep } from 'node:path'
@@ -252,6 +253,10 @@ export default class MmluReporter implements Reporter {
     if (!this.mmlu) {
       return this.fallback.onTestRunEnd(modules, unhandledErrors, reason)
     }
+    // Vitest set exitCode = 1 for the failed tests (wrong answers) before this hook;
+    // the reporter decides below. A code set while the hook runs stands: an error
+    // Vitest caught meanwhile, such as another reporter's crash.
+    process.exitCode = 0
     this.running = false
     this.progress.stop()
     const log = this.ctx.logger
@@ -310,9 +315,7 @@ export default class MmluReporter implements Reporter {
     }
     if (failed) log.error(`\nExit code 1: ${exitReasons.join('; ')}. Wrong answers alone never fail the run.`)
     const gate = records.length > 0 ? await this.applyGate(out) : { failed: false }
-    // Vitest set exitCode = 1 for the failed tests (wrong answers) before this
-    // hook; the reporter has the last word.
-    process.exitCode = failed || gate.failed ? 1 : 0
+    process.exitCode = failed || gate.failed || process.exitCode ? 1 : 0
   }
 
   /**

@@ -3,6 +3,7 @@
 // - no MMLU_DATA_DIR and nothing cached: download and verify the MMLU data;
 // - a model that no server or store has: at a terminal, offer to download it
 //   (size first); without one, the run stops later with what to run instead.
+import './base/source-maps.js'
 import { createInterface } from 'node:readline/promises'
 import { EngineError } from './backends/backend.js'
 import { formatBytes, isDownloadable, preparePull } from './backends/model-pull.js'

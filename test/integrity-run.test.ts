@@ -116,8 +116,22 @@ describe('a run that cannot start', () => {
     expect(readdirSync(path.join(dir, 'new')).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 
-  // Vitest's experimental.fsModuleCache made its source-map printer fail on any error from the reporter or a
-  // global setup: every one read `TypeError: code.charCodeAt is not a function`. It is off; this reads the real message.
+  // With Vitest's experimental.fsModuleCache on, Vite's source-map lookup failed on every error from the
+  // reporter or a global setup, printing `TypeError: code.charCodeAt is not a function` in place of the real
+  // one (src/base/source-maps.ts). Twice: the second run's modules all come from the cache.
+  test('a bug in the main process prints its own message and TypeScript line, from the module cache too', async () => {
+    for (const round of [1, 2]) {
+      const run = await runVitest(['evals/astronomy'], {
+        env: { ...INSTANT, ...FIXTURES, MMLU_LIMIT: '1', MMLU_RESULTS: path.join(await mkdtemp(path.join(os.tmpdir(), 'mmlu-bug-')), 'r.json') },
+        args: ['--reporter=./reporters/mmlu-reporter.ts', '--reporter=./test/helpers/throwing-reporter.ts'],
+      })
+      expect(run.code, `round ${round}: ${run.output}`).toBe(1)
+      expect(run.output, `round ${round}`).toContain('Error: planted bug in a reporter')
+      expect(run.output, `round ${round}`).toMatch(/test\/helpers\/throwing-reporter\.ts:8:\d+/)
+      expect(run.output, `round ${round}`).not.toContain('charCodeAt')
+    }
+  })
+
   test('an error thrown in the global setup prints its own message (the offline download\'s three ways out)', async () => {
     const port = await closedPort()
     const run = await runVitest(['evals/astronomy'], { env: { MMLU_DATA_URL: `http://127.0.0.1:${port}/data.tar` } })
