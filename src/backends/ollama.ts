@@ -10,8 +10,7 @@
 //   loaded for the run, and one `num_ctx` for the session (see numCtx).
 // - Each `answer` is one HTTP request; retries and deadlines are shared code
 //   (guard.ts), concurrency is Vitest's (MMLU_CONCURRENCY tests in flight).
-import { Ollama } from 'ollama'
-import type { ChatResponse, GenerateResponse, ProgressResponse, ShowResponse } from 'ollama'
+import type { ChatResponse, GenerateResponse, Ollama, ProgressResponse, ShowResponse } from 'ollama'
 import type { PromptFormat } from '../config/options.js'
 import type { Prompt } from '../prompt/prompt.js'
 import { chatMessages, promptText } from '../prompt/prompt.js'
@@ -36,8 +35,12 @@ export const TOP_LOGPROBS = 20
  */
 export const MIN_NUM_CTX = 8192
 
-/** One client per request: the package passes no AbortSignal on non-streamed calls, so it goes in through `fetch`. */
-function client(host: string, signal?: AbortSignal): Ollama {
+/**
+ * One client per request: the package passes no AbortSignal on non-streamed calls, so it goes in through `fetch`.
+ * The package is loaded at the first request, not by every run that imports this file (issue 27: start-up).
+ */
+async function client(host: string, signal?: AbortSignal): Promise<Ollama> {
+  const { Ollama } = await import('ollama')
   return new Ollama({ host, fetch: signal ? (input, init) => fetch(input, { ...init, signal }) : fetch })
 }
 
@@ -68,7 +71,7 @@ export type ServerProbe = { reachable: true; version: string } | { reachable: fa
 /** Asks /api/version, waiting at most `timeoutMs`: whether an Ollama server is there, and which. */
 export async function probeOllama(host: string, timeoutMs: number): Promise<ServerProbe> {
   try {
-    const { version } = await client(host, AbortSignal.timeout(timeoutMs)).version()
+    const { version } = await (await client(host, AbortSignal.timeout(timeoutMs))).version()
     if (typeof version !== 'string') return { reachable: false, why: 'something answered /api/version, but not like Ollama' }
     return { reachable: true, version }
   } catch (e) {
@@ -113,7 +116,7 @@ function facts(show: ShowResponse, tagDigest: string | undefined): OllamaModelFa
 /** /api/show and /api/tags for one model; undefined when the server does not have it (404). */
 export async function showOllamaModel(host: string, model: string, timeoutMs: number): Promise<OllamaModelFacts | undefined> {
   const where = `Ollama at ${redactUrl(host)}`
-  const ollama = client(host, AbortSignal.timeout(timeoutMs))
+  const ollama = await client(host, AbortSignal.timeout(timeoutMs))
   let show: ShowResponse
   try {
     show = await ollama.show({ model })
@@ -153,7 +156,7 @@ export async function pullOllamaModel(host: string, model: string, out: { write(
   let last = ''
   let quarter = -1
   try {
-    const stream = await client(host).pull({ model, stream: true })
+    const stream = await (await client(host)).pull({ model, stream: true })
     for await (const p of stream) {
       const line = renderPullProgress(p)
       if (out.isTTY) {
@@ -254,7 +257,7 @@ function openOllamaSession(o: OllamaEngineOptions, request: SessionRequest): Ses
 
   async function answer(prompt: Prompt, signal: AbortSignal): Promise<RawAnswer> {
     const text = promptText(prompt)
-    const ollama = client(o.host, signal)
+    const ollama = await client(o.host, signal)
     // MMLU_TEMPERATURE above 0 (generate scoring): this ask's temperature and seed, over the whole vocabulary.
     const s = prompt.sampling
     const request = s ? { ...common, options: { ...common.options, temperature: s.temperature, seed: s.seed, top_k: 0, top_p: 1 } } : common

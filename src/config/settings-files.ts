@@ -5,10 +5,10 @@
 // header can say `MMLU_MODEL from .env.local`.
 import { NO_WORDS } from './parsers.js'
 import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseEnv } from 'node:util'
-import { loadEnv } from 'vite'
 
 type Env = Record<string, string | undefined>
 
@@ -57,7 +57,7 @@ export function readSettings(root: string = PROJECT_ROOT, environment: Env = pro
   for (const [k, v] of Object.entries(environment)) if (v !== undefined && v !== '' && (k.startsWith(SETTINGS_PREFIX) || tracked.includes(k))) sources.set(k, 'the environment')
   if (!settingsFilesOn(environment)) return { env, sources }
   // loadEnv puts process.env's MMLU_ variables over the files'; those are the environment's own.
-  const fromFiles = loadEnv(NO_MODE, root, SETTINGS_PREFIX)
+  const fromFiles = viteLoadEnv()(NO_MODE, root, SETTINGS_PREFIX)
   const local = definedIn(path.join(root, '.env.local'))
   for (const [k, v] of Object.entries(fromFiles)) {
     if (process.env[k] !== undefined || environment[k] !== undefined) continue
@@ -65,6 +65,15 @@ export function readSettings(root: string = PROJECT_ROOT, environment: Env = pro
     if (v !== '') sources.set(k, local.has(k) ? '.env.local' : '.env')
   }
   return { env, sources }
+}
+
+/**
+ * Vite's loadEnv, loaded when files are read: Vite's entry takes ~0.1 s to load, and a
+ * test worker (which has only Vite's module runner) reads options with the files off
+ * in every run of this project's own tests. require() of an ES module: Node ≥ 20.19.
+ */
+function viteLoadEnv(): typeof import('vite').loadEnv {
+  return (createRequire(import.meta.url)('vite') as typeof import('vite')).loadEnv
 }
 
 /** The variables a settings file defines (for telling the two files apart; loadEnv gives only their merge). */

@@ -8,7 +8,6 @@ import { mkdir, rename, rm, stat, truncate } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { once } from 'node:events'
-import { x as extractTar } from 'tar'
 import { DatasetError } from './errors.js'
 import { fingerprintQuestions } from './fingerprint.js'
 import { KNOWN_FINGERPRINTS } from './known-fingerprints.js'
@@ -98,6 +97,8 @@ async function attempt(url: string, part: string, extractDir: string, onProgress
 
   await rm(extractDir, { recursive: true, force: true })
   await mkdir(extractDir, { recursive: true })
+  // Loaded here: only a first run without data downloads (issue 27: start-up).
+  const { x: extractTar } = await import('tar')
   const extractor = extractTar({ cwd: extractDir, strip: 1, filter: (p: string) => KEEP.test(p) })
   let extractError: Error | undefined
   extractor.on('error', (e: Error) => (extractError ??= e))
