@@ -32,6 +32,7 @@ describe.skipIf(!HAS_REAL_DATA)('resume after an interruption', () => {
 
     // 100 questions × 60 ms, one at a time: about 6 s of answering after start-up.
     server.reset()
+    server.config.latencyMs = 60
     // Ctrl-C once 30-69 questions are answered, as the progress lines say: at least 30 are in the cache.
     const cut = await runVitest(['evals/business_ethics'], { env: { ...env, MMLU_PROGRESS_MS: '50' }, interruptWhen: /progress\s+[3-6]\d\/100 questions/ })
     expect(cut.code).not.toBe(0)
@@ -47,6 +48,8 @@ describe.skipIf(!HAS_REAL_DATA)('resume after an interruption', () => {
     const cachedIndex = new Set(kept.map((line) => (JSON.parse(line) as QuestionRecord).index))
     expect(reported.filter((r) => !cachedIndex.has(r.index))).toEqual([])
 
+    // The interrupt is behind us: the other runs need no time between answers.
+    server.config.latencyMs = 0
     server.reset()
     const rerun = await runVitest(['evals/business_ethics'], { env })
     expect(rerun.code, rerun.output).toBe(0)
@@ -69,6 +72,7 @@ describe.skipIf(!HAS_REAL_DATA)('resume after an interruption', () => {
   test('MMLU_CACHE=refresh asks everything again', async () => {
     const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-'))
     const env = { OLLAMA_HOST: server.url, OLLAMA_MODELS: store, MMLU_DATA_DIR: REAL_DATA_DIR, XDG_CACHE_HOME: cache, MMLU_LIMIT: '10' }
+    server.config.latencyMs = 0
     server.reset()
     await runVitest(['evals/astronomy'], { env })
     await runVitest(['evals/astronomy'], { env })
