@@ -1,18 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { configDefaults, defineConfig } from 'vitest/config'
-import type { Options } from './src/config/options.js'
-import { inFlightCap, readOptions } from './src/config/options.js'
-import { exitOnUserError } from './src/base/user-error.js'
-
-// Options are read here too (not only in the workers) because in-file
-// concurrency sets Vitest's own cap on concurrent tests per file. A bad value
-// is one message and exit 1, before Vitest starts (no "Startup Error" trace).
-let options: Options
-try {
-  options = readOptions()
-} catch (e) {
-  exitOnUserError(e)
-}
+import { mmluOptionsPlugin } from './src/config/vitest-plugin.js'
 
 // The project's own tests read no .env/.env.local (a developer's settings are not theirs);
 // a run they spawn gets the same from cleanEnv (test/helpers/run-vitest.ts).
@@ -90,6 +78,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Checks the MMLU_* settings and sets the project's maxConcurrency from them.
+        plugins: [mmluOptionsPlugin()],
         test: {
           name: 'mmlu',
           // The 57 MMLU subjects, and the example of a question set of your own.
@@ -98,10 +88,6 @@ export default defineConfig({
           globalSetup: ['src/global-setup.ts'],
           // One model load per worker, shared by the subject files it runs.
           isolate: false,
-          // The most questions in flight per file: MMLU_CONCURRENCY per server, or the
-          // top level auto may try, times the servers (describe.concurrent is switched
-          // on by the suite above 1). The dispatcher holds each server to its own level.
-          maxConcurrency: inFlightCap(options),
           // A retried test would send its question again; retries belong to the backends.
           retry: 0,
         },

@@ -131,7 +131,13 @@ export default class MmluReporter implements Reporter {
   onInit(ctx: Vitest): void {
     this.ctx = ctx
     this.fallback.onInit(ctx)
-    const options = readOptions()
+    // The mmlu project's plugin has checked the settings already; a run of other projects has not.
+    let options: Options
+    try {
+      options = readOptions()
+    } catch (e) {
+      exitOnUserError(e, (text) => ctx.logger.error(text.trim()))
+    }
     this.options = options
     this.progress = new RunProgress(ctx, options.progressMs, (canonical) => plannedAsks(canonical, options))
     // On SIGINT/SIGTERM Vitest exits without onTestRunEnd; its terminal cleanup

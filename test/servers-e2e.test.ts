@@ -15,7 +15,7 @@ import { useLoopbackServer } from './helpers/loopback.js'
 import { runVitest } from './helpers/run-vitest.js'
 
 // An empty store: no run can fall back to a real Ollama store on this machine.
-const loop = useLoopbackServer({}, { answer: () => 'B', latencyMs: 0, slots: 4, fault: undefined, version: '0.12.11', openaiLogprobs: true, apiKey: undefined, letterForm: 'natural', letters: 'all' })
+const loop = useLoopbackServer({}, { answer: () => 'B', latencyMs: 0, slots: 4, gather: undefined, fault: undefined, version: '0.12.11', openaiLogprobs: true, apiKey: undefined, letterForm: 'natural', letters: 'all' })
 
 const ollamaEnv = (extra: Record<string, string> = {}) => ({ OLLAMA_HOST: loop.server.url, OLLAMA_MODELS: loop.emptyStore, ...extra })
 const fixtureEnv = (extra: Record<string, string> = {}) => ollamaEnv({ MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', ...extra })
@@ -39,9 +39,13 @@ describe.skipIf(!HAS_REAL_DATA)('acceptance 1 and 3: the real astronomy split th
 
   test('Ollama, log-prob scoring: raw /api/generate, one token with 20 top log-probs; accuracy = the rule on the data', async () => {
     loop.server.config.answer = byPrompt(longestChoice)
+    // 8 in flight, above Vitest's default cap of 5 concurrent tests a file: the project's
+    // maxConcurrency comes from the settings (src/config/vitest-plugin.ts).
+    Object.assign(loop.server.config, { slots: 8, gather: 8 })
     const expected = correctBy(questions, longestChoice).length
-    const run = await runVitest(['evals/astronomy'], { env: ollamaEnv({ MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_CONCURRENCY: '4' }) })
+    const run = await runVitest(['evals/astronomy'], { env: ollamaEnv({ MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_CONCURRENCY: '8' }) })
     expect(run.code, run.output).toBe(0)
+    expect(loop.server.maxInFlight).toBe(8)
     const results = run.results!
     expect(results.summary).toMatchObject({ questions: 152, correct: expected, errors: 0, invalid: 0 })
     expect(run.output).toContain(`astronomy  ${expected}/152 correct`)

@@ -62,6 +62,12 @@ describe('start-up imports', () => {
     expect(heavy).toEqual([])
   })
 
+  test('the config bundles no module of ours but the plugin, which loads the options through the module runner', () => {
+    // Vite bundles vitest.config.ts and what it imports on every start; the runner caches on disk.
+    const ours = [...reachable('vitest.config.ts').keys()].filter((k) => k.endsWith('.ts'))
+    expect(ours).toEqual(['vitest.config.ts', 'src/config/vitest-plugin.ts'])
+  })
+
   test('the walk finds a package through a chain of files, and skips type-only imports', () => {
     expect(valueImports('a.ts', "import type { Llama } from 'node-llama-cpp'\nimport { type X } from 'openai'\nimport { getLlama } from 'node-llama-cpp'\nexport { a } from './b.js'\n")).toEqual(['node-llama-cpp', './b.js'])
     // The engine is reached from a subject file, through the suite: the walk must see that far.
