@@ -1,5 +1,6 @@
 // npm run data:pull — downloads, verifies and caches the MMLU data (dev, val, test).
-import { cachedDataDir, hasDataset, progressPrinter, pullDataset } from '../src/dataset/download.js'
+import { cachedDataDir, hasDataset } from '../src/dataset/data-dir.js'
+import { progressPrinter, pullDataset } from '../src/dataset/download.js'
 import { readOptions } from '../src/config/options.js'
 
 const options = readOptions()

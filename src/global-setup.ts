@@ -3,12 +3,12 @@
 // - no MMLU_DATA_DIR and nothing cached: download and verify the MMLU data;
 // - a model that no server or store has: at a terminal, offer to download it
 //   (size first); without one, the run stops later with what to run instead.
+// Both load their modules (the CSV reader, the server clients) only when needed:
+// this runs before every run's first question.
 import './base/source-maps.js'
 import { createInterface } from 'node:readline/promises'
 import { EngineError } from './backends/backend.js'
-import { formatBytes, isDownloadable, preparePull } from './backends/model-pull.js'
-import { resolveModel } from './backends/resolve.js'
-import { locateDataDir, progressPrinter, pullDataset } from './dataset/download.js'
+import { locateDataDir } from './dataset/data-dir.js'
 import type { Options } from './config/options.js'
 import { readOptions } from './config/options.js'
 import { exitOnUserError } from './base/user-error.js'
@@ -16,13 +16,16 @@ import type { TestProject } from 'vitest/node'
 
 async function ensureData(options: Options): Promise<void> {
   if (locateDataDir(options.dataDir)) return
+  const { progressPrinter, pullDataset } = await import('./dataset/download.js')
   process.stderr.write(`MMLU data not found (MMLU_DATA_DIR unset, cache empty): downloading it once from ${options.dataUrl}\n`)
   await pullDataset({ url: options.dataUrl, onProgress: progressPrinter() })
 }
 
 async function offerModel(options: Options): Promise<void> {
   const interactive = process.stdin.isTTY && process.stderr.isTTY
-  if (!interactive || !isDownloadable(options.model) || (options.backend !== 'auto' && options.backend !== 'llamacpp')) return
+  if (!interactive || (options.backend !== 'auto' && options.backend !== 'llamacpp')) return
+  const [{ formatBytes, isDownloadable, preparePull }, { resolveModel }] = await Promise.all([import('./backends/model-pull.js'), import('./backends/resolve.js')])
+  if (!isDownloadable(options.model)) return
   try {
     await resolveModel(options)
     return

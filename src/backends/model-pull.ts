@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, readFileSync } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { cacheRoot } from '../dataset/download.js'
+import { cacheRoot } from '../dataset/data-dir.js'
 import { EngineError } from './backend.js'
 import { parseModelReference } from './ollama-store.js'
 

@@ -5,31 +5,15 @@
 // Range request; a failed or tampered one never leaves a dataset in the cache.
 import { createReadStream, createWriteStream, existsSync } from 'node:fs'
 import { mkdir, rename, rm, stat, truncate } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import path from 'node:path'
 import { once } from 'node:events'
+import { cachedDataDir, hasDataset } from './data-dir.js'
 import { DatasetError } from './errors.js'
 import { fingerprintQuestions } from './fingerprint.js'
 import { KNOWN_FINGERPRINTS } from './known-fingerprints.js'
 import { loadSubject } from './load.js'
 import type { Subject } from './subjects.js'
 import { SUBJECT_NAMES, SUBJECTS } from './subjects.js'
-
-type Env = Record<string, string | undefined>
-
-/** `$XDG_CACHE_HOME/vitest-mmlu`, else `~/.cache/vitest-mmlu`. */
-export function cacheRoot(env: Env = process.env): string {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(homedir(), '.cache')
-  return path.join(base, 'vitest-mmlu')
-}
-
-export function cachedDataDir(env: Env = process.env): string {
-  return path.join(cacheRoot(env), 'mmlu')
-}
-
-export function hasDataset(dir: string): boolean {
-  return existsSync(path.join(dir, 'test')) && existsSync(path.join(dir, 'dev'))
-}
 
 /** What a subject's files must hold; the defaults are the real MMLU's. */
 export interface ExpectedSubject {
@@ -136,11 +120,6 @@ async function attempt(url: string, part: string, extractDir: string, onProgress
 }
 
 /** MMLU_DATA_DIR, else the cached download when there is one. */
-export function locateDataDir(dataDir: string | undefined, env: Env = process.env): string | undefined {
-  if (dataDir) return dataDir
-  const cached = cachedDataDir(env)
-  return hasDataset(cached) ? cached : undefined
-}
 
 /** Counts and fingerprints every expected subject; throws a DatasetError naming the first that differs. */
 export async function verifyDataset(dir: string, expected: Map<Subject, ExpectedSubject> = knownExpectations()): Promise<void> {
