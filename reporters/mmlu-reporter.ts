@@ -16,34 +16,22 @@ import type { Reporter, TestCase, TestModule, TestRunEndReason, TestSpecificatio
 import { DefaultReporter } from 'vitest/node'
 import { isSubject, SUBJECTS, subjectFilterHints, subjectOfFile } from '../src/dataset/subjects.js'
 import type { GateSettings } from '../src/gate/index.js'
-import { evaluateGate, loadGate } from '../src/gate/index.js'
 import type { Options } from '../src/config/options.js'
 import { OptionsError, readOptions, settingsSourcesLine } from '../src/config/options.js'
 import type { QuestionRecord, ResultsFile, SubjectRun } from '../src/run/results.js'
-import { writeResults, writeResultsSync } from '../src/run/results.js'
 import type { RunnerFacts } from '../src/run/assemble.js'
-import { assembleRun, questionSpanMs, resultsFileOf } from '../src/run/assemble.js'
 import type { SpeedupBaseline } from '../src/study/speedup-baseline.js'
-import { loadSpeedupBaseline } from '../src/study/speedup-baseline.js'
-import { compareSpeed, measureRun } from '../src/study/measure.js'
 import type { SubjectSummary } from '../src/run/summary.js'
 import { summarizeSubject } from '../src/run/summary.js'
-import { summarizeServers } from '../src/run/servers-report.js'
-import { keepInterruptedRun, writeRunPages } from './run-pages.js'
 import { exitOnUserError, formatUserError, isUserError } from '../src/base/user-error.js'
 import { plannedAsks } from '../src/prompt/variants.js'
 import { RunProgress } from './progress.js'
-import { renderAnalysisLines } from './render/analysis.js'
-import { questionTitles, reportLinks, vitestHtmlReportFile } from './render/html.js'
 import { printable } from './render/escape.js'
 import { preloadCharts } from './render/page.js'
-import { renderGate } from './render/gate.js'
-import { renderMarkdownSummary } from './render/markdown.js'
-import { renderParallel, renderSpeedup } from './render/parallel.js'
-import { renderServers } from './render/servers.js'
-import { renderCacheWriteErrors, renderExitReasons, renderHeader, renderSubjectFailure, renderSubjectLine, renderSubjectTable, renderTotals } from './render/terminal.js'
-import { renderVariantTables } from './render/variants.js'
+import { renderSubjectFailure, renderSubjectLine } from './render/terminal.js'
 import { shownPath } from '../src/run/shown-path.js'
+
+type EndOfRun = typeof import('./end-of-run.js')
 
 export const MMLU_PROJECT = 'mmlu'
 
@@ -127,6 +115,9 @@ export default class MmluReporter implements Reporter {
   private planned: { moduleId: string; subject: string }[] = []
   /** Read when Vitest starts and again as each run starts (watch mode may have changed a settings file); passed down from here. */
   private options!: Options
+  /** The end-of-run modules, once loaded (the synchronous interrupt path needs them at hand). */
+  private end: EndOfRun | undefined
+  private endLoading: Promise<EndOfRun> | undefined
 
   onInit(ctx: Vitest): void {
     this.ctx = ctx
@@ -171,14 +162,27 @@ export default class MmluReporter implements Reporter {
     this.ctx.provide('mmluAnnotations', this.annotationsShown())
     this.ctx.provide('mmluSubjectsInRun', this.planned.some((p) => isSubject(p.subject)))
     this.progress.start(subjects)
+    // While the worker starts: the first answer is some 0.2 s away, the last further.
+    this.loadEndOfRun()
+  }
+
+  /** Starts loading the end-of-run modules once; later calls get the same promise. */
+  private loadEndOfRun(): Promise<EndOfRun> {
+    if (!this.endLoading) {
+      this.endLoading = import('./end-of-run.js').then((m) => (this.end = m))
+      // Awaited at the run's end; an interrupt may come first, and a failure is reported there.
+      this.endLoading.catch(() => {})
+    }
+    return this.endLoading
   }
 
   /** Reads the gate's and the speedup baseline's files and checks that the results can be written. */
   private async prepare(): Promise<void> {
     const options = this.options
     // A shard has only some subjects: its gate runs after --merge-reports.
-    this.gate = this.ctx.config.shard ? undefined : await loadGate(options, this.ctx.config.root, options.thresholdsFile ? await this.topicNames() : [])
-    this.speedupBaseline = options.speedupBaselineFile ? await loadSpeedupBaseline(options.speedupBaselineFile, this.ctx.config.root) : undefined
+    const gated = !this.ctx.config.shard && (options.thresholdsFile || options.baselineFile)
+    this.gate = gated ? await (await import('../src/gate/index.js')).loadGate(options, this.ctx.config.root, options.thresholdsFile ? await this.topicNames() : []) : undefined
+    this.speedupBaseline = options.speedupBaselineFile ? await (await import('../src/study/speedup-baseline.js')).loadSpeedupBaseline(options.speedupBaselineFile, this.ctx.config.root) : undefined
     await checkWritable(resolve(this.ctx.config.root, options.resultsFile))
   }
 
@@ -265,6 +269,9 @@ export default class MmluReporter implements Reporter {
     process.exitCode = 0
     this.running = false
     this.progress.stop()
+    const end = await this.loadEndOfRun()
+    const { assembleRun, compareSpeed, measureRun, questionSpanMs, renderAnalysisLines, renderCacheWriteErrors, renderExitReasons, renderHeader, renderParallel, renderServers, renderSpeedup, renderSubjectTable, renderTotals, renderVariantTables } = end
+    const { questionTitles, reportLinks, resultsFileOf, summarizeServers, vitestHtmlReportFile, writeResults, writeRunPages } = end
     const log = this.ctx.logger
     const options = this.options
     const results = modules.filter(isMmluModule).map(collect)
@@ -320,7 +327,7 @@ export default class MmluReporter implements Reporter {
       log.error(`\nResults    not written: no question was answered, so ${shownPath(file)} and its summary page keep the last run's.`)
     }
     if (failed) log.error(`\nExit code 1: ${exitReasons.join('; ')}. Wrong answers alone never fail the run.`)
-    const gate = records.length > 0 ? await this.applyGate(out) : { failed: false }
+    const gate = records.length > 0 ? await this.applyGate(end, out) : { failed: false }
     process.exitCode = failed || gate.failed || process.exitCode ? 1 : 0
   }
 
@@ -375,7 +382,7 @@ export default class MmluReporter implements Reporter {
   }
 
   /** Thresholds and baseline verdicts, printed and added to the GitHub job summary. */
-  private async applyGate(out: ResultsFile): Promise<{ failed: boolean }> {
+  private async applyGate({ evaluateGate, renderGate, renderMarkdownSummary }: EndOfRun, out: ResultsFile): Promise<{ failed: boolean }> {
     const log = this.ctx.logger
     const options = this.options
     const verdict = this.gate && evaluateGate(this.gate, out)
@@ -418,6 +425,14 @@ export default class MmluReporter implements Reporter {
       process.stderr.write(`\nInterrupted before any question was answered: ${this.options.resultsFile} keeps the last run's results.\n`)
       return
     }
+    // Loading since the run started, the first answer some 0.2 s later: only a machine
+    // stalled in between gets here. The answer cache has them (unless MMLU_CACHE=off).
+    if (!this.end) {
+      const cached = this.options.cache === 'off' ? 'MMLU_CACHE=off: they are not cached either' : 'they are in the answer cache, and the next run of the same inputs reuses them'
+      process.stderr.write(`\nInterrupted while the reporter was still loading its end-of-run code: ${this.answered.length} answered question${this.answered.length === 1 ? '' : 's'} not written to ${this.options.resultsFile}; ${cached}.\n`)
+      return
+    }
+    const { assembleRun, keepInterruptedRun, resultsFileOf, writeResultsSync } = this.end
     const bySubject = new Map<string, QuestionRecord[]>()
     for (const r of this.answered) {
       const list = bySubject.get(r.subject)
