@@ -10,8 +10,6 @@ import type { Engine } from './backend.js'
 import { EngineError } from './backend.js'
 import type { DispatchSettings } from './dispatch.js'
 import { openServerPool } from './dispatch.js'
-import { ollamaStores } from './ollama-store.js'
-import { resolveModel } from './resolve.js'
 import { redactUrl } from './server.js'
 
 // One engine per worker and set of options: with `isolate: false` the files of
@@ -38,6 +36,8 @@ function dispatchSettings(options: Options): DispatchSettings {
 }
 
 async function openResolved(options: Options, workers: number): Promise<Engine> {
+  // Resolution loads the Ollama client and the store reader: not for MMLU_ENGINE_MODULE.
+  const { resolveModel } = await import('./resolve.js')
   const r = await resolveModel(options)
   const wantLogprobs = options.scoring !== 'generate'
   const settings = dispatchSettings(options)
@@ -51,7 +51,7 @@ async function openResolved(options: Options, workers: number): Promise<Engine> 
       return openServerPool([{ engine: r.model ? { ...engine, info: { ...engine.info, model: r.model } } : engine }], settings)
     }
     case 'ollama': {
-      const [{ openOllamaEngine }, { ollamaPromptCounter }] = await Promise.all([import('./ollama.js'), import('./ollama-tokens.js')])
+      const [{ openOllamaEngine }, { ollamaPromptCounter }, { ollamaStores }] = await Promise.all([import('./ollama.js'), import('./ollama-tokens.js'), import('./ollama-store.js')])
       const facts = r.servers[0]!.facts
       const overhead = options.promptFormat === 'chat' ? [facts.template, facts.system].filter(Boolean).join('\n') : ''
       // Every server has these weights (checked below), so one tokenizer counts for all.
