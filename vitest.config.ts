@@ -10,7 +10,8 @@ const TEST_ENV = { MMLU_ENV_FILES: 'off' }
 // ratios (queueing, speedup, two servers against one), restarts and deaths that
 // must be survived within seconds, the start-up checks' wall time. Minutes of waiting by design, and thrown off
 // by a busy machine: they run on their own in `npm run test:timing`.
-const TIMING_TESTS = ['test/servers-timing.test.ts', 'test/study-e2e.test.ts', 'test/servers-several.test.ts', 'test/servers-faults.test.ts']
+// servers-eject waits out a give-up rule's cool-downs (1 + 2 + 4 + 8 s) in a spawned run.
+const TIMING_TESTS = ['test/servers-timing.test.ts', 'test/study-e2e.test.ts', 'test/servers-several.test.ts', 'test/servers-faults.test.ts', 'test/servers-eject.test.ts']
 // Every shell block of the README and docs/, run as written: some 45 spawned runs,
 // 1.5 minutes of two busy cores, so `npm test` stays within its 5 minutes without it.
 const DOCS_TESTS = ['test/docs.test.ts']
@@ -40,7 +41,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Most of these tests wait on a spawned `vitest run`: two files at a time keep
           // both cores of a small machine busy (Vitest's default is CPUs − 1, one here).
-          maxWorkers: Math.max(2, availableParallelism() - 1),
+          maxWorkers: Math.max(3, availableParallelism() - 1),
           // Projects with different maxWorkers must run in different groups, e.g. when a
           // filter such as `npx vitest run evals` also matches test/evals-layout.test.ts.
           sequence: { groupOrder: 1 },
