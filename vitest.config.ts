@@ -39,8 +39,9 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, ...TIMING_TESTS, ...DOCS_TESTS],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Most of these tests wait on a spawned `vitest run`: two files at a time keep
-          // both cores of a small machine busy (Vitest's default is CPUs − 1, one here).
+          // Most of these tests wait on a spawned `vitest run` or a loopback server: three
+          // files at a time keep both cores of a small machine busy through those waits
+          // (Vitest's default is CPUs − 1, one here). Measured on 2 cores: 216 s with two, 187 s with three.
           maxWorkers: Math.max(3, availableParallelism() - 1),
           // Projects with different maxWorkers must run in different groups, e.g. when a
           // filter such as `npx vitest run evals` also matches test/evals-layout.test.ts.
