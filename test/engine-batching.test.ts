@@ -2,7 +2,7 @@
 // llama.cpp context, their decodes lined up by the step gate into batches.
 // Batching must change nothing but the speed: every question gets the answer
 // it gets alone, and one that fails does not hold up the rest.
-import { LlamaContextSequence } from 'node-llama-cpp'
+import { LlamaContextSequence, LlamaModel } from 'node-llama-cpp'
 import { describe, expect, test, vi } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import type { RawAnswer, Session, SessionRequest } from '../src/backends/backend.js'
@@ -125,5 +125,43 @@ describe('embedded engine, questions in flight together', () => {
     const batched = await run(mixed, { scoring: 'generate', concurrency: 4, maxTokens: 4 }, prompts)
     expect(batched[5]).toMatch(/prompt has \d+ tokens, more than the context of \d+/)
     expect(texts([...batched.slice(0, 5), ...batched.slice(6)])).toEqual(texts(alone))
+  }, 120_000)
+})
+
+describe('embedded engine, tokens counted before the session', () => {
+  test('a prompt counted to fit the context is tokenized once for its first ask, again for a second; the answers do not change', async () => {
+    const prompts = (await fixturePrompts()).slice(0, 4)
+    const texts = new Set(prompts.map(promptText))
+    // node-llama-cpp binds tokenize to each model as it loads it: the spy goes on first, and the
+    // model is one no other test of this file (this worker) has loaded.
+    const spy = vi.spyOn(LlamaModel.prototype, 'tokenize')
+    try {
+      const engine = await openLlamaCppEngine({ modelPath: await fixtureModelPath('logits-1-3-2-0'), reason: 'test', gpu: 'off', threads: 1, workers: 1 })
+      const request = { scoring: 'logprob' as const, concurrency: 1, maxTokens: 1, promptTokens: 1024 }
+      const signal = new AbortController().signal
+      const askEach = async (session: Session): Promise<RawAnswer[]> => {
+        const out: RawAnswer[] = []
+        for (const p of prompts) out.push(await session.answer(p, signal))
+        return out
+      }
+      // Not counted: each ask tokenizes.
+      const plainSession = await engine.openSession(request)
+      const plain = await askEach(plainSession)
+      await plainSession.close()
+      const before = spy.mock.calls.length
+      for (const p of prompts) engine.countTokens!(p)
+      const session = await engine.openSession(request)
+      const first = await askEach(session)
+      const second = await askEach(session)
+      await session.close()
+      const calls = spy.mock.calls.slice(before).map(([text]) => text as string).filter((t) => texts.has(t))
+      // The count, then the second ask; the first ask used the count's tokens.
+      expect(calls).toHaveLength(2 * prompts.length)
+      for (const t of texts) expect(calls.filter((c) => c === t)).toHaveLength(2)
+      expect(first.map((a) => a.probabilities)).toEqual(plain.map((a) => a.probabilities))
+      expect(second.map((a) => a.probabilities)).toEqual(plain.map((a) => a.probabilities))
+    } finally {
+      spy.mockRestore()
+    }
   }, 120_000)
 })
