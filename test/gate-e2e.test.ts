@@ -1,5 +1,5 @@
 // Issue acceptance for the gates, end to end: spawned `vitest run` on the mmlu
-// project with a fixed-answer model on self-made data, thresholds and crafted
+// project with an always-C engine on self-made data, thresholds and crafted
 // baselines, checking the exit code and what is printed.
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -75,14 +75,13 @@ async function craftBaseline(dataDir: string, b: number, c: number): Promise<Res
 }
 
 describe('regression gates, end to end (always-C model, generated data)', () => {
-  let model: string
   let data: string
   let env: Record<string, string>
 
   beforeAll(async () => {
-    model = await fixtureModelPath('fixed-C')
     data = await writeData()
-    env = { MMLU_DATA_DIR: data, MMLU_MODEL: model, MMLU_ALLOW_PARTIAL: '1' }
+    // The gates are the harness's: the instant always-C engine answers as the fixed-C GGUF does, without loading llama.cpp.
+    env = { MMLU_DATA_DIR: data, MMLU_ENGINE_MODULE: 'fixtures/engines/always-c.ts', MMLU_ALLOW_PARTIAL: '1' }
   })
 
   test('thresholds met (one exactly at its minimum) and a baseline with 3 right→wrong vs 2 wrong→right flips → exit 0', async () => {
@@ -130,7 +129,8 @@ describe('regression gates, end to end (always-C model, generated data)', () => 
     const erroring = await writeData(`${'Why '.repeat(900)}?,a,b,c,d,2`)
     const thresholds = await writeJson({ overall: 0, subjects: { astronomy: 0 } })
     const run = await runVitest(SUBJECTS, {
-      env: { ...env, MMLU_DATA_DIR: erroring, MMLU_MODEL: await fixtureModelPath('fixed-C-ctx512'), MMLU_THRESHOLDS: thresholds },
+      // A real context of 512 tokens: the embedded engine on a fixture GGUF.
+      env: { ...env, MMLU_ENGINE_MODULE: undefined, MMLU_DATA_DIR: erroring, MMLU_MODEL: await fixtureModelPath('fixed-C-ctx512'), MMLU_THRESHOLDS: thresholds },
       args: ['--reporter=./reporters/mmlu-reporter.ts', '--reporter=github-actions'],
     })
     expect(run.code, run.output).toBe(1)

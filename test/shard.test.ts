@@ -4,7 +4,6 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { fixtureModelPath } from '../fixtures/models.js'
 import type { QuestionRecord, ResultsFile } from '../src/run/results.js'
 import { FIXTURE_DATA_DIR } from './helpers/data.js'
 import type { VitestRun } from './helpers/run-vitest.js'
@@ -40,7 +39,8 @@ describe('2-way shard + merge', () => {
     const thresholds = path.join(await mkdtemp(path.join(os.tmpdir(), 'mmlu-shard-')), 'thresholds.json')
     // Fixture answers: astronomy C A B D C A B D, business_ethics A B C D A B C D: always-C gets 2/8 on each.
     await writeFile(thresholds, JSON.stringify({ overall: 0.2, subjects: { astronomy: 0.3, business_ethics: 0.25 } }))
-    env = { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_MODEL: await fixtureModelPath('fixed-C'), MMLU_ALLOW_PARTIAL: '1', MMLU_THRESHOLDS: thresholds }
+    // The instant always-C engine: sharding is the harness's, and it answers as the fixed-C GGUF does.
+    env = { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ENGINE_MODULE: 'fixtures/engines/always-c.ts', MMLU_ALLOW_PARTIAL: '1', MMLU_THRESHOLDS: thresholds }
     blobs = await mkdtemp(path.join(os.tmpdir(), 'mmlu-blobs-'))
     unsharded = await runVitest(SUBJECTS, { env })
     for (const i of [1, 2]) {
