@@ -114,7 +114,8 @@ describe.skipIf(!HAS_REAL_DATA)('rotated options, always-C on real astronomy', (
 describe.skipIf(!HAS_REAL_DATA)('a quick look that is not biased: a seeded sample under a named protocol', () => {
   test('MMLU_SAMPLE=40 asks the seed\'s questions; their interval covers the full run\'s accuracy (always-C: 46/152); header and results say so', async () => {
     const { test: questions } = await loadSubject(REAL_DATA_DIR, 'astronomy')
-    const env = { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: await fixtureModelPath('fixed-C'), MMLU_SAMPLE: '40', MMLU_PROTOCOL: 'lm-eval', MMLU_SHOTS: '0', MMLU_CACHE: 'off', MMLU_THREADS: '1' }
+    // Sampling is the suite's: the instant always-C engine answers as the fixed-C GGUF does.
+    const env = { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_ENGINE_MODULE: 'fixtures/engines/always-c.ts', MMLU_SAMPLE: '40', MMLU_PROTOCOL: 'lm-eval', MMLU_SHOTS: '0', MMLU_CACHE: 'off', MMLU_THREADS: '1' }
     const run = await runVitest(['evals/astronomy'], { env })
     expect(run.code, run.output).toBe(0)
     const expected = sampleQuestions(questions, 'astronomy', { count: 40 }, 42).map((q) => q.index)
