@@ -220,7 +220,8 @@ describe('headers and notes', () => {
   })
 
   test('a model that gives one letter: one note in the terminal and on the page, not an error', async () => {
-    const run = await runVitest(['evals/business_ethics'], { env: { ...FIXTURES, MMLU_MODEL: await fixtureModelPath('fixed-C') } })
+    // The note is the summary's: the instant always-C engine answers as the fixed-C GGUF does.
+    const run = await runVitest(['evals/business_ethics'], { env: { ...FIXTURES, MMLU_ENGINE_MODULE: 'fixtures/engines/always-c.ts' } })
     expect(run.code, run.output).toBe(0)
     expect(run.output).toContain('Note       all 8 answers are C: the model is not choosing between the options')
     const page = await readFile(path.join(path.dirname(run.resultsPath), 'index.html'), 'utf8')
