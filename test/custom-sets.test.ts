@@ -147,7 +147,8 @@ describe('end to end, with fixed-answer models', () => {
   })
 
   test('a malformed question set: the file and line, the fix, once; nothing else is lost', async () => {
-    const run = await runVitest(['fixtures/topics/broken', 'fixtures/topics/two_options'], { env: { MMLU_MODEL: await fixtureModelPath('fixed-A') }, args: TOPICS })
+    // Reading the set is the harness's: the instant always-A engine, no llama.cpp to load.
+    const run = await runVitest(['fixtures/topics/broken', 'fixtures/topics/two_options'], { env: { MMLU_ENGINE_MODULE: 'fixtures/engines/always-a.ts' }, args: TOPICS })
     expect(run.code).toBe(1)
     // The file as the topic file names it, relative to the project root.
     expect(run.output).toContain(`✗ fixtures/topics/broken/test.csv:3: option B is empty but a later one is not. Fix: fill in every option, or leave only the last ones empty when a question has fewer options.`)
@@ -167,7 +168,8 @@ describe('thresholds by topic name', () => {
   })
 
   test('the example set with its thresholds file: the gate checks the topic by name', async () => {
-    const run = await runVitest(['examples/kitchen_science'], { env: { MMLU_MODEL: await fixtureModelPath('fixed-A'), MMLU_THRESHOLDS: 'examples/kitchen_science/thresholds.json' } })
+    // The gate is the harness's: the instant always-A engine answers as the fixed-A GGUF does.
+    const run = await runVitest(['examples/kitchen_science'], { env: { MMLU_ENGINE_MODULE: 'fixtures/engines/always-a.ts', MMLU_THRESHOLDS: 'examples/kitchen_science/thresholds.json' } })
     const keysA = (await loadTopic({ name: 'kitchen_science', test: 'examples/kitchen_science/test.csv' }, process.cwd())).test.filter((q) => q.answer === 'A').length
     expect(run.results!.summary).toMatchObject({ questions: 12, correct: keysA })
     expect(run.output).toContain(`✗ kitchen_science  ${((keysA / 12) * 100).toFixed(1)}%`)
