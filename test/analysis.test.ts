@@ -122,6 +122,44 @@ describe('calibration', () => {
     expect(above).toBeLessThan(0.08)
   })
 
+  // One set of draws serves the run and each subject (analyzeRun → calibrateRun). Each figure
+  // must still be the floor of its own answers: checked against a simulation written here,
+  // drawing each subject, and the run, on its own.
+  test('the run and each subject get their own calibrated-model ECE from the shared draws: each matches its own simulation', () => {
+    let seed = 7
+    const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+    const eceOf = (confidences: readonly number[], right: readonly boolean[]) => {
+      const gap = new Array<number>(10).fill(0)
+      confidences.forEach((c, i) => (gap[Math.min(9, Math.floor(c * 10))]! += (right[i] ? 1 : 0) - c))
+      return gap.reduce((s, g) => s + Math.abs(g), 0) / confidences.length
+    }
+    const simulate = (confidences: readonly number[]) => {
+      const sims = Array.from({ length: 4000 }, () => eceOf(confidences, confidences.map((c) => random() < c))).sort((a, b) => a - b)
+      return { mean: sims.reduce((s, x) => s + x, 0) / sims.length, p95: sims[Math.floor(0.95 * sims.length)]! }
+    }
+    // 40 confident answers on one subject, 120 hesitant ones on another.
+    const astronomy = Array.from({ length: 40 }, () => 0.7 + 0.3 * random())
+    const virology = Array.from({ length: 120 }, () => 0.3 + 0.4 * random())
+    const records = [
+      ...astronomy.map((c, i) => rec('A', i % 3 ? 'A' : 'B', i % 3 ? { A: c, B: 1 - c, C: 0, D: 0 } : { A: 1 - c, B: c, C: 0, D: 0 })),
+      ...virology.map((c, i) => rec('A', i % 2 ? 'A' : 'B', i % 2 ? { A: c, B: 1 - c, C: 0, D: 0 } : { A: 1 - c, B: c, C: 0, D: 0 }, undefined, 'virology')),
+    ]
+    const c = analyzeRun(records).calibration!
+    const expected = [simulate(astronomy), simulate(virology)]
+    const all = simulate([...astronomy, ...virology])
+    expect(c.subjects.map((s) => s.subject)).toEqual(['astronomy', 'virology'])
+    c.subjects.forEach((s, k) => {
+      expect(Math.abs(s.calibratedEce!.mean - expected[k]!.mean)).toBeLessThan(0.006)
+      expect(Math.abs(s.calibratedEce!.p95 - expected[k]!.p95)).toBeLessThan(0.02)
+    })
+    expect(Math.abs(c.calibratedEce!.mean - all.mean)).toBeLessThan(0.004)
+    expect(Math.abs(c.calibratedEce!.p95 - all.p95)).toBeLessThan(0.012)
+    // The two subjects' floors differ as their answers do: fewer and more confident, a larger floor.
+    expect(c.subjects[0]!.calibratedEce!.mean).toBeGreaterThan(c.subjects[1]!.calibratedEce!.mean)
+    // A subject alone, drawn on its own, is the figure calibrate() gives it.
+    expect(calibrate(records.filter((r) => r.subject === 'virology'))!.calibratedEce!.mean).toBeCloseTo(expected[1]!.mean, 2)
+  })
+
   describe.skipIf(!HAS_REAL_DATA)('fixed letter probabilities on the real astronomy split', () => {
     // logits-1-3-2-0 answers B with p = softmax(1, 3, 2, 0); logits-diluted has the
     // same odds among the letters, but 260 other tokens at logit −10 take 53% of the mass.

@@ -3,7 +3,7 @@
 // renderers and the compare command all show this, never their own sums.
 import type { QuestionRecord } from '../base/record.js'
 import type { Calibration, SubjectCalibration } from './calibration.js'
-import { calibrate, calibrateSubjects } from './calibration.js'
+import { calibrateRun } from './calibration.js'
 import type { LetterBias } from './letter-bias.js'
 import { isCurrentLetterBias, letterBias } from './letter-bias.js'
 import { lettersUsed } from './letters.js'
@@ -30,10 +30,7 @@ function attempt<T>(analysis: string, failed: NonNullable<RunAnalysis['failed']>
 export function analyzeRun(records: readonly QuestionRecord[]): RunAnalysis {
   const failed: NonNullable<RunAnalysis['failed']> = []
   const letters = attempt('letters', failed, () => lettersUsed(records)) ?? []
-  const calibration = attempt('calibration', failed, () => {
-    const all = calibrate(records, letters)
-    return all && { ...all, subjects: calibrateSubjects(records, letters) }
-  })
+  const calibration = attempt('calibration', failed, () => calibrateRun(records, letters))
   const bias = attempt('letter bias', failed, () => letterBias(records, letters))
   return {
     ...(calibration ? { calibration } : {}),
