@@ -3,10 +3,10 @@
 // spawned non-TTY run prints.
 import { Writable } from 'node:stream'
 import { describe, expect, test } from 'vitest'
-import { fixtureModelPath } from '../fixtures/models.js'
 import { readOptions } from '../src/config/options.js'
 import { formatEta, InPlaceWindow, ProgressTracker, renderProgressLine, renderProgressWindow } from '../reporters/progress.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
+import { useLoopbackServer } from './helpers/loopback.js'
 import { runVitest } from './helpers/run-vitest.js'
 
 function clock(start = 1000) {
@@ -168,10 +168,13 @@ describe('MMLU_PROGRESS_MS', () => {
 describe('acceptance: progress of a spawned run without a TTY', () => {
   const progressLine = /^progress {3}(\d+)\/(\d+) questions \([\d.]+%\) · ([\d.]+|–) q\/s · ETA \S+( \S+)? · (\d+)\/(\d+) subjects done/
 
+  // The loopback server answers each question after 10 ms, one at a time: the 152 questions last
+  // at least 1.5 s on any machine, several times MMLU_PROGRESS_MS (a busy one only lengthens it).
+  const loop = useLoopbackServer({}, { answer: () => 'B', latencyMs: 10, slots: 1 })
+
   test.skipIf(!HAS_REAL_DATA)('prints progress lines with q/s every MMLU_PROGRESS_MS, counting up to the run total', async () => {
     const run = await runVitest(['evals/astronomy'], {
-      // A real engine: the questions must last long enough for progress lines (the instant one ends in milliseconds).
-      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: await fixtureModelPath('fixed-C'), MMLU_PROGRESS_MS: '200', MMLU_SHOTS: '0' },
+      env: { MMLU_DATA_DIR: REAL_DATA_DIR, OLLAMA_HOST: loop.server.url, OLLAMA_MODELS: loop.emptyStore, MMLU_PROGRESS_MS: '200', MMLU_SHOTS: '0' },
     })
     expect(run.code, run.output).toBe(0)
     const lines = run.output.split('\n').filter((l) => l.startsWith('progress'))
