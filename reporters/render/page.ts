@@ -38,7 +38,7 @@ async function loadChartRenderer(): Promise<Svg> {
   // echarts' own single-file build, not its module files: one file to read and compile
   // (~0.1 s of CPU) where the parts the pages draw are some 400 files (~0.35 s, measured),
   // in every run that writes a page. It draws the same SVG as the package's entry
-  // (test/analysis-render.test.ts). A specifier typed as a string: the build has no types of its own.
+  // (test/chart-svg.test.ts). A specifier typed as a string: the build has no types of its own.
   const build: string = 'echarts/dist/echarts.esm.min.mjs'
   const echarts = (await import(build)) as typeof import('echarts/core')
   return (option: EChartsOption, width: number, height: number): string => {

@@ -171,15 +171,17 @@ function figures(items: readonly Scored[], withBrier: boolean): CalibrationFigur
   return n === 0 ? { ece: NaN, ...b, meanConfidence: NaN, accuracy: NaN, bins } : { ece, ...b, meanConfidence: confidence / n, accuracy: right / n, bins }
 }
 
-/** The answers calibration is over, read two ways; undefined when no record has probabilities. */
+/** The answers calibration is over, read two ways, and what was left out. */
 interface ScoredSet {
   normalised: Scored[]
   raw: Scored[]
   invalid: number
   withoutProbabilities: number
+  /** Whether any record had probabilities: without, there is no calibration at all. */
+  anyProbabilities: boolean
 }
 
-function scored(records: readonly QuestionRecord[], letters: readonly string[]): ScoredSet | undefined {
+function scored(records: readonly QuestionRecord[], letters: readonly string[]): ScoredSet {
   const normalised: Scored[] = []
   const raw: Scored[] = []
   let invalid = 0
@@ -202,7 +204,7 @@ function scored(records: readonly QuestionRecord[], letters: readonly string[]):
     raw.push({ confidence: p[chosen] as number, right, probabilities: p, key })
     normalised.push({ confidence: (p[chosen] as number) / sum, right, probabilities: p.map((x) => x / sum), key })
   }
-  return anyProbabilities ? { normalised, raw, invalid, withoutProbabilities } : undefined
+  return { normalised, raw, invalid, withoutProbabilities, anyProbabilities }
 }
 
 const confidencesOf = (s: ScoredSet): number[] => s.normalised.map((x) => x.confidence)
@@ -214,23 +216,28 @@ function calibration(s: ScoredSet, floor: CalibratedEce): Calibration {
 /** Calibration over the records (any mix of subjects); undefined when none has probabilities. */
 export function calibrate(records: readonly QuestionRecord[], letters: readonly string[] = lettersUsed(records)): Calibration | undefined {
   const s = scored(records, letters)
-  return s && calibration(s, calibratedEce(confidencesOf(s)))
+  return s.anyProbabilities ? calibration(s, calibratedEce(confidencesOf(s))) : undefined
 }
 
 /** Calibration over the whole run and per subject (in the order the subjects first appear), the calibrated-model figures from the same draws. */
 export function calibrateRun(records: readonly QuestionRecord[], letters: readonly string[] = lettersUsed(records)): (Calibration & { subjects: SubjectCalibration[] }) | undefined {
-  const whole = scored(records, letters)
-  if (!whole) return undefined
   const bySubject = new Map<string, QuestionRecord[]>()
   for (const r of records) {
     const list = bySubject.get(r.subject)
     if (list) list.push(r)
     else bySubject.set(r.subject, [r])
   }
-  const subjects = [...bySubject].flatMap(([subject, rs]) => {
-    const s = scored(rs, letters)
-    return s ? [{ subject, s }] : []
-  })
+  // Each answer scored once: the run's set is its subjects' sets together.
+  const sets = [...bySubject].map(([subject, rs]) => ({ subject, s: scored(rs, letters) }))
+  const whole: ScoredSet = {
+    normalised: sets.flatMap(({ s }) => s.normalised),
+    raw: sets.flatMap(({ s }) => s.raw),
+    invalid: sets.reduce((n, { s }) => n + s.invalid, 0),
+    withoutProbabilities: sets.reduce((n, { s }) => n + s.withoutProbabilities, 0),
+    anyProbabilities: sets.some(({ s }) => s.anyProbabilities),
+  }
+  if (!whole.anyProbabilities) return undefined
+  const subjects = sets.filter(({ s }) => s.anyProbabilities)
   const floors = calibratedEces(subjects.map(({ s }) => confidencesOf(s)))
   return { ...calibration(whole, floors.all), subjects: subjects.map(({ subject, s }, k) => ({ subject, ...calibration(s, floors.groups[k]!) })) }
 }

@@ -21,6 +21,7 @@ export function hasDataset(dir: string): boolean {
   return existsSync(path.join(dir, 'test')) && existsSync(path.join(dir, 'dev'))
 }
 
+/** MMLU_DATA_DIR, else the cached download when there is one. */
 export function locateDataDir(dataDir: string | undefined, env: Env = process.env): string | undefined {
   if (dataDir) return dataDir
   const cached = cachedDataDir(env)

@@ -119,8 +119,6 @@ async function attempt(url: string, part: string, extractDir: string, onProgress
   if (extractError) throw new DownloadError(`the download is not a valid tar file (${extractError.message})`)
 }
 
-/** MMLU_DATA_DIR, else the cached download when there is one. */
-
 /** Counts and fingerprints every expected subject; throws a DatasetError naming the first that differs. */
 export async function verifyDataset(dir: string, expected: Map<Subject, ExpectedSubject> = knownExpectations()): Promise<void> {
   for (const [subject, want] of expected) {
