@@ -346,6 +346,8 @@ describe.skipIf(!HAS_DATA)(`real MMLU data at ${DATA_DIR}`, () => {
       if (tmp) await rm(tmp, { recursive: true, force: true })
     })
 
+    // The suite reads every subject through loadSubject (src/suite.ts), so identical splits here
+    // are identical prompts and records in a run; gate-fingerprint.test.ts checks the data's fingerprint.
     test.each(SAMPLE)('%s: identical questions from both dialects', async (subject) => {
       const original = await loadSubject(tmp, subject)
       expect(original).toEqual(all.get(subject))
