@@ -33,10 +33,14 @@ async function npmRun(script: string, files: string[], env: Record<string, strin
 }
 
 const SUBJECTS = ['evals/astronomy', 'evals/business_ethics']
+// The cache off: every run answers (and times) its questions itself.
+const common = { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', MMLU_CACHE: 'off', MMLU_PROGRESS_MS: '0' }
+/** The fixed-C GGUF on llama.cpp: for what the engine shows (its threads, the speedup's pairing). */
 let env: Record<string, string>
+/** The instant always-C engine: for what only Vitest's settings decide (workers, files, questions in flight). */
+const instant = { ...common, MMLU_ENGINE_MODULE: 'fixtures/engines/always-c.ts' }
 beforeAll(async () => {
-  // The cache off: every run answers (and times) its questions itself.
-  env = { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1', MMLU_MODEL: await fixtureModelPath('fixed-C'), MMLU_CACHE: 'off', MMLU_PROGRESS_MS: '0' }
+  env = { ...common, MMLU_MODEL: await fixtureModelPath('fixed-C') }
 })
 
 test('package.json has one script per profile, exactly the profile as src/study/profiles.ts defines it', async () => {
@@ -85,22 +89,22 @@ describe('profiles through npm, with subject files passed through', () => {
   })
 
   test('eval:files: VITEST_MAX_WORKERS chooses the workers', async () => {
-    const run = await npmRun('eval:files', SUBJECTS, { ...env, VITEST_MAX_WORKERS: '3' })
+    const run = await npmRun('eval:files', SUBJECTS, { ...instant, VITEST_MAX_WORKERS: '3' })
     expect(run.code, run.output).toBe(0)
     expect(run.results!.config.vitest).toEqual({ fileParallelism: true, maxWorkers: 3, workersUsed: 2 })
   })
 
   test('eval:concurrent: four questions in flight per file by default, MMLU_CONCURRENCY otherwise, one file at a time', async () => {
-    const four = await npmRun('eval:concurrent', ['evals/astronomy'], env)
+    const four = await npmRun('eval:concurrent', ['evals/astronomy'], instant)
     expect(four.code, four.output).toBe(0)
     expect(four.results!.config).toMatchObject({ concurrency: 4, vitest: { fileParallelism: false, workersUsed: 1 } })
     expect(four.output).toContain('Parallel   1 worker · 4 questions in flight per file')
-    const two = await npmRun('eval:concurrent', ['evals/astronomy'], { ...env, MMLU_CONCURRENCY: '2' })
+    const two = await npmRun('eval:concurrent', ['evals/astronomy'], { ...instant, MMLU_CONCURRENCY: '2' })
     expect(two.results!.config.concurrency).toBe(2)
   })
 
   test('a missing MMLU_SPEEDUP_BASELINE stops the run before any question, naming the file and the fix', async () => {
-    const run = await npmRun('eval:sequential', ['evals/astronomy'], { ...env, MMLU_SPEEDUP_BASELINE: 'no/such/seq.json' })
+    const run = await npmRun('eval:sequential', ['evals/astronomy'], { ...instant, MMLU_SPEEDUP_BASELINE: 'no/such/seq.json' })
     expect(run.code).toBe(1)
     expect(run.output).toContain(`${path.resolve('no/such/seq.json')}: file not found. Fix: set MMLU_SPEEDUP_BASELINE to the results JSON of a sequential run`)
     expect(run.results).toBeUndefined()
