@@ -40,27 +40,35 @@ describe('the answer cache', () => {
     expect(a.results!.summary.cached).toBe(0)
     expect(a.results!.records.map((r) => r.given)).toEqual(Array(8).fill('A'))
     expect(a.output).toContain(`weights ${alwaysA.url}/v1`)
-    // And the same server again: everything from the cache, nothing timed, and it says so.
-    const again = await runVitest(['evals/astronomy'], { env: openai(alwaysA, cache) })
-    expect(again.results!.summary).toMatchObject({ cached: 8, timed: 0, correct: 2 })
-    expect(again.output).toContain('all answers from the cache: nothing timed (MMLU_CACHE=off to time)')
-    expect(again.output).not.toMatch(/0\.00 ms|– q\/s/)
+    // The same server again replays everything: checked by the other-weights test's last run.
   })
 
-  test('a damaged cache line is ignored, counted, and its question asked again; the run and its page complete', async () => {
+  // Two damaged lines in one rerun (one spawned run instead of two), each an issue's reproduction.
+  test('damaged cache lines are ignored, counted, and their questions asked again; the run and its page complete', async () => {
     const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-damaged-'))
     const first = await runVitest(['evals/astronomy'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '5' } })
     expect(first.code, first.output).toBe(0)
+    expect(first.results!.records[0]!.probabilities).toBeDefined()
     const [file] = cacheFiles(cache)
+    // Issue 25 bug 1: all-zero probabilities passed the type check, then calibration threw: exit 1, no results, every rerun alike.
+    const [line, ...rest] = readFileSync(file!, 'utf8').split('\n')
+    const zeroed = { ...(JSON.parse(line!) as { index: number }), probabilities: { A: 0, B: 0, C: 0, D: 0 } }
+    writeFileSync(file!, [JSON.stringify(zeroed), ...rest].join('\n'))
     // The reproduction from the issue: a record with an index and nothing else, plus a record for a question that changed.
     await appendFile(file!, '{"index":5}\n')
     alwaysD.reset()
     const rerun = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
     expect(rerun.code, rerun.output).toBe(0)
-    expect(rerun.output).toContain('Cache      1 cached answers ignored (1 malformed) and asked again')
-    expect(rerun.results!.summary).toMatchObject({ questions: 8, cached: 5, timed: 3, cacheIgnored: { malformed: 1 } })
-    expect(rerun.results!.records.find((r) => r.index === 5)).toMatchObject({ given: 'D' })
-    expect(rerun.output).toMatch(/Time {7}wall .* \(3 fresh answers; the 5 cached ones are not timed\)/)
+    expect(rerun.output).toContain('Cache      2 cached answers ignored (2 malformed) and asked again')
+    expect(rerun.results!.summary).toMatchObject({ questions: 8, cached: 4, timed: 4, cacheIgnored: { malformed: 2 } })
+    // Both asked again, not taken from the cache: the server answered them.
+    for (const index of [zeroed.index, 5]) {
+      const record = rerun.results!.records.find((r) => r.index === index)
+      expect(record, `#${index}`).toMatchObject({ given: 'D' })
+      expect(record, `#${index}`).not.toHaveProperty('cached')
+    }
+    expect(rerun.results!.analysis?.failed).toBeUndefined()
+    expect(rerun.output).toMatch(/Time {7}wall .* \(4 fresh answers; the 4 cached ones are not timed\)/)
     expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
     // Issue 25 item 9: counted once, then compacted away; the next run finds nothing to ignore.
     const third = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
@@ -83,28 +91,15 @@ describe('the answer cache', () => {
       expect(q4.results!.summary.cached).toBe(0)
       expect(q4.results!.records.map((r) => r.given)).toEqual(Array(8).fill('D'))
       expect(q4.output).toContain('root /models/llama-3.2-1b-q4_k_m')
-      // The listing's time (vLLM's `created`) is not identity: the same weights again replay.
+      // The listing's time (vLLM's `created`) is not identity: the same weights again replay,
+      // everything from the cache (D is right at #3 and #7), nothing timed, and it says so.
       const again = await runVitest(['evals/astronomy'], { env: openai(server, cache) })
-      expect(again.results!.summary).toMatchObject({ cached: 8, timed: 0 })
+      expect(again.results!.summary).toMatchObject({ cached: 8, timed: 0, correct: 2 })
+      expect(again.output).toContain('all answers from the cache: nothing timed (MMLU_CACHE=off to time)')
+      expect(again.output).not.toMatch(/0\.00 ms|– q\/s/)
     } finally {
       await server.close()
     }
-  })
-
-  // Issue 25 bug 1: all-zero probabilities passed the type check, then calibration threw: exit 1, no results, every rerun alike.
-  test('a cached answer whose probabilities are all 0 is ignored and counted; the results and the page are written', async () => {
-    const cache = await mkdtemp(path.join(os.tmpdir(), 'mmlu-cache-zeros-'))
-    const first = await runVitest(['evals/astronomy'], { env: { ...openai(alwaysD, cache), MMLU_LIMIT: '2' } })
-    expect(first.code, first.output).toBe(0)
-    expect(first.results!.records[0]!.probabilities).toBeDefined()
-    const [file] = cacheFiles(cache)
-    const [line, ...rest] = readFileSync(file!, 'utf8').split('\n')
-    writeFileSync(file!, [JSON.stringify({ ...JSON.parse(line!), probabilities: { A: 0, B: 0, C: 0, D: 0 } }), ...rest].join('\n'))
-    const rerun = await runVitest(['evals/astronomy'], { env: openai(alwaysD, cache) })
-    expect(rerun.code, rerun.output).toBe(0)
-    expect(rerun.results!.summary).toMatchObject({ questions: 8, cached: 1, cacheIgnored: { malformed: 1 } })
-    expect(rerun.results!.analysis?.failed).toBeUndefined()
-    expect(rerun.output).toMatch(/Summary {4}.*index\.html/)
   })
 
   // Issue 25 item 9: only the first failed file was named, and the results JSON did not say the cache was not written.
