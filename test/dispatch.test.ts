@@ -100,6 +100,21 @@ describe('retries', () => {
     expect((err as Error).message).toBe("connection reset (ECONNRESET) (gave up after 3 attempts, the next would start after the question's deadline, MMLU_TIMEOUT_MS=250)")
   })
 
+  test('a question waiting out its backoff holds no place: at MMLU_CONCURRENCY=1 the next question is sent meanwhile', async () => {
+    // #1's first attempt fails at once, a 500 ms backoff follows; the one place is #2's in that time.
+    const s = fakeServer('http://a', { latencyMs: 100, fail: (n) => (n === 1 ? busy() : undefined) })
+    const session = await open([s], { concurrency: 1, retries: 1, backoff: () => 500 })
+    const t0 = Date.now()
+    const ends: number[] = []
+    await settle(Promise.all([1, 2].map((i) => session.answer(promptFor(i), never()).then(() => (ends[i - 1] = Date.now() - t0)))))
+    expect(s.requests.map((r) => [r.suffix.split('\n')[0], r.at - t0])).toEqual([
+      ['q1', 0],
+      ['q2', 0],
+      ['q1', 500],
+    ])
+    expect(ends).toEqual([600, 100])
+  })
+
   test('every attempt refused before it was sent: the question was never asked (NotAskedError)', async () => {
     const s = fakeServer('http://a', { fail: () => refused() })
     const err = await (await open([s])).answer(promptFor(1), never()).catch((e: unknown) => e)

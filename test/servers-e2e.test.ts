@@ -196,9 +196,8 @@ describe('acceptance 5: faults', () => {
   })
 
   // Each fault on its own question of the fixture astronomy (answers C A B D C A B D; the server
-  // says B), so one spawned run checks all four. The hang is on #0, the first question sent: a
-  // request sent before it that leaves late (a 503 waiting out its backoff keeps its place) would
-  // restart its clock, and its error would add "waited behind earlier requests".
+  // says B), so one spawned run checks all four. The hang is on #0, the first question sent: no
+  // request of this run is ahead of it, so its error is the plain one (servers.md, MMLU_TIMEOUT_MS).
   test('four faults in one run (one spawn instead of four), one question each: a dropped connection is retried and answered, 503 every time gives up after MMLU_RETRIES, 400 is not retried, a hang ends at its timeout and is not sent again; only those questions err, exit 1', async () => {
     const hang = 'adopted by the IAU' // #0
     const busy = 'largest and brightest ring system' // #1, 503 on every attempt
