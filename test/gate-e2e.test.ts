@@ -101,15 +101,29 @@ describe('regression gates, end to end (always-C model, generated data)', () => 
     expect(run.output).toContain('Gate       ✓ passed')
   })
 
-  test('a threshold above the accuracy → exit 1, the breach printed with subject, accuracy, CI and threshold', async () => {
+  // Both gates fail in one spawned run: each verdict is printed, and the exit line names both.
+  test('a threshold above the accuracy and a baseline with 12 right→wrong vs 2 wrong→right flips → exit 1: the breach with subject, accuracy, CI and threshold; the regression with the exact McNemar p', async () => {
     const thresholds = await writeJson({ subjects: { astronomy: 0.3, business_ethics: 0.25 } })
-    const run = await runVitest(SUBJECTS, { env: { ...env, MMLU_THRESHOLDS: thresholds } })
+    const baseline = await writeJson(await craftBaseline(data, 12, 2))
+    const summary = path.join(path.dirname(baseline), 'summary.md')
+    const run = await runVitest(SUBJECTS, { env: { ...env, MMLU_THRESHOLDS: thresholds, MMLU_BASELINE: baseline, GITHUB_STEP_SUMMARY: summary } })
     expect(run.code, run.output).toBe(1)
     const w = wilson(5, 20)
     expect(run.output).toContain(`✗ astronomy  25.0% [${(w.low * 100).toFixed(1)}, ${(w.high * 100).toFixed(1)}] (5/20) is below its threshold 30.0%`)
-    expect(run.output).toContain('Exit code 1: the gate failed: 1 threshold breached (astronomy).')
     expect(run.output).not.toMatch(/✗ business_ethics/)
+    const p = mcnemarBigInt(12, 2)
+    expect(p).toBe(212 / 16384)
+    const shown = p.toPrecision(3)
+    expect(shown).toBe('0.0129')
+    // astronomy: 15/20 right in the baseline, 5/20 now; business_ethics unchanged, so Holm doubles p.
+    expect(run.output).toMatch(new RegExp(`astronomy +20 +75\\.0% +25\\.0% +12 +2 +${shown} +✗ regression: significant drop \\(Holm-adjusted p ${(2 * p).toPrecision(3)} < α 0\\.05\\)`))
+    expect(run.output).toMatch(new RegExp(`overall +28 +60\\.7% +25\\.0% +12 +2 +${shown} +✗ regression: significant drop \\(p ${shown} < α 0\\.05\\)`))
+    expect(run.output).toContain('right→wrong (12): astronomy #0 A→C, #1 B→C, #3 D→C, #4 A→C, #5 B→C, #7 D→C, #8 A→C, #9 B→C, #11 D→C, #12 A→C, … 2 more')
+    expect(run.output).toContain('wrong→right (2): astronomy #2 D→C, #6 D→C')
+    expect(run.output).toContain('Exit code 1: the gate failed: 1 threshold breached (astronomy); regression against the baseline (astronomy, overall).')
     expect(run.results!.status).toBe('passed') // no errors: only the gate failed
+    const markdown = await readFile(summary, 'utf8')
+    expect(markdown).toContain(`| astronomy | 20 | 75.0% | 25.0% | 12 | 2 | ${shown} |`)
   })
 
   test('a bad thresholds file stops the run before the first question, naming file, line and fix', async () => {
@@ -141,24 +155,5 @@ describe('regression gates, end to end (always-C model, generated data)', () => 
     const annotations = run.output.split('\n').filter((l) => l.startsWith('::error '))
     expect(annotations).toHaveLength(1)
     expect(annotations[0]).toMatch(/^::error file=.*src\/suite\.ts,title=\[mmlu\] evals\/astronomy\.eval\.ts > astronomy > #20 Why Why.*::EngineError: astronomy #20: the question alone is \d+ tokens/)
-  })
-
-  test('a baseline with 12 right→wrong and 2 wrong→right flips on one subject is flagged with the exact McNemar p', async () => {
-    const baseline = await writeJson(await craftBaseline(data, 12, 2))
-    const summary = path.join(path.dirname(baseline), 'summary.md')
-    const run = await runVitest(SUBJECTS, { env: { ...env, MMLU_BASELINE: baseline, GITHUB_STEP_SUMMARY: summary } })
-    expect(run.code, run.output).toBe(1)
-    const p = mcnemarBigInt(12, 2)
-    expect(p).toBe(212 / 16384)
-    const shown = p.toPrecision(3)
-    expect(shown).toBe('0.0129')
-    // astronomy: 15/20 right in the baseline, 5/20 now; business_ethics unchanged, so Holm doubles p.
-    expect(run.output).toMatch(new RegExp(`astronomy +20 +75\\.0% +25\\.0% +12 +2 +${shown} +✗ regression: significant drop \\(Holm-adjusted p ${(2 * p).toPrecision(3)} < α 0\\.05\\)`))
-    expect(run.output).toMatch(new RegExp(`overall +28 +60\\.7% +25\\.0% +12 +2 +${shown} +✗ regression: significant drop \\(p ${shown} < α 0\\.05\\)`))
-    expect(run.output).toContain('right→wrong (12): astronomy #0 A→C, #1 B→C, #3 D→C, #4 A→C, #5 B→C, #7 D→C, #8 A→C, #9 B→C, #11 D→C, #12 A→C, … 2 more')
-    expect(run.output).toContain('wrong→right (2): astronomy #2 D→C, #6 D→C')
-    expect(run.output).toContain('Exit code 1: the gate failed: regression against the baseline (astronomy, overall).')
-    const markdown = await readFile(summary, 'utf8')
-    expect(markdown).toContain(`| astronomy | 20 | 75.0% | 25.0% | 12 | 2 | ${shown} |`)
   })
 })
