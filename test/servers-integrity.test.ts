@@ -31,14 +31,19 @@ describe.skipIf(!HAS_REAL_DATA)('no letter in the top log-probs', () => {
   })
 })
 
-describe('the spelling of the letter the reference scores', () => {
-  test('{" B": .30, "A": .20, " A": .15} on every question: a raw run answers B throughout, recorded as the spaced form', async () => {
+// One spawned run, two subjects: the spelling read on astronomy, a reply that is only an error on business_ethics.
+describe('the spelling of the letter the reference scores; an Ollama reply that is only an error', () => {
+  test('{" B": .30, "A": .20, " A": .15} on every question: a raw run answers B throughout, recorded as the spaced form; a 200 reply with only an error is an error that says what the server said', async () => {
     loop.server.config.topLogprobs = () => [{ token: ' B', logprob: Math.log(0.3) }, { token: 'A', logprob: Math.log(0.2) }, { token: ' A', logprob: Math.log(0.15) }]
-    const run = await runVitest(['evals/business_ethics'], { env: env({ MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' }) })
-    expect(run.code, run.output).toBe(0)
-    // business_ethics fixture keys A B C D A B C D: B is right twice; adding the spellings would have answered A, right twice too, at other questions.
-    expect(run.results!.records.map((r) => [r.index, r.given, r.letterForm])).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => [i, 'B', 'spaced']))
-    expect(run.results!.summary).toMatchObject({ correct: 2, wrong: 6, invalid: 0 })
+    loop.server.config.fault = (r) => (r.prompt?.includes('about business ethics') ? { status: 200, error: 'model runner has unexpectedly stopped' } : undefined)
+    const run = await runVitest(['evals/astronomy', 'evals/business_ethics'], { env: env({ MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' }) })
+    expect(run.code, run.output).toBe(1)
+    // astronomy fixture keys C A B D C A B D: B is right twice; adding the spellings would have answered A, right twice too, at other questions.
+    const astronomy = run.results!.records.filter((r) => r.subject === 'astronomy')
+    expect(astronomy.map((r) => [r.index, r.given, r.letterForm])).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => [i, 'B', 'spaced']))
+    expect(run.results!.subjects.find((s) => s.subject === 'astronomy')).toMatchObject({ correct: 2, wrong: 6, invalid: 0, errors: 0 })
+    expect(run.output).toContain('the reply has no response field: model runner has unexpectedly stopped')
+    expect(run.results!.subjects.find((s) => s.subject === 'business_ethics')).toMatchObject({ correct: 0, invalid: 0, errors: 8 })
   })
 })
 
@@ -68,13 +73,5 @@ describe('a reply that is not a completion: HTTP 200 with an error in the body (
     expect(run.output).not.toContain('scoring by generate')
     expect(run.output).toMatch(/failed a one-token test request \(.*CUDA out of memory/)
     expect(run.results).toBeUndefined()
-  })
-
-  test('Ollama: a 200 reply with only an error is an error that says what the server said', async () => {
-    loop.server.config.fault = () => ({ status: 200, error: 'model runner has unexpectedly stopped' })
-    const run = await runVitest(['evals/business_ethics'], { env: env({ MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' }) })
-    expect(run.code, run.output).toBe(1)
-    expect(run.output).toContain('the reply has no response field: model runner has unexpectedly stopped')
-    expect(run.results!.summary).toMatchObject({ correct: 0, invalid: 0, errors: 8 })
   })
 })
