@@ -5,7 +5,6 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { fixtureModelPath } from '../fixtures/models.js'
 import { loadSubject } from '../src/dataset/load.js'
 import { subjectInputs } from '../src/prompt/inputs.js'
 import type { Outcome, SubjectInputs } from '../src/run/results.js'
@@ -16,6 +15,9 @@ import { runVitest } from './helpers/run-vitest.js'
 
 // The fixture's answers; an always-C model is right on #0 and #4 of astronomy, #2 and #6 of business_ethics.
 const ANSWERS = { astronomy: 'CABDCABD', business_ethics: 'ABCDABCD' }
+
+// The instant always-C engine: the outputs are the harness's, and it answers as the fixed-C GGUF does.
+const MODEL = 'instant, always C (test)'
 
 describe('CI outputs (always-C model on the fixtures, with thresholds and a baseline)', () => {
   let dir: string
@@ -30,13 +32,13 @@ describe('CI outputs (always-C model on the fixtures, with thresholds and a base
     }
     // Baseline: every astronomy question right (6 of them are wrong now); business_ethics as now.
     const alwaysC = (answers: string): Outcome[] => [...answers].map((a) => (a === 'C' ? 'correct' : 'wrong'))
-    const baseline = fakeRun({ astronomy: { outcomes: Array(8).fill('correct') }, business_ethics: { outcomes: alwaysC(ANSWERS.business_ethics) } }, { model: 'fixed-C.gguf', inputs, answers: ANSWERS })
+    const baseline = fakeRun({ astronomy: { outcomes: Array(8).fill('correct') }, business_ethics: { outcomes: alwaysC(ANSWERS.business_ethics) } }, { model: MODEL, inputs, answers: ANSWERS })
     await writeFile(path.join(dir, 'baseline.json'), JSON.stringify(baseline))
     await writeFile(path.join(dir, 'thresholds.json'), JSON.stringify({ overall: 0.2, subjects: { astronomy: 0.3, business_ethics: 0.25 } }))
     run = await runVitest(['evals/astronomy', 'evals/business_ethics'], {
       env: {
         MMLU_DATA_DIR: FIXTURE_DATA_DIR,
-        MMLU_MODEL: await fixtureModelPath('fixed-C'),
+        MMLU_ENGINE_MODULE: 'fixtures/engines/always-c.ts',
         MMLU_ALLOW_PARTIAL: '1',
         MMLU_THRESHOLDS: path.join(dir, 'thresholds.json'),
         MMLU_BASELINE: path.join(dir, 'baseline.json'),
@@ -54,8 +56,8 @@ describe('CI outputs (always-C model on the fixtures, with thresholds and a base
 
   test('$GITHUB_STEP_SUMMARY gets the per-subject table, the gate verdicts and the flipped questions', async () => {
     const md = await readFile(path.join(dir, 'summary.md'), 'utf8')
-    const ours = md.slice(md.indexOf('## MMLU · fixed-C.gguf'))
-    expect(ours).toContain('## MMLU · fixed-C.gguf · **gate ❌ failed**')
+    const ours = md.slice(md.indexOf(`## MMLU · ${MODEL}`))
+    expect(ours).toContain(`## MMLU · ${MODEL} · **gate ❌ failed**`)
     const table = [
       '| subject | category | correct | accuracy | 95% CI | errors | threshold | vs baseline | note |',
       '|---|---|---:|---:|---|---:|---|---|---|',
