@@ -17,19 +17,26 @@ const INSTANT = { MMLU_ENGINE_MODULE: 'bench/instant-engine.ts' }
 const FIXTURES = { MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_ALLOW_PARTIAL: '1' }
 
 describe('a run that cannot start', () => {
-  test('keeps the last results file and summary page', async () => {
+  // The good run before it shows two more things: MMLU_RESULTS ending in / is a folder that gets
+  // mmlu-results.json, and MMLU_ALLOW_PARTIAL lets MMLU_LIMIT take 4 of the fixture's 8 questions.
+  test('keeps the last results file and summary page; MMLU_RESULTS ending in / is a folder: the results go in it as mmlu-results.json', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-keep-'))
-    const results = path.join(dir, 'mmlu-results.json')
-    const good = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_RESULTS: results } })
+    const folder = path.join(dir, 'new')
+    const results = path.join(folder, 'mmlu-results.json')
+    const good = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_RESULTS: `${folder}/`, MMLU_LIMIT: '4' } })
     expect(good.code, good.output).toBe(0)
-    const before = [readFileSync(results, 'utf8'), readFileSync(path.join(dir, 'index.html'), 'utf8')]
-    const broken = await runVitest(['evals/astronomy'], { env: { ...INSTANT, MMLU_DATA_DIR: path.join(dir, 'no-such-data'), MMLU_RESULTS: results } })
+    expect(good.output).toContain(`Results    ${results}`)
+    const written = JSON.parse(readFileSync(results, 'utf8')) as { records: unknown[]; summary: { questions: number } }
+    expect([written.records.length, written.summary.questions]).toEqual([4, 4])
+    expect(readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    const before = [readFileSync(results, 'utf8'), readFileSync(path.join(folder, 'index.html'), 'utf8')]
+    const broken = await runVitest(['evals/astronomy'], { env: { ...INSTANT, MMLU_DATA_DIR: path.join(dir, 'no-such-data'), MMLU_RESULTS: `${folder}/` } })
     expect(broken.code).toBe(1)
     expect(broken.output).toContain(`${path.join(dir, 'no-such-data')}: the data folder does not exist`)
     expect(broken.output).toContain('Results    not written: no question was answered')
     // No empty summary table before the error, no trace.
     expect(broken.output).not.toMatch(/subject +correct|Accuracy {3}|\n\s+at /)
-    expect([readFileSync(results, 'utf8'), readFileSync(path.join(dir, 'index.html'), 'utf8')]).toEqual(before)
+    expect([readFileSync(results, 'utf8'), readFileSync(path.join(folder, 'index.html'), 'utf8')]).toEqual(before)
   })
 
   test('an interrupt before the first answer keeps the last results too (the process ends by SIGINT: a shell shows 130)', async () => {
@@ -107,15 +114,6 @@ describe('a run that cannot start', () => {
     expect(readdirSync(folder)).toEqual([])
   })
 
-  test('MMLU_RESULTS ending in / is a folder: the results go in it as mmlu-results.json, its runs beside them', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-results-slash-'))
-    const run = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_RESULTS: `${dir}/new/`, MMLU_LIMIT: '2' } })
-    expect(run.code, run.output).toBe(0)
-    expect(run.output).toContain(`Results    ${path.join(dir, 'new', 'mmlu-results.json')}`)
-    expect(JSON.parse(readFileSync(path.join(dir, 'new', 'mmlu-results.json'), 'utf8')).records).toHaveLength(2)
-    expect(readdirSync(path.join(dir, 'new')).filter((f) => f.endsWith('.tmp'))).toEqual([])
-  })
-
   // With Vitest's experimental.fsModuleCache on, Vite's source-map lookup failed on every error from the
   // reporter or a global setup, printing `TypeError: code.charCodeAt is not a function` in place of the real
   // one (src/base/source-maps.ts). Twice: the second run's modules all come from the cache.
@@ -180,14 +178,12 @@ describe('a worker that dies', () => {
 })
 
 describe('data that is not what the run asks for', () => {
-  test('MMLU_LIMIT does not excuse an incomplete test split: the file is named, unless MMLU_ALLOW_PARTIAL is set', async () => {
+  // With MMLU_ALLOW_PARTIAL the same run goes through: the first test's good run.
+  test('MMLU_LIMIT does not excuse an incomplete test split: the file is named, with the fix MMLU_ALLOW_PARTIAL', async () => {
     const run = await runVitest(['evals/astronomy'], { env: { ...INSTANT, MMLU_DATA_DIR: FIXTURE_DATA_DIR, MMLU_LIMIT: '4' } })
     expect(run.code).toBe(1)
     expect(run.output).toContain(`${path.join(FIXTURE_DATA_DIR, 'test', 'astronomy_test.csv')}: incomplete data: found 8 test questions for astronomy, expected 152`)
     expect(run.output).toContain('MMLU_ALLOW_PARTIAL=1')
-    const allowed = await runVitest(['evals/astronomy'], { env: { ...INSTANT, ...FIXTURES, MMLU_LIMIT: '4' } })
-    expect(allowed.code, allowed.output).toBe(0)
-    expect(allowed.results!.summary.questions).toBe(4)
   })
 
   test('a dev split shorter than the shots is a DatasetError naming the file and the fix, not a RangeError', async () => {
