@@ -112,9 +112,9 @@ describe('.env and .env.local', () => {
     const skip = new Set(['node_modules', '.git', '.cache', 'reports', '.env', '.env.local'])
     await cp(path.resolve('.'), repo, { recursive: true, filter: (src) => path.dirname(src) !== path.resolve('.') || !skip.has(path.basename(src)) })
     await symlink(path.resolve('node_modules'), path.join(repo, 'node_modules'))
-    const model = await fixtureModelPath('fixed-C')
+    // The instant always-C engine: the settings are what is tested, not llama.cpp.
     await writeFile(path.join(repo, '.env'), `MMLU_SHOTS=1\nMMLU_LIMIT=9\n`)
-    await writeFile(path.join(repo, '.env.local'), `MMLU_DATA_DIR=${FIXTURE_DATA_DIR}\nMMLU_MODEL=${model}\nMMLU_ALLOW_PARTIAL=1\nMMLU_LIMIT=4\n`)
+    await writeFile(path.join(repo, '.env.local'), `MMLU_DATA_DIR=${FIXTURE_DATA_DIR}\nMMLU_ENGINE_MODULE=fixtures/engines/always-c.ts\nMMLU_ALLOW_PARTIAL=1\nMMLU_LIMIT=4\n`)
     const env = cleanEnv({ MMLU_ENV_FILES: 'on', MMLU_LIMIT: '3', MMLU_RESULTS: path.join(top, 'results.json'), XDG_CACHE_HOME: path.join(top, 'cache') })
     const child = spawn(process.execPath, [path.join(repo, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'mmlu', 'evals/astronomy'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
@@ -126,7 +126,7 @@ describe('.env and .env.local', () => {
     // The environment's limit (3) over .env.local's (4) over .env's (9); .env's shots where nothing else sets them.
     expect(results.config).toMatchObject({ shots: 1, limit: 3 })
     expect(results.summary.questions).toBe(3)
-    expect(output).toContain('settings MMLU_ALLOW_PARTIAL, MMLU_DATA_DIR, MMLU_MODEL from .env.local · MMLU_SHOTS from .env · ')
+    expect(output).toContain('settings MMLU_ALLOW_PARTIAL, MMLU_DATA_DIR, MMLU_ENGINE_MODULE from .env.local · MMLU_SHOTS from .env · ')
     expect(output).toMatch(/MMLU_ENV_FILES, MMLU_LIMIT, MMLU_RESULTS, MMLU_THREADS from the environment/)
   })
 })
