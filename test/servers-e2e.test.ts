@@ -196,8 +196,10 @@ describe('acceptance 5: faults', () => {
   })
 
   // Each fault on its own question of the fixture astronomy (answers C A B D C A B D; the server
-  // says B), so one spawned run checks all four. The hang is on #0, the first question sent: no
-  // request of this run is ahead of it, so its error is the plain one (servers.md, MMLU_TIMEOUT_MS).
+  // says B), so one spawned run checks all four. The hang is on #0, the first question sent: a
+  // request sent before it that leaves late (a 503 waiting out its backoff keeps its place) would
+  // restart its clock, and its error would add "waited behind earlier requests". The deadline is
+  // 4 s: the 503's three attempts and their backoffs (up to about 0.75 s) fit on a loaded machine.
   test('four faults in one run (one spawn instead of four), one question each: a dropped connection is retried and answered, 503 every time gives up after MMLU_RETRIES, 400 is not retried, a hang ends at its timeout and is not sent again; only those questions err, exit 1', async () => {
     const hang = 'adopted by the IAU' // #0
     const busy = 'largest and brightest ring system' // #1, 503 on every attempt
@@ -212,13 +214,13 @@ describe('acceptance 5: faults', () => {
       if (p.includes(dropped) && loop.server.promptCounts().get(p) === 1) return 'drop'
       return undefined
     }
-    const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ MMLU_RETRIES: '2', MMLU_TIMEOUT_MS: '1500', MMLU_CONCURRENCY: '2' }) })
+    const run = await runVitest(['evals/astronomy'], { env: fixtureEnv({ MMLU_RETRIES: '2', MMLU_TIMEOUT_MS: '4000', MMLU_CONCURRENCY: '2' }) })
     expect(run.code, run.output).toBe(1)
     const records = run.results!.records
     expectEachOnce(records, 'astronomy', 8)
     const url = loop.server.url
     expect(records.filter((r) => r.outcome === 'error').map((r) => [r.index, r.error])).toEqual([
-      [0, 'question #0 timed out after 1500 ms (MMLU_TIMEOUT_MS)'],
+      [0, 'question #0 timed out after 4000 ms (MMLU_TIMEOUT_MS)'],
       [1, `Ollama at ${url} /api/generate: HTTP 503: server busy, please try again. maximum pending requests exceeded (gave up after 3 attempts, MMLU_RETRIES=2)`],
       [6, `Ollama at ${url} /api/generate: HTTP 400: invalid options`],
     ])

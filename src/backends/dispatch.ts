@@ -17,8 +17,10 @@
 //   MMLU_TIMEOUT_MS × the server's level from the first send.
 // - Retries: a retryable failure (connection refused or dropped, 429, 5xx)
 //   is tried again, up to MMLU_RETRIES times, after a backoff — at once on
-//   another server when one is healthy. A question backing off holds no place. A question whose every attempt was
-//   refused before it was sent was never asked: NotAskedError.
+//   another server when one is healthy. The backoff keeps the question's place
+//   at the server: a 503 or 429 says it is busy, and the held place is the
+//   backpressure. A question whose every attempt was refused before it was
+//   sent was never asked: NotAskedError.
 // - A server given up (server-health.ts) gets nothing more, and what it still
 //   had in flight is withdrawn: those questions go to the other servers; when
 //   none is left they are not asked (NotAskedError).
@@ -359,7 +361,6 @@ class Dispatcher implements Session {
     let reached = false
     let avoid: ServerState | undefined
     for (;;) {
-      let backoff: { server: ServerState; ms: number } | undefined
       const server = await this.pool.acquire(deadline.signal, avoid)
       const inFlightAtSend = server.outstanding
       deadline.start(server.level)
@@ -399,15 +400,12 @@ class Dispatcher implements Session {
         if (deadline.remaining() <= delay) throw this.final(e, retries + 1, reached, `the next would start after the question's deadline, MMLU_TIMEOUT_MS=${this.settings.timeoutMs}`, server)
         retries++
         avoid = server
-        backoff = { server, ms: delay }
+        await server.health.sleep(delay, deadline.signal)
       } finally {
         deadline.signal.removeEventListener('abort', onDeadline)
         server.end(seq)
         this.pool.release(server)
       }
-      // Waited out after the failed attempt has left the server: its place goes to the next
-      // question meanwhile, and the requests behind it count their time from its reply.
-      if (backoff) await backoff.server.health.sleep(backoff.ms, deadline.signal)
     }
   }
 
