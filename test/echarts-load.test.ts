@@ -4,7 +4,7 @@
 // process of its own (test/helpers/echarts-load-child.ts): V8 keeps what it
 // compiled per isolate, so a second load here would not read the file at all.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -28,9 +28,24 @@ describe('echarts through the code cache, one process per load', () => {
     expect(first.svg).toMatch(/^<svg /)
     const [file, ...others] = readdirSync(dir)
     expect(others).toEqual([])
-    expect(file).toMatch(new RegExp(`^echarts-[\\d.]+-node${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`))
+    // echarts' version, Node's, the platform's, and the source's own hash.
+    expect(file).toMatch(new RegExp(`^echarts-[\\d.]+-node${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{16}\\.v8$`))
     expect(await load(dir)).toEqual({ cache: 'used', svg: first.svg })
     writeFileSync(path.join(dir, file!), Buffer.alloc(4096, 7))
+    expect(await load(dir)).toEqual({ cache: 'rejected', svg: first.svg })
+    expect(await load(dir)).toEqual({ cache: 'used', svg: first.svg })
+  })
+
+  // V8 checks a code cache's header only (its version, flags, the source's length), not its body:
+  // a body damaged on disk or by a torn write crashed the process inside V8, on every run after.
+  test('a cache damaged in its body, its header intact, is rejected before V8 reads it, and written again', async () => {
+    const dir = freshDir()
+    const first = await load(dir)
+    const [file] = readdirSync(dir)
+    const bytes = readFileSync(path.join(dir, file!))
+    const at = Math.floor(bytes.length / 3)
+    for (let i = at; i < at + 2000; i++) bytes[i] = bytes[i]! ^ 0xff
+    writeFileSync(path.join(dir, file!), bytes)
     expect(await load(dir)).toEqual({ cache: 'rejected', svg: first.svg })
     expect(await load(dir)).toEqual({ cache: 'used', svg: first.svg })
   })
