@@ -95,6 +95,8 @@ describe('the answer cache', () => {
       // everything from the cache (D is right at #3 and #7), nothing timed, and it says so.
       const again = await runVitest(['evals/astronomy'], { env: openai(server, cache) })
       expect(again.results!.summary).toMatchObject({ cached: 8, timed: 0, correct: 2 })
+      // The q4 weights' answers, not the q8 ones' (both are right twice on astronomy's keys).
+      expect(again.results!.records.map((r) => r.given)).toEqual(Array(8).fill('D'))
       expect(again.output).toContain('all answers from the cache: nothing timed (MMLU_CACHE=off to time)')
       expect(again.output).not.toMatch(/0\.00 ms|– q\/s/)
     } finally {
