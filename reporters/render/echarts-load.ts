@@ -10,11 +10,12 @@
 // Node's and the source's own hash. V8 checks a cache's header only (version,
 // flags, the source's length), and a damaged body crashes the process inside it:
 // each file carries the SHA-256 of its body, checked before V8 sees it.
-import { createHash, randomUUID } from 'node:crypto'
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { Script } from 'node:vm'
+import { writeFileAtomicSync } from '../../src/run/atomic-write.js'
 
 export type Echarts = typeof import('echarts/core')
 
@@ -68,27 +69,13 @@ export function loadEcharts(cacheDir: string = defaultCacheDir()): LoadedEcharts
     save() {
       if (saved) return
       saved = true
-      const tmp = `${cacheFile}.${randomUUID()}.tmp`
-      let fd: number | undefined
       try {
         mkdirSync(cacheDir, { recursive: true })
-        // Opened before the cache is made: a folder that cannot be written costs nothing more.
-        fd = openSync(tmp, 'wx')
         const body = script.createCachedData()
-        writeSync(fd, sha256(body))
-        writeSync(fd, body)
-        closeSync(fd)
-        fd = undefined
-        // Another process may be writing the same cache: each its own file, renamed over the last.
-        renameSync(tmp, cacheFile)
+        // Another process may be writing the same cache: each through its own temp file, renamed over the last.
+        writeFileAtomicSync(cacheFile, Buffer.concat([sha256(body), body]))
       } catch {
         // A read-only node_modules, a full disk: the next run compiles again.
-        try {
-          if (fd !== undefined) closeSync(fd)
-          rmSync(tmp, { force: true })
-        } catch {
-          // No folder to write in, so no file left in it.
-        }
       }
     },
   }

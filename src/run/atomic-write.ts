@@ -42,7 +42,7 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
   await viaTemp(file, (tmp) => writeFile(tmp, data))
 }
 
-export function writeFileAtomicSync(file: string, data: string): void {
+export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
   viaTempSync(file, (tmp) => writeFileSync(tmp, data))
 }
 
