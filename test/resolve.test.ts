@@ -7,7 +7,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
-import { closedPort, DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
+import { closedPort, DEFAULT_MODEL, startModelServer, startSilentServer } from '../fixtures/servers/model-server.js'
 import { MODEL_LAYER } from '../src/backends/ollama-store.js'
 import { resolveModel } from '../src/backends/resolve.js'
 import type { Options } from '../src/config/options.js'
@@ -184,6 +184,23 @@ describe('explicit backends', () => {
     await expect(resolveModel(options({ MMLU_BACKEND: 'ollama', OLLAMA_HOST: noServer, OLLAMA_MODELS: store }))).rejects.toThrow(
       `The Ollama server at http://${noServer} is not reachable (connection refused (ECONNREFUSED)). Fix: start it with \`ollama serve\`, or set OLLAMA_HOST to where it runs (MMLU_BACKEND=ollama).`,
     )
+  })
+
+  // The spawned run prints a resolution error once and exits 1 (test/servers-e2e.test.ts, unreachable
+  // at start); how long this one waits is wall time, checked in test/servers-timing.test.ts.
+  test('ollama: a server that accepts connections but never answers is not reachable after the 4 s probe; one request, given up by the client', async () => {
+    const silent = await startSilentServer()
+    try {
+      await expect(resolveModel(options({ MMLU_BACKEND: 'ollama', OLLAMA_HOST: silent.url }))).rejects.toThrow(
+        `The Ollama server at ${silent.url} is not reachable (no answer within 4 s). Fix: start it with \`ollama serve\`, or set OLLAMA_HOST to where it runs (MMLU_BACKEND=ollama).`,
+      )
+      // fetch may open a spare connection that carries nothing.
+      const asked = silent.waits.filter((w) => w.bytes > 0)
+      expect(asked).toHaveLength(1)
+      await expect.poll(() => asked[0]!.closedAt).toBeDefined()
+    } finally {
+      await silent.close()
+    }
   })
 
   test('llamacpp: a model name is looked up in the store, and no server is asked', async () => {

@@ -3,7 +3,7 @@
 // each kind of failure comes back (retryable or not, with a clear message).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { ModelServer } from '../fixtures/servers/model-server.js'
-import { DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
+import { closedPort, DEFAULT_MODEL, startModelServer } from '../fixtures/servers/model-server.js'
 import type { Engine, RawAnswer, SessionRequest } from '../src/backends/backend.js'
 import { openServerPool } from '../src/backends/dispatch.js'
 import { checkSameWeights } from '../src/backends/index.js'
@@ -235,6 +235,15 @@ describe('Ollama engine', () => {
 describe('OpenAI-compatible engine', () => {
   const open = (overrides: Partial<OpenAIEngineOptions> = {}) =>
     openOpenAIEngine({ baseUrl: `${server.url}/v1`, model: DEFAULT_MODEL.name, reason: 'test', apiKey: undefined, promptFormat: 'raw', seed: 7, timeoutMs: 10_000, wantLogprobs: true, ...overrides })
+
+  // In a spawned run the worker's open error is printed once and the run exits 1 without a
+  // results file (test/servers-e2e.test.ts, the refused key).
+  test('a server that is not there: one clear error at open, naming the URL and the fix', async () => {
+    const baseUrl = `http://127.0.0.1:${await closedPort()}/v1`
+    await expect(open({ baseUrl })).rejects.toThrow(
+      `The OpenAI-compatible server at ${baseUrl} is not reachable (connection refused (ECONNREFUSED)). Fix: start it, or set MMLU_OPENAI_BASE_URL to where it runs (e.g. http://127.0.0.1:8000/v1).`,
+    )
+  })
 
   test('completions with log-probs: probed once at open, then one request per answer with logprobs 20', async () => {
     const engine = await open()
