@@ -17,7 +17,8 @@ import { DefaultReporter } from 'vitest/node'
 import { isSubject, SUBJECTS, subjectFilterHints, subjectOfFile } from '../src/dataset/subjects.js'
 import type { GateSettings } from '../src/gate/index.js'
 import type { Options } from '../src/config/options.js'
-import { OptionsError, readOptions, settingsSourcesLine } from '../src/config/options.js'
+import { currentSettings, OptionsError, readOptions, settingsSourcesLine } from '../src/config/options.js'
+import type { SettingsFiles } from '../src/config/settings-files.js'
 import type { QuestionRecord, ResultsFile, SubjectRun } from '../src/run/results.js'
 import type { RunnerFacts } from '../src/run/assemble.js'
 import type { SpeedupBaseline } from '../src/study/speedup-baseline.js'
@@ -118,6 +119,8 @@ export default class MmluReporter implements Reporter {
   /** The end-of-run modules, once loaded (the synchronous interrupt path needs them at hand). */
   private end: EndOfRun | undefined
   private endLoading: Promise<EndOfRun> | undefined
+  /** The settings files as read at this run's start, handed to the workers. */
+  private settingsFiles: SettingsFiles | undefined
 
   onInit(ctx: Vitest): void {
     this.ctx = ctx
@@ -147,7 +150,9 @@ export default class MmluReporter implements Reporter {
     // written, stops the run here, before any question: one message, exit 1.
     if (this.mmlu) {
       try {
-        this.options = readOptions()
+        const settings = currentSettings()
+        this.options = readOptions(settings.env, settings.sources)
+        this.settingsFiles = settings.files
         await this.prepare()
       } catch (e) {
         exitOnUserError(e, (text) => this.ctx.logger.error(text.trim()))
@@ -161,6 +166,7 @@ export default class MmluReporter implements Reporter {
     this.ctx.provide('mmluWorkers', this.workersUsed(subjects.length))
     this.ctx.provide('mmluAnnotations', this.annotationsShown())
     this.ctx.provide('mmluSubjectsInRun', this.planned.some((p) => isSubject(p.subject)))
+    this.ctx.provide('mmluSettingsFiles', this.settingsFiles)
     this.progress.start(subjects)
     // While the worker starts: the first answer is some 0.2 s away, the last further.
     this.loadEndOfRun()

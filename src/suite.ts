@@ -21,7 +21,8 @@ import { DatasetError } from './dataset/errors.js'
 import { subjectInputs } from './prompt/inputs.js'
 import { isSubject, SUBJECTS, subjectOfFile, subjectTitle, suggestSubjects } from './dataset/subjects.js'
 import type { Options, ScoringMode } from './config/options.js'
-import { inFlightCap, readOptions } from './config/options.js'
+import { currentSettings, inFlightCap, readOptions } from './config/options.js'
+import type { SettingsFiles } from './config/settings-files.js'
 import { PROTOCOLS } from './prompt/protocols.js'
 import type { Prompt } from './prompt/prompt.js'
 import { fewShot, fewShotText, formatQuestion, questionLetters } from './prompt/prompt.js'
@@ -47,6 +48,8 @@ declare module 'vitest' {
     mmluAnnotations: boolean
     /** Whether the run has MMLU subjects (and so needs the MMLU data), not only question sets of your own; set by the reporter. */
     mmluSubjectsInRun: boolean
+    /** The .env and .env.local settings the main process read (undefined: files off); set by the reporter. */
+    mmluSettingsFiles: SettingsFiles | undefined
   }
 }
 
@@ -256,7 +259,9 @@ function topicSource(spec: TopicSpec): QuestionSource {
  * of your own (2-10 options a question; see src/dataset/topic.ts).
  */
 export function defineSubject(subjectOrTopic: string | TopicSpec): void {
-  const options: Options = readOptions()
+  // The settings files as the main process read them, so the worker need not load Vite to read them.
+  const { env, sources } = currentSettings(inject('mmluSettingsFiles'))
+  const options: Options = readOptions(env, sources)
   // What a server may echo back (the API key, keys in its URL): never stored nor shown.
   const secrets = secretsOf(options)
   const source = typeof subjectOrTopic === 'string' ? mmluSource(subjectOrTopic, options) : topicSource(subjectOrTopic)

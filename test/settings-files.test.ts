@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { fixtureModelPath } from '../fixtures/models.js'
 import { DEFINITIONS, readOptions } from '../src/config/options.js'
-import { describeSources, readSettings } from '../src/config/settings-files.js'
+import { describeSources, readSettings, readSettingsFiles } from '../src/config/settings-files.js'
 import { cleanEnv, runVitest } from './helpers/run-vitest.js'
 
 const FIXTURE_DATA_DIR = path.resolve('fixtures/mmlu/hf')
@@ -86,6 +86,21 @@ describe('.env and .env.local', () => {
     expect(Object.fromEntries(sources)).toEqual({ MMLU_SHOTS: '.env', MMLU_MODEL: '.env.local', MMLU_LIMIT: 'the environment' })
     expect(readOptions(env, sources)).toMatchObject({ shots: 3, model: 'from-local', limit: 2 })
     expect(describeSources(sources)).toBe('settings MMLU_MODEL from .env.local · MMLU_SHOTS from .env · MMLU_LIMIT from the environment')
+  })
+
+  test('files read once, as the main process does, give a worker the same settings and sources without reading again', async () => {
+    const dir = await folderWith({ '.env': 'MMLU_SHOTS=3\nMMLU_MODEL=from-env-file\n', '.env.local': 'MMLU_MODEL=from-local\nMMLU_LIMIT=7\n' })
+    for (const k of ['MMLU_SHOTS', 'MMLU_MODEL', 'MMLU_LIMIT']) vi.stubEnv(k, undefined)
+    const read = readSettingsFiles(dir)
+    expect(read).toEqual({ values: { MMLU_SHOTS: '3', MMLU_MODEL: 'from-local', MMLU_LIMIT: '7' }, local: ['MMLU_LIMIT', 'MMLU_MODEL'] })
+    const direct = readSettings(dir, { MMLU_LIMIT: '2' })
+    const handed = readSettings(dir, { MMLU_LIMIT: '2' }, [], read)
+    expect(handed.env).toEqual(direct.env)
+    expect(Object.fromEntries(handed.sources)).toEqual(Object.fromEntries(direct.sources))
+    // Given the files, the folder is not read: what it holds now does not count.
+    await writeFile(path.join(dir, '.env.local'), 'MMLU_MODEL=changed\n')
+    expect(readSettings(dir, {}, [], read).env).toMatchObject({ MMLU_MODEL: 'from-local', MMLU_LIMIT: '7' })
+    expect(readSettings(dir, {}).env).toMatchObject({ MMLU_MODEL: 'changed' })
   })
 
   test('MMLU_ENV_FILES=off in the environment reads no file', async () => {

@@ -10,7 +10,7 @@ import { Secret } from './secret.js'
 import { DEFAULT_OLLAMA_HOST, ollamaHosts } from './ollama-host.js'
 import type { ProtocolChoice, ProtocolName } from '../prompt/protocols.js'
 import { PROTOCOL_NAMES, PROTOCOLS } from '../prompt/protocols.js'
-import type { SettingSource } from './settings-files.js'
+import type { Settings, SettingsFiles, SettingSource } from './settings-files.js'
 import { describeSources, readSettings, SETTINGS_FILES, SETTINGS_PREFIX, SETTINGS_SWITCH } from './settings-files.js'
 import type { SampleSize } from '../prompt/variants.js'
 import { minOf } from '../base/extent.js'
@@ -278,10 +278,14 @@ function checkNames(env: Env, sources: ReadonlyMap<string, SettingSource>): void
   }
 }
 
-/** The environment with .env and .env.local under it, and where each setting came from. */
-function settings(): { env: Env; sources: Map<string, SettingSource> } {
-  return readSettings(undefined, process.env, UNPREFIXED)
+/**
+ * The environment with .env and .env.local under it, and where each setting came from.
+ * `files`: the files as the main process read them (a worker gets them so: test/settings-files.test.ts).
+ */
+export function currentSettings(files?: SettingsFiles): Settings {
+  return readSettings(undefined, process.env, UNPREFIXED, files)
 }
+const settings = (): Settings => currentSettings()
 
 /** The header's line: where each setting that is not a default came from; undefined when none is set. */
 export function settingsSourcesLine(): string | undefined {

@@ -30,6 +30,14 @@ export interface Settings {
   env: Env
   /** Where each variable set to a value came from, MMLU_ ones and any other the caller asks about. */
   sources: Map<string, SettingSource>
+  /** What the files define, as read; undefined when they are off. */
+  files?: SettingsFiles
+}
+
+/** The MMLU_ variables of `.env` and `.env.local`, merged (`.env.local` wins), and which of them `.env.local` defines. */
+export interface SettingsFiles {
+  values: Record<string, string>
+  local: string[]
 }
 
 /**
@@ -51,27 +59,35 @@ export function settingsFilesOn(environment: Env): boolean {
  * `<root>/.env` and `<root>/.env.local` under it. `tracked` names variables without
  * the prefix (OLLAMA_HOST…) whose source is shown too; they come from the environment only.
  */
-export function readSettings(root: string = PROJECT_ROOT, environment: Env = process.env, tracked: readonly string[] = []): Settings {
+export function readSettings(root: string = PROJECT_ROOT, environment: Env = process.env, tracked: readonly string[] = [], read?: SettingsFiles): Settings {
   const env: Env = { ...environment }
   const sources = new Map<string, SettingSource>()
   for (const [k, v] of Object.entries(environment)) if (v !== undefined && v !== '' && (k.startsWith(SETTINGS_PREFIX) || tracked.includes(k))) sources.set(k, 'the environment')
   if (!settingsFilesOn(environment)) return { env, sources }
-  // loadEnv puts process.env's MMLU_ variables over the files'; those are the environment's own.
-  const fromFiles = viteLoadEnv()(NO_MODE, root, SETTINGS_PREFIX)
-  const local = definedIn(path.join(root, '.env.local'))
-  for (const [k, v] of Object.entries(fromFiles)) {
-    if (process.env[k] !== undefined || environment[k] !== undefined) continue
+  const files = read ?? readSettingsFiles(root)
+  const local = new Set(files.local)
+  for (const [k, v] of Object.entries(files.values)) {
+    if (environment[k] !== undefined) continue
     env[k] = v
     if (v !== '') sources.set(k, local.has(k) ? '.env.local' : '.env')
   }
-  return { env, sources }
+  return { env, sources, files }
 }
 
 /**
- * Vite's loadEnv, loaded when files are read: Vite's entry takes ~0.1 s to load, and a
- * test worker (which has only Vite's module runner) reads options with the files off
- * in every run of this project's own tests. require() of an ES module: Node ≥ 20.19.
+ * The files' MMLU_ variables, by Vite's loadEnv. The main process reads them and hands them
+ * to the workers (the reporter provides them): loading Vite's entry there costs a worker
+ * 0.18 s of CPU before its first question, measured, while Vitest's main process has it loaded.
  */
+export function readSettingsFiles(root: string = PROJECT_ROOT): SettingsFiles {
+  // loadEnv puts process.env's MMLU_ variables over the files'; only the files' own are kept.
+  const merged = viteLoadEnv()(NO_MODE, root, SETTINGS_PREFIX)
+  const values: Record<string, string> = {}
+  for (const [k, v] of Object.entries(merged)) if (process.env[k] === undefined) values[k] = v
+  return { values, local: [...definedIn(path.join(root, '.env.local'))].filter((k) => k in values).sort() }
+}
+
+/** Vite's loadEnv, loaded only when files are read. require() of an ES module: Node ≥ 20.19. */
 function viteLoadEnv(): typeof import('vite').loadEnv {
   return (createRequire(import.meta.url)('vite') as typeof import('vite')).loadEnv
 }
