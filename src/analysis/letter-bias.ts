@@ -33,8 +33,14 @@ export const PREFERENCE_DRAWS = 10_000
  * STRONG_BIAS_P, so the early stop never changes a verdict at that level.
  */
 const STOP_AFTER_EXTREME = 20
-/** Up to this many wrong answers each is redrawn on its own; past it, by binomials per (stratum, key): a million answers × 10,000 draws took minutes. */
-export const DRAW_EACH_ANSWER_UP_TO = 20_000
+/**
+ * Up to this many wrong answers each is redrawn on its own; past it, by binomials per
+ * (stratum, key): the same distribution, in a cost that grows with log n, not n. Measured
+ * for 10,000 draws with no early stop (`npx tsx`, one call each): 500 wrong answers 0.35 s
+ * one by one against 0.22 s by binomials, 1,000: 0.68 against 0.22 s, 10,500 (a full MMLU
+ * run): 5.7 against 0.33 s; below about 300 one by one is faster.
+ */
+export const DRAW_EACH_ANSWER_UP_TO = 1_000
 /** Fixed: the same records always give the same p. */
 const PREFERENCE_SEED = 21
 
