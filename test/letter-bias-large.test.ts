@@ -48,6 +48,45 @@ describe('letter preference past the per-answer draws', () => {
     expect(above05).toBeLessThanOrEqual(55)
   })
 
+  test('4- and 5-option questions with uneven keys, past the bound: under no preference p < 0.05 in about 5% of runs', () => {
+    // Wrong answers per key: 4 options 150/250/300/200, 5 options 40/60/100/120/180 (1,400 in all).
+    const strata = [
+      { options: 4, byKey: [150, 250, 300, 200] },
+      { options: 5, byKey: [40, 60, 100, 120, 180] },
+    ]
+    expect(1_400).toBeGreaterThan(DRAW_EACH_ANSWER_UP_TO)
+    const RUNS = 80
+    let below05 = 0
+    let below25 = 0
+    let above05 = 0
+    for (let seed = 1; seed <= RUNS; seed++) {
+      const random = seededRandom(1_000 + seed)
+      const records: QuestionRecord[] = []
+      for (const { options, byKey } of strata) {
+        byKey.forEach((n, key) => {
+          for (let i = 0; i < n; i++) {
+            // No preference: uniform over the options that are not the key.
+            const r = Math.floor(random() * (options - 1))
+            const given = r >= key ? r + 1 : r
+            records.push({ subject: 'mixed', index: records.length, expected: 'ABCDE'[key] as Letter, given: 'ABCDE'[given] as Letter, options, outcome: 'wrong', text: '', shots: 0, promptTokens: 0, evaluatedTokens: 0, completionTokens: 0, startedAt: 0, latencyMs: 0 })
+          }
+        })
+      }
+      const b = letterBias(records)!
+      expect(b.test.test).toBe('monte carlo')
+      expect(b.test.strata).toEqual([{ options: 4, wrong: 900 }, { options: 5, wrong: 500 }])
+      if (b.test.p < 0.05) below05++
+      if (b.test.p < 0.25) below25++
+      if (b.test.p > 0.5) above05++
+    }
+    // The same binomial bounds as above: each fails by chance with probability under 0.001.
+    expect(below05).toBeLessThanOrEqual(10)
+    expect(below25).toBeGreaterThanOrEqual(7)
+    expect(below25).toBeLessThanOrEqual(35)
+    expect(above05).toBeGreaterThanOrEqual(25)
+    expect(above05).toBeLessThanOrEqual(55)
+  })
+
   test('a model that gives C for 40% of its wrong answers where C is wrong, instead of a third, is found at the floor', () => {
     // C is letter 2; among the three wrong ones of key k its index is 2 − (k < 2 ? 1 : 0).
     const prefersC = (key: number, random: () => number) => (key !== 2 && random() < 0.1 ? (key < 2 ? 1 : 2) : Math.floor(random() * 3))
