@@ -10,8 +10,8 @@
 // overlapped. Both exclude Vitest start-up and engine opening, which are noise here.
 //
 // And the start-up checks' wall time (their messages are checked in
-// test/servers-e2e.test.ts): a refused server fails the run at once, a silent
-// one after the 4 s check. Margins for a machine at load 8: a regression these
+// test/servers-e2e.test.ts, test/resolve.test.ts and test/servers-backends.test.ts):
+// a refused server fails the run at once, a silent one after the 4 s check. Margins for a machine at load 8: a regression these
 // catch is a retry cycle per question (minutes), or a give-up long before 4 s.
 import { mkdtemp } from 'node:fs/promises'
 import os from 'node:os'
@@ -125,6 +125,9 @@ test('a server that never answers: its one request is given up by the 4 s start-
   try {
     const run = await runVitest(['evals/astronomy'], { env: await startupEnv(silent.url) })
     expect(run.code).toBe(1)
+    // Printed once; a run that asked nothing keeps the last results file, none here.
+    expect(run.output.split(`The Ollama server at ${silent.url} is not reachable (no answer within 4 s)`)).toHaveLength(2)
+    expect(run.results).toBeUndefined()
     const asked = silent.waits.filter((w) => w.bytes > 0)
     expect(asked).toHaveLength(1)
     // Both ends are seen from this process, whose events run late on a loaded machine (3.87 s seen).
