@@ -285,11 +285,10 @@ function checkNames(env: Env, sources: ReadonlyMap<string, SettingSource>): void
 export function currentSettings(files?: SettingsFiles): Settings {
   return readSettings(undefined, process.env, UNPREFIXED, files)
 }
-const settings = (): Settings => currentSettings()
 
 /** The header's line: where each setting that is not a default came from; undefined when none is set. */
 export function settingsSourcesLine(): string | undefined {
-  return describeSources(settings().sources)
+  return describeSources(currentSettings().sources)
 }
 
 /**
@@ -297,7 +296,7 @@ export function settingsSourcesLine(): string | undefined {
  * an MMLU_ variable that is no option, or the first bad value, throws an `OptionsError`.
  */
 export function readOptions(given?: Env, givenSources: ReadonlyMap<string, SettingSource> = new Map()): Options {
-  const { env, sources } = given ? { env: given, sources: givenSources } : settings()
+  const { env, sources } = given ? { env: given, sources: givenSources } : currentSettings()
   checkNames(env, sources)
   // A protocol fills the options it sets, where they are not set explicitly.
   const chosen = DEFINITIONS.protocol.parse(env.MMLU_PROTOCOL, env)
