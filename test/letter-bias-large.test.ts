@@ -3,6 +3,7 @@
 // instead of a random letter per answer. Its false-positive rate under the
 // null, simulated here with answers drawn as the null says, must be its level.
 import { describe, expect, test } from 'vitest'
+import type { LetterBias } from '../src/analysis/letter-bias.js'
 import { DRAW_EACH_ANSWER_UP_TO, letterBias } from '../src/analysis/letter-bias.js'
 import type { Letter, QuestionRecord } from '../src/base/record.js'
 import { seededRandom } from '../src/base/random.js'
@@ -24,28 +25,36 @@ function run(wrong: number, pick: (key: number, random: () => number) => number,
 
 const uniform = (_key: number, random: () => number) => Math.floor(random() * 3)
 
+/**
+ * 80 seeded runs under no preference: the Monte Carlo test's p must spread as a uniform does.
+ * Binomial(80, 0.05): P(X ≥ 11) < 0.001. Binomial(80, 0.25): P(X ≤ 6) and P(X ≥ 36) < 0.001.
+ * Binomial(80, 0.5): P(X ≤ 24) and P(X ≥ 56) < 0.001. Too few small p is a broken test as much as too many.
+ */
+function expectUniformP(records: (seed: number) => QuestionRecord[], check: (b: LetterBias) => void = () => {}): void {
+  const RUNS = 80
+  let below05 = 0
+  let below25 = 0
+  let above05 = 0
+  for (let seed = 1; seed <= RUNS; seed++) {
+    const b = letterBias(records(seed))!
+    expect(b.test.test).toBe('monte carlo')
+    check(b)
+    if (b.test.p < 0.05) below05++
+    if (b.test.p < 0.25) below25++
+    if (b.test.p > 0.5) above05++
+  }
+  expect(below05).toBeLessThanOrEqual(10)
+  expect(below25).toBeGreaterThanOrEqual(7)
+  expect(below25).toBeLessThanOrEqual(35)
+  expect(above05).toBeGreaterThanOrEqual(25)
+  expect(above05).toBeLessThanOrEqual(55)
+}
+
 describe('letter preference past the per-answer draws', () => {
   const size = DRAW_EACH_ANSWER_UP_TO + 4_000
 
   test('under no preference, p < 0.05 in about 5% of runs and p spreads over (0, 1)', () => {
-    const RUNS = 80
-    let below05 = 0
-    let below25 = 0
-    let above05 = 0
-    for (let seed = 1; seed <= RUNS; seed++) {
-      const b = letterBias(run(size, uniform, seed))!
-      expect(b.test.test).toBe('monte carlo')
-      if (b.test.p < 0.05) below05++
-      if (b.test.p < 0.25) below25++
-      if (b.test.p > 0.5) above05++
-    }
-    // Binomial(80, 0.05): P(X ≥ 11) < 0.001. Binomial(80, 0.25): P(X ≤ 6) and P(X ≥ 36) < 0.001.
-    // Binomial(80, 0.5): P(X ≤ 24) and P(X ≥ 56) < 0.001. Too few small p is a broken test as much as too many.
-    expect(below05).toBeLessThanOrEqual(10)
-    expect(below25).toBeGreaterThanOrEqual(7)
-    expect(below25).toBeLessThanOrEqual(35)
-    expect(above05).toBeGreaterThanOrEqual(25)
-    expect(above05).toBeLessThanOrEqual(55)
+    expectUniformP((seed) => run(size, uniform, seed))
   })
 
   test('4- and 5-option questions with uneven keys, past the bound: under no preference p < 0.05 in about 5% of runs', () => {
@@ -55,11 +64,7 @@ describe('letter preference past the per-answer draws', () => {
       { options: 5, byKey: [40, 60, 100, 120, 180] },
     ]
     expect(1_400).toBeGreaterThan(DRAW_EACH_ANSWER_UP_TO)
-    const RUNS = 80
-    let below05 = 0
-    let below25 = 0
-    let above05 = 0
-    for (let seed = 1; seed <= RUNS; seed++) {
+    const mixed = (seed: number): QuestionRecord[] => {
       const random = seededRandom(1_000 + seed)
       const records: QuestionRecord[] = []
       for (const { options, byKey } of strata) {
@@ -72,19 +77,9 @@ describe('letter preference past the per-answer draws', () => {
           }
         })
       }
-      const b = letterBias(records)!
-      expect(b.test.test).toBe('monte carlo')
-      expect(b.test.strata).toEqual([{ options: 4, wrong: 900 }, { options: 5, wrong: 500 }])
-      if (b.test.p < 0.05) below05++
-      if (b.test.p < 0.25) below25++
-      if (b.test.p > 0.5) above05++
+      return records
     }
-    // The same binomial bounds as above: each fails by chance with probability under 0.001.
-    expect(below05).toBeLessThanOrEqual(10)
-    expect(below25).toBeGreaterThanOrEqual(7)
-    expect(below25).toBeLessThanOrEqual(35)
-    expect(above05).toBeGreaterThanOrEqual(25)
-    expect(above05).toBeLessThanOrEqual(55)
+    expectUniformP(mixed, (b) => expect(b.test.strata).toEqual([{ options: 4, wrong: 900 }, { options: 5, wrong: 500 }]))
   })
 
   test('a model that gives C for 40% of its wrong answers where C is wrong, instead of a third, is found at the floor', () => {
