@@ -197,7 +197,7 @@ describe('explicit backends', () => {
       // fetch may open a spare connection that carries nothing.
       const asked = silent.waits.filter((w) => w.bytes > 0)
       expect(asked).toHaveLength(1)
-      await expect.poll(() => asked[0]!.closedAt).toBeDefined()
+      await expect.poll(() => asked[0]!.closedAt, { timeout: 10_000 }).toBeDefined()
     } finally {
       await silent.close()
     }
