@@ -30,7 +30,7 @@ export function instantProbabilities(prompt: Prompt): LetterProbabilities {
 }
 
 /** Roughly a real tokenizer's rate on English (≈4 chars/token), only so records carry plausible counts. */
-const approxTokens = (text: string): number => Math.ceil(text.length / 4)
+export const approxTokens = (text: string): number => Math.ceil(text.length / 4)
 
 /** When the engine always answers `letter`: .97 for it, the rest shared by the prompt's other letters. */
 function fixedProbabilities(prompt: Prompt, letter: Letter): LetterProbabilities {

@@ -5,7 +5,6 @@ import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { fixtureModelPath } from '../fixtures/models.js'
 import { loadSubject } from '../src/dataset/load.js'
 import { subjectInputs } from '../src/prompt/inputs.js'
 import type { Outcome, ResultsFile, SubjectInputs } from '../src/run/results.js'
@@ -143,8 +142,8 @@ describe('regression gates, end to end (always-C model, generated data)', () => 
     const erroring = await writeData(`${'Why '.repeat(900)}?,a,b,c,d,2`)
     const thresholds = await writeJson({ overall: 0, subjects: { astronomy: 0 } })
     const run = await runVitest(SUBJECTS, {
-      // A real context of 512 tokens: the embedded engine on a fixture GGUF.
-      env: { ...env, MMLU_ENGINE_MODULE: undefined, MMLU_DATA_DIR: erroring, MMLU_MODEL: await fixtureModelPath('fixed-C-ctx512'), MMLU_THRESHOLDS: thresholds },
+      // A context of 512 tokens: the instant engine that has one.
+      env: { ...env, MMLU_ENGINE_MODULE: 'fixtures/engines/always-c-ctx512.ts', MMLU_DATA_DIR: erroring, MMLU_THRESHOLDS: thresholds },
       args: ['--reporter=./reporters/mmlu-reporter.ts', '--reporter=github-actions'],
     })
     expect(run.code, run.output).toBe(1)

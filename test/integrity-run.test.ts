@@ -8,7 +8,6 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { fixtureModelPath } from '../fixtures/models.js'
 import { closedPort, startModelServer } from '../fixtures/servers/model-server.js'
 import { FIXTURE_DATA_DIR, HAS_REAL_DATA, REAL_DATA_DIR } from './helpers/data.js'
 import { runVitest } from './helpers/run-vitest.js'
@@ -201,10 +200,12 @@ describe('data that is not what the run asks for', () => {
 
 describe('headers and notes', () => {
   test.skipIf(!HAS_REAL_DATA)('the shots actually used are in the terminal, Markdown and page headers whenever a prompt had fewer', async () => {
-    const small = await fixtureModelPath('fixed-C-ctx512')
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mmlu-shots-'))
     const summary = path.join(dir, 'summary.md')
-    const run = await runVitest(['evals/high_school_european_history'], { env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_MODEL: small, MMLU_LIMIT: '6', GITHUB_STEP_SUMMARY: summary } })
+    // The headers are the harness's: an instant engine with a 512-token context (the embedded engine's shot dropping is e2e-core.test.ts's).
+    const run = await runVitest(['evals/high_school_european_history'], {
+      env: { MMLU_DATA_DIR: REAL_DATA_DIR, MMLU_ENGINE_MODULE: 'fixtures/engines/always-c-ctx512.ts', MMLU_LIMIT: '6', GITHUB_STEP_SUMMARY: summary },
+    })
     const records = run.results!.records.filter((r) => r.outcome !== 'error')
     const reduced = records.filter((r) => r.shots < 5).length
     expect(reduced).toBeGreaterThan(0)
