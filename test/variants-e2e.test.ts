@@ -25,7 +25,7 @@ const byQuestion = (records: readonly QuestionRecord[]) => {
 }
 
 describe('trials on the embedded engine (random-small, fixture data)', () => {
-  test('temperature 1, 5 trials: the trials differ, a rerun with the same seed gives the same answers; temperature 0 gives identical trials', async () => {
+  test('temperature 1, 5 trials: the trials differ, a rerun with the same seed gives the same answers', async () => {
     const model = await fixtureModelPath('random-small')
     // 0-shot: the trials' sampling is what is tested, and each ask evaluates a sixth of the tokens.
     const env = { ...fixtureEnv, MMLU_MODEL: model, MMLU_TRIALS: '5', MMLU_SHOTS: '0' }
@@ -52,15 +52,8 @@ describe('trials on the embedded engine (random-small, fixture data)', () => {
     expect(warm.output).toContain('Intervals  each question counts once: 40 answers to 8 questions')
     expect(warm.results!.config.asks).toEqual({ temperature: 1, trials: 5, rotate: false, seed: 42 })
     expect(warm.results!.config.inputs!.astronomy).toMatchObject({ temperature: 1, trials: 5, seed: 42 })
-
-    const greedy = await runVitest(['evals/astronomy'], { env: { ...env, MMLU_TEMPERATURE: '0' } })
-    expect(greedy.code, greedy.output).toBe(0)
-    for (const rs of byQuestion(greedy.results!.records).values()) {
-      expect(rs).toHaveLength(5)
-      expect(new Set(rs.map((r) => r.given)).size).toBe(1)
-    }
-    expect(greedy.results!.summary.trials).toMatchObject({ sd: 0, unanimous: 1, agreement: 1 })
-    expect(greedy.output).toContain('5 trials per question, greedy: trials give the same answers')
+    // Greedy trials are identical: the engine ignores the seed at temperature 0 (llamacpp-chat.test.ts),
+    // the spread of identical trials is variants.test.ts's, the header's line variants-render.test.ts's.
   }, 60_000)
 })
 

@@ -51,6 +51,9 @@ describe('trials and rotations in the outputs', () => {
 
   test('terminal: the header says how questions were asked; per-subject tables; trials, rotation and interval lines', () => {
     expect(renderHeader(results.config, [])).toContain('3 trials per question, temperature 0.7 (seeds from MMLU_SEED 42) · options rotated')
+    // At temperature 0 the seed plays no part: the header says the trials repeat one answer.
+    const greedy = { ...results.config, asks: { temperature: 0, trials: 5, rotate: false, seed: 42 } }
+    expect(renderHeader(greedy, [])).toContain('5 trials per question, greedy: trials give the same answers')
     const [trials, rotations] = renderVariantTables(results.subjects, run)
     expect(trials!.split('\n')).toHaveLength(4) // header, two subjects, all
     expect(trials).toMatch(/^astronomy .*$/m)

@@ -223,6 +223,12 @@ describe('the spread across trials', () => {
     expect(trialSpread(rs)!.majority).toBe(0)
   })
 
+  test('identical trials (greedy): every trial the same accuracy, sd 0, every question unanimous and agreeing', () => {
+    // Three questions, keys A B C; each asked five times with the same answer: A, C, C → 2 of 3 right in every trial.
+    const rs = [0, 1, 2].flatMap((q) => [1, 2, 3, 4, 5].map((t) => rec(q, keys[q]!, (['A', 'C', 'C'] as const)[q]!, { trial: t })))
+    expect(trialSpread(rs)).toMatchObject({ accuracies: [2 / 3, 2 / 3, 2 / 3, 2 / 3, 2 / 3], min: 2 / 3, max: 2 / 3, sd: 0, unanimous: 1, agreement: 1, majority: 2 / 3 })
+  })
+
   test('a run without trials has no spread', () => {
     expect(trialSpread([rec(0, 'A', 'A')])).toBeUndefined()
   })
