@@ -141,7 +141,8 @@ describe('end to end, with fixed-answer models', () => {
   })
 
   test('always-A on the 2-option set: the A keys exactly; generate scoring reads the letter too', async () => {
-    const run = await runVitest(['fixtures/topics/two_options'], { env: { MMLU_MODEL: await fixtureModelPath('fixed-A'), MMLU_SCORING: 'generate', MMLU_MAX_TOKENS: '2' }, args: TOPICS })
+    // Reading the letter from the text is the harness's: the instant always-A engine replies " A" as the fixed-A GGUF does.
+    const run = await runVitest(['fixtures/topics/two_options'], { env: { MMLU_ENGINE_MODULE: 'fixtures/engines/always-a.ts', MMLU_SCORING: 'generate', MMLU_MAX_TOKENS: '2' }, args: TOPICS })
     expect(run.code, run.output).toBe(0)
     expect(run.results!.summary).toMatchObject({ correct: (await keys('two_options')).filter((k) => k === 'A').length, questions: 8, invalid: 0 })
   })
