@@ -52,8 +52,9 @@ describe('trials on the embedded engine (random-small, fixture data)', () => {
     expect(warm.output).toContain('Intervals  each question counts once: 40 answers to 8 questions')
     expect(warm.results!.config.asks).toEqual({ temperature: 1, trials: 5, rotate: false, seed: 42 })
     expect(warm.results!.config.inputs!.astronomy).toMatchObject({ temperature: 1, trials: 5, seed: 42 })
-    // Greedy trials are identical: the engine ignores the seed at temperature 0 (llamacpp-chat.test.ts),
-    // the spread of identical trials is variants.test.ts's, the header's line variants-render.test.ts's.
+    // Greedy trials are identical: at temperature 0 each trial is asked without a seed (src/suite.ts) and the
+    // engine's greedy reply repeats (llamacpp-chat.test.ts); the spread of identical trials is variants.test.ts's,
+    // the header's line variants-render.test.ts's.
   }, 60_000)
 })
 
