@@ -137,6 +137,11 @@ export default class MmluReporter implements Reporter {
     // On SIGINT/SIGTERM Vitest exits without onTestRunEnd; its terminal cleanup
     // runs synchronously first, so that is where answered questions are saved.
     ctx.logger.onTerminalCleanup(() => this.saveInterrupted())
+    // Vitest's own handler exits 128 + the signal only when no exit code is set yet. Ctrl-C reaches
+    // the whole process group: a worker can die of it and be reported (exit code 1) before this
+    // process handles its own SIGINT. An interrupted run ends as interrupted: 130, or 143 for SIGTERM.
+    process.once('SIGINT', () => (process.exitCode = 130))
+    process.once('SIGTERM', () => (process.exitCode = 143))
   }
 
   async onTestRunStart(specs: ReadonlyArray<TestSpecification>): Promise<void> {
